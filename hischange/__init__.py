@@ -1,0 +1,3 @@
+"""hischange: auditable change records for hospital information systems."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,174 @@
+"""``hischange change …``: register, edit, submit, approve, reject, start, withdraw, list, show."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar, get_args
+
+import click
+
+from hischange.cli.output import actor_option, emit, format_option, open_project, resolve_actor
+from hischange.cli.render import change_detail, change_line
+from hischange.events import Billing, Kind, Risk, Urgency
+
+F = TypeVar("F", bound=Callable[..., Any])
+KINDS = get_args(Kind)
+URGENCIES = get_args(Urgency)
+BILLINGS = get_args(Billing)
+RISKS = get_args(Risk)
+
+
+def _field_options(required: bool) -> list[Any]:
+    """The request fields, shared by ``new`` (some required) and ``edit`` (all optional)."""
+    return [
+        click.option(
+            "--kind",
+            type=click.Choice(KINDS),
+            required=required,
+            help="customization 客户化需求, interface 接口调整, report 报表, "
+            "view_interface 视图接口, bugfix 缺陷修复, security 安全漏洞修复.",
+        ),
+        click.option("--title", required=required, help="One line: what changes."),
+        click.option("--description", help="The request in full."),
+        click.option("--system", help="System (系统), e.g. 门诊, 检验."),
+        click.option("--module", help="Module (模块)."),
+        click.option("--requester", "requester_dept", help="Requesting department (申请科室)."),
+        click.option("--requester-person", help="Requesting person (申请人)."),
+        click.option(
+            "--urgency",
+            type=click.Choice(URGENCIES),
+            default="normal" if required else None,
+            help="emergency 紧急, high 高, normal 普通, low 低; sets the due time.",
+        ),
+        click.option(
+            "--billing",
+            type=click.Choice(BILLINGS),
+            default="covered" if required else None,
+            help="covered 维保范围内, free_interface 免费接口调整, negotiated 另行协商.",
+        ),
+        click.option(
+            "--effort", "effort_days", help="Effort in person-days (需要 for negotiated)."
+        ),
+        click.option("--third-party", help="Third-party system involved (第三方系统)."),
+        click.option(
+            "--risk",
+            type=click.Choice(RISKS),
+            default="medium" if required else None,
+            help="Risk level (风险等级).",
+        ),
+        click.option("--rollback-plan", help="How to go back (回退方案); approval requires it."),
+        click.option(
+            "--emergency/--no-emergency",
+            default=False if required else None,
+            help="Emergency change (紧急变更): may start before approval.",
+        ),
+        click.option(
+            "--breaking/--no-breaking",
+            default=False if required else None,
+            help="Breaks an interface (major version).",
+        ),
+    ]
+
+
+def _with(options: list[Any]) -> Callable[[F], F]:
+    def decorate(func: F) -> F:
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return decorate
+
+
+@click.group()
+def change() -> None:
+    """Changes (变更): the request, its approval, and its state."""
+
+
+@change.command("new")
+@_with(_field_options(required=True))
+@actor_option
+@format_option()
+def new(actor: str | None, fmt: str, **values: Any) -> None:
+    """Register a change request (draft). Prints its id, e.g. CR-2026-0001."""
+    from hischange.service import make_fields, register_change
+
+    fields = make_fields({k: v for k, v in values.items() if v is not None})
+    state = register_change(open_project(), resolve_actor(actor), fields)
+    emit(fmt, state, lambda s: f"registered {s.id} (draft 草稿), due {s.due_at:%Y-%m-%d %H:%M} UTC")
+
+
+@change.command("edit")
+@click.argument("change_id")
+@_with(_field_options(required=False))
+@click.option("--reason", default="", help="Why the request changed.")
+@actor_option
+@format_option()
+def edit(change_id: str, reason: str, actor: str | None, fmt: str, **values: Any) -> None:
+    """Edit a change's request. An earlier approval becomes stale (审批失效)."""
+    from hischange.service import edit_change
+
+    state = edit_change(open_project(), resolve_actor(actor), change_id, values, reason)
+    stale = "; its approval is now stale" if state.approval_stale else ""
+    emit(fmt, state, lambda s: f"edited {s.id}{stale}")
+
+
+def _transition(name: str, doc: str, needs_reason: bool = False, comment: bool = False) -> None:
+    """Define ``change <name> CR`` commands that share one shape."""
+
+    @click.argument("change_id")
+    @actor_option
+    @format_option()
+    def command(change_id: str, actor: str | None, fmt: str, **extra: str) -> None:
+        from hischange import service
+
+        func = getattr(service, f"{name}_change")
+        state = func(open_project(), resolve_actor(actor), change_id, **extra)
+        emit(fmt, state, lambda s: f"{s.id} is now {s.state}")
+
+    command.__doc__ = doc
+    if needs_reason:
+        command = click.option("--reason", required=True, help="Why (recorded).")(command)
+    if comment:
+        command = click.option("--comment", default="", help="Reviewer's comment (recorded).")(
+            command
+        )
+    change.command(name)(command)
+
+
+_transition("submit", "Submit a draft for approval (提交审批).")
+_transition(
+    "approve",
+    "Approve a submitted change (审批通过). The approver must be in [roles] approvers and "
+    "must not have registered, requested or coded it; a rollback plan is required.",
+    comment=True,
+)
+_transition("reject", "Reject a submitted change (驳回).", needs_reason=True)
+_transition("start", "Start implementing an approved change (开始实施).")
+_transition("withdraw", "Withdraw a change (撤回).", needs_reason=True)
+
+
+@change.command("list")
+@click.option("--state", help="Only changes in this state (e.g. approved).")
+@click.option("--kind", type=click.Choice(KINDS), help="Only changes of this kind.")
+@click.option("--overdue", is_flag=True, help="Only open changes past their due time (逾期).")
+@format_option()
+def list_(state: str | None, kind: str | None, overdue: bool, fmt: str) -> None:
+    """List changes."""
+    from datetime import UTC, datetime
+
+    from hischange.service import list_changes
+
+    items = list_changes(
+        open_project(), state=state, kind=kind, overdue_at=datetime.now(UTC) if overdue else None
+    )
+    emit(fmt, items, lambda xs: [change_line(x) for x in xs] or ["no changes"])
+
+
+@change.command("show")
+@click.argument("change_id")
+@format_option()
+def show(change_id: str, fmt: str) -> None:
+    """Show one change with every recorded field."""
+    from hischange.service import get_change
+
+    emit(fmt, get_change(open_project(), change_id), change_detail)

@@ -1,0 +1,88 @@
+"""What every command shares: output format, the acting identity, opening the project."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from hischange.project import Project
+
+__all__ = ["actor_option", "emit", "format_option", "open_project", "resolve_actor"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def format_option(*choices: str) -> Callable[[F], F]:
+    """Add ``--format`` (human|json, plus any extra choices) to a read command."""
+    allowed = ("human", "json", *choices)
+
+    def decorate(func: F) -> F:
+        return click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(allowed),
+            default="human",
+            show_default=True,
+            help="Output format: human text, or JSON with stable keys"
+            + (f", or {', '.join(choices)}" if choices else "")
+            + ".",
+        )(func)
+
+    return decorate
+
+
+def actor_option(func: F) -> F:
+    """Add ``--as`` (who acts; else HISCHANGE_USER, else git user.email)."""
+    return click.option(
+        "--as",
+        "actor",
+        metavar="IDENTITY",
+        help="Who acts (e.g. reviewer@hospital). Default: $HISCHANGE_USER, else git user.email.",
+    )(func)
+
+
+def open_project() -> Project:
+    """The project for this invocation (``--project`` or the nearest ``.hischange/``)."""
+    from hischange.project import find_project
+
+    ctx = click.get_current_context()
+    root = ctx.find_root()
+    obj = root.obj if isinstance(root.obj, dict) else {}
+    project: Project | None = obj.get("project")
+    if project is None:
+        start = Path(obj.get("project_dir") or ".")
+        project = find_project(start, clock=obj.get("clock"))
+        obj["project"] = project
+        root.call_on_close(project.close)
+    return project
+
+
+def resolve_actor(explicit: str | None) -> str:
+    """The acting identity."""
+    from hischange.project import resolve_actor as resolve
+
+    return resolve(explicit, open_project().root)
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def emit(fmt: str, value: Any, human: Callable[[Any], Iterable[str] | str]) -> None:
+    """Print ``value`` as JSON or through its human renderer."""
+    if fmt == "json":
+        click.echo(json.dumps(_jsonable(value), ensure_ascii=False, indent=2, sort_keys=True))
+        return
+    text = human(value)
+    click.echo(text if isinstance(text, str) else "\n".join(text))

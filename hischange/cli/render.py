@@ -1,0 +1,101 @@
+"""Human renderings of library results. Pure string building, no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hischange.audit import VerifyReport
+    from hischange.change import ChangeState
+    from hischange.events import EventRecord
+
+__all__ = ["change_detail", "change_line", "event_line", "verify_lines"]
+
+STATE_ZH = {
+    "draft": "草稿",
+    "submitted": "待审批",
+    "approved": "已审批",
+    "in_progress": "实施中",
+    "ready": "待发布",
+    "released": "已发布",
+    "deployed": "已部署",
+    "verified": "已验证",
+    "closed": "已关闭",
+    "rejected": "已驳回",
+    "withdrawn": "已撤回",
+    "rolled_back": "已回退",
+}
+
+
+def _time(value: object) -> str:
+    text = str(value)
+    return text[:16].replace("T", " ") + " UTC" if len(text) >= 16 else text
+
+
+def change_line(c: ChangeState) -> str:
+    """One line per change, for lists."""
+    flags = " [emergency 紧急]" if c.fields.emergency else ""
+    flags += " [approval stale 审批已失效]" if c.approval_stale else ""
+    return (
+        f"{c.id}  {c.state:<11} {STATE_ZH.get(c.state, ''):<4} {c.fields.kind:<14} "
+        f"{c.fields.urgency:<9} due {_time(c.due_at.isoformat())}  {c.fields.title}{flags}"
+    )
+
+
+def change_detail(c: ChangeState) -> Iterator[str]:
+    """Every recorded field of one change."""
+    f = c.fields
+    yield f"{c.id}  {f.title}"
+    yield f"  state 状态:        {c.state} ({STATE_ZH.get(c.state, '')})"
+    yield f"  kind 类型:         {f.kind}"
+    yield f"  system/module:     {f.system} / {f.module}"
+    yield f"  requester 申请方:  {f.requester_dept} {f.requester_person}".rstrip()
+    yield f"  urgency 紧急程度:  {f.urgency}, due {_time(c.due_at.isoformat())}"
+    effort = f", effort {f.effort_days} person-days" if f.effort_days else ""
+    yield f"  billing 计费:      {f.billing}{effort}"
+    if f.third_party:
+        yield f"  third party:       {f.third_party}"
+    yield f"  risk 风险:         {f.risk}"
+    yield f"  rollback 回退方案: {f.rollback_plan or '(none)'}"
+    yield f"  registered by:     {c.registered_by} at {_time(c.registered_at.isoformat())}"
+    if c.approval:
+        stale = "  STALE: edited after approval" if c.approval_stale else ""
+        retro = " (retroactive)" if c.approval.retroactive else ""
+        yield (
+            f"  approved 审批:     {c.approval.approver} at "
+            f"{_time(c.approval.at.isoformat())}{retro}{stale}"
+        )
+    if c.rejected_reason:
+        yield f"  rejected 驳回:     {c.rejected_reason}"
+    if c.withdrawn_reason:
+        yield f"  withdrawn 撤回:    {c.withdrawn_reason}"
+    if f.description:
+        yield f"  description:       {f.description}"
+
+
+def event_line(r: EventRecord) -> str:
+    """One ledger event."""
+    detail = ""
+    ev = r.event
+    for attr in ("to", "reason", "command"):
+        value = getattr(ev, attr, "")
+        if value:
+            detail += f" {attr}={value}"
+    target = r.change_id or ""
+    when = _time(r.at.isoformat())
+    return f"#{r.seq:<6} {when}  {r.actor:<24} {ev.type:<22} {target}{detail}  {r.hash[:16]}"
+
+
+def verify_lines(report: VerifyReport) -> Iterator[str]:
+    """The verdict of ``audit verify``."""
+    if report.ok:
+        yield (
+            f"ledger OK 审计日志完整: {report.events} events, chain and projections verified "
+            f"({', '.join(report.checked)})"
+        )
+    else:
+        yield f"ledger DAMAGED 审计日志被篡改: {len(report.problems)} problem(s)"
+        for p in report.problems:
+            yield f"  sequence {p.seq}: {p.damage}: {p.detail}"
+    yield f"head: {report.head_seq}:{report.head_hash}"

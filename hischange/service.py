@@ -1,0 +1,209 @@
+"""The service functions the CLI calls: one function per user command about changes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from hischange import change
+from hischange.change import ChangeState
+from hischange.errors import NotFoundError, UsageError, WorkflowError
+from hischange.events import AnyEvent, ChangeFields, CommandRefused
+from hischange.project import Project
+from hischange.projection import load_change, project
+from hischange.store import WriteTx
+
+__all__ = [
+    "CHANGE_ID",
+    "approve_change",
+    "edit_change",
+    "get_change",
+    "list_changes",
+    "make_fields",
+    "register_change",
+    "reject_change",
+    "run_change_command",
+    "start_change",
+    "submit_change",
+    "withdraw_change",
+]
+
+CHANGE_ID = re.compile(r"^CR-(\d{4})-(\d{4,})$")
+
+
+def make_fields(values: dict[str, Any]) -> ChangeFields:
+    """Validate user values into ChangeFields, with messages that list valid choices."""
+    try:
+        return ChangeFields.model_validate(values)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"])
+        allowed = ""
+        if err["type"] == "literal_error":
+            allowed = f"; valid values: {err['ctx']['expected']}"
+        raise UsageError(f"invalid {field} {err.get('input')!r}: {err['msg']}{allowed}") from exc
+
+
+def check_change_id(change_id: str) -> str:
+    """Normalise and validate a change id such as CR-2026-0001."""
+    value = change_id.strip().upper()
+    if not CHANGE_ID.match(value):
+        raise UsageError(
+            f"{change_id!r} is not a change id", hint="change ids look like CR-2026-0001"
+        )
+    return value
+
+
+def _load(tx: WriteTx, change_id: str) -> ChangeState:
+    state = load_change(tx, check_change_id(change_id))
+    if state is None:
+        raise NotFoundError(
+            f"no change {change_id}", hint="`hischange change list` shows the changes"
+        )
+    return state
+
+
+def run_change_command(
+    proj: Project,
+    actor: str,
+    command: str,
+    change_id: str,
+    decide: Callable[[ChangeState, WriteTx], list[AnyEvent]],
+) -> ChangeState:
+    """Load, decide and append in one transaction; a refusal is recorded, then raised."""
+    refusal: WorkflowError | None = None
+    with proj.store.write(project) as tx:
+        state = _load(tx, change_id)
+        try:
+            new_events = decide(state, tx)
+        except WorkflowError as exc:
+            refusal = exc
+            new_events = [
+                CommandRefused(
+                    command=command, change_id=state.id, rule=exc.rule, reason=exc.message
+                )
+            ]
+        tx.append(actor, list(new_events))
+        final = _load(tx, state.id)
+    if refusal is not None:
+        raise refusal
+    return final
+
+
+def _next_change_id(tx: WriteTx) -> str:
+    year = tx.now.year
+    numbers = [
+        int(m.group(2)) for k in tx.keys("change", f"CR-{year}-") if (m := CHANGE_ID.match(k))
+    ]
+    return f"CR-{year}-{max(numbers, default=0) + 1:04d}"
+
+
+def register_change(proj: Project, actor: str, fields: ChangeFields) -> ChangeState:
+    """Register a change (draft); its id is allocated inside the append transaction."""
+    with proj.store.write(project) as tx:
+        change_id = _next_change_id(tx)
+        due = tx.now + proj.config.due_delta(fields.urgency)
+        tx.append(actor, list(change.decide_register(change_id, fields, due)))
+        return _load(tx, change_id)
+
+
+def edit_change(
+    proj: Project, actor: str, change_id: str, updates: dict[str, Any], reason: str = ""
+) -> ChangeState:
+    """Change some request fields; a previous approval becomes stale."""
+
+    def decide(state: ChangeState, _tx: WriteTx) -> list[AnyEvent]:
+        merged = state.fields.model_dump() | {k: v for k, v in updates.items() if v is not None}
+        return change.decide_edit(state, make_fields(merged), reason)
+
+    return run_change_command(proj, actor, "change edit", change_id, decide)
+
+
+def submit_change(proj: Project, actor: str, change_id: str) -> ChangeState:
+    """Submit a draft for approval."""
+    return run_change_command(
+        proj, actor, "change submit", change_id, lambda s, _tx: change.decide_submit(s)
+    )
+
+
+def approve_change(proj: Project, actor: str, change_id: str, comment: str = "") -> ChangeState:
+    """Approve a submitted change (or re-approve a stale approval)."""
+    approvers = proj.config.roles.approvers
+    return run_change_command(
+        proj,
+        actor,
+        "change approve",
+        change_id,
+        lambda s, _tx: change.decide_approve(s, actor, approvers, comment),
+    )
+
+
+def reject_change(proj: Project, actor: str, change_id: str, reason: str) -> ChangeState:
+    """Reject a submitted change."""
+    approvers = proj.config.roles.approvers
+    return run_change_command(
+        proj,
+        actor,
+        "change reject",
+        change_id,
+        lambda s, _tx: change.decide_reject(s, actor, approvers, reason),
+    )
+
+
+def start_change(proj: Project, actor: str, change_id: str) -> ChangeState:
+    """Start implementing an approved change (or an emergency one)."""
+    return run_change_command(
+        proj, actor, "change start", change_id, lambda s, _tx: change.decide_start(s)
+    )
+
+
+def withdraw_change(proj: Project, actor: str, change_id: str, reason: str) -> ChangeState:
+    """Withdraw a change that has not been released."""
+    return run_change_command(
+        proj,
+        actor,
+        "change withdraw",
+        change_id,
+        lambda s, _tx: change.decide_withdraw(s, reason),
+    )
+
+
+def get_change(proj: Project, change_id: str) -> ChangeState:
+    """One change's current state (exit 3 if unknown)."""
+    data = proj.store.aggregate("change", check_change_id(change_id))
+    if data is None:
+        raise NotFoundError(
+            f"no change {change_id}", hint="`hischange change list` shows the changes"
+        )
+    return ChangeState.model_validate(data)
+
+
+def list_changes(
+    proj: Project,
+    *,
+    state: str | None = None,
+    kind: str | None = None,
+    overdue_at: datetime | None = None,
+) -> list[ChangeState]:
+    """Changes, optionally filtered by state, kind, or overdue at a time."""
+    if state is not None and state not in change.STATES:
+        raise UsageError(f"unknown state {state!r}; valid states: {', '.join(change.STATES)}")
+    out = []
+    for data in proj.store.aggregates_of("change"):
+        item = ChangeState.model_validate(data)
+        if state and item.state != state:
+            continue
+        if kind and item.fields.kind != kind:
+            continue
+        if overdue_at is not None and not _overdue(item, overdue_at):
+            continue
+        out.append(item)
+    return out
+
+
+def _overdue(item: ChangeState, now: datetime) -> bool:
+    return item.state not in {"closed", "rejected", "withdrawn", "verified"} and item.due_at < now

@@ -1,0 +1,171 @@
+"""Plain models the SQL review engine returns. No I/O here."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "DIALECTS",
+    "Dialect",
+    "FileReview",
+    "Finding",
+    "Severity",
+    "Span",
+    "SqlReview",
+    "SqlReviewSettings",
+    "Statement",
+    "StatementKind",
+    "Suppression",
+]
+
+Dialect = Literal["oracle", "tsql", "mysql", "postgres"]
+DIALECTS: tuple[Dialect, ...] = ("oracle", "tsql", "mysql", "postgres")
+Severity = Literal["error", "warning", "info"]
+#: sql: an ordinary statement; plsql: a block ended by "/" (package, procedure, trigger,
+#: anonymous block); sqlplus: a client command (SET, PROMPT, SPOOL, @file, EXIT);
+#: batch: a T-SQL batch separator never becomes a statement, so it has no kind here.
+StatementKind = Literal["sql", "plsql", "sqlplus"]
+
+
+class Span(BaseModel):
+    """A 1-based line/column range in the original (decoded) file, end inclusive."""
+
+    model_config = ConfigDict(frozen=True)
+
+    start_line: int
+    start_col: int
+    end_line: int
+    end_col: int
+
+
+class Statement(BaseModel):
+    """One statement as the splitter found it, with its place in the file."""
+
+    model_config = ConfigDict(frozen=True)
+
+    index: int
+    text: str
+    kind: StatementKind
+    span: Span
+    #: Character offsets into the decoded text: text == source[start:end].
+    start: int
+    end: int
+
+
+class Finding(BaseModel):
+    """One rule hit (or an engine finding such as HC000/HC001)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    rule: str
+    severity: Severity
+    message: str
+    span: Span
+    statement_index: int | None = None
+    suppressed: bool = False
+    suppression_reason: str | None = None
+
+
+class Suppression(BaseModel):
+    """An inline ``-- hischange: disable=...`` comment, listed so the approver sees it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    codes: tuple[str, ...]
+    scope: Literal["statement", "file"]
+    reason: str | None
+    line: int
+
+
+class SqlReviewSettings(BaseModel):
+    """Per-project settings (``[sqlreview]`` in .hischange/config.toml), passed in as plain data."""
+
+    model_config = ConfigDict(frozen=True)
+
+    dialect: Dialect = "oracle"
+    disabled: frozenset[str] = frozenset()
+    severity: dict[str, Severity] = Field(default_factory=dict)
+    protected_tables: tuple[str, ...] = ()
+    pii_columns: tuple[str, ...] = (
+        "id_card",
+        "idcard",
+        "id_no",
+        "sfzh",
+        "shenfenzheng",
+        "身份证号",
+        "身份证",
+        "phone",
+        "mobile",
+        "telephone",
+        "tel",
+        "lxdh",
+        "sjhm",
+        "联系电话",
+        "手机号",
+        "电话",
+        "patient_name",
+        "name",
+        "xm",
+        "brxm",
+        "姓名",
+        "患者姓名",
+        "address",
+        "addr",
+        "jtzz",
+        "zz",
+        "家庭住址",
+        "住址",
+        "地址",
+        "insurance_no",
+        "medical_insurance_no",
+        "ybkh",
+        "yibao_no",
+        "医保卡号",
+        "医保号",
+    )
+    #: Schema names a script may hard-code; empty means "do not check" (HC120).
+    allowed_schemas: tuple[str, ...] = ()
+    #: Forward/rollback naming: a forward script matching ``forward_pattern`` needs a sibling
+    #: whose name is produced by replacing the match with ``rollback_replacement`` (HC116).
+    forward_pattern: str = r"(?i)\.sql$"
+    rollback_replacement: str = ".rollback.sql"
+    rollback_pattern: str = r"(?i)(\.rollback\.sql|_rollback\.sql|\.down\.sql)$"
+    #: Message size bounds so a hostile file cannot bloat a review record.
+    max_statement_preview: int = 200
+
+
+class FileReview(BaseModel):
+    """The review of one file: what was read, how it was decoded, what was found."""
+
+    model_config = ConfigDict(frozen=True)
+
+    path: str
+    sha256: str
+    size: int
+    encoding: str
+    dialect: Dialect
+    statements: tuple[Statement, ...]
+    findings: tuple[Finding, ...]
+    suppressions: tuple[Suppression, ...] = ()
+
+    @property
+    def has_errors(self) -> bool:
+        """True when an error-severity finding is not suppressed."""
+        return any(f.severity == "error" and not f.suppressed for f in self.findings)
+
+
+class SqlReview(BaseModel):
+    """The review of one or more files."""
+
+    model_config = ConfigDict(frozen=True)
+
+    dialect: Dialect
+    files: tuple[FileReview, ...]
+
+    @property
+    def has_errors(self) -> bool:
+        """True when any file has an unsuppressed error finding (exit 1 in the CLI)."""
+        return any(f.has_errors for f in self.files)

@@ -1,0 +1,73 @@
+"""The rule interface. One class per rule, in its own module under ``rules/``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from hischange.sqlreview.model import Dialect, Severity, SqlReviewSettings, Statement
+
+__all__ = ["FileContext", "FileRule", "Hit", "Rule", "RuleContext", "StatementRule"]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """What a rule reports: a message and, optionally, where in the statement text."""
+
+    message: str
+    #: Character offset into ``Statement.text`` where the problem starts (0 = the statement).
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """Everything a statement rule may look at. Built by ``analysis.build_context``."""
+
+    statement: Statement
+    dialect: Dialect
+    settings: SqlReviewSettings
+    #: sqlparse flat tokens (``sqlparse.sql.Token``), whitespace and comments included.
+    tokens: Sequence[Any]
+    #: The grouped sqlparse statement, or None where sqlparse refused (caps on size/depth);
+    #: rules must then work on ``tokens`` alone.
+    parsed: Any | None
+    path: str | None = None
+    #: The significant tokens as ``rules._tokens.Word`` objects (no whitespace/comments),
+    #: computed once by ``build_context`` so that each rule does not redo it.
+    words: Sequence[Any] = ()
+
+
+@dataclass(frozen=True)
+class FileContext:
+    """What a file rule may look at: the file and its siblings in the same review."""
+
+    path: str | None
+    dialect: Dialect
+    settings: SqlReviewSettings
+    statements: Sequence[Statement]
+    sibling_paths: Sequence[str] = field(default_factory=tuple)
+
+
+class Rule:
+    """Common metadata of every rule. The docstring has Anti-pattern / Best practice sections."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[Severity]
+    dialects: ClassVar[frozenset[Dialect]] = frozenset({"oracle", "tsql", "mysql", "postgres"})
+    family: ClassVar[str]
+
+
+class StatementRule(Rule):
+    """A rule that looks at one statement at a time."""
+
+    def check(self, ctx: RuleContext) -> Iterable[Hit]:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class FileRule(Rule):
+    """A rule that looks at a whole file (e.g. HC116, a forward script without rollback)."""
+
+    def check_file(self, ctx: FileContext) -> Iterable[Hit]:  # pragma: no cover - interface
+        raise NotImplementedError

@@ -1,0 +1,5 @@
+"""Storage: SQLAlchemy Core tables, Alembic migrations, and the one write path."""
+
+from hischange.store.store import AppendedEvent, ProjectionView, Projector, Store, WriteTx
+
+__all__ = ["AppendedEvent", "ProjectionView", "Projector", "Store", "WriteTx"]

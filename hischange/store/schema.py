@@ -1,0 +1,71 @@
+"""Schema versions: create, upgrade, and refuse a store made by a newer hischange."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, inspect, select, text
+
+from hischange.errors import StoreError
+from hischange.store.tables import store_meta
+
+__all__ = ["KNOWN_REVISIONS", "SCHEMA_HEAD", "current_revision", "ensure_schema", "upgrade"]
+
+#: Every revision this hischange knows, oldest first. A test checks this against Alembic.
+KNOWN_REVISIONS: tuple[str, ...] = ("0001",)
+SCHEMA_HEAD = KNOWN_REVISIONS[-1]
+
+
+def current_revision(conn: Connection) -> str | None:
+    """The store's Alembic revision, or None for an empty database."""
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+    return None if row is None else str(row[0])
+
+
+def upgrade(conn: Connection, made_by: str) -> None:
+    """Run Alembic up to head on this connection (inside the caller's transaction)."""
+    # Imported here: Alembic is only needed when a store is created or upgraded.
+    from importlib.resources import files
+
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(files("hischange.store") / "migrations"))
+    cfg.attributes["connection"] = conn
+    command.upgrade(cfg, "head")
+    _set_meta(conn, "hischange_version", made_by)
+
+
+def _set_meta(conn: Connection, key: str, value: str) -> None:
+    exists = conn.execute(select(store_meta.c.key).where(store_meta.c.key == key)).first()
+    if exists:
+        conn.execute(store_meta.update().where(store_meta.c.key == key).values(value=value))
+    else:
+        conn.execute(store_meta.insert().values(key=key, value=value))
+
+
+def ensure_schema(conn: Connection, *, made_by: str, create: bool, where: str) -> None:
+    """Check the schema; upgrade an older one; refuse a missing (unless create) or newer one."""
+    revision = current_revision(conn)
+    if revision == SCHEMA_HEAD:
+        return
+    if revision is None:
+        if not create:
+            raise StoreError(
+                f"no hischange store at {where}",
+                hint="run `hischange init` in the repository first",
+            )
+        upgrade(conn, made_by)
+        return
+    if revision not in KNOWN_REVISIONS:
+        made = conn.execute(
+            select(store_meta.c.value).where(store_meta.c.key == "hischange_version")
+        ).scalar()
+        raise StoreError(
+            f"the store at {where} was made by a newer hischange "
+            f"({made or 'unknown version'}, schema {revision}); this is hischange {made_by} "
+            f"(schema {SCHEMA_HEAD})",
+            hint="upgrade hischange (pip install -U hischange) before using this store",
+        )
+    upgrade(conn, made_by)
