@@ -7,6 +7,7 @@ A malformed file is a ``ConfigError`` naming the file and line (exit 6).
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from datetime import timedelta
 from pathlib import Path
@@ -109,9 +110,17 @@ class Config(BaseModel):
         return timedelta(hours=self.due_hours[urgency])
 
 
-def _toml_error(path: Path, exc: tomllib.TOMLDecodeError) -> ConfigError:
+def _toml_error(path: Path, raw: str, exc: tomllib.TOMLDecodeError) -> ConfigError:
+    # tomllib says "(at line L, column C)" or "(at end of document)"; always name a line.
+    text = str(exc)
+    found = re.search(r"\(at line (\d+), column (\d+)\)", text)
+    if found:
+        where = f"line {found.group(1)}, column {found.group(2)}"
+    else:
+        where = f"line {raw.count(chr(10)) + 1} (end of file)"
+    message = re.sub(r"\s*\(at [^)]*\)", "", text)
     return ConfigError(
-        f"{path}: malformed TOML: {exc}",
+        f"{path}: {where}: malformed TOML: {message}",
         hint="fix the file (it is TOML: key = value, [section]) and run the command again",
     )
 
@@ -131,7 +140,7 @@ def load_config(path: Path) -> Config:
     try:
         data = tomllib.loads(raw)
     except tomllib.TOMLDecodeError as exc:
-        raise _toml_error(path, exc) from exc
+        raise _toml_error(path, raw, exc) from exc
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:

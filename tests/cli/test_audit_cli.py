@@ -1,0 +1,129 @@
+"""audit verify / log / trace and init through the CLI."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from tests.conftest import Cli, NewChange
+
+
+def _approved(run: Cli, new_change: NewChange) -> str:
+    cid = new_change()
+    run("change", "submit", cid, "--as", "dev@vendor")
+    run("change", "approve", cid, "--as", "reviewer@hospital")
+    return cid
+
+
+def test_verify_ok_json(run: Cli, new_change: NewChange) -> None:
+    """An untouched store verifies; JSON names the head."""
+    _approved(run, new_change)
+    report = run.json("audit", "verify")
+    assert report["ok"] is True
+    assert report["events"] == 3 and report["head_seq"] == 3
+    assert report["checked"] == ["chain", "head", "replay"]
+
+
+def test_verify_catches_edited_payload(run: Cli, new_change: NewChange, tmp_path: Path) -> None:
+    """Editing a stored event's bytes exits 4 and names its sequence number."""
+    _approved(run, new_change)
+    db = sqlite3.connect(tmp_path / ".hischange" / "hischange.db")
+    body = db.execute("SELECT body FROM events WHERE seq = 2").fetchone()[0]
+    db.execute(
+        "UPDATE events SET body = ? WHERE seq = 2", (body.replace(b"submitted", b"approved"),)
+    )
+    db.commit()
+    db.close()
+    result = run("audit", "verify", code=4)
+    assert "sequence 2: edited" in result.stdout
+
+
+def test_verify_catches_projection_drift(run: Cli, new_change: NewChange, tmp_path: Path) -> None:
+    """Editing a projection row (state column) is drift: exit 4."""
+    cid = _approved(run, new_change)
+    db = sqlite3.connect(tmp_path / ".hischange" / "hischange.db")
+    db.execute("UPDATE changes SET state = 'closed' WHERE change_id = ?", (cid,))
+    db.commit()
+    db.close()
+    result = run("audit", "verify", code=4)
+    assert "projection" in result.stdout and cid in result.stdout
+
+
+def test_verify_expect_head_catches_rewrite(run: Cli, new_change: NewChange) -> None:
+    """A head held elsewhere that no longer matches exits 4."""
+    _approved(run, new_change)
+    head = run.json("audit", "verify")
+    good = f"{head['head_seq']}:{head['head_hash']}"
+    run("audit", "verify", "--expect-head", good)
+    run("audit", "verify", "--expect-head", f"{head['head_seq']}:{'0' * 64}", code=4)
+
+
+def test_log_filters(run: Cli, new_change: NewChange) -> None:
+    """audit log supports --since, --change and --limit."""
+    a = _approved(run, new_change)
+    b = new_change()
+    assert [e["seq"] for e in run.json("audit", "log", "--since", "2")] == [3, 4]
+    assert {e["event"]["change_id"] for e in run.json("audit", "log", "--change", b)} == {b}
+    assert len(run.json("audit", "log", "--limit", "1")) == 1
+    assert a in run("audit", "log").stdout
+
+
+def test_trace_shows_actor_time_hash(run: Cli, new_change: NewChange) -> None:
+    """audit trace lists each event of the change with actor, time and hash."""
+    cid = _approved(run, new_change)
+    events = run.json("audit", "trace", cid)
+    assert [e["event"]["type"] for e in events] == [
+        "change_registered",
+        "change_submitted",
+        "change_approved",
+    ]
+    assert events[2]["actor"] == "reviewer@hospital"
+    assert all(len(e["hash"]) == 64 for e in events)
+    assert "2026-11-02 08:00 UTC" in run("audit", "trace", cid).stdout
+    run("audit", "trace", "CR-2026-0042", code=3)
+
+
+def test_init_is_idempotent_and_writes_roles_example(tmp_path: Path, clock: object) -> None:
+    """init creates .hischange/ with a commented [roles] example; again changes nothing."""
+    target = tmp_path / "repo"
+    target.mkdir()
+    cli = Cli(target, clock)  # type: ignore[arg-type]
+    assert cli.json("init")["created"] is True
+    config = (target / ".hischange" / "config.toml").read_text(encoding="utf-8")
+    assert "[roles]" in config and '# approvers = ["reviewer@hospital"]' in config
+    assert cli.json("init")["created"] is False
+
+
+def test_no_project_is_not_found(tmp_path: Path, clock: object) -> None:
+    """Commands outside a project exit 3 and say to run init."""
+    cli = Cli(tmp_path / "nowhere", clock)  # type: ignore[arg-type]
+    (tmp_path / "nowhere").mkdir()
+    assert "hischange init" in cli("change", "list", code=3).stderr
+
+
+def test_malformed_config_names_file_and_line(run: Cli, tmp_path: Path) -> None:
+    """A malformed config exits 6 naming the file and the line."""
+    (tmp_path / ".hischange" / "config.toml").write_text(
+        "[roles]\napprovers = [\n", encoding="utf-8"
+    )
+    result = run("change", "list", code=6)
+    assert "config.toml" in result.stderr and "line" in result.stderr
+
+
+def test_unknown_config_key_exit_6(run: Cli, tmp_path: Path) -> None:
+    """An unknown key is a configuration error with the key named."""
+    (tmp_path / ".hischange" / "config.toml").write_text(
+        "[roles]\napprover = []\n", encoding="utf-8"
+    )
+    assert "roles.approver" in run("change", "list", code=6).stderr
+
+
+def test_newer_store_refused(run: Cli, tmp_path: Path) -> None:
+    """A store made by a newer hischange exits 6 and says which version made it."""
+    db = sqlite3.connect(tmp_path / ".hischange" / "hischange.db")
+    db.execute("UPDATE alembic_version SET version_num = '9999'")
+    db.execute("UPDATE store_meta SET value = '9.9.0' WHERE key = 'hischange_version'")
+    db.commit()
+    db.close()
+    result = run("change", "list", code=6)
+    assert "newer hischange" in result.stderr and "9.9.0" in result.stderr

@@ -1,0 +1,124 @@
+"""Shared fixtures: a project in tmp_path with a frozen clock, and a CLI runner."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from hischange.cli.main import cli
+from hischange.project import Project, init_project
+
+ROLES = """
+[roles]
+approvers = ["reviewer@hospital", "dba@hospital"]
+developers = ["dev@vendor", "dev2@vendor"]
+auditors = ["auditor@hospital"]
+"""
+
+
+class FrozenClock:
+    """A clock the tests move by hand; starts 2026-11-02 08:00 UTC."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += timedelta(**kwargs)
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    """A frozen, hand-moved clock."""
+    return FrozenClock()
+
+
+def write_config(root: Path, extra: str = "") -> None:
+    """Write a test config with roles (and extra TOML) into root/.hischange/."""
+    (root / ".hischange").mkdir(exist_ok=True)
+    (root / ".hischange" / "config.toml").write_text(ROLES + extra, encoding="utf-8")
+
+
+@pytest.fixture
+def project(tmp_path: Path, clock: FrozenClock) -> Iterator[Project]:
+    """An initialised project with roles configured and a frozen clock."""
+    write_config(tmp_path)
+    proj, _ = init_project(tmp_path, clock=clock)
+    yield proj
+    proj.close()
+
+
+@dataclass
+class Cli:
+    """Runs the CLI in a project folder, as a user would."""
+
+    root: Path
+    clock: FrozenClock
+    env: dict[str, str] = field(default_factory=dict)
+
+    def __call__(self, *args: str, code: int | None = 0, stdin: str | None = None) -> Result:
+        runner = CliRunner()
+        result = runner.invoke(
+            cli,
+            ["--project", str(self.root), *args],
+            obj={"clock": self.clock},
+            env={"HISCHANGE_USER": "", **self.env},
+            input=stdin,
+            catch_exceptions=False,
+        )
+        if code is not None:
+            assert result.exit_code == code, (
+                f"exit {result.exit_code} != {code}\nstdout: {result.stdout}\n"
+                f"stderr: {result.stderr}"
+            )
+        return result
+
+    def json(self, *args: str, code: int | None = 0) -> Any:
+        """Run with --format json and parse stdout."""
+        return json.loads(self(*args, "--format", "json", code=code).stdout)
+
+
+@pytest.fixture
+def run(tmp_path: Path, clock: FrozenClock, project: Project) -> Cli:
+    """A CLI runner bound to an initialised project."""
+    return Cli(tmp_path, clock)
+
+
+NewChange = Callable[..., str]
+
+
+@pytest.fixture
+def new_change(run: Cli) -> NewChange:
+    """Register a change through the CLI; returns its id."""
+
+    def make(*extra: str, actor: str = "dev@vendor", **opts: str) -> str:
+        args = {
+            "kind": "interface",
+            "title": "LIS 接口字段调整",
+            "system": "检验",
+            "requester": "检验科",
+            "rollback-plan": "恢复旧版接口配置",
+        } | {k.replace("_", "-"): v for k, v in opts.items()}
+        flat = [x for k, v in args.items() for x in (f"--{k}", v)]
+        data = run.json("change", "new", *flat, *extra, "--as", actor)
+        return str(data["id"])
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def _no_user_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never pick up the developer's identity from the environment."""
+    for key in ("HISCHANGE_USER", "HISCHANGE_DB_URL", "HISCHANGE_PROJECT"):
+        monkeypatch.delenv(key, raising=False)
+    os.environ.setdefault("GIT_CONFIG_NOSYSTEM", "1")
