@@ -34,6 +34,8 @@ __all__ = [
     "TRANSITIONS",
     "Approval",
     "ChangeState",
+    "EvidenceRef",
+    "SqlFileState",
     "decide_approve",
     "decide_edit",
     "decide_register",
@@ -92,6 +94,36 @@ class Approval(BaseModel):
     retroactive: bool = False
 
 
+class SqlFileState(BaseModel):
+    """One SQL file of a change: its last review and its approval, each bound to a SHA-256."""
+
+    model_config = ConfigDict(frozen=True)
+
+    path: str
+    reviewed_sha256: str | None = None
+    errors: int = 0
+    warnings: int = 0
+    breaking: bool = False
+    approved_sha256: str | None = None
+    approved_by: str = ""
+    accept_risk: str = ""
+
+
+class EvidenceRef(BaseModel):
+    """Test evidence recorded for a change, bound to the commit it tested."""
+
+    model_config = ConfigDict(frozen=True)
+
+    evidence_id: str
+    kind: Literal["automated", "onsite"]
+    commit: str | None
+    passed: bool
+    env: str
+    summary: str
+    at: datetime
+    seq: int
+
+
 class ChangeState(BaseModel):
     """The current state of one change, rebuilt from its events."""
 
@@ -110,6 +142,12 @@ class ChangeState(BaseModel):
     unapproved_emergency: bool = False
     #: Authors (emails) of commits linked to this change, filled by custody.
     authors: tuple[str, ...] = ()
+    #: Linked commits, oldest first; the last one is the change's latest commit.
+    commits: tuple[str, ...] = ()
+    sql_files: dict[str, SqlFileState] = {}
+    evidence: tuple[EvidenceRef, ...] = ()
+    releases: tuple[str, ...] = ()
+    pir: str = ""
     last_seq: int = 0
 
     @property

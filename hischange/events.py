@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 __all__ = [
     "AnyEvent",
+    "ArtifactAttached",
     "ChangeApproved",
     "ChangeEdited",
     "ChangeFields",
@@ -23,7 +24,20 @@ __all__ = [
     "ChangeTransitioned",
     "ChangeWithdrawn",
     "CommandRefused",
+    "CommitLink",
+    "CommitsLinked",
+    "DeploymentRecorded",
     "EventRecord",
+    "EvidenceRecorded",
+    "ReleaseCut",
+    "ReleasedChange",
+    "ReviewRecorded",
+    "RollbackRecorded",
+    "SqlApproved",
+    "SqlFileReview",
+    "SqlFinding",
+    "SqlReviewed",
+    "change_refs",
     "parse_event",
 ]
 
@@ -131,6 +145,180 @@ class CommandRefused(_Event):
     reason: str
 
 
+class CommitLink(BaseModel):
+    """One commit and the changes it names."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    sha: str
+    change_ids: tuple[str, ...]
+    author_name: str
+    author_email: str
+    committer_email: str
+    authored_at: datetime
+    committed_at: datetime
+    subject: str
+    via: Literal["trailer", "subject"]
+
+
+class CommitsLinked(_Event):
+    """Commits linked to changes by ``custody scan`` (only links not recorded before)."""
+
+    type: Literal["commits_linked"] = "commits_linked"
+    range: str
+    links: tuple[CommitLink, ...]
+
+    def change_refs(self) -> set[str]:
+        return {cid for link in self.links for cid in link.change_ids}
+
+
+class SqlFinding(BaseModel):
+    """A finding as recorded (the review keeps its own full model)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: str
+    severity: Literal["error", "warning", "info"]
+    line: int
+    column: int
+    message: str
+    suppressed: bool = False
+    reason: str | None = None
+
+
+class SqlFileReview(BaseModel):
+    """One reviewed file, bound to the SHA-256 of its bytes."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    path: str
+    sha256: str
+    size: int
+    dialect: str
+    encoding: str
+    statements: int
+    findings: tuple[SqlFinding, ...]
+
+    @property
+    def errors(self) -> int:
+        """Unsuppressed error findings."""
+        return sum(1 for f in self.findings if f.severity == "error" and not f.suppressed)
+
+
+class SqlReviewed(_Event):
+    type: Literal["sql_reviewed"] = "sql_reviewed"
+    change_id: str
+    range: str = ""
+    files: tuple[SqlFileReview, ...]
+
+
+class SqlApproved(_Event):
+    type: Literal["sql_approved"] = "sql_approved"
+    change_id: str
+    path: str
+    sha256: str
+    errors: int
+    accept_risk: str = ""
+
+
+class EvidenceRecorded(_Event):
+    """Test evidence for one or more changes, bound to the commit it tested."""
+
+    type: Literal["evidence_recorded"] = "evidence_recorded"
+    evidence_id: str
+    change_ids: tuple[str, ...]
+    kind: Literal["automated", "onsite"]
+    commit: str | None
+    version: str = ""
+    env: str
+    passed: bool
+    summary: str
+    #: The importer's report or the manual record, as plain JSON data.
+    detail: dict[str, Any]
+
+    def change_refs(self) -> set[str]:
+        return set(self.change_ids)
+
+
+class ReleasedChange(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    change_id: str
+    kind: str
+    billing: str
+    title: str
+    unapproved_emergency: bool = False
+
+
+class ReleaseCut(_Event):
+    type: Literal["release_cut"] = "release_cut"
+    version: str
+    tag: str
+    range: str
+    head_commit: str
+    commits: tuple[str, ...]
+    changes: tuple[ReleasedChange, ...]
+    #: change id, path, SHA-256 of every SQL file released.
+    sql_files: tuple[tuple[str, str, str], ...]
+    evidence: tuple[str, ...]
+    ledger_head_seq: int
+    ledger_head_hash: str
+    manifest_digest: str
+    bump_reason: str
+    dirty: bool = False
+
+    def change_refs(self) -> set[str]:
+        return {c.change_id for c in self.changes}
+
+
+class ArtifactAttached(_Event):
+    type: Literal["artifact_attached"] = "artifact_attached"
+    version: str
+    name: str
+    sha256: str
+    size: int
+
+
+class DeploymentRecorded(_Event):
+    type: Literal["deployment_recorded"] = "deployment_recorded"
+    deployment_id: str
+    version: str
+    env: str
+    site: str
+    operator: str
+    result: Literal["success", "failed", "rolled_back"]
+    window_start: datetime | None = None
+    window_end: datetime | None = None
+    rollback_plan: str = ""
+    #: The bastion-host (堡垒机) session, when done remotely: id, opened, closed.
+    remote_session: dict[str, str] | None = None
+    change_ids: tuple[str, ...] = ()
+
+    def change_refs(self) -> set[str]:
+        return set(self.change_ids)
+
+
+class RollbackRecorded(_Event):
+    type: Literal["rollback_recorded"] = "rollback_recorded"
+    version: str
+    env: str
+    site: str
+    to_version: str
+    reason: str
+    change_ids: tuple[str, ...] = ()
+
+    def change_refs(self) -> set[str]:
+        return set(self.change_ids)
+
+
+class ReviewRecorded(_Event):
+    """A post-implementation review (PIR, 实施后评审) of a change."""
+
+    type: Literal["review_recorded"] = "review_recorded"
+    change_id: str
+    text: str
+
+
 AnyEvent = Annotated[
     ChangeRegistered
     | ChangeEdited
@@ -140,7 +328,16 @@ AnyEvent = Annotated[
     | ChangeStarted
     | ChangeWithdrawn
     | ChangeTransitioned
-    | CommandRefused,
+    | CommandRefused
+    | CommitsLinked
+    | SqlReviewed
+    | SqlApproved
+    | EvidenceRecorded
+    | ReleaseCut
+    | ArtifactAttached
+    | DeploymentRecorded
+    | RollbackRecorded
+    | ReviewRecorded,
     Field(discriminator="type"),
 ]
 
@@ -167,5 +364,15 @@ class EventRecord(BaseModel):
 
     @property
     def change_id(self) -> str | None:
-        """The change this event is about, if any."""
+        """The change this event is about, if it is about exactly one."""
         return getattr(self.event, "change_id", None)
+
+
+def change_refs(event: BaseModel) -> set[str]:
+    """Every change an event concerns (for ``audit trace``)."""
+    refs = getattr(event, "change_refs", None)
+    found: set[str] = set(refs()) if callable(refs) else set()
+    single = getattr(event, "change_id", None)
+    if single:
+        found.add(single)
+    return found

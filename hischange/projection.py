@@ -1,11 +1,13 @@
 """The projector: applies each event to the aggregates it concerns, with ``evolve``.
 
 The same code runs inside ``Store.append`` and in ``audit verify``'s replay, so the stored
-projections and a fresh replay can only differ if someone edited the tables.
+projections and a fresh replay can only differ if someone edited the tables. Each domain
+module provides the handler for its own events; this table routes events to them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel
@@ -21,37 +23,39 @@ from hischange.events import (
     ChangeTransitioned,
     ChangeWithdrawn,
 )
+from hischange.state import load_change, put_change
 from hischange.store import AppendedEvent, ProjectionView
 
-__all__ = ["MemoryView", "load_change", "project"]
+__all__ = ["HANDLERS", "MemoryView", "load_change", "project"]
 
-_CHANGE_EVENTS = (
-    ChangeRegistered,
-    ChangeEdited,
-    ChangeSubmitted,
-    ChangeApproved,
-    ChangeRejected,
-    ChangeStarted,
-    ChangeWithdrawn,
-    ChangeTransitioned,
-)
+Handler = Callable[[ProjectionView, AppendedEvent], None]
 
 
-def load_change(view: ProjectionView, change_id: str) -> change.ChangeState | None:
-    """A change's state from a projection view."""
-    data = view.get("change", change_id)
-    if data is None or isinstance(data, change.ChangeState):
-        return data
-    return change.ChangeState.model_validate(data)
+def _change_event(view: ProjectionView, appended: AppendedEvent) -> None:
+    event = appended.event
+    state = load_change(view, event.change_id)
+    new = change.evolve(state, event, actor=appended.actor, at=appended.at, seq=appended.seq)
+    put_change(view, new, appended.seq)
+
+
+#: Event type → its handler. Events absent here (command_refused) change no projection.
+HANDLERS: dict[type[BaseModel], Handler] = {
+    ChangeRegistered: _change_event,
+    ChangeEdited: _change_event,
+    ChangeSubmitted: _change_event,
+    ChangeApproved: _change_event,
+    ChangeRejected: _change_event,
+    ChangeStarted: _change_event,
+    ChangeWithdrawn: _change_event,
+    ChangeTransitioned: _change_event,
+}
 
 
 def project(view: ProjectionView, appended: AppendedEvent) -> None:
     """Apply one appended event to every aggregate it concerns."""
-    event = appended.event
-    if isinstance(event, _CHANGE_EVENTS):
-        state = load_change(view, event.change_id)
-        new = change.evolve(state, event, actor=appended.actor, at=appended.at, seq=appended.seq)
-        view.put("change", event.change_id, new, appended.seq)
+    handler = HANDLERS.get(type(appended.event))
+    if handler is not None:
+        handler(view, appended)
 
 
 class MemoryView:

@@ -20,9 +20,10 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from hischange import __version__
 from hischange.errors import StoreError
+from hischange.events import change_refs
 from hischange.ledger import GENESIS, StoredEvent, canonical, chain_hash, envelope, format_time
 from hischange.store.schema import ensure_schema
-from hischange.store.tables import aggregates, changes, events, ledger_head
+from hischange.store.tables import aggregates, changes, event_changes, events, ledger_head
 
 __all__ = ["AppendedEvent", "ProjectionView", "Projector", "Store", "WriteTx", "change_row"]
 
@@ -108,6 +109,7 @@ class WriteTx:
         self._existed: dict[tuple[str, str], bool] = {}
         self._dirty: dict[tuple[str, str], int] = {}
         self._rows: list[dict[str, Any]] = []
+        self._refs: list[dict[str, Any]] = []
 
     def get(self, kind: str, key: str) -> Any | None:
         """The current state of one aggregate (a dict, or the model this transaction put)."""
@@ -160,6 +162,7 @@ class WriteTx:
                     "body": body,
                 }
             )
+            self._refs.extend({"seq": seq, "change_id": c} for c in sorted(change_refs(model)))
             appended = AppendedEvent(
                 seq=seq,
                 at=self.now,
@@ -178,6 +181,8 @@ class WriteTx:
         if not self._rows:
             return
         self._conn.execute(events.insert(), self._rows)
+        if self._refs:
+            self._conn.execute(event_changes.insert(), self._refs)
         head = {"seq": self.head_seq, "hash": self.head_hash}
         if self._head_exists:
             self._conn.execute(ledger_head.update().where(ledger_head.c.id == 1).values(**head))
@@ -206,6 +211,7 @@ class WriteTx:
                 else:
                     self._conn.execute(changes.insert().values(**row))
         self._rows.clear()
+        self._refs.clear()
         self._dirty.clear()
         self._existed.update({k: v is not None for k, v in self._cache.items()})
 
@@ -274,7 +280,8 @@ class Store:
         """Stored events in sequence order, streamed."""
         query = select(events).where(events.c.seq > since_seq).order_by(events.c.seq)
         if change_id is not None:
-            query = query.where(events.c.change_id == change_id)
+            refs = select(event_changes.c.seq).where(event_changes.c.change_id == change_id)
+            query = query.where(events.c.seq.in_(refs))
         with self.read() as conn:
             result = conn.execution_options(yield_per=batch).execute(query)
             for row in result:

@@ -15,7 +15,15 @@ from sqlalchemy import (
     Text,
 )
 
-__all__ = ["aggregates", "changes", "events", "ledger_head", "metadata", "store_meta"]
+__all__ = [
+    "aggregates",
+    "changes",
+    "event_changes",
+    "events",
+    "ledger_head",
+    "metadata",
+    "store_meta",
+]
 
 metadata = MetaData()
 
@@ -34,6 +42,15 @@ events = Table(
     Column("body", LargeBinary, nullable=False),
     Index("ix_events_change_id", "change_id"),
     Index("ix_events_type", "type"),
+)
+
+#: Which changes each event concerns (an event may concern several: a release, a scan).
+event_changes = Table(
+    "event_changes",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("change_id", String(32), primary_key=True),
+    Index("ix_event_changes_change_id", "change_id"),
 )
 
 #: One row: the last sequence number and hash. Locked by every append.
