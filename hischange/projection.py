@@ -8,6 +8,7 @@ module provides the handler for its own events; this table routes events to them
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
@@ -22,11 +23,13 @@ from hischange.events import (
     ChangeSubmitted,
     ChangeTransitioned,
     ChangeWithdrawn,
+    SqlApproved,
+    SqlReviewed,
 )
 from hischange.state import load_change, put_change
 from hischange.store import AppendedEvent, ProjectionView
 
-__all__ = ["HANDLERS", "MemoryView", "load_change", "project"]
+__all__ = ["MemoryView", "handlers", "load_change", "project"]
 
 Handler = Callable[[ProjectionView, AppendedEvent], None]
 
@@ -38,22 +41,32 @@ def _change_event(view: ProjectionView, appended: AppendedEvent) -> None:
     put_change(view, new, appended.seq)
 
 
-#: Event type → its handler. Events absent here (command_refused) change no projection.
-HANDLERS: dict[type[BaseModel], Handler] = {
-    ChangeRegistered: _change_event,
-    ChangeEdited: _change_event,
-    ChangeSubmitted: _change_event,
-    ChangeApproved: _change_event,
-    ChangeRejected: _change_event,
-    ChangeStarted: _change_event,
-    ChangeWithdrawn: _change_event,
-    ChangeTransitioned: _change_event,
-}
+@cache
+def handlers() -> dict[type[BaseModel], Handler]:
+    """Event type → its handler. Events absent here (command_refused) change no projection.
+
+    Built on first use: the domain modules that own the handlers import the service
+    layer, which imports this module.
+    """
+    from hischange import sqlrecord
+
+    return {
+        ChangeRegistered: _change_event,
+        ChangeEdited: _change_event,
+        ChangeSubmitted: _change_event,
+        ChangeApproved: _change_event,
+        ChangeRejected: _change_event,
+        ChangeStarted: _change_event,
+        ChangeWithdrawn: _change_event,
+        ChangeTransitioned: _change_event,
+        SqlReviewed: sqlrecord.apply_sql_event,
+        SqlApproved: sqlrecord.apply_sql_event,
+    }
 
 
 def project(view: ProjectionView, appended: AppendedEvent) -> None:
     """Apply one appended event to every aggregate it concerns."""
-    handler = HANDLERS.get(type(appended.event))
+    handler = handlers().get(type(appended.event))
     if handler is not None:
         handler(view, appended)
 

@@ -122,3 +122,62 @@ def _no_user_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for key in ("HISCHANGE_USER", "HISCHANGE_DB_URL", "HISCHANGE_PROJECT"):
         monkeypatch.delenv(key, raising=False)
     os.environ.setdefault("GIT_CONFIG_NOSYSTEM", "1")
+
+
+class Repo:
+    """A real git repository (the project root) driven by plain git with pinned identities."""
+
+    def __init__(self, path: Path, home: Path) -> None:
+        self.path = path
+        self.tick = 0
+        self.env = {
+            **os.environ,
+            "HOME": str(home),
+            "GIT_CONFIG_GLOBAL": str(home / ".gitconfig"),
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_COMMITTER_NAME": "CI",
+            "GIT_COMMITTER_EMAIL": "ci@vendor",
+        }
+
+    def git(self, *args: str) -> str:
+        """Run git here; return stdout."""
+        import subprocess
+
+        done = subprocess.run(
+            ["git", *args], cwd=self.path, env=self.env, capture_output=True, text=True,
+            check=False,
+        )
+        assert done.returncode == 0, f"git {args}: {done.stderr}"
+        return done.stdout.strip()
+
+    def commit(
+        self, message: str, files: dict[str, str | bytes] | None = None,
+        author: str = "dev@vendor",
+    ) -> str:
+        """Write files, commit with an exact message and author; return the sha."""
+        for name, content in (files or {}).items():
+            target = self.path / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content if isinstance(content, bytes) else content.encode())
+            self.git("add", "--", name)
+        self.tick += 1
+        stamp = f"{1_780_000_000 + 60 * self.tick} +0800"
+        self.env.update(
+            GIT_AUTHOR_NAME=author.split("@")[0], GIT_AUTHOR_EMAIL=author,
+            GIT_AUTHOR_DATE=stamp, GIT_COMMITTER_DATE=stamp,
+        )
+        self.git("commit", "-q", "--allow-empty", "--cleanup=verbatim", "-m", message)
+        return self.git("rev-parse", "HEAD")
+
+
+@pytest.fixture
+def repo(tmp_path: Path, project: Project) -> Repo:
+    """The project folder as a git repository with one baseline commit tagged v3.2.0."""
+    home = tmp_path.parent / f"{tmp_path.name}-home"
+    home.mkdir(exist_ok=True)
+    (home / ".gitconfig").write_text("[user]\n\temail = dev@vendor\n\tname = dev\n")
+    r = Repo(tmp_path, home)
+    r.git("init", "-q", "-b", "main")
+    r.commit("baseline", {"README.md": "HIS\n"})
+    r.git("tag", "-a", "v3.2.0", "-m", "3.2.0")
+    return r

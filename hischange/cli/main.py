@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "audit",
         "Verify the ledger (审计日志), read it, trace a change.",
     ),
+    "sql": ("hischange.cli.sql", "sql", "Review SQL (SQL 审核) and approve it bound to content."),
 }
 
 

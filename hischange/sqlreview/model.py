@@ -89,43 +89,24 @@ class SqlReviewSettings(BaseModel):
     disabled: frozenset[str] = frozenset()
     severity: dict[str, Severity] = Field(default_factory=dict)
     protected_tables: tuple[str, ...] = ()
+    #: Personal-information column names (HC130), compared case-insensitively with a view's
+    #: output names. Patient-specific on purpose: bare ``name``/``xm`` (also 项目), ``tel``,
+    #: ``phone``, ``电话`` and ``地址`` also name drugs, items, departments and the hospital itself.
     pii_columns: tuple[str, ...] = (
-        "id_card",
-        "idcard",
-        "id_no",
-        "sfzh",
-        "shenfenzheng",
-        "身份证号",
-        "身份证",
-        "phone",
-        "mobile",
-        "telephone",
-        "tel",
-        "lxdh",
-        "sjhm",
-        "联系电话",
-        "手机号",
-        "电话",
-        "patient_name",
-        "name",
-        "xm",
-        "brxm",
-        "姓名",
-        "患者姓名",
-        "address",
-        "addr",
-        "jtzz",
-        "zz",
-        "家庭住址",
-        "住址",
-        "地址",
-        "insurance_no",
-        "medical_insurance_no",
-        "ybkh",
-        "yibao_no",
-        "医保卡号",
-        "医保号",
-    )
+        # identity card / certificate number
+        "id_card", "idcard", "id_no", "id_number", "sfzh", "sfzhm", "shenfenzheng", "zjhm",
+        "身份证号", "身份证号码", "身份证", "证件号码",
+        # personal phone
+        "mobile", "mobile_phone", "patient_phone", "contact_phone", "lxdh", "sjhm",
+        "联系电话", "手机号", "手机号码",
+        # patient name
+        "patient_name", "brxm", "hzxm", "姓名", "患者姓名", "病人姓名",
+        # home address
+        "home_address", "patient_address", "jtzz", "xzz", "家庭住址", "现住址", "住址",
+        # medical insurance / social security card
+        "insurance_no", "medical_insurance_no", "ybkh", "yibao_no", "sbkh",
+        "医保卡号", "医保号", "社保卡号",
+    )  # fmt: skip
     #: Schema names a script may hard-code; empty means "do not check" (HC120).
     allowed_schemas: tuple[str, ...] = ()
     #: Forward/rollback naming: a forward script matching ``forward_pattern`` needs a sibling

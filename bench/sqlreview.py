@@ -1,0 +1,144 @@
+"""Benchmark the SQL review engine against ``sqlfluff lint`` and show linear growth.
+
+Run: ``.venv/bin/python bench/sqlreview.py [--sqlfluff-timeout 120]`` from the repo root.
+Generated inputs are cached under bench/.cache/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import sqlparse
+
+from hischange.sqlreview import review_sql
+
+ROOT = Path(__file__).resolve().parents[1]
+CACHE = ROOT / "bench" / ".cache"
+CORPUS = ROOT / ".." / "shared" / "corpus" / "sqlfluff-dialects"
+MB = 1024 * 1024
+
+
+def _package(lines: int) -> str:
+    procs = []
+    for i in range(lines // 10):
+        procs.append(
+            f"  PROCEDURE p{i}(a NUMBER) IS\n  BEGIN\n    UPDATE t SET x = {i} WHERE id = a;\n"
+            f"    IF a > 1 THEN\n      DELETE FROM s WHERE id = a; -- 删除\n    END IF;\n"
+            f"    INSERT INTO log (id, msg) VALUES (a, 'p{i};');\n"
+            "  EXCEPTION WHEN OTHERS THEN NULL;"
+            f"\n  END p{i};"
+        )
+    return "CREATE OR REPLACE PACKAGE BODY pkg AS\n" + "\n".join(procs) + "\nEND pkg;\n/\n"
+
+
+def _insert(rows: int) -> str:
+    values = ",\n".join(f"({i}, 'name {i}', '2026-01-01', {i * 3 % 97})" for i in range(rows))
+    return f"INSERT INTO pat_visit (id, name, visit_date, dept) VALUES\n{values};\n"
+
+
+def _mixed(size: int) -> str:
+    chunk = (
+        "-- 变更脚本\nUPDATE pat SET flag = 1 WHERE id = 42;\nSELECT a, b FROM t WHERE c = 'x;y';\n"
+        "DELETE FROM tmp_log WHERE created < DATE '2026-01-01';\n"
+        "BEGIN\n  UPDATE t SET a = 1 WHERE b = 2;\nEND;\n/\nCREATE INDEX ix_a ON t (a) ONLINE;\n"
+    )
+    return chunk * (size // len(chunk) + 1)
+
+
+def _generated() -> list[tuple[str, str, Path]]:
+    CACHE.mkdir(parents=True, exist_ok=True)
+    made = [
+        ("plsql package 5,000 lines", "oracle", "package.sql", _package(5000)),
+        ("INSERT 10,000 rows", "oracle", "insert.sql", _insert(10000)),
+        ("mixed script 5 MB", "oracle", "mixed5.sql", _mixed(5 * MB)),
+    ]
+    out = []
+    for label, dialect, name, text in made:
+        path = CACHE / name
+        if not path.exists():
+            path.write_text(text, encoding="utf-8")
+        out.append((label, dialect, path))
+    return out
+
+
+def _ours(paths: list[Path], dialect: str) -> float:
+    start = time.perf_counter()
+    for p in paths:
+        review_sql(p, dialect=dialect)  # type: ignore[arg-type]
+    return time.perf_counter() - start
+
+
+def _sqlfluff(paths: list[Path], dialect: str, timeout: float, big: bool) -> str:
+    exe = shutil.which("sqlfluff", path=str(Path(sys.executable).parent))
+    if exe is None:
+        return "sqlfluff not installed"
+    cmd = [exe, "lint", "--dialect", dialect, "--nofail", "--disable-progress-bar"]
+    if big:  # sqlfluff skips files over 20,000 bytes by default; lift the limit
+        config = CACHE / "sqlfluff-nolimit.cfg"
+        config.write_text("[sqlfluff]\nlarge_file_skip_byte_limit = 0\n", encoding="utf-8")
+        cmd += ["--config", str(config)]
+    start = time.perf_counter()
+    try:
+        subprocess.run([*cmd, *map(str, paths)], capture_output=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        return f">{timeout:.0f}s (timeout)"
+    return f"{time.perf_counter() - start:.2f}s"
+
+
+def _ratio(ours: float, theirs: str) -> str:
+    try:
+        return f"{float(theirs.rstrip('s')) / ours:.0f}x"
+    except ValueError:
+        return f">{float(theirs.split('s')[0].lstrip('>')) / ours:.0f}x" if ">" in theirs else "-"
+
+
+def main() -> None:
+    """Print the benchmark table."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sqlfluff-timeout", type=float, default=120.0)
+    args = parser.parse_args()
+    expected = json.loads((CORPUS / "expected_statements.json").read_text())
+    print("input | bytes | ours | MB/s | sqlfluff lint | ratio")
+    for dialect in ("oracle", "tsql", "mysql", "postgres"):
+        files = [CORPUS / k for k in expected if k.startswith(dialect + "/")]
+        size = sum(f.stat().st_size for f in files)
+        ours = _ours(files, dialect)
+        theirs = _sqlfluff(files, dialect, args.sqlfluff_timeout, big=False)
+        print(
+            f"corpus {dialect} ({len(files)} files) | {size} | {ours:.3f}s |"
+            f" {size / MB / ours:.1f} | {theirs} | {_ratio(ours, theirs)}"
+        )
+    for label, dialect, path in _generated():
+        size = path.stat().st_size
+        ours = _ours([path], dialect)
+        theirs = _sqlfluff([path], dialect, args.sqlfluff_timeout, big=True)
+        print(
+            f"{label} | {size} | {ours:.3f}s | {size / MB / ours:.1f} | {theirs} |"
+            f" {_ratio(ours, theirs)}"
+        )
+    print("\nsize | ours | s/MB")
+    for mb in (1, 2, 5, 10):
+        text = _mixed(mb * MB)[: mb * MB]
+        start = time.perf_counter()
+        review_sql(text, dialect="oracle")
+        took = time.perf_counter() - start
+        print(f"{mb} MB | {took:.2f}s | {took / mb:.3f}")
+    print("\nsqlparse.split alone: files whose count matches sqlfluff")
+    for dialect in ("oracle", "tsql", "mysql", "postgres"):
+        keys = [k for k in expected if k.startswith(dialect + "/")]
+        ok = sum(
+            len([s for s in sqlparse.split((CORPUS / k).read_text("utf-8")) if s.strip()])
+            == expected[k]
+            for k in keys
+        )
+        print(f"{dialect}: {ok}/{len(keys)} = {ok / len(keys):.0%}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,106 @@
+"""``hischange sql …``: review SQL (SQL 审核), approve it bound to its content, show status."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from hischange.cli.output import actor_option, emit, format_option, open_project, resolve_actor
+from hischange.errors import GateFailed, UsageError
+
+DIALECTS = ("oracle", "tsql", "mysql", "postgres")
+
+
+@click.group()
+def sql() -> None:
+    """SQL review (SQL 审核): static review of scripts, never executed; approvals bound to
+    each file's SHA-256."""
+
+
+@sql.command("review")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--range", "rev_range", help="Review the *.sql files this git range adds or changes.")
+@click.option("--change", "change_id", help="Record the review for this change (CR-…).")
+@click.option(
+    "--dialect",
+    type=click.Choice(DIALECTS),
+    help="oracle (also DM 达梦), tsql, mysql, postgres (also KingbaseES 人大金仓).",
+)
+@actor_option
+@format_option("sarif")
+def review(
+    files: tuple[Path, ...],
+    rev_range: str | None,
+    change_id: str | None,
+    dialect: str | None,
+    actor: str | None,
+    fmt: str,
+) -> None:
+    """Review SQL files, or the SQL of a range (views are compared with the range's base for
+    removed columns, HC140). Exit 1 when an unsuppressed error finding remains."""
+    from hischange import __version__, sqlrecord
+    from hischange.sqlreview import render_human, to_sarif
+
+    project = open_project()
+    if rev_range and files:
+        raise UsageError("pass files or --range, not both")
+    if rev_range:
+        result = sqlrecord.review_range(project, rev_range, dialect)
+    else:
+        result = sqlrecord.review_paths(project, list(files), dialect)
+    if change_id:
+        sqlrecord.record_review(project, resolve_actor(actor), change_id, result, rev_range or "")
+    if fmt == "sarif":
+        click.echo(json.dumps(to_sarif(result, __version__), ensure_ascii=False, indent=2))
+    else:
+        emit(fmt, result, render_human)
+    if result.has_errors:
+        raise GateFailed("SQL review found unsuppressed error findings (exit 1)")
+
+
+@sql.command("approve")
+@click.argument("change_id")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--accept-risk",
+    default="",
+    metavar="REASON",
+    help="Required to approve a file with error findings; recorded.",
+)
+@actor_option
+@format_option()
+def approve(change_id: str, file: Path, accept_risk: str, actor: str | None, fmt: str) -> None:
+    """Approve one reviewed SQL file of a change at its current SHA-256 (approvers only, not
+    an author of the file's commits). A later edit makes the approval stale."""
+    from hischange import sqlrecord
+
+    project = open_project()
+    state = sqlrecord.approve_sql(project, resolve_actor(actor), change_id, file, accept_risk)
+    emit(fmt, state, lambda s: f"approved {file} for {s.id}")
+
+
+@sql.command("status")
+@click.argument("change_id")
+@format_option()
+def status(change_id: str, fmt: str) -> None:
+    """Which SQL files of a change are reviewed, approved, or stale."""
+    from hischange import sqlrecord
+    from hischange.service import get_change
+
+    project = open_project()
+    result = sqlrecord.sql_status(project, get_change(project, change_id))
+    emit(
+        fmt,
+        result,
+        lambda r: (
+            [
+                f"{f.status:<15} {f.path}  errors={f.errors}"
+                + (f"  approved by {f.approved_by}" if f.approved_by else "")
+                + (f"  accepted risk: {f.accept_risk}" if f.accept_risk else "")
+                for f in r.files
+            ]
+            or [f"{r.change_id}: no SQL files reviewed"]
+        ),
+    )

@@ -1,0 +1,376 @@
+"""SQL review as records: reviews and approvals bound to each file's SHA-256.
+
+The engine (``hischange.sqlreview``) never touches the store or git; this module reads the
+files (from the working tree or from git for a range), adds the view-interface comparison
+against the range's base (HC140), and records reviews and approvals as ledger events.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from hischange import vcs
+from hischange.change import ChangeState, SqlFileState
+from hischange.errors import ConfigError, NotFoundError, UsageError, WorkflowError
+from hischange.events import (
+    AnyEvent,
+    SqlApproved,
+    SqlFileReview,
+    SqlFinding,
+    SqlReviewed,
+)
+from hischange.project import Project
+from hischange.service import run_change_command
+from hischange.sqlreview import (
+    Dialect,
+    FileReview,
+    Finding,
+    SqlReview,
+    SqlReviewSettings,
+    Statement,
+    decode_sql,
+    review_contents,
+)
+from hischange.sqlreview.registry import rule_by_code
+from hischange.sqlreview.views import ViewChange, view_changes, view_columns
+from hischange.state import load_change, put_change
+from hischange.store import AppendedEvent, ProjectionView, WriteTx
+
+__all__ = [
+    "SqlFileStatus",
+    "SqlStatus",
+    "apply_sql_event",
+    "approve_sql",
+    "record_review",
+    "review_paths",
+    "review_range",
+    "sql_settings",
+    "sql_status",
+]
+
+
+def sql_settings(proj: Project, dialect: str | None = None) -> SqlReviewSettings:
+    """The ``[sqlreview]`` settings, with ``--dialect`` taking precedence."""
+    raw = dict(proj.config.sqlreview)
+    if dialect:
+        raw["dialect"] = dialect
+    try:
+        return SqlReviewSettings.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(p) for p in err["loc"])
+        raise ConfigError(
+            f"[sqlreview] {key}: {err['msg']} (got {err.get('input')!r})",
+            hint="see docs/configuration.md, section [sqlreview]",
+        ) from exc
+
+
+def _relative(proj: Project, path: Path) -> str:
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(proj.root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def review_paths(proj: Project, paths: list[Path], dialect: str | None = None) -> SqlReview:
+    """Review files from the working tree (names relative to the project)."""
+    if not paths:
+        raise UsageError("no SQL files given", hint="pass files, or --range A..B")
+    items = [(_relative(proj, p), p) for p in paths]
+    return review_contents(items, sql_settings(proj, dialect))
+
+
+def review_range(proj: Project, rev_range: str, dialect: str | None = None) -> SqlReview:
+    """Review the SQL files a range adds or modifies, as committed at its tip, and compare
+    each view with its previous definition at the range's base (HC140)."""
+    repo = vcs.open_repo(proj.root)
+    rng = vcs.resolve_range(repo, rev_range)
+    if rng.empty:
+        raise UsageError(f"the range {rev_range!r} has no commits", hint="check both ends")
+    names = vcs.changed_files(repo, rev_range, "*.sql")
+    items: list[tuple[str, bytes | Path]] = []
+    for name in names:
+        data = vcs.file_at(repo, rng.tip, name)
+        if data is not None:
+            items.append((name, data))
+    settings = sql_settings(proj, dialect)
+    review = review_contents(items, settings)
+    if rng.base is None:
+        return review
+    base = rng.base
+    old_texts = _BaseViews(repo, base)
+    files = tuple(_with_view_findings(fr, old_texts, settings) for fr in review.files)
+    return review.model_copy(update={"files": files})
+
+
+class _BaseViews:
+    """Previous view definitions at the base: same path first, then any *.sql there."""
+
+    def __init__(self, repo: vcs.GitRepository, base: str) -> None:
+        self.repo, self.base = repo, base
+        self._all: dict[str, str] | None = None
+
+    def text_at(self, path: str) -> str:
+        data = vcs.file_at(self.repo, self.base, path)
+        return "" if data is None else decode_sql(data)[0]
+
+    def find(self, view: str, dialect: Dialect) -> str:
+        if self._all is None:
+            self._all = {
+                p: self.text_at(p) for p in vcs.changed_files(self.repo, self.base, "*.sql")
+            }
+        for text in self._all.values():
+            if view in view_columns(text, dialect):
+                return text
+        return ""
+
+
+def _with_view_findings(
+    fr: FileReview, base: _BaseViews, settings: SqlReviewSettings
+) -> FileReview:
+    dialect = settings.dialect
+    new_views: dict[str, int] = {}
+    for statement in fr.statements:
+        for name in view_columns(statement.text, dialect):
+            new_views[name] = statement.index
+    if not new_views or "HC140" in settings.disabled:
+        return fr
+    old_text = base.text_at(fr.path)
+    extra: list[Finding] = []
+    for name, index in sorted(new_views.items()):
+        statement = fr.statements[index]
+        previous = old_text if name in view_columns(old_text, dialect) else base.find(name, dialect)
+        for change in view_changes(previous, statement.text, dialect):
+            extra.append(_hc140(change, statement, settings))
+    if not extra:
+        return fr
+    return fr.model_copy(update={"findings": (*fr.findings, *extra)})
+
+
+def _hc140(change: ViewChange, statement: Statement, settings: SqlReviewSettings) -> Finding:
+    rule = rule_by_code("HC140")
+    name = rule.name if rule else "breaking-view-change"
+    diff = change.diff
+    if diff.breaking:
+        severity = settings.severity.get("HC140", "error")
+        message = (
+            f"view {change.name} removes or renames column(s) {', '.join(diff.removed)}: "
+            "a breaking interface change (数据上报视图接口), consumers will fail"
+        )
+    else:
+        severity = "info"
+        detail = f"adds {', '.join(diff.added)}" if diff.added else "changes column order"
+        if not diff.comparable:
+            detail = "selects *, so its columns cannot be compared"
+        message = f"view {change.name} {detail}"
+    return Finding(
+        code="HC140",
+        rule=name,
+        severity=severity,
+        message=message,
+        span=statement.span,
+        statement_index=statement.index,
+    )
+
+
+def _file_event(fr: FileReview) -> SqlFileReview:
+    return SqlFileReview(
+        path=fr.path,
+        sha256=fr.sha256,
+        size=fr.size,
+        dialect=fr.dialect,
+        encoding=fr.encoding,
+        statements=len(fr.statements),
+        findings=tuple(
+            SqlFinding(
+                code=f.code,
+                severity=f.severity,
+                line=f.span.start_line,
+                column=f.span.start_col,
+                message=f.message[:500],
+                suppressed=f.suppressed,
+                reason=f.suppression_reason,
+            )
+            for f in fr.findings
+        ),
+    )
+
+
+def record_review(
+    proj: Project, actor: str, change_id: str, review: SqlReview, rev_range: str = ""
+) -> ChangeState:
+    """Record a review event for a change, bound to each file's SHA-256 and the findings."""
+    files = tuple(_file_event(fr) for fr in review.files)
+
+    def decide(state: ChangeState, _tx: WriteTx) -> list[AnyEvent]:
+        if state.state in {"closed", "rejected", "withdrawn"}:
+            raise WorkflowError(f"{state.id} is {state.state}; its SQL is no longer reviewed")
+        return [SqlReviewed(change_id=state.id, range=rev_range, files=files)]
+
+    return run_change_command(proj, actor, "sql review", change_id, decide)
+
+
+def _authors_of(proj: Project, path: str) -> set[str]:
+    try:
+        repo = vcs.open_repo(proj.root)
+        return {c.author_email.casefold() for c in vcs.iter_commits(repo, "HEAD", paths=[path])}
+    except (NotFoundError, UsageError):
+        return set()
+
+
+def approve_sql(
+    proj: Project, actor: str, change_id: str, path: Path, accept_risk: str = ""
+) -> ChangeState:
+    """Approve one reviewed file of a change at its current SHA-256."""
+    name = _relative(proj, path)
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:
+        raise NotFoundError(f"cannot read {path}: {exc.strerror}") from exc
+    approvers = {a.casefold() for a in proj.config.roles.approvers}
+    authors = _authors_of(proj, name)
+
+    def decide(state: ChangeState, _tx: WriteTx) -> list[AnyEvent]:
+        if actor.casefold() not in approvers:
+            raise WorkflowError(
+                f"{actor} is not an approver (审批人) and may not approve SQL",
+                rule="approver_role",
+            )
+        if actor.casefold() in authors:
+            raise WorkflowError(
+                f"{actor} authored commits of {name} and may not approve it (职责分离)",
+                rule="separation_of_duties",
+            )
+        entry = state.sql_files.get(name)
+        if entry is None or entry.reviewed_sha256 is None:
+            raise WorkflowError(
+                f"{name} was never reviewed for {state.id}",
+                hint=f"hischange sql review {name} --change {state.id}",
+                rule="sql_review_first",
+            )
+        if entry.reviewed_sha256 != digest:
+            raise WorkflowError(
+                f"{name} changed since its review (reviewed {entry.reviewed_sha256[:12]}, "
+                f"now {digest[:12]}); approve only what was reviewed",
+                hint=f"review it again: hischange sql review {name} --change {state.id}",
+                rule="sql_stale_review",
+            )
+        if entry.errors and not accept_risk.strip():
+            raise WorkflowError(
+                f"{name} has {entry.errors} error finding(s); approving it needs "
+                '--accept-risk "<reason>" (recorded)',
+                rule="sql_error_findings",
+            )
+        return [
+            SqlApproved(
+                change_id=state.id,
+                path=name,
+                sha256=digest,
+                errors=entry.errors,
+                accept_risk=accept_risk.strip(),
+            )
+        ]
+
+    return run_change_command(proj, actor, "sql approve", change_id, decide)
+
+
+def apply_sql_event(view: ProjectionView, appended: AppendedEvent) -> None:
+    """Projection: a review or approval updates the change's SQL files."""
+    event = appended.event
+    state = load_change(view, event.change_id)
+    assert state is not None
+    files = dict(state.sql_files)
+    if isinstance(event, SqlReviewed):
+        for fr in event.files:
+            old = files.get(fr.path) or SqlFileState(path=fr.path)
+            files[fr.path] = old.model_copy(
+                update={
+                    "reviewed_sha256": fr.sha256,
+                    "errors": fr.errors,
+                    "warnings": sum(
+                        1 for f in fr.findings if f.severity == "warning" and not f.suppressed
+                    ),
+                    "breaking": any(
+                        f.code == "HC140" and f.severity == "error" and not f.suppressed
+                        for f in fr.findings
+                    ),
+                }
+            )
+    elif isinstance(event, SqlApproved):
+        old = files.get(event.path) or SqlFileState(path=event.path)
+        files[event.path] = old.model_copy(
+            update={
+                "approved_sha256": event.sha256,
+                "approved_by": appended.actor,
+                "accept_risk": event.accept_risk,
+            }
+        )
+    put_change(view, state.model_copy(update={"sql_files": files}), appended.seq)
+
+
+class SqlFileStatus(BaseModel):
+    """Where one SQL file of a change stands now."""
+
+    model_config = ConfigDict(frozen=True)
+
+    path: str
+    current_sha256: str | None
+    reviewed_sha256: str | None
+    approved_sha256: str | None
+    approved_by: str
+    errors: int
+    accept_risk: str
+    status: Literal["approved", "reviewed", "stale_review", "stale_approval", "missing"]
+
+
+class SqlStatus(BaseModel):
+    """The SQL files of one change."""
+
+    model_config = ConfigDict(frozen=True)
+
+    change_id: str
+    files: tuple[SqlFileStatus, ...]
+
+    @property
+    def all_approved(self) -> bool:
+        """True when every file is approved at its current content."""
+        return all(f.status == "approved" for f in self.files)
+
+
+def file_status(entry: SqlFileState, current: str | None) -> SqlFileStatus:
+    """Compare a recorded file with its current content hash."""
+    if current is None:
+        status: str = "missing"
+    elif entry.approved_sha256 == current:
+        status = "approved"
+    elif entry.approved_sha256 is not None:
+        status = "stale_approval"
+    elif entry.reviewed_sha256 == current:
+        status = "reviewed"
+    else:
+        status = "stale_review"
+    return SqlFileStatus(
+        path=entry.path,
+        current_sha256=current,
+        reviewed_sha256=entry.reviewed_sha256,
+        approved_sha256=entry.approved_sha256,
+        approved_by=entry.approved_by,
+        errors=entry.errors,
+        accept_risk=entry.accept_risk,
+        status=status,  # type: ignore[arg-type]
+    )
+
+
+def sql_status(proj: Project, state: ChangeState) -> SqlStatus:
+    """Which files of a change are reviewed, approved, or stale (working-tree content)."""
+    out = []
+    for name, entry in sorted(state.sql_files.items()):
+        path = proj.root / name
+        current = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+        out.append(file_status(entry, current))
+    return SqlStatus(change_id=state.id, files=tuple(out))

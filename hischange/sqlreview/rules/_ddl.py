@@ -1,0 +1,126 @@
+"""DDL shapes shared by rules and ``views``: ALTER TABLE clauses and CREATE VIEW headers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from hischange.sqlreview.rules._tokens import Word, read_name
+
+__all__ = ["Action", "alter_table_actions", "column_defs", "is_view_statement", "view_start"]
+
+
+_ACTIONS = frozenset(
+    {"ADD", "DROP", "MODIFY", "ALTER", "RENAME", "CHANGE", "SET", "ADD COLUMN", "DROP COLUMN"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One clause of ``ALTER TABLE``: its verb (ADD, DROP, ...) and its words."""
+
+    verb: str
+    table: str
+    words: list[Word]
+
+
+def alter_table_actions(ws: Sequence[Word]) -> Iterator[Action]:
+    """The clauses of every ``ALTER TABLE``, split at top-level commas and action verbs.
+
+    A clause without its own verb continues the previous one (T-SQL ``ADD a int, b int``).
+    """
+    for i, w in enumerate(ws):
+        if w.up != "ALTER" or i + 1 >= len(ws) or ws[i + 1].up != "TABLE":
+            continue
+        j = i + 2
+        while j < len(ws) and ws[j].up in {"IF EXISTS", "ONLY"}:
+            j += 1
+        parts, j = read_name(ws, j)
+        table = ".".join(parts)
+        d0 = w.depth
+        verb = ""
+        current: list[Word] = []
+        while j < len(ws):
+            x = ws[j]
+            if x.up == ";" or (x.up == "ALTER" and j + 1 < len(ws) and ws[j + 1].up == "TABLE"):
+                break
+            if x.depth == d0 and x.up == ",":
+                if current:
+                    yield Action(verb, table, current)
+                current = []
+            elif x.depth == d0 and x.kind == "kw" and x.up in _ACTIONS and not current:
+                verb = x.up.split()[0]
+            else:
+                current.append(x)
+            j += 1
+        if current:
+            yield Action(verb, table, current)
+
+
+def column_defs(action: Action) -> list[list[Word]]:
+    """Column definitions of an ADD/MODIFY clause: ``(a int, b int)`` or ``[COLUMN] a int``."""
+    ws = action.words
+    if ws and ws[0].up == "(":
+        inner_depth = ws[0].depth + 1
+        defs: list[list[Word]] = [[]]
+        for w in ws[1:]:
+            if w.depth < inner_depth:
+                break
+            if w.depth == inner_depth and w.up == ",":
+                defs.append([])
+            else:
+                defs[-1].append(w)
+        return [d for d in defs if d]
+    while ws and ws[0].up in {"COLUMN", "IF NOT EXISTS", "IF EXISTS"}:
+        ws = ws[1:]
+    return [ws] if ws else []
+
+
+_VIEW_PREFIX = frozenset(
+    {
+        "CREATE",
+        "CREATE OR REPLACE",
+        "ALTER",
+        "OR",
+        "REPLACE",
+        "FORCE",
+        "NOFORCE",
+        "EDITIONABLE",
+        "NONEDITIONABLE",
+        "MATERIALIZED",
+        "SECURE",
+        "RECURSIVE",
+        "TEMP",
+        "TEMPORARY",
+        "ALGORITHM",
+        "DEFINER",
+        "SQL SECURITY",
+        "SQL",
+        "SECURITY",
+        "INVOKER",
+        "=",
+        "UNDEFINED",
+        "MERGE",
+        "TEMPTABLE",
+        ".",
+        "@",
+        "OR ALTER",
+    }
+)
+
+
+def view_start(ws: Sequence[Word], i: int) -> int:
+    """If a CREATE/ALTER ... VIEW begins at ``i``, the index of its VIEW keyword, else -1."""
+    if i >= len(ws) or ws[i].up not in {"CREATE", "CREATE OR REPLACE", "ALTER"}:
+        return -1
+    for j in range(i + 1, min(i + 16, len(ws))):
+        if ws[j].up == "VIEW":
+            return j
+        if ws[j].kind in {"kw", "punct"} and ws[j].up not in _VIEW_PREFIX:
+            return -1
+    return -1
+
+
+def is_view_statement(ws: Sequence[Word]) -> bool:
+    """True when the statement is a CREATE/ALTER VIEW."""
+    return bool(ws) and view_start(ws, 0) >= 0

@@ -1,0 +1,330 @@
+"""Token helpers shared by the rules: a compact "word" view of sqlparse's flat token stream.
+
+Rules work on words (significant tokens: no whitespace, no comments) rather than on raw text, so
+a ``DELETE`` inside a string literal or a comment can never fire. Everything here works on the
+flat stream alone, which is what makes every rule usable when sqlparse refused to group a
+statement (``RuleContext.parsed is None``).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlparse import lexer
+from sqlparse import sql as S
+from sqlparse import tokens as T
+
+from hischange.sqlreview.model import Dialect
+from hischange.sqlreview.rules.base import RuleContext
+
+__all__ = [
+    "Word",
+    "dml",
+    "extent_end",
+    "find_at_depth",
+    "ident",
+    "in_merge",
+    "is_start",
+    "lex_tokens",
+    "read_name",
+    "starts",
+    "target_after",
+    "to_words",
+    "words",
+]
+
+#: sqlparse's functions are untyped; these typed aliases keep mypy strict everywhere else.
+_tokenize: Callable[[str], Iterable[tuple[Any, str]]] = lexer.tokenize
+_make_token: Callable[[Any, str], Any] = S.Token
+
+
+def lex_tokens(text: str) -> list[Any]:
+    """sqlparse's flat tokens (``sqlparse.sql.Token``) for ``text``, ungrouped."""
+    return [_make_token(ttype, value) for ttype, value in _tokenize(text)]
+
+
+_QUOTES = {'"': '"', "[": "]", "`": "`"}
+#: A verb right after one of these is not a statement of its own: trigger events
+#: (``BEFORE UPDATE``), cursor locks (``FOR UPDATE``), privileges (``GRANT DELETE``),
+#: referential actions (``ON DELETE``), upserts (``ON DUPLICATE KEY UPDATE``, ``DO UPDATE``).
+_NOT_START_AFTER = frozenset(
+    {
+        "FOR",
+        "BEFORE",
+        "AFTER",
+        "OF",
+        "OR",
+        "ON",
+        "KEY",
+        "GRANT",
+        "REVOKE",
+        "AUDIT",
+        "NOAUDIT",
+        "INSTEAD",
+        "DO",
+        ",",
+        "INSTEAD OF",
+    }
+)
+#: Words that begin a new statement inside a block or a T-SQL batch without semicolons.
+_STARTERS = frozenset(
+    {
+        "UPDATE",
+        "DELETE",
+        "INSERT",
+        "MERGE",
+        "CREATE",
+        "CREATE OR REPLACE",
+        "ALTER",
+        "DROP",
+        "TRUNCATE",
+        "GRANT",
+        "REVOKE",
+        "BEGIN",
+        "COMMIT",
+        "ROLLBACK",
+        "IF",
+        "ELSE",
+        "ELSIF",
+        "EXEC",
+        "EXECUTE",
+        "DECLARE",
+        "RETURN",
+        "PRINT",
+        "WHILE",
+        "LOOP",
+        "EXCEPTION",
+        "GO",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """One significant token: its kind, text, upper-cased text, offset and paren depth."""
+
+    #: kw, name, str, num, op, punct, wild or other.
+    kind: str
+    value: str
+    #: Upper case with inner whitespace collapsed (``ORDER  BY`` -> ``ORDER BY``).
+    up: str
+    #: Character offset into the statement text.
+    offset: int
+    #: Number of parentheses open before this token; ``(`` and its ``)`` share a depth.
+    depth: int
+
+
+@functools.lru_cache(maxsize=256)
+def _kind(ttype: Any) -> str | None:
+    if ttype in T.Whitespace or ttype in T.Newline or ttype in T.Comment:
+        return None
+    if ttype in T.Keyword:
+        return "kw"
+    if ttype in T.String.Symbol or ttype in T.Name:
+        return "name"
+    if ttype in T.Number:
+        return "num"
+    if ttype in T.String or ttype in T.Literal:
+        return "str"
+    if ttype in T.Wildcard:
+        return "wild"
+    if ttype in T.Operator:
+        return "op"
+    if ttype in T.Punctuation:
+        return "punct"
+    return "other"
+
+
+def to_words(tokens: Sequence[Any], dialect: Dialect, base: int = 0, depth: int = 0) -> list[Word]:
+    """Turn flat sqlparse tokens into words; PostgreSQL dollar-quoted bodies are opened up."""
+    out: list[Word] = []
+    offset = base
+    for tok in tokens:
+        value: str = tok.value
+        start = offset
+        offset += len(value)
+        kind = _kind(tok.ttype)
+        if kind is None:
+            continue
+        if kind == "str" and dialect == "postgres" and value.startswith("$") and depth < 8:
+            # A function or DO body is code hidden in a string; analyse it as code.
+            tag_end = value.find("$", 1)
+            if tag_end > 0 and value.endswith(value[: tag_end + 1]) and len(value) > 2 * tag_end:
+                tag = value[: tag_end + 1]
+                inner = value[len(tag) : len(value) - len(tag)]
+                out.extend(to_words(lex_tokens(inner), dialect, start + len(tag), depth))
+                continue
+        if kind == "punct" and value == ")":
+            depth = max(depth - 1, 0)
+        up = " ".join(value.upper().split())
+        if kind == "name" and out and out[-1].value == "@" and out[-1].offset + 1 == start:
+            # T-SQL/MySQL variables lex as "@" + name; keep them as one name.
+            prev = out.pop()
+            out.append(Word("name", "@" + value, "@" + up, prev.offset, prev.depth))
+            continue
+        out.append(Word(kind, value, up, start, depth))
+        if kind == "punct" and value == "(":
+            depth += 1
+    return out
+
+
+def words(ctx: RuleContext) -> list[Word]:
+    """The statement's words, computed once by ``build_context`` (or here if absent)."""
+    if ctx.words or not ctx.tokens:
+        return list(ctx.words)
+    return to_words(ctx.tokens, ctx.dialect)
+
+
+def ident(word: Word) -> str:
+    """An identifier without its quotes (``"a b"``, ``[a b]`` and `` `a b` `` give ``a b``)."""
+    v = word.value
+    if len(v) >= 2 and v[0] in _QUOTES and v[-1] == _QUOTES[v[0]]:
+        return v[1:-1]
+    return v
+
+
+def is_start(ws: Sequence[Word], i: int) -> bool:
+    """True when the verb at ``i`` begins a statement (not ``FOR UPDATE``, ``ON DELETE`` ...)."""
+    prev = ws[i - 1].up if i else ""
+    if prev in _NOT_START_AFTER:
+        return False
+    nxt = ws[i + 1].up if i + 1 < len(ws) else ""
+    # Function calls that share a verb's name: T-SQL IF UPDATE(col), MySQL TRUNCATE(x, 2).
+    return not (nxt == "(" and ws[i].up in {"UPDATE", "TRUNCATE", "REPLACE", "IF", "DELETE"})
+
+
+def starts(ws: Sequence[Word], verbs: frozenset[str]) -> Iterator[int]:
+    """Indexes of words in ``verbs`` that begin a statement."""
+    for i, w in enumerate(ws):
+        if w.kind in ("kw", "name") and w.up in verbs and is_start(ws, i):
+            yield i
+
+
+def in_merge(ws: Sequence[Word], i: int) -> bool:
+    """True when the verb at ``i`` is a MERGE action (``WHEN MATCHED THEN UPDATE``)."""
+    for j in range(i - 1, -1, -1):
+        if ws[j].up == ";":
+            return False
+        if ws[j].up == "MERGE":
+            return True
+    return False
+
+
+def extent_end(ws: Sequence[Word], i: int) -> int:
+    """Index one past the end of the statement that begins at ``i`` (exclusive)."""
+    d0 = ws[i].depth
+    cases = 0
+    for j in range(i + 1, len(ws)):
+        w = ws[j]
+        if w.up == ";":
+            return j
+        if w.depth < d0:
+            return j
+        if w.depth != d0:
+            continue
+        is_end = w.kind == "kw" and (w.up == "END" or w.up.startswith("END "))
+        if w.up == "CASE":
+            cases += 1
+        elif is_end and cases:
+            cases -= 1
+        elif cases:
+            continue
+        elif is_end or (w.up in _STARTERS and w.kind != "str" and is_start(ws, j)):
+            return j
+    return len(ws)
+
+
+def find_at_depth(ws: Sequence[Word], start: int, end: int, targets: frozenset[str]) -> int:
+    """First index in [start, end) whose word is in ``targets`` at the depth of ``ws[start]``."""
+    if start >= len(ws):
+        return -1
+    d0 = ws[start].depth
+    for j in range(start, min(end, len(ws))):
+        if ws[j].depth == d0 and ws[j].up in targets:
+            return j
+    return -1
+
+
+_NAME_STOP = frozenset(
+    {
+        "SET",
+        "WHERE",
+        "FROM",
+        "SELECT",
+        "VALUES",
+        "VALUE",
+        "AS",
+        "ON",
+        "USING",
+        "WITH",
+        "DEFAULT",
+        "JOIN",
+        "TO",
+        "IS",
+        "BEGIN",
+        "RETURN",
+        "RETURNS",
+        "LANGUAGE",
+        "IF",
+        "ORDER BY",
+        "GROUP BY",
+    }
+)
+
+
+def read_name(ws: Sequence[Word], j: int) -> tuple[list[str], int]:
+    """Read a dotted name at ``j``; return its unquoted parts and the index after it."""
+    parts: list[str] = []
+    while j < len(ws):
+        w = ws[j]
+        if w.kind == "name" or (w.kind == "kw" and " " not in w.up and w.up not in _NAME_STOP):
+            parts.append(ident(w))
+        else:
+            break
+        if j + 1 < len(ws) and ws[j + 1].up == ".":
+            j += 2
+            continue
+        return parts, j + 1
+    return parts, j
+
+
+_TARGET_SKIP = frozenset(
+    {"FROM", "ONLY", "IGNORE", "LOW_PRIORITY", "QUICK", "INTO", "TABLE", "IF EXISTS", "IF"}
+)
+
+
+def target_after(ws: Sequence[Word], i: int) -> str:
+    """The dotted table name a verb at ``i`` acts on (``DELETE FROM s.t`` gives ``s.t``)."""
+    j = i + 1
+    while j < len(ws):
+        up = ws[j].up
+        if up in _TARGET_SKIP:
+            j += 1
+        elif up == "TOP" and j + 1 < len(ws):
+            # T-SQL DELETE TOP (100) FROM t: skip the count, parenthesised or not.
+            j += 2
+            if ws[j - 1].up == "(":
+                while j < len(ws) and ws[j].up != ")":
+                    j += 1
+                j += 1
+        else:
+            break
+    parts, _ = read_name(ws, j)
+    return ".".join(parts)
+
+
+def dml(ws: Sequence[Word], verbs: frozenset[str]) -> Iterator[tuple[int, int, int]]:
+    """Each statement-level ``verbs`` word as (index, end, index of its WHERE or -1).
+
+    MERGE actions (``WHEN MATCHED THEN UPDATE``) and ``UPDATE STATISTICS`` are not DML here.
+    """
+    for i in starts(ws, verbs):
+        if in_merge(ws, i):
+            continue
+        if ws[i].up == "UPDATE" and i + 1 < len(ws) and ws[i + 1].up == "STATISTICS":
+            continue
+        end = extent_end(ws, i)
+        yield i, end, find_at_depth(ws, i, end, frozenset({"WHERE"}))
