@@ -23,6 +23,7 @@ from hischange.events import (
     ChangeSubmitted,
     ChangeTransitioned,
     ChangeWithdrawn,
+    CommitsLinked,
     SqlApproved,
     SqlReviewed,
 )
@@ -48,7 +49,7 @@ def handlers() -> dict[type[BaseModel], Handler]:
     Built on first use: the domain modules that own the handlers import the service
     layer, which imports this module.
     """
-    from hischange import sqlrecord
+    from hischange import custody, sqlrecord
 
     return {
         ChangeRegistered: _change_event,
@@ -59,6 +60,7 @@ def handlers() -> dict[type[BaseModel], Handler]:
         ChangeStarted: _change_event,
         ChangeWithdrawn: _change_event,
         ChangeTransitioned: _change_event,
+        CommitsLinked: custody.apply_links,
         SqlReviewed: sqlrecord.apply_sql_event,
         SqlApproved: sqlrecord.apply_sql_event,
     }

@@ -25,6 +25,12 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Verify the ledger (审计日志), read it, trace a change.",
     ),
     "sql": ("hischange.cli.sql", "sql", "Review SQL (SQL 审核) and approve it bound to content."),
+    "custody": (
+        "hischange.cli.custody",
+        "custody",
+        "Link commits to changes and gate ranges (程序保管).",
+    ),
+    "hook": ("hischange.cli.custody", "hook", "Install or run the commit-msg hook."),
 }
 
 

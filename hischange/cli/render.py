@@ -8,9 +8,17 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from hischange.audit import VerifyReport
     from hischange.change import ChangeState
+    from hischange.custody import CustodyReport, CustodyVerifyReport
     from hischange.events import EventRecord
 
-__all__ = ["change_detail", "change_line", "event_line", "verify_lines"]
+__all__ = [
+    "change_detail",
+    "change_line",
+    "custody_lines",
+    "event_line",
+    "missing_lines",
+    "verify_lines",
+]
 
 STATE_ZH = {
     "draft": "草稿",
@@ -99,3 +107,23 @@ def verify_lines(report: VerifyReport) -> Iterator[str]:
         for p in report.problems:
             yield f"  sequence {p.seq}: {p.damage}: {p.detail}"
     yield f"head: {report.head_seq}:{report.head_hash}"
+
+
+def custody_lines(r: CustodyReport) -> Iterator[str]:
+    """The custody gate's violations and verdict."""
+    for v in r.violations:
+        yield f"{v.code} {v.severity:<7} {v.sha[:12]} {v.subject}\n    {v.message}"
+    verdict = "custody OK 程序保管合规" if r.ok else "custody FAILED 程序保管不合规"
+    count = f"{r.commits} commits, {len(r.changes)} changes, {len(r.violations)} violation(s)"
+    yield f"{count}: {verdict}"
+
+
+def missing_lines(r: CustodyVerifyReport) -> Iterator[str]:
+    """Linked commits that history no longer holds."""
+    for m in r.missing:
+        yield (
+            f"MISSING {m.sha[:12]} ({m.reason}) of {', '.join(m.change_ids)}, linked "
+            f"{m.linked_at:%Y-%m-%d %H:%M} UTC at sequence {m.linked_seq}"
+        )
+    state = "all present" if not r.missing else f"{len(r.missing)} missing"
+    yield f"{r.checked} linked commits checked against {', '.join(r.protected_refs)}: {state}"

@@ -8,6 +8,7 @@ from pathlib import Path
 from tests.conftest import Cli, NewChange, Repo
 
 DELETE_ALL = "-- 删除全部门诊记录\nDELETE FROM outpatient_visit;\n"
+VIEW = "CREATE OR REPLACE VIEW v_report AS SELECT {} FROM t;\n"
 SAFE = "UPDATE outpatient_visit SET status = 'X' WHERE visit_id = 1;\n"
 
 
@@ -33,7 +34,9 @@ def test_clean_file_exit_0_and_sarif(run: Cli, tmp_path: Path) -> None:
     _write(tmp_path, "db/0002.sql", SAFE)
     _write(tmp_path, "db/0002.rollback.sql", SAFE)
     run("sql", "review", str(tmp_path / "db/0002.sql"))
-    sarif = json.loads(run("sql", "review", str(tmp_path / "db/0002.sql"), "--format", "sarif").stdout)
+    sarif = json.loads(
+        run("sql", "review", str(tmp_path / "db/0002.sql"), "--format", "sarif").stdout
+    )
     assert sarif["version"] == "2.1.0"
     assert sarif["runs"][0]["tool"]["driver"]["name"] == "hischange"
 
@@ -47,12 +50,23 @@ def test_review_record_approve_and_stale(run: Cli, new_change: NewChange, tmp_pa
     refused = run("sql", "approve", cid, str(path), "--as", "dba@hospital", code=5)
     assert "--accept-risk" in refused.stderr
     run("sql", "approve", cid, str(path), "--as", "dev@vendor", code=5)
-    run("sql", "approve", cid, str(path), "--as", "dba@hospital", "--accept-risk", "已备份, 维护窗口")
+    run(
+        "sql",
+        "approve",
+        cid,
+        str(path),
+        "--as",
+        "dba@hospital",
+        "--accept-risk",
+        "已备份, 维护窗口",
+    )
     status = run.json("sql", "status", cid)["files"][0]
     assert (status["status"], status["approved_by"]) == ("approved", "dba@hospital")
     path.write_text(DELETE_ALL + "DELETE FROM drug_stock;\n", encoding="utf-8")
     assert run.json("sql", "status", cid)["files"][0]["status"] == "stale_approval"
-    result = run("sql", "approve", cid, str(path), "--as", "dba@hospital", "--accept-risk", "x", code=5)
+    result = run(
+        "sql", "approve", cid, str(path), "--as", "dba@hospital", "--accept-risk", "x", code=5
+    )
     assert "changed since its review" in result.stderr
     assert run.json("audit", "verify")["ok"]
 
@@ -61,7 +75,10 @@ def test_approve_unreviewed_file_refused(run: Cli, new_change: NewChange, tmp_pa
     """Approving a file that was never reviewed for the change is refused."""
     cid = new_change()
     path = _write(tmp_path, "db/x.sql", SAFE)
-    assert "never reviewed" in run("sql", "approve", cid, str(path), "--as", "dba@hospital", code=5).stderr
+    assert (
+        "never reviewed"
+        in run("sql", "approve", cid, str(path), "--as", "dba@hospital", code=5).stderr
+    )
 
 
 def test_approver_who_authored_the_file_is_refused(
@@ -79,18 +96,24 @@ def test_range_review_flags_view_that_drops_a_column(run: Cli, repo: Repo) -> No
     """--range compares each view with its definition at the base: a dropped column is HC140."""
     repo.commit(
         "view v1",
-        {"db/v_report.sql": "CREATE OR REPLACE VIEW v_report AS SELECT dept_code, visits, fee FROM t;\n"},
+        {
+            "db/v_report.sql": "CREATE OR REPLACE VIEW v_report AS SELECT dept_code, visits, fee FROM t;\n"
+        },
     )
     repo.git("tag", "-a", "v3.3.0", "-m", "3.3.0")
     repo.commit(
         "view v2",
-        {"db/v_report.sql": "CREATE OR REPLACE VIEW v_report AS SELECT dept_code, visits, amount FROM t;\n"},
+        {
+            "db/v_report.sql": "CREATE OR REPLACE VIEW v_report AS SELECT dept_code, visits, amount FROM t;\n"
+        },
     )
     result = run("sql", "review", "--range", "v3.3.0..HEAD", "--dialect", "oracle", code=1)
     assert "HC140" in result.stdout and "fee" in result.stdout.lower()
     repo.commit(
         "view v3 keeps fee",
-        {"db/v_report.sql": "CREATE OR REPLACE VIEW v_report AS SELECT dept_code, visits, fee, amount FROM t;\n"},
+        {
+            "db/v_report.sql": "CREATE OR REPLACE VIEW v_report AS SELECT dept_code, visits, fee, amount FROM t;\n"
+        },
     )
     ok = run.json("sql", "review", "--range", "v3.3.0..HEAD", "--dialect", "oracle")
     codes = [f["code"] for f in ok["files"][0]["findings"]]

@@ -1,0 +1,143 @@
+"""``hischange custody …`` and ``hischange hook …``: code custody (程序保管)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from hischange.cli.output import actor_option, emit, format_option, open_project, resolve_actor
+from hischange.cli.render import custody_lines, missing_lines
+from hischange.errors import GateFailed, IntegrityError
+
+
+@click.group()
+def custody() -> None:
+    """Code custody (程序保管): every commit that reaches a hospital belongs to an approved
+    change, and what was recorded is still there."""
+
+
+def _warn_shallow(shallow: bool) -> None:
+    if shallow:
+        click.echo(
+            "warning: this is a shallow clone: history is incomplete and the result is "
+            "unreliable (git fetch --unshallow)",
+            err=True,
+        )
+
+
+@custody.command("scan")
+@click.argument("rev_range", metavar="RANGE")
+@actor_option
+@format_option()
+def scan(rev_range: str, actor: str | None, fmt: str) -> None:
+    """Link the range's commits to their changes (trailer `HIS-Change: CR-…`, or configured
+    subject patterns) and record the links. Scanning again records nothing new."""
+    from hischange import custody as lib
+    from hischange import vcs
+
+    project = open_project()
+    who = resolve_actor(actor)
+    if sys.stderr.isatty():
+        total = vcs.count_commits(vcs.open_repo(project.root), rev_range)
+        with click.progressbar(length=total, label="scanning commits", file=sys.stderr) as bar:
+            done = [0]
+
+            def tick(n: int) -> None:
+                bar.update(n - done[0])
+                done[0] = n
+
+            result = lib.scan_range(project, who, rev_range, progress=tick)
+    else:
+        result = lib.scan_range(project, who, rev_range)
+    _warn_shallow(result.shallow)
+    emit(
+        fmt,
+        result,
+        lambda r: (
+            f"{r.commits} commits in {r.range}: {r.linked} name a known change, "
+            f"{r.new_links} newly recorded, {r.already_recorded} already recorded"
+            + (f"; unknown change ids: {', '.join(r.unknown_changes)}" if r.unknown_changes else "")
+        ),
+    )
+
+
+@custody.command("check")
+@click.argument("rev_range", metavar="RANGE")
+@format_option("sarif")
+def check(rev_range: str, fmt: str) -> None:
+    """The gate: exit 1 and list violations when a commit names no change, an unknown one,
+    an unapproved one, or a change id git will not parse as a trailer."""
+    from hischange import __version__
+    from hischange import custody as lib
+
+    report = lib.check_range(open_project(), rev_range)
+    _warn_shallow(report.shallow)
+    if fmt == "sarif":
+        click.echo(json.dumps(lib.custody_sarif(report, __version__), ensure_ascii=False, indent=2))
+    else:
+        emit(fmt, report, custody_lines)
+    if not report.ok:
+        raise GateFailed(f"custody check failed for {rev_range}")
+
+
+@custody.command("verify")
+@format_option()
+def verify(fmt: str) -> None:
+    """Every commit ever linked still exists and is reachable from the protected refs (tags and
+    the main branch by default). A force-push that dropped a linked commit exits 4."""
+    from hischange import custody as lib
+
+    report = lib.verify_custody(open_project())
+    _warn_shallow(report.shallow)
+    emit(fmt, report, missing_lines)
+    if report.missing:
+        raise IntegrityError(
+            f"{len(report.missing)} linked commit(s) missing from protected history"
+        )
+
+
+@click.group()
+def hook() -> None:
+    """The commit-msg hook that refuses messages without a valid change id."""
+
+
+@hook.command("install")
+@click.option("--force", is_flag=True, help="Replace a commit-msg hook not written by hischange.")
+def install(force: bool) -> None:
+    """Install the commit-msg hook in this clone (respects core.hooksPath). `git commit
+    --no-verify` stays the escape hatch; `custody check` still catches what slipped."""
+    from hischange.hooks import install_commit_hook
+
+    path = install_commit_hook(open_project(), force=force)
+    click.echo(f"installed {path}")
+
+
+@hook.command("check-msg")
+@click.argument("message_file", type=click.Path(path_type=Path))
+@format_option()
+def check_msg(message_file: Path, fmt: str) -> None:
+    """Check a commit message file (what the hook runs). Exit 1 with the corrected shape
+    when it names no change, an unknown or unapproved one, or one git will not parse."""
+    from hischange.hooks import check_commit_message
+
+    verdict = check_commit_message(open_project(), message_file)
+    emit(
+        fmt,
+        verdict,
+        lambda v: (
+            []
+            if v.ok
+            else [
+                "hischange: commit refused (提交被拒绝):",
+                *[f"  - {p}" for p in v.problems],
+                "write the message like this:",
+                "",
+                v.suggested_message or "",
+            ]
+        ),
+    )
+    if not verdict.ok:
+        raise GateFailed("the commit message does not name an implementable change")

@@ -1,0 +1,398 @@
+"""Code custody (程序保管): link commits to changes, gate ranges, detect rewritten history.
+
+History is read by the git adapter in one streaming ``git log``; this module decides what
+the links mean for the workflow and records them as ledger events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from hischange import vcs
+from hischange.change import ChangeState
+from hischange.errors import ConfigError, UsageError
+from hischange.events import CommitLink, CommitsLinked
+from hischange.project import Project
+from hischange.projection import project
+from hischange.state import load, load_change, put_change
+from hischange.store import AppendedEvent, ProjectionView
+
+__all__ = [
+    "CommitRecord",
+    "CustodyReport",
+    "MissingLink",
+    "ScanResult",
+    "Violation",
+    "apply_links",
+    "check_range",
+    "scan_range",
+    "verify_custody",
+]
+
+#: States in which a change's approval lets its commits through the gate.
+IMPLEMENTABLE = frozenset(
+    {
+        "approved",
+        "in_progress",
+        "ready",
+        "released",
+        "deployed",
+        "verified",
+        "closed",
+        "rolled_back",
+    }
+)
+_CHUNK = 500
+Progress = Callable[[int], None]
+
+
+class CommitRecord(BaseModel):
+    """A linked commit as the projections keep it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sha: str
+    change_ids: tuple[str, ...]
+    author_email: str
+    linked_at: datetime
+    linked_seq: int
+
+
+class ScanResult(BaseModel):
+    """What ``custody scan`` found and recorded."""
+
+    model_config = ConfigDict(frozen=True)
+
+    range: str
+    commits: int
+    linked: int
+    new_links: int
+    already_recorded: int
+    unknown_changes: tuple[str, ...]
+    shallow: bool
+
+
+Code = Literal["HC-C001", "HC-C002", "HC-C003", "HC-C004", "HC-C005", "HC-C006"]
+CODES: dict[str, str] = {
+    "HC-C001": "commit names no change",
+    "HC-C002": "commit names an unknown change",
+    "HC-C003": "commit's change is not approved",
+    "HC-C004": "change id in a trailer git does not parse",
+    "HC-C005": "emergency change implemented before approval",
+    "HC-C006": "invalid change id in a change trailer",
+}
+
+
+class Violation(BaseModel):
+    """One custody violation, with its code and the commit."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: Code
+    severity: Literal["error", "warning"]
+    sha: str
+    subject: str
+    change_id: str | None
+    message: str
+
+
+class CustodyReport(BaseModel):
+    """The gate's verdict on a range."""
+
+    model_config = ConfigDict(frozen=True)
+
+    range: str
+    commits: int
+    violations: tuple[Violation, ...]
+    shallow: bool
+    changes: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        """No error-severity violation."""
+        return not any(v.severity == "error" for v in self.violations)
+
+
+class MissingLink(BaseModel):
+    """A recorded commit that is gone or unreachable from the protected refs."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sha: str
+    reason: Literal["absent", "unreachable"]
+    change_ids: tuple[str, ...]
+    linked_at: datetime
+    linked_seq: int
+
+
+class CustodyVerifyReport(BaseModel):
+    """``custody verify``: every linked commit still exists and is protected."""
+
+    model_config = ConfigDict(frozen=True)
+
+    checked: int
+    protected_refs: tuple[str, ...]
+    missing: tuple[MissingLink, ...]
+    shallow: bool
+
+
+def _patterns(proj: Project) -> list[vcs.SubjectPattern]:
+    out = []
+    for item in proj.config.custody.subject_patterns:
+        try:
+            data = {"pattern": item} if isinstance(item, str) else dict(item)
+            out.append(vcs.SubjectPattern.model_validate(data))
+        except ValueError as exc:
+            raise ConfigError(f"[custody] subject_patterns: {exc}") from exc
+    return out
+
+
+def _linked(
+    proj: Project, repo: vcs.GitRepository, rev_range: str
+) -> Iterator[tuple[vcs.CommitInfo, vcs.CommitLinks]]:
+    keys = proj.config.custody.trailer_keys
+    patterns = _patterns(proj)
+    for commit in vcs.iter_commits(repo, rev_range):
+        yield commit, vcs.extract_links(commit, keys, patterns)
+
+
+def _open(proj: Project, rev_range: str) -> tuple[vcs.GitRepository, vcs.CommitRange]:
+    repo = vcs.open_repo(proj.root)
+    rng = vcs.resolve_range(repo, rev_range)
+    if rng.empty:
+        raise UsageError(
+            f"the range {rev_range!r} has no commits",
+            hint="check both ends, e.g. `git log --oneline v3.2.0..HEAD`",
+        )
+    return repo, rng
+
+
+def scan_range(
+    proj: Project, actor: str, rev_range: str, progress: Progress | None = None
+) -> ScanResult:
+    """Record links of the range's commits to known changes; idempotent."""
+    repo, _ = _open(proj, rev_range)
+    found: list[CommitLink] = []
+    commits = linked = 0
+    unknown: set[str] = set()
+    known = {s["id"] for s in proj.store.aggregates_of("change")}
+    for commit, links in _linked(proj, repo, rev_range):
+        commits += 1
+        if progress is not None and commits % 1000 == 0:
+            progress(commits)
+        ids = tuple(c for c in links.change_ids if c in known)
+        unknown.update(c for c in links.change_ids if c not in known)
+        if not ids:
+            continue
+        linked += 1
+        via: Literal["trailer", "subject"] = (
+            "trailer" if any(lk.via == "trailer" for lk in links.links) else "subject"
+        )
+        found.append(
+            CommitLink(
+                sha=commit.sha,
+                change_ids=ids,
+                author_name=commit.author_name,
+                author_email=commit.author_email,
+                committer_email=commit.committer_email,
+                authored_at=commit.authored_at,
+                committed_at=commit.committed_at,
+                subject=commit.subject[:300],
+                via=via,
+            )
+        )
+    found.reverse()  # oldest first, so a change's last commit is its latest
+    new = 0
+    with proj.store.write(project) as tx:
+        fresh = [link for link in found if tx.get("commit", link.sha) is None]
+        new = len(fresh)
+        events = [
+            CommitsLinked(range=rev_range, links=tuple(fresh[i : i + _CHUNK]))
+            for i in range(0, len(fresh), _CHUNK)
+        ]
+        tx.append(actor, list(events))
+    return ScanResult(
+        range=rev_range,
+        commits=commits,
+        linked=linked,
+        new_links=new,
+        already_recorded=linked - new,
+        unknown_changes=tuple(sorted(unknown)),
+        shallow=repo.info.shallow,
+    )
+
+
+def apply_links(view: ProjectionView, appended: AppendedEvent) -> None:
+    """Projection: each link becomes a commit record and extends its changes."""
+    event = appended.event
+    assert isinstance(event, CommitsLinked)
+    for link in event.links:
+        view.put(
+            "commit",
+            link.sha,
+            CommitRecord(
+                sha=link.sha,
+                change_ids=link.change_ids,
+                author_email=link.author_email,
+                linked_at=appended.at,
+                linked_seq=appended.seq,
+            ),
+            appended.seq,
+        )
+        for change_id in link.change_ids:
+            state = load_change(view, change_id)
+            if state is None:  # pragma: no cover - scan links known changes only
+                continue
+            authors = tuple(dict.fromkeys((*state.authors, link.author_email)))
+            commits = (*(c for c in state.commits if c != link.sha), link.sha)
+            put_change(
+                view,
+                state.model_copy(update={"authors": authors, "commits": commits}),
+                appended.seq,
+            )
+
+
+def _violations(
+    commit: vcs.CommitInfo,
+    links: vcs.CommitLinks,
+    states: dict[str, ChangeState],
+    merge_policy: str,
+) -> Iterator[Violation]:
+    def v(
+        code: Code,
+        message: str,
+        cid: str | None = None,
+        severity: Literal["error", "warning"] = "error",
+    ) -> Violation:
+        return Violation(
+            code=code,
+            severity=severity,
+            sha=commit.sha,
+            subject=commit.subject[:200],
+            change_id=cid,
+            message=message,
+        )
+
+    for mention in links.unparsed_mentions:
+        yield v("HC-C004", mention.explanation, mention.change_id)
+    for bad in links.invalid_values:
+        yield v("HC-C006", f"{bad.key}: {bad.value!r} is not a change id (CR-YYYY-NNNN)")
+    if not links.change_ids:
+        if commit.is_merge and merge_policy == "parents":
+            return
+        if not links.unparsed_mentions:
+            yield v(
+                "HC-C001",
+                "names no change: add a trailer line `HIS-Change: CR-YYYY-NNNN` "
+                "as the last paragraph of the message",
+            )
+        return
+    for cid in links.change_ids:
+        state = states.get(cid)
+        if state is None:
+            yield v("HC-C002", f"names {cid}, which is not a registered change", cid)
+        elif state.state not in IMPLEMENTABLE or state.approval_stale or not state.approved:
+            if (
+                state.fields.emergency
+                and state.unapproved_emergency
+                and state.state in IMPLEMENTABLE
+            ):
+                yield v(
+                    "HC-C005",
+                    f"{cid} is an emergency change not yet approved retroactively",
+                    cid,
+                    "warning",
+                )
+            elif state.approval_stale:
+                yield v("HC-C003", f"{cid}'s approval is stale (edited after approval)", cid)
+            else:
+                yield v("HC-C003", f"{cid} is {state.state}, not approved", cid)
+
+
+def check_range(proj: Project, rev_range: str) -> CustodyReport:
+    """The gate: every commit of the range belongs to an approved change."""
+    repo, _ = _open(proj, rev_range)
+    states = {s["id"]: ChangeState.model_validate(s) for s in proj.store.aggregates_of("change")}
+    policy = proj.config.custody.merge_policy
+    found: list[Violation] = []
+    commits = 0
+    changes: dict[str, None] = {}
+    for commit, links in _linked(proj, repo, rev_range):
+        commits += 1
+        changes.update(dict.fromkeys(links.change_ids))
+        found.extend(_violations(commit, links, states, policy))
+    return CustodyReport(
+        range=rev_range,
+        commits=commits,
+        violations=tuple(found),
+        shallow=repo.info.shallow,
+        changes=tuple(changes),
+    )
+
+
+def verify_custody(proj: Project) -> CustodyVerifyReport:
+    """Every commit ever linked must exist and be reachable from a protected ref."""
+    repo = vcs.open_repo(proj.root)
+    records = {r["sha"]: CommitRecord.model_validate(r) for r in proj.store.aggregates_of("commit")}
+    refs = proj.config.custody.protected_refs
+    missing = vcs.missing_commits(repo, list(records), refs)
+    return CustodyVerifyReport(
+        checked=len(records),
+        protected_refs=tuple(refs),
+        shallow=repo.info.shallow,
+        missing=tuple(
+            MissingLink(
+                sha=m.sha,
+                reason=m.reason,
+                change_ids=records[m.sha].change_ids,
+                linked_at=records[m.sha].linked_at,
+                linked_seq=records[m.sha].linked_seq,
+            )
+            for m in missing
+        ),
+    )
+
+
+def commit_record(view: ProjectionView, sha: str) -> CommitRecord | None:
+    """A linked commit's record."""
+    return load(view, "commit", sha, CommitRecord)
+
+
+def custody_sarif(report: CustodyReport, tool_version: str) -> dict[str, object]:
+    """The gate's violations as a SARIF 2.1.0 log (one result per violation)."""
+    rules = [
+        {"id": code, "name": text.replace(" ", "-"), "shortDescription": {"text": text}}
+        for code, text in CODES.items()
+    ]
+    results = [
+        {
+            "ruleId": v.code,
+            "level": v.severity,
+            "message": {"text": f"{v.sha[:12]} {v.subject}: {v.message}"},
+            "partialFingerprints": {"commitSha": v.sha},
+            "properties": {"commit": v.sha, "changeId": v.change_id},
+        }
+        for v in report.violations
+    ]
+    return {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "hischange-custody",
+                        "version": tool_version,
+                        "informationUri": "https://pypi.org/project/hischange/",
+                        "rules": rules,
+                    }
+                },
+                "results": results,
+                "properties": {"range": report.range, "commits": report.commits},
+            }
+        ],
+    }

@@ -1,0 +1,81 @@
+"""The commit-msg hook: refuse a message whose change is missing, unknown, not
+implementable, or written so that git would not parse it as a trailer."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from hischange import vcs
+from hischange.change import ChangeState
+from hischange.custody import IMPLEMENTABLE
+from hischange.errors import NotFoundError, UsageError
+from hischange.project import Project
+
+__all__ = ["HookVerdict", "check_commit_message", "install_commit_hook"]
+
+
+class HookVerdict(BaseModel):
+    """Whether a commit message may be committed, and why not."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ok: bool
+    change_ids: tuple[str, ...]
+    problems: tuple[str, ...]
+    suggested_message: str | None
+
+
+def install_commit_hook(proj: Project, *, force: bool) -> Path:
+    """Install the commit-msg hook in the project's clone.
+
+    The hook calls this very installation (git runs hooks without the virtualenv on PATH).
+    """
+    command = f'"{sys.executable}" -m hischange'
+    return vcs.install_hook(vcs.open_repo(proj.root), command=command, force=force)
+
+
+def check_commit_message(proj: Project, message_file: Path) -> HookVerdict:
+    """Check a commit message file as git's commit-msg hook receives it."""
+    try:
+        raw = message_file.read_bytes()
+    except OSError as exc:
+        raise NotFoundError(
+            f"cannot read the commit message {message_file}: {exc.strerror}"
+        ) from exc
+    message = raw.decode("utf-8", errors="replace")
+    try:
+        repo: vcs.GitRepository | None = vcs.open_repo(proj.root)
+    except (NotFoundError, UsageError):
+        repo = None
+    keys = proj.config.custody.trailer_keys
+    check = vcs.check_message(message, keys, repo=repo)
+    problems = [m.explanation for m in check.unparsed_mentions]
+    problems += [
+        f"{b.key}: {b.value!r} is not a change id (CR-YYYY-NNNN)" for b in check.invalid_values
+    ]
+    if not check.change_ids and not problems:
+        problems.append(
+            f"the message names no change: end it with a paragraph `{keys[0]}: CR-YYYY-NNNN`"
+        )
+    for cid in check.change_ids:
+        data = proj.store.aggregate("change", cid)
+        if data is None:
+            problems.append(f"{cid} is not a registered change (hischange change list)")
+            continue
+        state = ChangeState.model_validate(data)
+        emergency = state.fields.emergency and state.unapproved_emergency
+        if (state.state not in IMPLEMENTABLE or not state.approved) and not emergency:
+            problems.append(f"{cid} is {state.state}: only approved changes may be implemented")
+    suggestion = check.suggested_message
+    if problems and suggestion is None:
+        body = message.rstrip("\n")
+        suggestion = f"{body}\n\n{keys[0]}: CR-YYYY-NNNN\n"
+    return HookVerdict(
+        ok=not problems,
+        change_ids=check.change_ids,
+        problems=tuple(problems),
+        suggested_message=suggestion if problems else None,
+    )

@@ -1,0 +1,65 @@
+"""Everything that touches git, as plain functions over an opened repository.
+
+GitPython is used only inside this package. Results are frozen pydantic models that the
+core turns into events; errors are ``hischange.errors`` subclasses.
+"""
+
+from hischange.vcs.content import changed_files, file_at
+from hischange.vcs.history import count_commits, iter_commits, resolve_range
+from hischange.vcs.hook import HOOK_MARKER, hook_path, hook_script, install_hook
+from hischange.vcs.links import DEFAULT_TRAILER_KEYS, extract_links, split_change_ids
+from hischange.vcs.models import (
+    CHANGE_ID_RE,
+    CommitInfo,
+    CommitLinks,
+    CommitRange,
+    InvalidValue,
+    Link,
+    MessageCheck,
+    MissingCommit,
+    RepoInfo,
+    SubjectPattern,
+    Trailer,
+    UnparsedMention,
+)
+from hischange.vcs.reach import default_protected_refs, missing_commits
+from hischange.vcs.repo import GitRepository, head_sha, is_dirty, open_repo
+from hischange.vcs.tags import create_annotated_tag, tag_exists
+from hischange.vcs.trailers import check_message, cleanup_message
+
+__all__ = [
+    "CHANGE_ID_RE",
+    "DEFAULT_TRAILER_KEYS",
+    "HOOK_MARKER",
+    "CommitInfo",
+    "CommitLinks",
+    "CommitRange",
+    "GitRepository",
+    "InvalidValue",
+    "Link",
+    "MessageCheck",
+    "MissingCommit",
+    "RepoInfo",
+    "SubjectPattern",
+    "Trailer",
+    "UnparsedMention",
+    "changed_files",
+    "check_message",
+    "cleanup_message",
+    "count_commits",
+    "create_annotated_tag",
+    "default_protected_refs",
+    "extract_links",
+    "file_at",
+    "head_sha",
+    "hook_path",
+    "hook_script",
+    "install_hook",
+    "is_dirty",
+    "iter_commits",
+    "missing_commits",
+    "open_repo",
+    "resolve_range",
+    "split_change_ids",
+    "tag_exists",
+]

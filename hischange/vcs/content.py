@@ -1,0 +1,67 @@
+"""File contents and changed paths at revisions (for SQL review and view comparison)."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+from hischange.errors import NotFoundError
+from hischange.vcs.history import resolve_range
+from hischange.vcs.repo import GitRepository
+
+__all__ = ["changed_files", "file_at"]
+
+
+def _commit(repo: GitRepository, rev: str) -> str:
+    rng = resolve_range(repo, rev)
+    if rng.base is not None:
+        raise NotFoundError(f"{rev!r} names a range, not one revision", hint="give one commit")
+    return rng.tip
+
+
+def file_at(repo: GitRepository, rev: str, path: str) -> bytes | None:
+    """The content of ``path`` at ``rev``, or None when no such file exists there."""
+    sha = _commit(repo, rev)
+    clean = PurePosixPath(path.replace("\\", "/").removeprefix("./")).as_posix()
+    tree = repo.git_repo.commit(sha).tree
+    try:
+        entry = tree / clean
+    except KeyError:
+        return None
+    if entry.type != "blob":
+        return None  # a directory or a submodule is not a file
+    data: bytes = entry.data_stream.read()
+    return data
+
+
+def _empty_tree(repo: GitRepository) -> str:
+    # hashed rather than hard-coded so SHA-256 repositories work too
+    return repo.run_bytes("hash-object", "-t", "tree", "--stdin", stdin=b"").decode().strip()
+
+
+def changed_files(repo: GitRepository, rev_range: str, pattern: str | None = None) -> list[str]:
+    """Paths added or modified between the ends of ``rev_range`` (net effect, sorted).
+
+    ``pattern`` is a git pathspec such as ``*.sql`` (``*`` also matches ``/``). A rename
+    counts as an added file. A single revision compares against the empty tree.
+    """
+    rng = resolve_range(repo, rev_range)
+    if rng.base is None:
+        base = _empty_tree(repo)
+    elif rng.symmetric:
+        base = repo.run("merge-base", rng.base, rng.tip)
+    else:
+        base = rng.base
+    out = repo.run_bytes(
+        "diff-tree",
+        "-r",
+        "-z",
+        "--name-only",
+        "--no-renames",
+        "--diff-filter=AM",
+        base,
+        rng.tip,
+        "--",
+        *([pattern] if pattern else []),
+    )
+    names = [p.decode("utf-8", "replace") for p in out.split(b"\0") if p]
+    return sorted(names)

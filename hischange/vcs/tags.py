@@ -1,0 +1,54 @@
+"""Annotated release tags."""
+
+from __future__ import annotations
+
+from git.exc import GitCommandError
+
+from hischange.errors import UsageError
+from hischange.vcs.history import resolve_range
+from hischange.vcs.repo import GitRepository
+
+__all__ = ["create_annotated_tag", "tag_exists"]
+
+
+def _check_name(repo: GitRepository, name: str) -> None:
+    try:
+        repo.git_repo.git.check_ref_format(f"refs/tags/{name}")
+    except GitCommandError as exc:
+        raise UsageError(
+            f"{name!r} is not a valid git tag name",
+            hint="use a name like v3.2.0 (no spaces, '..', '~', '^', ':' or '\\')",
+        ) from exc
+
+
+def tag_exists(repo: GitRepository, name: str) -> bool:
+    """True when ``refs/tags/<name>`` exists."""
+    _check_name(repo, name)
+    return bool(repo.run("for-each-ref", "--count=1", f"refs/tags/{name}"))
+
+
+def create_annotated_tag(
+    repo: GitRepository, name: str, message: str, *, sign: bool = False, rev: str = "HEAD"
+) -> str:
+    """Create annotated (optionally GPG-signed) tag ``name`` at ``rev``; return the tag's id.
+
+    The message is stored verbatim (``--cleanup=verbatim``) so a ledger head printed in it is
+    not mangled. An existing tag is never moved.
+    """
+    if tag_exists(repo, name):
+        raise UsageError(
+            f"tag {name!r} already exists in {repo.info.root}",
+            hint="choose another version; hischange never moves a tag",
+        )
+    target = resolve_range(repo, rev).tip
+    repo.run_bytes(
+        "tag",
+        "-s" if sign else "-a",
+        "--cleanup=verbatim",
+        "-F",
+        "-",
+        name,
+        target,
+        stdin=message.encode("utf-8"),
+    )
+    return repo.run("rev-parse", "--verify", f"refs/tags/{name}")
