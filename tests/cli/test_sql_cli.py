@@ -96,24 +96,18 @@ def test_range_review_flags_view_that_drops_a_column(run: Cli, repo: Repo) -> No
     """--range compares each view with its definition at the base: a dropped column is HC140."""
     repo.commit(
         "view v1",
-        {
-            "db/v_report.sql": "CREATE OR REPLACE VIEW v_report AS SELECT dept_code, visits, fee FROM t;\n"
-        },
+        {"db/v_report.sql": VIEW.format("dept_code, visits, fee")},
     )
     repo.git("tag", "-a", "v3.3.0", "-m", "3.3.0")
     repo.commit(
         "view v2",
-        {
-            "db/v_report.sql": "CREATE OR REPLACE VIEW v_report AS SELECT dept_code, visits, amount FROM t;\n"
-        },
+        {"db/v_report.sql": VIEW.format("dept_code, visits, amount")},
     )
     result = run("sql", "review", "--range", "v3.3.0..HEAD", "--dialect", "oracle", code=1)
     assert "HC140" in result.stdout and "fee" in result.stdout.lower()
     repo.commit(
         "view v3 keeps fee",
-        {
-            "db/v_report.sql": "CREATE OR REPLACE VIEW v_report AS SELECT dept_code, visits, fee, amount FROM t;\n"
-        },
+        {"db/v_report.sql": VIEW.format("dept_code, visits, fee, amount")},
     )
     ok = run.json("sql", "review", "--range", "v3.3.0..HEAD", "--dialect", "oracle")
     codes = [f["code"] for f in ok["files"][0]["findings"]]
