@@ -140,6 +140,7 @@ class ChangeState(BaseModel):
     rejected_reason: str = ""
     withdrawn_reason: str = ""
     unapproved_emergency: bool = False
+    started_at: datetime | None = None
     #: Authors (emails) of commits linked to this change, filled by custody.
     authors: tuple[str, ...] = ()
     #: Linked commits, oldest first; the last one is the change's latest commit.
@@ -348,7 +349,11 @@ def evolve(
     elif isinstance(event, ChangeWithdrawn):
         update.update(state="withdrawn", withdrawn_reason=event.reason)
     elif isinstance(event, ChangeStarted):
-        update.update(state="in_progress", unapproved_emergency=event.unapproved_emergency)
+        update.update(
+            state="in_progress", unapproved_emergency=event.unapproved_emergency, started_at=at
+        )
     elif isinstance(event, ChangeTransitioned):
         update["state"] = event.to
+        if event.to == "released" and event.ref:
+            update["releases"] = (*state.releases, event.ref)
     return state.model_copy(update=update)

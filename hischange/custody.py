@@ -18,7 +18,7 @@ from hischange.errors import ConfigError, UsageError
 from hischange.events import CommitLink, CommitsLinked
 from hischange.project import Project
 from hischange.projection import project
-from hischange.state import load, load_change, put_change
+from hischange.state import load, load_change
 from hischange.store import AppendedEvent, ProjectionView
 
 __all__ = [
@@ -152,11 +152,11 @@ def _patterns(proj: Project) -> list[vcs.SubjectPattern]:
 
 
 def _linked(
-    proj: Project, repo: vcs.GitRepository, rev_range: str
+    proj: Project, repo: vcs.GitRepository, rev_range: str, *, reverse: bool = False
 ) -> Iterator[tuple[vcs.CommitInfo, vcs.CommitLinks]]:
     keys = proj.config.custody.trailer_keys
     patterns = _patterns(proj)
-    for commit in vcs.iter_commits(repo, rev_range):
+    for commit in vcs.iter_commits(repo, rev_range, reverse=reverse):
         yield commit, vcs.extract_links(commit, keys, patterns)
 
 
@@ -174,47 +174,49 @@ def _open(proj: Project, rev_range: str) -> tuple[vcs.GitRepository, vcs.CommitR
 def scan_range(
     proj: Project, actor: str, rev_range: str, progress: Progress | None = None
 ) -> ScanResult:
-    """Record links of the range's commits to known changes; idempotent."""
+    """Record links of the range's commits to known changes; idempotent. Streams oldest
+    first in ONE transaction, ``_CHUNK`` links per query and event: memory stays flat."""
     repo, _ = _open(proj, rev_range)
     found: list[CommitLink] = []
-    commits = linked = 0
+    commits = linked = new = 0
     unknown: set[str] = set()
-    known = {s["id"] for s in proj.store.aggregates_of("change")}
-    for commit, links in _linked(proj, repo, rev_range):
-        commits += 1
-        if progress is not None and commits % 1000 == 0:
-            progress(commits)
-        ids = tuple(c for c in links.change_ids if c in known)
-        unknown.update(c for c in links.change_ids if c not in known)
-        if not ids:
-            continue
-        linked += 1
-        via: Literal["trailer", "subject"] = (
-            "trailer" if any(lk.via == "trailer" for lk in links.links) else "subject"
-        )
-        found.append(
-            CommitLink(
-                sha=commit.sha,
-                change_ids=ids,
-                author_name=commit.author_name,
-                author_email=commit.author_email,
-                committer_email=commit.committer_email,
-                authored_at=commit.authored_at,
-                committed_at=commit.committed_at,
-                subject=commit.subject[:300],
-                via=via,
-            )
-        )
-    found.reverse()  # oldest first, so a change's last commit is its latest
-    new = 0
     with proj.store.write(project) as tx:
-        fresh = [link for link in found if tx.get("commit", link.sha) is None]
-        new = len(fresh)
-        events = [
-            CommitsLinked(range=rev_range, links=tuple(fresh[i : i + _CHUNK]))
-            for i in range(0, len(fresh), _CHUNK)
-        ]
-        tx.append(actor, list(events))
+        known = set(tx.keys("change"))
+
+        def record() -> int:
+            recorded = tx.existing_keys("commit", (link.sha for link in found))
+            fresh = tuple(link for link in found if link.sha not in recorded)
+            found.clear()
+            if fresh:
+                tx.append(actor, [CommitsLinked(range=rev_range, links=fresh)])
+                tx.checkpoint("commit")
+            return len(fresh)
+
+        # oldest first, so a change's last commit is its latest
+        for commits, (commit, links) in enumerate(_linked(proj, repo, rev_range, reverse=True), 1):
+            if progress is not None and commits % 1000 == 0:
+                progress(commits)
+            ids = tuple(c for c in links.change_ids if c in known)
+            unknown.update(c for c in links.change_ids if c not in known)
+            if not ids:
+                continue
+            linked += 1
+            found.append(
+                CommitLink(
+                    sha=commit.sha,
+                    change_ids=ids,
+                    author_name=commit.author_name,
+                    author_email=commit.author_email,
+                    committer_email=commit.committer_email,
+                    authored_at=commit.authored_at,
+                    committed_at=commit.committed_at,
+                    subject=commit.subject[:300],
+                    via="trailer" if any(lk.via == "trailer" for lk in links.links) else "subject",
+                )
+            )
+            if len(found) >= _CHUNK:
+                new += record()
+        new += record()
     return ScanResult(
         range=rev_range,
         commits=commits,
@@ -227,33 +229,32 @@ def scan_range(
 
 
 def apply_links(view: ProjectionView, appended: AppendedEvent) -> None:
-    """Projection: each link becomes a commit record and extends its changes."""
+    """Projection: each link becomes a commit record and extends its changes (one new
+    state per change and event: one per link made a change with many commits quadratic)."""
     event = appended.event
     assert isinstance(event, CommitsLinked)
+    per_change: dict[str, list[CommitLink]] = {}
     for link in event.links:
-        view.put(
-            "commit",
-            link.sha,
-            CommitRecord(
-                sha=link.sha,
-                change_ids=link.change_ids,
-                author_email=link.author_email,
-                linked_at=appended.at,
-                linked_seq=appended.seq,
-            ),
-            appended.seq,
+        record = CommitRecord(
+            sha=link.sha,
+            change_ids=link.change_ids,
+            author_email=link.author_email,
+            linked_at=appended.at,
+            linked_seq=appended.seq,
         )
+        view.put("commit", link.sha, record, appended.seq)
         for change_id in link.change_ids:
-            state = load_change(view, change_id)
-            if state is None:  # pragma: no cover - scan links known changes only
-                continue
-            authors = tuple(dict.fromkeys((*state.authors, link.author_email)))
-            commits = (*(c for c in state.commits if c != link.sha), link.sha)
-            put_change(
-                view,
-                state.model_copy(update={"authors": authors, "commits": commits}),
-                appended.seq,
-            )
+            per_change.setdefault(change_id, []).append(link)
+    for change_id, links in per_change.items():
+        state = load_change(view, change_id)
+        if state is None:  # pragma: no cover - scan links known changes only
+            continue
+        authors = tuple(dict.fromkeys((*state.authors, *(lk.author_email for lk in links))))
+        # as if linked one by one: a sha named again moves to its last position
+        last = dict.fromkeys(lk.sha for lk in reversed(links))
+        kept = tuple(c for c in state.commits if c not in last)
+        update = {"authors": authors, "commits": (*kept, *reversed(last)), "last_seq": appended.seq}
+        view.put("change", change_id, state.model_copy(update=update), appended.seq)
 
 
 def _violations(

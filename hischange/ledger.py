@@ -187,8 +187,14 @@ def verify_chain(rows: Iterable[StoredEvent]) -> list[ChainProblem]:
             or doc.get("actor") != row.actor
             or doc.get("at") != (row.at)
         ):
+            # The hashed body is intact but the row around it was edited (type, actor, at):
+            # for an auditor that is an edit of this event like any other.
             problems.append(
-                ChainProblem(row.seq, "columns", "stored columns disagree with the hashed event")
+                ChainProblem(
+                    row.seq,
+                    "edited",
+                    "stored columns (type, actor, at) disagree with the hashed event",
+                )
             )
             break
         if prev_at and row.at < prev_at:

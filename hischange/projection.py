@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from hischange import change
 from hischange.events import (
+    ArtifactAttached,
     ChangeApproved,
     ChangeEdited,
     ChangeRegistered,
@@ -24,6 +25,11 @@ from hischange.events import (
     ChangeTransitioned,
     ChangeWithdrawn,
     CommitsLinked,
+    DeploymentRecorded,
+    EvidenceRecorded,
+    ReleaseCut,
+    ReviewRecorded,
+    RollbackRecorded,
     SqlApproved,
     SqlReviewed,
 )
@@ -49,7 +55,7 @@ def handlers() -> dict[type[BaseModel], Handler]:
     Built on first use: the domain modules that own the handlers import the service
     layer, which imports this module.
     """
-    from hischange import custody, sqlrecord
+    from hischange import artifact, custody, deployment, evidence, release, sqlrecord
 
     return {
         ChangeRegistered: _change_event,
@@ -62,7 +68,13 @@ def handlers() -> dict[type[BaseModel], Handler]:
         ChangeTransitioned: _change_event,
         CommitsLinked: custody.apply_links,
         SqlReviewed: sqlrecord.apply_sql_event,
+        ReleaseCut: release.apply_release_event,
+        ArtifactAttached: artifact.apply_artifact_event,
+        DeploymentRecorded: deployment.apply_deployment_event,
+        RollbackRecorded: deployment.apply_deployment_event,
+        ReviewRecorded: deployment.apply_deployment_event,
         SqlApproved: sqlrecord.apply_sql_event,
+        EvidenceRecorded: evidence.apply_evidence_event,
     }
 
 

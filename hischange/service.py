@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -24,6 +24,7 @@ __all__ = [
     "get_change",
     "list_changes",
     "make_fields",
+    "refuse",
     "register_change",
     "reject_change",
     "run_change_command",
@@ -92,6 +93,19 @@ def run_change_command(
     if refusal is not None:
         raise refusal
     return final
+
+
+def refuse(
+    proj: Project, actor: str, command: str, target: str, exc: WorkflowError
+) -> WorkflowError:
+    """Record a refused command that concerns no single change (a release, a deployment)
+    in the ledger, and return the error for the caller to raise."""
+    with proj.store.write(project) as tx:
+        tx.append(
+            actor,
+            [CommandRefused(command=command, target=target, rule=exc.rule, reason=exc.message)],
+        )
+    return exc
 
 
 def _next_change_id(tx: WriteTx) -> str:
@@ -187,11 +201,13 @@ def list_changes(
     *,
     state: str | None = None,
     kind: str | None = None,
-    overdue_at: datetime | None = None,
+    overdue: bool = False,
 ) -> list[ChangeState]:
-    """Changes, optionally filtered by state, kind, or overdue at a time."""
+    """Changes, optionally filtered by state, kind, or overdue now (by the store's clock)."""
+    overdue_at = proj.store.clock() if overdue else None
     if state is not None and state not in change.STATES:
         raise UsageError(f"unknown state {state!r}; valid states: {', '.join(change.STATES)}")
+    retro = timedelta(hours=proj.config.release.retro_approval_hours)
     out = []
     for data in proj.store.aggregates_of("change"):
         item = ChangeState.model_validate(data)
@@ -199,11 +215,20 @@ def list_changes(
             continue
         if kind and item.fields.kind != kind:
             continue
-        if overdue_at is not None and not _overdue(item, overdue_at):
+        if overdue_at is not None and not _overdue(item, overdue_at, retro):
             continue
         out.append(item)
     return out
 
 
-def _overdue(item: ChangeState, now: datetime) -> bool:
-    return item.state not in {"closed", "rejected", "withdrawn", "verified"} and item.due_at < now
+def _overdue(item: ChangeState, now: datetime, retro: timedelta) -> bool:
+    """Open past its due time, or an emergency change whose retroactive approval is late."""
+    if item.state in {"closed", "rejected", "withdrawn"}:
+        return False
+    late_approval = (
+        item.unapproved_emergency
+        and not item.approved
+        and item.started_at is not None
+        and item.started_at + retro < now
+    )
+    return late_approval or (item.state != "verified" and item.due_at < now)

@@ -101,15 +101,16 @@ NewChange = Callable[..., str]
 def new_change(run: Cli) -> NewChange:
     """Register a change through the CLI; returns its id."""
 
-    def make(*extra: str, actor: str = "dev@vendor", **opts: str) -> str:
-        args = {
+    def make(*extra: str, actor: str = "dev@vendor", **opts: str | bool) -> str:
+        args: dict[str, str | bool] = {
             "kind": "interface",
             "title": "LIS 接口字段调整",
             "system": "检验",
             "requester": "检验科",
             "rollback-plan": "恢复旧版接口配置",
         } | {k.replace("_", "-"): v for k, v in opts.items()}
-        flat = [x for k, v in args.items() for x in (f"--{k}", v)]
+        # True is a flag (emergency=True → --emergency).
+        flat = [x for k, v in args.items() for x in ((f"--{k}",) if v is True else (f"--{k}", v))]
         data = run.json("change", "new", *flat, *extra, "--as", actor)
         return str(data["id"])
 
@@ -144,14 +145,20 @@ class Repo:
         import subprocess
 
         done = subprocess.run(
-            ["git", *args], cwd=self.path, env=self.env, capture_output=True, text=True,
+            ["git", *args],
+            cwd=self.path,
+            env=self.env,
+            capture_output=True,
+            text=True,
             check=False,
         )
         assert done.returncode == 0, f"git {args}: {done.stderr}"
         return done.stdout.strip()
 
     def commit(
-        self, message: str, files: dict[str, str | bytes] | None = None,
+        self,
+        message: str,
+        files: dict[str, str | bytes] | None = None,
         author: str = "dev@vendor",
     ) -> str:
         """Write files, commit with an exact message and author; return the sha."""
@@ -163,8 +170,10 @@ class Repo:
         self.tick += 1
         stamp = f"{1_780_000_000 + 60 * self.tick} +0800"
         self.env.update(
-            GIT_AUTHOR_NAME=author.split("@")[0], GIT_AUTHOR_EMAIL=author,
-            GIT_AUTHOR_DATE=stamp, GIT_COMMITTER_DATE=stamp,
+            GIT_AUTHOR_NAME=author.split("@")[0],
+            GIT_AUTHOR_EMAIL=author,
+            GIT_AUTHOR_DATE=stamp,
+            GIT_COMMITTER_DATE=stamp,
         )
         self.git("commit", "-q", "--allow-empty", "--cleanup=verbatim", "-m", message)
         return self.git("rev-parse", "HEAD")

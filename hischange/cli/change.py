@@ -154,13 +154,9 @@ _transition("withdraw", "Withdraw a change (撤回).", needs_reason=True)
 @format_option()
 def list_(state: str | None, kind: str | None, overdue: bool, fmt: str) -> None:
     """List changes."""
-    from datetime import UTC, datetime
-
     from hischange.service import list_changes
 
-    items = list_changes(
-        open_project(), state=state, kind=kind, overdue_at=datetime.now(UTC) if overdue else None
-    )
+    items = list_changes(open_project(), state=state, kind=kind, overdue=overdue)
     emit(fmt, items, lambda xs: [change_line(x) for x in xs] or ["no changes"])
 
 
@@ -172,3 +168,55 @@ def show(change_id: str, fmt: str) -> None:
     from hischange.service import get_change
 
     emit(fmt, get_change(open_project(), change_id), change_detail)
+
+
+@change.command("ready")
+@click.argument("change_id")
+@actor_option
+@format_option()
+def ready(change_id: str, actor: str | None, fmt: str) -> None:
+    """Mark a change ready for release (待发布): in_progress → ready. Refused (exit 5, recorded)
+    unless each evidence kind [evidence] required for its kind passed on its latest commit."""
+    from hischange.evidence import ready_change
+
+    state = ready_change(open_project(), resolve_actor(actor), change_id)
+    emit(fmt, state, lambda s: f"{s.id} is now {s.state}")
+
+
+@change.command("verify")
+@click.argument("change_id")
+@click.option("--note", default="", help="What was checked (recorded).")
+@actor_option
+@format_option()
+def verify(change_id: str, note: str, actor: str | None, fmt: str) -> None:
+    """Post-implementation verification (验收) by the requester side: deployed → verified,
+    then closed (an emergency change needs a retroactive approval and a PIR first)."""
+    from hischange.deployment import verify_change
+
+    state = verify_change(open_project(), resolve_actor(actor), change_id, note)
+    emit(fmt, state, lambda s: f"{s.id} is now {s.state}")
+
+
+@change.command("review")
+@click.argument("change_id")
+@click.option("--pir", required=True, help="The post-implementation review (实施后评审).")
+@actor_option
+@format_option()
+def review(change_id: str, pir: str, actor: str | None, fmt: str) -> None:
+    """Record a post-implementation review; closes a verified change that was waiting for it."""
+    from hischange.deployment import record_review
+
+    state = record_review(open_project(), resolve_actor(actor), change_id, pir)
+    emit(fmt, state, lambda s: f"recorded the review of {s.id}; it is {s.state}")
+
+
+@change.command("close")
+@click.argument("change_id")
+@actor_option
+@format_option()
+def close(change_id: str, actor: str | None, fmt: str) -> None:
+    """verified → closed. An emergency change needs its retroactive approval and PIR."""
+    from hischange.deployment import close_change
+
+    state = close_change(open_project(), resolve_actor(actor), change_id)
+    emit(fmt, state, lambda s: f"{s.id} is now {s.state}")

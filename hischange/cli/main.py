@@ -25,12 +25,20 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Verify the ledger (审计日志), read it, trace a change.",
     ),
     "sql": ("hischange.cli.sql", "sql", "Review SQL (SQL 审核) and approve it bound to content."),
+    "evidence": (
+        "hischange.cli.evidence",
+        "evidence",
+        "Test evidence (测试记录) bound to commits.",
+    ),
     "custody": (
         "hischange.cli.custody",
         "custody",
         "Link commits to changes and gate ranges (程序保管).",
     ),
     "hook": ("hischange.cli.custody", "hook", "Install or run the commit-msg hook."),
+    "release": ("hischange.cli.release", "release", "Cut releases (版本), notes, artifacts."),
+    "artifact": ("hischange.cli.release", "artifact", "Check a delivered file (制品) by SHA-256."),
+    "deploy": ("hischange.cli.release", "deploy", "Record deployments (部署) and rollbacks."),
 }
 
 

@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from hischange.change import ChangeState
     from hischange.custody import CustodyReport, CustodyVerifyReport
     from hischange.events import EventRecord
+    from hischange.release import ReleaseState
 
 __all__ = [
     "change_detail",
@@ -17,6 +18,7 @@ __all__ = [
     "custody_lines",
     "event_line",
     "missing_lines",
+    "release_lines",
     "verify_lines",
 ]
 
@@ -80,6 +82,29 @@ def change_detail(c: ChangeState) -> Iterator[str]:
         yield f"  withdrawn 撤回:    {c.withdrawn_reason}"
     if f.description:
         yield f"  description:       {f.description}"
+    if c.evidence:
+        yield from _evidence_lines(c)
+
+
+def _evidence_lines(c: ChangeState) -> Iterator[str]:
+    """Evidence with its staleness. Judging staleness asks git (descendant of the latest
+    linked commit?), so inside a command it uses the open project's repository."""
+    import click
+
+    from hischange.evidence_rules import assess, short
+
+    if click.get_current_context(silent=True) is None:
+        facts = assess(c, None)
+    else:
+        from hischange.cli.output import open_project
+        from hischange.evidence import evidence_facts
+
+        facts = evidence_facts(open_project(), c)
+    yield "  evidence 测试记录:"
+    for s in sorted(facts.items.values(), key=lambda s: s.seq):
+        verdict = "pass" if s.passed else "FAIL"
+        flag = "STALE" if s.stale else "current"
+        yield f"    {s.evidence_id} {s.kind} {s.env} {short(s.commit)} {verdict} {flag}: {s.why}"
 
 
 def event_line(r: EventRecord) -> str:
@@ -127,3 +152,23 @@ def missing_lines(r: CustodyVerifyReport) -> Iterator[str]:
         )
     state = "all present" if not r.missing else f"{len(r.missing)} missing"
     yield f"{r.checked} linked commits checked against {', '.join(r.protected_refs)}: {state}"
+
+
+def release_lines(r: ReleaseState) -> Iterator[str]:
+    """A release record."""
+    yield f"release {r.version} ({r.tag}) cut {_time(r.cut_at.isoformat())} by {r.cut_by}"
+    yield f"  range {r.range}: {len(r.commits)} commit(s); {r.bump_reason}"
+    yield f"  manifest sha256 {r.manifest_digest}"
+    yield f"  ledger head {r.ledger_head_seq}:{r.ledger_head_hash}"
+    if r.dirty:
+        yield "  WARNING: cut from a working tree with uncommitted changes"
+    for c in r.changes:
+        flag = "  UNAPPROVED EMERGENCY 未审批紧急变更" if c.unapproved_emergency else ""
+        yield f"  {c.change_id}  {c.kind:<14} {c.billing:<14} {c.title}{flag}"
+    for change_id, path, sha in r.sql_files:
+        yield f"  sql {path} ({change_id}) sha256 {sha[:16]}"
+    for a in r.artifacts:
+        yield f"  artifact {a.name} sha256 {a.sha256[:16]} {a.size} bytes"
+    for d in r.deployments:
+        when = _time(d.at.isoformat())
+        yield f"  {d.deployment_id} {d.env}@{d.site} {d.result} by {d.operator} {when}"

@@ -29,6 +29,8 @@ __all__ = ["build_context", "lex", "mask_for_lexer"]
 #: sqlparse is untyped; typed aliases keep mypy strict here.
 _group: Callable[[Any], Any] = grouping.group
 _statement: Callable[[list[Any]], Any] = S.Statement
+#: sqlparse >= 0.5.4 refuses lists longer than this (None or absent: no cap).
+_MAX_TOKENS: int | None = getattr(grouping, "MAX_GROUPING_TOKENS", None)
 
 _Q_BODY = r"\[.*?\]|\(.*?\)|\{.*?\}|<.*?>|(?P<d>[^\s(\[{<]).*?(?P=d)"
 _NEVER = r"(?P<q>(?!))"
@@ -90,10 +92,14 @@ def build_context(
     except Exception as exc:  # any lexer failure becomes an HC000 finding
         return f"sqlparse could not tokenise the statement: {type(exc).__name__}: {exc}"
     parsed: Any | None = _statement(list(tokens))
+    if _MAX_TOKENS is not None and len(tokens) > _MAX_TOKENS:
+        # sqlparse would refuse the top-level list anyway, after a costly first pass.
+        parsed = None
     try:
         # Group the whole statement as ONE statement: sqlparse's own splitter is not used,
         # since ours already decided where statements end (PL/SQL blocks keep their ';').
-        _group(parsed)
+        if parsed is not None:
+            _group(parsed)
     except (SQLParseError, RecursionError):
         parsed = None
     try:

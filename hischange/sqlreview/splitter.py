@@ -8,7 +8,8 @@ comment to its last such token, including a terminating ``;`` (so ``END;`` of a 
 stays whole). Separators are never part of a statement and never statements themselves: a
 ``/`` line (Oracle/DM), a ``GO [n]`` line (T-SQL), a ``DELIMITER x`` line and the custom
 delimiter itself (MySQL), and a ``;`` that ends nothing. Comments between statements belong to
-no statement. ``text == source[start:end]`` always holds.
+no statement. ``text == source[start:end]`` always holds. T-SQL, where ``;`` is optional and
+statements start at keywords, has its own boundary rules in :mod:`hischange.sqlreview.tsql`.
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ from bisect import bisect_right
 
 from hischange.sqlreview.lexer import COMMENT, OTHER, SEMI, WORD, WS, Lexer
 from hischange.sqlreview.model import Dialect, Span, Statement, StatementKind
+from hischange.sqlreview.tsql import split_tsql
 
 __all__ = ["split_sql", "statement_at"]
 
 _SLASH_LINE = re.compile(r"/[ \t\r]*(?=\n|\Z)")
-_GO_LINE = re.compile(r"(?i:go)(?:[ \t]+\d+)?[ \t]*;?[ \t\r]*(?=\n|\Z|--)")
 _DELIMITER_LINE = re.compile(r"(?i:delimiter)[ \t]+(\S+)[ \t\r]*(?=\n|\Z)")
 # SQL*Plus client commands (Oracle/DM) that may start a line outside any statement.
 _SQLPLUS = re.compile(
@@ -35,7 +36,6 @@ _SQL_SET = re.compile(r"(?i:set)[ \t]+(?i:transaction|role|constraints?)\b")
 _LINE_END = re.compile(r"[^\n]*")
 
 _PLSQL_UNITS = frozenset({"PROCEDURE", "FUNCTION", "TRIGGER"})
-_TSQL_MODULES = frozenset({"PROCEDURE", "PROC", "FUNCTION", "TRIGGER", "VIEW"})
 _MYSQL_PROGRAMS = frozenset({"PROCEDURE", "FUNCTION", "TRIGGER", "EVENT"})
 _CREATE_FILLERS = frozenset({"OR", "REPLACE", "EDITIONABLE", "NONEDITIONABLE", "ALTER"})
 # Words that, right after END, close something BEGIN did not open (END IF, END LOOP, ...).
@@ -44,7 +44,6 @@ _END_SUFFIXES = frozenset({"IF", "LOOP", "WHILE", "REPEAT"})
 # Modes of the statement in progress.
 _SQL = 0  # ends at ";" (or the MySQL delimiter)
 _BLOCK = 1  # BEGIN/END depth is tracked; ";" ends it once the outermost block has closed
-_BATCH = 2  # T-SQL module body: runs to GO or the end of the file
 
 
 class _Splitter:
@@ -100,12 +99,6 @@ class _Splitter:
                 self.found.append((pos, pos + end, "sqlplus"))
                 self.lexer.pos = line.end()
                 return True
-        elif dialect == "tsql":
-            m = _GO_LINE.match(text, pos)
-            if m:
-                self.finish()
-                self.lexer.pos = m.end()
-                return True
         elif dialect == "mysql":
             m = _DELIMITER_LINE.match(text, pos)
             if m:
@@ -131,12 +124,6 @@ class _Splitter:
                     self.mode, self.kind = _BLOCK, "plsql"
                 elif unit != "TYPE":
                     self.words = [*words[:1], "-"]  # settled: a plain statement
-        elif dialect == "tsql":
-            if first in ("CREATE", "ALTER") and len(words) > 1:
-                if words[-1] in _TSQL_MODULES:
-                    self.mode = _BATCH
-                elif words[-1] not in _CREATE_FILLERS:
-                    self.words = [*words[:1], "-"]
         elif first in ("CREATE", "ALTER") and len(words) > 1 and words[-1] in _MYSQL_PROGRAMS:
             self.mode = _BLOCK
         if first not in ("CREATE", "ALTER") and self.mode == _SQL:
@@ -240,7 +227,7 @@ class _Splitter:
 
 def split_sql(text: str, dialect: Dialect) -> list[Statement]:
     """Split decoded SQL ``text`` into statements for ``dialect``, each with its span."""
-    pieces = _Splitter(text, dialect).run()
+    pieces = split_tsql(text) if dialect == "tsql" else _Splitter(text, dialect).run()
     line_starts = [0]
     find = text.find
     nl = find("\n")

@@ -66,6 +66,7 @@ _LIST_END = frozenset(
     }
 )
 _QUOTE_CHARS = ('"', "[", "`", "'")
+_WORDY = frozenset({"name", "kw", "num", "str"})
 
 
 class SelectItem(BaseModel):
@@ -142,7 +143,12 @@ def _item(item: Sequence[Word], dialect: Dialect) -> SelectItem:
         return SelectItem(
             output=source, quoted=_is_quoted(body[-1]), source=source, offset=first.offset
         )
-    text = " ".join(w.value for w in body)
+    # Unaliased expressions are named by their text; whitespace only between words, which is
+    # how Oracle names them and keeps the name stable when only the layout changes.
+    text = "".join(
+        (" " if k and body[k - 1].kind in _WORDY and w.kind in _WORDY else "") + w.value
+        for k, w in enumerate(body)
+    )
     return SelectItem(output=text, quoted=False, source=None, offset=first.offset)
 
 

@@ -8,7 +8,7 @@ projector the library passes in (the store knows no domain rules).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -128,6 +128,42 @@ class WriteTx:
         self._cache[(kind, key)] = state
         self._dirty[(kind, key)] = seq
 
+    def existing_keys(self, kind: str, keys: Iterable[str], chunk: int = 500) -> set[str]:
+        """Which of ``keys`` have a state of ``kind`` (committed or this transaction's).
+
+        One ``IN`` query per ``chunk`` keys instead of one ``get`` per key: checking 50,000
+        keys costs about a hundred queries. Chunks stay under every backend's bind limit.
+        """
+        wanted = list(dict.fromkeys(keys))
+        found = {k for k in wanted if self._cache.get((kind, k)) is not None}
+        rest = [k for k in wanted if (kind, k) not in self._cache]
+        for start in range(0, len(rest), chunk):
+            rows = self._conn.execute(
+                select(aggregates.c.key).where(
+                    aggregates.c.kind == kind, aggregates.c.key.in_(rest[start : start + chunk])
+                )
+            )
+            found.update(r.key for r in rows)
+        # what was learned is kept as get() would keep it: a later put() needs no query
+        for key in rest:
+            if key not in found:
+                self._cache[(kind, key)] = None
+                self._existed[(kind, key)] = False
+        return found
+
+    def checkpoint(self, *kinds: str) -> None:
+        """Write what is buffered (still inside the transaction) and forget cached ``kinds``.
+
+        For appends too large to hold at once (a scan of 100k commits): memory stays bounded
+        by what is appended between checkpoints; nothing is visible before the end.
+        """
+        wrote = bool(self._rows)
+        self.flush()
+        self._head_exists = self._head_exists or wrote
+        for ident in [i for i in self._cache if i[0] in kinds and i not in self._dirty]:
+            del self._cache[ident]
+            self._existed.pop(ident, None)
+
     def keys(self, kind: str, prefix: str = "") -> list[str]:
         """Keys of one aggregate kind (committed ones plus this transaction's)."""
         rows = self._conn.execute(
@@ -139,7 +175,7 @@ class WriteTx:
         found.update(k for (kd, k), v in self._cache.items() if kd == kind and v is not None)
         return sorted(k for k in found if k.startswith(prefix))
 
-    def append(self, actor: str, new_events: list[BaseModel]) -> list[AppendedEvent]:
+    def append(self, actor: str, new_events: Sequence[BaseModel]) -> list[AppendedEvent]:
         """Chain, record and project events; they become visible when the transaction ends."""
         out: list[AppendedEvent] = []
         for model in new_events:

@@ -153,3 +153,128 @@ def test_comments_hide_terminators() -> None:
     """A ; inside -- or /* */ comments (and # in MySQL) ends nothing."""
     assert len(texts("SELECT 1 -- a;b\n/* c; */ FROM t;", "postgres")) == 1
     assert len(texts("SELECT 1 # a;b\nFROM t;", "mysql")) == 1
+
+
+def test_tsql_statements_without_semicolons_split_at_keywords() -> None:
+    """T-SQL statements with no ';' split where the next statement's keyword begins."""
+    sql = (
+        "SET NOCOUNT ON\nDECLARE @n INT = (SELECT COUNT(*) FROM 病人信息)\n"
+        "UPDATE t SET a = 1 WHERE id = @n\nSELECT a, b FROM t ORDER BY a DESC\n"
+        "INSERT INTO log (msg) VALUES ('done')\nPRINT 'ok'"
+    )
+    assert texts(sql, "tsql") == [
+        "SET NOCOUNT ON",
+        "DECLARE @n INT = (SELECT COUNT(*) FROM 病人信息)",
+        "UPDATE t SET a = 1 WHERE id = @n",
+        "SELECT a, b FROM t ORDER BY a DESC",
+        "INSERT INTO log (msg) VALUES ('done')",
+        "PRINT 'ok'",
+    ]
+
+
+def test_tsql_keywords_that_continue_a_statement() -> None:
+    """INSERT ... SELECT, UNION SELECT, ON DELETE SET NULL and OFFSET FETCH stay whole."""
+    sql = (
+        "INSERT INTO a (x)\nSELECT x FROM b\nUNION ALL\nSELECT x FROM c\n"
+        "ALTER TABLE d ADD CONSTRAINT fk FOREIGN KEY (x) REFERENCES e (x) ON DELETE SET NULL\n"
+        "ALTER TABLE d ALTER COLUMN y INT\n"
+        "SELECT x FROM d ORDER BY x OFFSET 10 ROWS FETCH NEXT 5 ROWS ONLY\n"
+        "DROP TABLE IF EXISTS d"
+    )
+    got = texts(sql, "tsql")
+    assert [t.split()[0] for t in got] == ["INSERT", "ALTER", "ALTER", "SELECT", "DROP"]
+    assert got[0].endswith("FROM c") and got[1].endswith("SET NULL")
+
+
+def test_tsql_if_else_is_one_statement() -> None:
+    """IF <cond> <stmt> ELSE <stmt>, and ELSE IF chains, count as one statement."""
+    sql = (
+        "IF OBJECT_ID('dbo.t') IS NOT NULL DROP TABLE dbo.t\n"
+        "IF @a = 1\n  PRINT 'one'\nELSE IF @a = 2\n  PRINT 'two'\nELSE\n  PRINT 'many'\n"
+        "SELECT CASE WHEN @a = 1 THEN 'x' ELSE 'y' END AS c"
+    )
+    got = texts(sql, "tsql")
+    assert len(got) == 3
+    assert got[1].startswith("IF @a = 1") and got[1].endswith("PRINT 'many'")
+    assert got[2].startswith("SELECT CASE")
+
+
+def test_tsql_while_with_nested_begin_end() -> None:
+    """WHILE with nested BEGIN/END, IF and BREAK inside is one statement, then the next."""
+    sql = (
+        "WHILE @@FETCH_STATUS = 0\nBEGIN\n  FETCH NEXT FROM c INTO @id\n"
+        "  IF @id > 10\n  BEGIN\n    BEGIN\n      BREAK\n    END\n  END\n"
+        "  UPDATE t SET n = n + 1 WHERE id = @id\nEND\nCLOSE c\nDEALLOCATE c"
+    )
+    got = texts(sql, "tsql")
+    assert got[1:] == ["CLOSE c", "DEALLOCATE c"]
+    assert got[0].startswith("WHILE") and got[0].endswith("WHERE id = @id\nEND")
+
+
+def test_tsql_try_catch_and_transactions() -> None:
+    """BEGIN TRY ... END CATCH is one statement; BEGIN TRAN and COMMIT are their own."""
+    sql = (
+        "BEGIN TRAN\nBEGIN TRY\n  DELETE FROM t WHERE id = 1\n  COMMIT\nEND TRY\n"
+        "BEGIN CATCH\n  ROLLBACK\n  THROW\nEND CATCH;\nSELECT 1"
+    )
+    got = texts(sql, "tsql")
+    assert got[0] == "BEGIN TRAN"
+    assert got[1].startswith("BEGIN TRY") and got[1].endswith("END CATCH;")
+    assert got[2] == "SELECT 1"
+
+
+def test_tsql_merge_runs_to_its_semicolon() -> None:
+    """MERGE keeps its WHEN ... THEN UPDATE SET / INSERT / DELETE branches until ';'."""
+    sql = (
+        "MERGE INTO t USING s ON t.id = s.id\n"
+        "WHEN MATCHED THEN UPDATE SET t.v = s.v\n"
+        "WHEN NOT MATCHED THEN INSERT (id, v) VALUES (s.id, s.v)\n"
+        "WHEN NOT MATCHED BY SOURCE THEN DELETE;\nSET @done = 1"
+    )
+    got = texts(sql, "tsql")
+    assert len(got) == 2 and got[0].endswith("THEN DELETE;") and got[1] == "SET @done = 1"
+
+
+def test_tsql_ctes_after_a_statement_without_semicolon() -> None:
+    """A WITH cte AS (...) starts a statement; its main SELECT or UPDATE stays with it."""
+    sql = (
+        "SELECT 1\nWITH c (id) AS (SELECT id FROM t)\nUPDATE t SET v = 0 FROM c WHERE c.id = t.id\n"
+        "SELECT * FROM t WITH (NOLOCK)\n"
+        "CREATE VIEW v AS WITH d AS (SELECT 1 AS x) SELECT x FROM d"
+    )
+    got = texts(sql, "tsql")
+    assert [t.split()[0] for t in got] == ["SELECT", "WITH", "SELECT", "CREATE"]
+    assert got[2] == "SELECT * FROM t WITH (NOLOCK)"
+
+
+def test_tsql_procedure_body_runs_to_go() -> None:
+    """A procedure with several unterminated statements in its body runs to GO, then resumes."""
+    sql = (
+        "create or alter procedure dbo.p @id int as\nbegin\n  set nocount on\n"
+        "  if @id is null return\n  update t set v = 1 where id = @id\n  select v from t\nend\n"
+        "go 3\nexec dbo.p 1\ngo\n:setvar db HIS\nUSE [$(db)]"
+    )
+    got = split_sql(sql, "tsql")
+    assert [s.text.split()[0] for s in got] == ["create", "exec", ":setvar", "USE"]
+    assert got[0].text.endswith("select v from t\nend")
+    assert got[2].kind == "sqlplus" and got[3].span.start_line == 12
+
+
+def test_tsql_go_lowercase_and_after_semicolon() -> None:
+    """go in any case on its own line, or right after ';', separates batches."""
+    sql = "SELECT 1;go\nSELECT 2\n  go  \nSELECT [go] FROM t\nGo 2\n"
+    assert texts(sql, "tsql") == ["SELECT 1;", "SELECT 2", "SELECT [go] FROM t"]
+
+
+def test_tsql_semicolons_in_parentheses_and_strings() -> None:
+    """';' inside OPENROWSET(...) arguments or strings does not end the statement."""
+    sql = "SELECT a.* FROM OPENROWSET('x', 'c:\\db.mdb'; 'admin'; '', T) AS a;\nPRINT 'a;b'"
+    assert len(texts(sql, "tsql")) == 2
+
+
+def test_tsql_large_script_splits_every_statement() -> None:
+    """A script of thousands of unterminated statements splits into exactly that many."""
+    block = "IF @x = 1 BEGIN UPDATE t SET a = 1 WHERE id = 2 END ELSE PRINT 'n'\nSELECT 1\n"
+    got = split_sql(block * 5000, "tsql")
+    assert len(got) == 10000
+    assert got[-1].span.start_line == 10000

@@ -15,6 +15,13 @@ _ACTIONS = frozenset(
 )
 
 
+_NEXT_STATEMENT = frozenset(
+    {"UPDATE", "DELETE", "INSERT", "MERGE", "CREATE", "CREATE OR REPLACE", "GRANT", "REVOKE",
+     "BEGIN", "COMMIT", "ROLLBACK", "IF", "EXEC", "EXECUTE", "DECLARE", "GO", "SELECT", "PRINT",
+     "TRUNCATE"}
+)  # fmt: skip
+
+
 @dataclass(frozen=True, slots=True)
 class Action:
     """One clause of ``ALTER TABLE``: its verb (ADD, DROP, ...) and its words."""
@@ -42,8 +49,11 @@ def alter_table_actions(ws: Sequence[Word]) -> Iterator[Action]:
         current: list[Word] = []
         while j < len(ws):
             x = ws[j]
-            if x.up == ";" or (x.up == "ALTER" and j + 1 < len(ws) and ws[j + 1].up == "TABLE"):
+            nxt = ws[j + 1].up if j + 1 < len(ws) else ""
+            if x.up == ";" or (x.up == "ALTER" and nxt != "COLUMN"):
                 break
+            if x.depth == d0 and x.up in _NEXT_STATEMENT:
+                break  # a T-SQL batch without semicolons: the next statement begins
             if x.depth == d0 and x.up == ",":
                 if current:
                     yield Action(verb, table, current)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from hischange.sqlreview.rules._tokens import target_after, words
+from hischange.sqlreview.rules._tokens import is_start, target_after, words
 from hischange.sqlreview.rules.base import Hit, RuleContext, StatementRule
 
 __all__ = ["Truncate"]
@@ -14,7 +14,7 @@ class Truncate(StatementRule):
     """TRUNCATE removes every row at once and cannot be rolled back in most databases.
 
     Also fires on ``ALTER TABLE ... TRUNCATE PARTITION``. MySQL's numeric ``TRUNCATE(x, d)``
-    function does not fire.
+    function, ``GRANT TRUNCATE`` and Oracle's ``ON OVERFLOW TRUNCATE`` do not fire.
 
     Anti-pattern:
 
@@ -37,8 +37,12 @@ class Truncate(StatementRule):
         """Fire on every TRUNCATE keyword that is not the numeric function."""
         ws = words(ctx)
         for i, w in enumerate(ws):
-            if w.up == "TRUNCATE" and w.kind == "kw":
-                if i + 1 < len(ws) and ws[i + 1].up == "(":
-                    continue
-                target = target_after(ws, i) or "a table"
-                yield Hit(f"TRUNCATE removes every row of {target}", w.offset)
+            if w.up != "TRUNCATE" or w.kind != "kw" or not is_start(ws, i):
+                continue
+            if i and ws[i - 1].up == "(":
+                continue  # PostgreSQL VACUUM (TRUNCATE ...) is an option, not the statement
+            if i + 1 < len(ws) and ws[i + 1].up == "PARTITION":
+                yield Hit("TRUNCATE PARTITION removes every row of the partition", w.offset)
+                continue
+            target = target_after(ws, i) or "a table"
+            yield Hit(f"TRUNCATE removes every row of {target}", w.offset)

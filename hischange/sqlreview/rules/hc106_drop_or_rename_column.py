@@ -31,6 +31,8 @@ _NOT_COLUMNS = frozenset(
         "TRIGGER",
         "PERIOD",
         "SYSTEM",
+        "ALGORITHM",
+        "LOCK",
     }
 )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from hischange.sqlreview.rules._tokens import Word, read_name, words
+from hischange.sqlreview.rules._tokens import Word, extent_end, read_name, words
 from hischange.sqlreview.rules.base import Hit, RuleContext, StatementRule
 
 __all__ = ["IndexWithoutOnline"]
@@ -37,7 +37,7 @@ def _online(ws: Sequence[Word], dialect: str) -> bool:
         return "CONCURRENTLY" in ups
     if dialect == "tsql":
         return _has(ws, "ONLINE", "ON")
-    return _has(ws, "LOCK", "NONE")
+    return _has(ws, "LOCK", "NONE") or _has(ws, "ALGORITHM", "INSTANT")
 
 
 class IndexWithoutOnline(StatementRule):
@@ -46,8 +46,8 @@ class IndexWithoutOnline(StatementRule):
     On a busy HIS table (orders, fees, visits) an ordinary index build blocks registration and
     charging for minutes. Oracle: ``ONLINE``; SQL Server: ``WITH (ONLINE = ON)`` (Enterprise
     edition); PostgreSQL: ``CONCURRENTLY``; MySQL: ``LOCK=NONE`` (usually with
-    ``ALGORITHM=INPLACE``). An index on a table created in the same script needs none of this:
-    suppress the finding with that reason.
+    ``ALGORITHM=INPLACE``; ``ALGORITHM=INSTANT`` also counts). An index on a table created in
+    the same script needs none of this: suppress the finding with that reason.
 
     Anti-pattern:
 
@@ -75,7 +75,7 @@ class IndexWithoutOnline(StatementRule):
                 j += 1
             if j >= len(ws) or ws[j].up != "INDEX" or "FULLTEXT" in {x.up for x in ws[i:j]}:
                 continue
-            end = next((k for k in range(j, len(ws)) if ws[k].up == ";"), len(ws))
+            end = extent_end(ws, i)
             if not _online(ws[j:end], ctx.dialect):
                 parts, _ = read_name(ws, j + 1)
                 name = ".".join(parts) or "index"

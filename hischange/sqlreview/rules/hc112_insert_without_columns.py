@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from hischange.sqlreview.rules._tokens import Word, read_name, starts, words
+from hischange.sqlreview.rules._tokens import Word, extent_end, read_name, starts, words
 from hischange.sqlreview.rules.base import Hit, RuleContext, StatementRule
 
 __all__ = ["InsertWithoutColumns"]
@@ -77,7 +77,7 @@ class InsertWithoutColumns(StatementRule):
                 # Oracle multi-table insert: every INTO at the same depth is a target.
                 targets = [
                     k + 1
-                    for k in range(i + 1, len(ws))
+                    for k in range(i + 1, extent_end(ws, i))
                     if ws[k].up == "INTO" and ws[k].depth == ws[i].depth
                 ]
             for j in targets:

@@ -106,6 +106,16 @@ def _components(items: list[set[str]], pairs: list[tuple[str, str]]) -> int:
     return len({find(n) for n in range(len(items))})
 
 
+def _in_revoke(ws: Sequence[Word], i: int) -> bool:
+    """``REVOKE .. FROM a, b`` lists grantees, not tables (REVOKE is short: look back 64)."""
+    for j in range(i - 1, max(i - 64, -1), -1):
+        if ws[j].up == ";":
+            return False
+        if ws[j].up == "REVOKE":
+            return True
+    return False
+
+
 class ImplicitCrossJoin(StatementRule):
     """A comma join whose tables are not related by any equality in WHERE: a cross join.
 
@@ -136,7 +146,7 @@ class ImplicitCrossJoin(StatementRule):
         """Fire on each FROM list with comma-joined items not all related in WHERE."""
         ws = words(ctx)
         for i, w in enumerate(ws):
-            if w.up != "FROM" or w.kind != "kw":
+            if w.up != "FROM" or w.kind != "kw" or _in_revoke(ws, i):
                 continue
             items, j = _from_items(ws, i)
             items = [names for names in items if names]

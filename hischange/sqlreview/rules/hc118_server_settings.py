@@ -48,6 +48,11 @@ class ServerSettings(StatementRule):
         ws = words(ctx)
         for i, w in enumerate(ws):
             nxt = ws[i + 1].up if i + 1 < len(ws) else ""
+            after = ws[i + 2].up if i + 2 < len(ws) else ""
+            if (i and ws[i - 1].up in {"GRANT", "DENY", "REVOKE", ","}) or after == "LINK":
+                continue  # a privilege named ALTER ..., or Oracle ALTER DATABASE LINK
+            if (w.up, nxt) == ("ALTER", "SERVER") and after != "CONFIGURATION":
+                continue
             what = _PAIRS.get((w.up, nxt))
             if what is None and w.up in _CALLS:
                 what = w.value

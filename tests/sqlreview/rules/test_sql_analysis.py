@@ -107,3 +107,19 @@ def test_build_context_never_raises(text: str, dialect: Dialect) -> None:
         for rule in rules:
             for hit in rule.check(result):
                 assert 0 <= hit.offset <= len(text)
+
+
+def test_rules_work_on_a_context_without_precomputed_words() -> None:
+    """A RuleContext built by hand (tokens only, no words) gives the same answers."""
+    ctx = context("UPDATE t SET a = 1", "mysql")
+    bare = RuleContext(
+        statement=ctx.statement,
+        dialect=ctx.dialect,
+        settings=ctx.settings,
+        tokens=ctx.tokens,
+        parsed=None,
+    )
+    assert [h.message for h in UpdateDeleteWithoutWhere().check(bare)] == [
+        h.message for h in UpdateDeleteWithoutWhere().check(ctx)
+    ]
+    assert list(UpdateDeleteWithoutWhere().check(bare))

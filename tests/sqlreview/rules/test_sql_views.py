@@ -99,3 +99,10 @@ def test_breaking_view_changes_between_versions() -> None:
     assert set(changes) == {"V_REPORT_VISIT", "V_REPORT_FEE"}
     assert changes["V_REPORT_FEE"].diff.added == ("AMOUNT",)
     assert not changes["V_REPORT_FEE"].diff.breaking
+
+
+def test_unaliased_expression_is_named_by_its_compact_text() -> None:
+    """An expression without alias is named by its text, independent of spacing and layout."""
+    one = view_columns("CREATE VIEW v AS SELECT NVL(a.q, 0), a + b FROM t a", "oracle")
+    two = view_columns("CREATE VIEW v AS SELECT nvl( a.q,0 ),\n a+b FROM t a", "oracle")
+    assert one == two == {"V": ["NVL(A.Q,0)", "A+B"]}

@@ -1,0 +1,252 @@
+"""Benchmark: ``hischange custody scan`` of a whole history vs raw ``git log`` of it.
+
+    python bench/custody.py                 # synthetic 50,000-commit repository (cached)
+    python bench/custody.py --commits 100000
+    python bench/custody.py --repo PATH     # any real repository, whole history of HEAD
+
+The synthetic repository is built once with ``git fast-import`` under ``bench/.cache/``, and
+with it a project template: a ``git clone --shared`` of it with ``hischange init`` and the
+changes its trailers name registered through ``register_change``. Every timed scan starts
+from a copy of the template's store, so the first scan records every link and the second
+(idempotent) records nothing. Timed in the same run, interleaved, best of N each:
+
+* raw ``git log --format=%H%x00%B HEAD`` in the project,
+* the console script ``hischange custody scan HEAD`` as a subprocess (first and second scan;
+  this includes interpreter start-up and imports),
+* ``hischange.custody.scan_range`` in-process (first and second scan).
+
+Peak memory is the ``ru_maxrss`` of the ``hischange`` child process (``os.wait4``) for the
+last 10,000 commits and for the whole history.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from hischange.custody import scan_range
+from hischange.events import ChangeFields
+from hischange.project import Project, init_project
+from hischange.service import register_change
+
+CACHE = Path(__file__).resolve().parent / ".cache"
+BASE_EPOCH = 1704067200  # 2024-01-01T00:00:00Z
+ACTOR = "bench@vendor.example"
+#: Changes per year the synthetic trailers name (CR-2025-0001.., CR-2026-0001..); the second
+#: trailer of every third commit also names CR-2026-0251..0300, which are never registered.
+PER_YEAR = 250
+YEARS = (2025, 2026)
+_SUBJECTS = [
+    "门诊挂号: 增加医保电子凭证支付",
+    "Fix report totals",
+    "接口调整: LIS 结果回传",
+    "Refactor",
+]
+_HISCHANGE = Path(sys.executable).parent / "hischange"
+
+
+def _message(i: int) -> str:
+    subject = _SUBJECTS[i % len(_SUBJECTS)]
+    body = f"Detail line for commit {i}.\nSecond line with more words about the change.\n"
+    trailers = f"HIS-Change: CR-{YEARS[i % 2]}-{(i // 2) % PER_YEAR + 1:04d}\n"
+    if i % 3 == 0:
+        trailers += f"HIS-Change: CR-2026-{(i * 7) % (PER_YEAR + 50) + 1:04d}\n"
+    if i % 5 == 0:
+        trailers += "Signed-off-by: 张三 <zhang.san@vendor.example>\n"
+    if i % 97 == 0:
+        trailers = f"需求编号: CR-2026-{i % PER_YEAR + 1:04d}\n" + trailers  # git drops this block
+    return f"{subject} #{i}\n\n{body}\n{trailers}"
+
+
+def _fast_import_stream(commits: int) -> bytes:
+    out: list[bytes] = []
+    for i in range(commits):
+        stamp = f"{BASE_EPOCH + 60 * i} +0800"
+        msg = _message(i).encode()
+        content = f"line {i}\n".encode()
+        out.append(
+            b"commit refs/heads/main\n"
+            + f"author Dev {i % 13} <dev{i % 13}@vendor.example> {stamp}\n".encode()
+            + f"committer Dev {i % 13} <dev{i % 13}@vendor.example> {stamp}\n".encode()
+            + f"data {len(msg)}\n".encode()
+            + msg
+            + f"\nM 644 inline src/f{i % 200}.txt\ndata {len(content)}\n".encode()
+            + content
+            + b"\n"
+        )
+    return b"".join(out)
+
+
+def build_repo(commits: int) -> Path:
+    """Build (once) and return a bare synthetic repository of ``commits`` commits."""
+    path = CACHE / f"custody-v2-{commits}"
+    if (path / "HEAD").exists():
+        return path
+    path.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(path)], check=True)
+    started = time.perf_counter()
+    subprocess.run(
+        ["git", "-C", str(path), "fast-import", "--quiet"],
+        input=_fast_import_stream(commits),
+        check=True,
+    )
+    subprocess.run(["git", "-C", str(path), "commit-graph", "write", "--reachable"], check=True)
+    print(f"built {path} with {commits} commits in {time.perf_counter() - started:.1f} s")
+    return path
+
+
+def _clock(year: list[int]) -> Callable[[], datetime]:
+    return lambda: datetime(year[0], 6, 1, tzinfo=UTC)
+
+
+def build_template(repo: Path, name: str, register: bool) -> Path:
+    """A project (shared clone + ``hischange init`` + registered changes); store kept aside."""
+    path = CACHE / f"{name}-project"
+    if (path / "pristine.db").exists():
+        return path
+    shutil.rmtree(path, ignore_errors=True)
+    work = path / "work"
+    subprocess.run(
+        ["git", "clone", "-q", "--shared", "--no-checkout", str(repo), str(work)], check=True
+    )
+    started = time.perf_counter()
+    year = [YEARS[0]]
+    proj, _ = init_project(work, clock=_clock(year))
+    if register:
+        for y in YEARS:
+            year[0] = y  # ids are allocated per year of the store's clock
+            for n in range(PER_YEAR):
+                fields = ChangeFields(kind="customization", title=f"bench change {y} #{n + 1}")
+                register_change(proj, ACTOR, fields)
+    proj.close()
+    shutil.copy2(work / ".hischange" / "hischange.db", path / "pristine.db")
+    print(f"project template {path} in {time.perf_counter() - started:.1f} s")
+    return path
+
+
+def fresh_store(template: Path) -> Path:
+    """Reset the template's work project to the pristine store; return the project root."""
+    work = template / "work"
+    state = work / ".hischange"
+    for extra in ("hischange.db-wal", "hischange.db-shm"):
+        (state / extra).unlink(missing_ok=True)
+    shutil.copy2(template / "pristine.db", state / "hischange.db")
+    return work
+
+
+def time_git_log(root: Path, rev_range: str) -> float:
+    """Seconds for ``git log --format=%H%x00%B`` of the range, its output read fully."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        ["git", "-C", str(root), "log", "--format=%H%x00%B", rev_range], stdout=subprocess.PIPE
+    )
+    assert proc.stdout is not None
+    while proc.stdout.read(1 << 16):
+        pass
+    if proc.wait() != 0:
+        raise SystemExit("git log failed")
+    return time.perf_counter() - started
+
+
+def run_cli(root: Path, rev_range: str) -> tuple[float, int, str]:
+    """Seconds, peak RSS (KiB) and output of ``hischange custody scan`` as a child process."""
+    with tempfile.TemporaryFile() as out:
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            [str(_HISCHANGE), "custody", "scan", rev_range, "--as", ACTOR],
+            cwd=root,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        text = out.read().decode("utf-8", "replace").strip()
+    if proc.returncode != 0:
+        raise SystemExit(f"hischange custody scan failed ({proc.returncode}): {text}")
+    return elapsed, usage.ru_maxrss, text
+
+
+def time_library(root: Path, rev_range: str) -> tuple[float, int]:
+    """Seconds of ``scan_range`` in-process, and how many links it recorded."""
+    proj = Project(root)
+    try:
+        started = time.perf_counter()
+        result = scan_range(proj, ACTOR, rev_range)
+        elapsed = time.perf_counter() - started
+    finally:
+        proj.close()
+    return elapsed, result.new_links
+
+
+def _count(root: Path, rev_range: str) -> int:
+    out = subprocess.run(
+        ["git", "-C", str(root), "rev-list", "--count", rev_range],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return int(out.stdout)
+
+
+def _row(label: str, seconds: float, commits: int, raw: float) -> str:
+    return f"{label:<34} {seconds:7.3f} s {commits / seconds:10,.0f} commits/s {seconds / raw:6.2f}x"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--commits", type=int, default=50_000)
+    parser.add_argument("--repo", type=Path, help="measure this repository instead")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    if args.repo:
+        repo = args.repo.resolve()
+        name = "repo-" + "-".join(repo.parts[-2:])
+    else:
+        repo = build_repo(args.commits)
+        name = repo.name
+    template = build_template(repo, name, register=args.repo is None)
+    root = template / "work"
+    total = _count(root, "HEAD")
+    samples: dict[str, list[float]] = {}
+    print(f"{_row('warm-up cli first scan', run_cli(fresh_store(template), 'HEAD')[0], total, 1)}")
+    for _ in range(args.runs):
+        # interleaved: on a shared machine each measure sees the same load
+        samples.setdefault("raw", []).append(time_git_log(root, "HEAD"))
+        samples.setdefault("cli1", []).append(run_cli(fresh_store(template), "HEAD")[0])
+        samples.setdefault("cli2", []).append(run_cli(root, "HEAD")[0])
+        lib1, recorded = time_library(fresh_store(template), "HEAD")
+        samples.setdefault("lib1", []).append(lib1)
+        lib2, again = time_library(root, "HEAD")
+        samples.setdefault("lib2", []).append(lib2)
+        assert again == 0, "a second scan recorded links"
+    best = {k: min(v) for k, v in samples.items()}
+    raw = best["raw"]
+    print(f"repository: {repo} ({total} commits, {recorded} links recorded, best of {args.runs})")
+    print(_row("git log --format=%H%x00%B", raw, total, raw))
+    print(_row("hischange custody scan (first)", best["cli1"], total, raw))
+    print(_row("hischange custody scan (second)", best["cli2"], total, raw))
+    print(_row("scan_range in-process (first)", best["lib1"], total, raw))
+    print(_row("scan_range in-process (second)", best["lib2"], total, raw))
+    small = min(10_000, total)
+    ranges = [(f"last {small}", f"HEAD~{small}..HEAD")] if small < total else []
+    for label, rng in [*ranges, (f"all {total}", "HEAD")]:
+        _, first, _ = run_cli(fresh_store(template), rng)
+        _, second, text = run_cli(root, rng)
+        print(
+            f"peak RSS of the hischange child, {label:>12} commits: first scan "
+            f"{first / 1024:6.1f} MiB, second scan {second / 1024:6.1f} MiB  ({text})"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,226 @@
+"""Benchmark: the ledger's append and verify paths against raw sqlite3 + hashlib limits.
+
+Run from the project root: ``.venv/bin/python bench/ledger.py`` (``--help`` for sizes).
+Databases go under ``bench/.cache/`` and are removed afterwards. Every figure is printed
+beside the limit measured in the same run (or the fixed target) with PASS or MISS:
+
+a. single-event transactions: ``Store.write`` + one ``change_edited`` each (projection
+   updated, WAL, synchronous=FULL) vs raw ``sqlite3`` INSERT+COMMIT of the same rows with
+   the same pragmas. Target: ours >= 1/3 of raw.
+b. bulk: N events in one transaction. Target: >= 50k events/s.
+c. chain verify of a large ledger: ``verify_chain(Store.stored_events())`` vs a raw
+   ``sqlite3`` read + ``hashlib.sha256`` over the same bytes. Target: <= 3x raw.
+d. full verify (``verify_store``: chain, head, replay, projection compare). Target: >= 100k
+   events/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import shutil
+import sqlite3
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from hischange.audit import verify_store
+from hischange.events import ChangeEdited, ChangeFields, ChangeRegistered
+from hischange.ledger import GENESIS, verify_chain
+from hischange.project import Project, init_project
+from hischange.projection import project
+from hischange.store import Store
+
+CACHE = Path(__file__).resolve().parent / ".cache"
+ACTOR = "dev@vendor"
+CHANGES = 300
+
+
+def _fields(i: int) -> ChangeFields:
+    return ChangeFields(
+        kind="interface",
+        title=f"LIS 接口字段调整 第{i}版",
+        system="检验",
+        requester_dept="检验科",
+        rollback_plan="恢复旧版接口配置",
+    )
+
+
+def _cid(i: int) -> str:
+    return f"CR-2026-{i % CHANGES + 1:04d}"
+
+
+def _edits(start: int, count: int) -> Iterator[ChangeEdited]:
+    for i in range(start, start + count):
+        yield ChangeEdited(change_id=_cid(i), fields=_fields(i), changed=("title",))
+
+
+def _register(store: Store) -> None:
+    from datetime import UTC, datetime
+
+    due = datetime(2026, 12, 1, tzinfo=UTC)
+    regs = [
+        ChangeRegistered(change_id=_cid(i), fields=_fields(-1), due_at=due) for i in range(CHANGES)
+    ]
+    with store.write(project) as tx:
+        tx.append(ACTOR, list(regs))
+
+
+@contextmanager
+def _project(where: Path) -> Iterator[Project]:
+    root = Path(tempfile.mkdtemp(dir=where))
+    proj, _ = init_project(root)
+    try:
+        yield proj
+    finally:
+        proj.close()
+
+
+def _verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+def single(where: Path, count: int) -> None:
+    """(a) single-event transactions, ours vs raw sqlite3 insert+commit."""
+    with _project(where) as proj:
+        store = proj.store
+        _register(store)
+        start = time.perf_counter()
+        for event in _edits(0, count):
+            with store.write(project) as tx:
+                tx.append(ACTOR, [event])
+        ours = time.perf_counter() - start
+        src = sqlite3.connect(store.url.removeprefix("sqlite:///"))
+        rows = src.execute(
+            "SELECT seq, at, actor, type, change_id, algorithm, prev_hash, hash, body"
+            " FROM events WHERE seq > ? ORDER BY seq",
+            (CHANGES,),
+        ).fetchall()
+        src.close()
+    raw_path = Path(tempfile.mkdtemp(dir=where)) / "raw.db"
+    conn = sqlite3.connect(raw_path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute(
+        "CREATE TABLE events (seq INTEGER PRIMARY KEY, at TEXT, actor TEXT, type TEXT,"
+        " change_id TEXT, algorithm TEXT, prev_hash TEXT, hash TEXT UNIQUE, body BLOB)"
+    )
+    conn.execute("CREATE INDEX ix_c ON events(change_id)")
+    conn.execute("CREATE INDEX ix_t ON events(type)")
+    insert = "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    start = time.perf_counter()
+    for row in rows:
+        conn.execute("BEGIN")
+        conn.execute(insert, row)
+        conn.execute("COMMIT")
+    raw = time.perf_counter() - start
+    conn.close()
+    ratio = raw / ours
+    print(f"a. single-event append, {count:,} transactions (WAL, synchronous=FULL)")
+    print(f"   ours {count / ours:12,.0f} events/s   raw sqlite3 {count / raw:12,.0f} events/s")
+    print(f"   ours/raw = {ratio:.2f}   target >= 0.33   {_verdict(ratio >= 1 / 3)}")
+
+
+def bulk(where: Path, count: int) -> None:
+    """(b) one transaction of ``count`` events."""
+    with _project(where) as proj:
+        _register(proj.store)
+        batch: list[BaseModel] = list(_edits(0, count))
+        start = time.perf_counter()
+        with proj.store.write(project) as tx:
+            tx.append(ACTOR, batch)
+        took = time.perf_counter() - start
+    rate = count / took
+    print(f"b. bulk append, {count:,} events in one transaction")
+    print(f"   ours {rate:12,.0f} events/s   target >= 50,000   {_verdict(rate >= 50_000)}")
+
+
+def build(path: Path, count: int, batch: int) -> Project:
+    """A project holding ``count`` events (bulk appends of ``batch``)."""
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    proj, _ = init_project(path)
+    _register(proj.store)
+    done = CHANGES
+    while done < count:
+        n = min(batch, count - done)
+        with proj.store.write(project) as tx:
+            tx.append(ACTOR, list(_edits(done, n)))
+        done += n
+    return proj
+
+
+def raw_read_hash(db: Path) -> tuple[float, int]:
+    """The limit: read every (prev_hash, body, hash) with sqlite3 and recompute SHA-256."""
+    start = time.perf_counter()
+    conn = sqlite3.connect(db)
+    prev, n, bad = GENESIS, 0, 0
+    for body, digest in conn.execute("SELECT body, hash FROM events ORDER BY seq"):
+        if hashlib.sha256(bytes.fromhex(prev) + body).hexdigest() != digest:
+            bad += 1
+        prev, n = digest, n + 1
+    conn.close()
+    assert bad == 0
+    return time.perf_counter() - start, n
+
+
+def verify(where: Path, count: int) -> None:
+    """(c) chain verify vs raw read+hash, and (d) full verify_store."""
+    start = time.perf_counter()
+    proj = build(where / "big", count, 100_000)
+    print(f"   (built {count:,} events in {time.perf_counter() - start:.1f} s)")
+    try:
+        db = Path(proj.store.url.removeprefix("sqlite:///"))
+        raw, n = raw_read_hash(db)
+        start = time.perf_counter()
+        problems = verify_chain(proj.store.stored_events())
+        chain = time.perf_counter() - start
+        assert not problems, problems[:3]
+        ratio = chain / raw
+        print(f"c. chain verify, {n:,} events")
+        print(f"   ours {chain:6.2f} s   raw read+sha256 {raw:6.2f} s")
+        print(f"   ours/raw = {ratio:.2f}x   target <= 3x   {_verdict(ratio <= 3)}")
+        start = time.perf_counter()
+        report = verify_store(proj)
+        full = time.perf_counter() - start
+        assert report.ok, report.problems[:3]
+        rate = n / full
+        print(f"d. full verify (chain + head + replay + projections), {n:,} events")
+        print(
+            f"   ours {full:6.2f} s = {rate:10,.0f} events/s   target >= 100,000   "
+            f"{_verdict(rate >= 100_000)}"
+        )
+    finally:
+        proj.close()
+
+
+def main() -> None:
+    """Run the four measurements."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--single", type=int, default=10_000, help="single-event appends")
+    parser.add_argument("--bulk", type=int, default=100_000, help="events in one transaction")
+    parser.add_argument("--verify", type=int, default=1_000_000, help="events to verify")
+    parser.add_argument("--only", choices=("single", "bulk", "verify"), help="run one part")
+    args = parser.parse_args()
+    CACHE.mkdir(exist_ok=True)
+    where = Path(tempfile.mkdtemp(dir=CACHE, prefix="ledger-"))
+    print(f"python {sys.version.split()[0]}, sqlite {sqlite3.sqlite_version}")
+    try:
+        if args.only in (None, "single"):
+            single(where, args.single)
+        if args.only in (None, "bulk"):
+            bulk(where, args.bulk)
+        if args.only in (None, "verify"):
+            verify(where, args.verify)
+    finally:
+        shutil.rmtree(where, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

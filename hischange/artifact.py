@@ -1,0 +1,101 @@
+"""Artifacts (制品): delivered packages recorded by SHA-256, so a hospital can check that what
+runs is what was released."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from hischange.errors import GateFailed, NotFoundError, UsageError
+from hischange.events import AnyEvent, ArtifactAttached
+from hischange.project import Project
+from hischange.projection import project
+from hischange.release import ArtifactRef, ReleaseState, get_release
+from hischange.state import load
+from hischange.store import AppendedEvent, ProjectionView
+
+__all__ = ["ArtifactMatch", "apply_artifact_event", "attach_artifacts", "verify_artifact"]
+
+
+class ArtifactMatch(BaseModel):
+    """Which release a delivered file belongs to."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sha256: str
+    size: int
+    releases: tuple[str, ...]
+    names: tuple[str, ...]
+    changes: tuple[str, ...]
+
+
+def attach_artifacts(proj: Project, actor: str, version: str, files: list[Path]) -> ReleaseState:
+    """Record delivered packages of a release by SHA-256, size and name."""
+    release = get_release(proj, version)
+    if not files:
+        raise UsageError("no files to attach")
+    events: list[AnyEvent] = []
+    for path in files:
+        try:
+            digest, size = _hash_file(path)
+        except OSError as exc:
+            raise NotFoundError(f"cannot read artifact {path}: {exc.strerror}") from exc
+        events.append(
+            ArtifactAttached(version=release.version, name=path.name, sha256=digest, size=size)
+        )
+    with proj.store.write(project) as tx:
+        tx.append(actor, events)
+    return get_release(proj, release.version)
+
+
+def _hash_file(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def verify_artifact(proj: Project, path: Path) -> ArtifactMatch:
+    """Which release a file belongs to, by content; exit 1 when it is none."""
+    try:
+        digest, _size = _hash_file(path)
+    except OSError as exc:
+        raise NotFoundError(f"cannot read {path}: {exc.strerror}") from exc
+    data = proj.store.aggregate("artifact", digest)
+    if data is None:
+        raise GateFailed(
+            f"{path.name} (sha256 {digest[:16]}…) is not a released artifact (非发布制品)"
+        )
+    return ArtifactMatch.model_validate(data)
+
+
+def apply_artifact_event(view: ProjectionView, appended: AppendedEvent) -> None:
+    """Projection: the release's artifact list and the index by content hash."""
+    event = appended.event
+    assert isinstance(event, ArtifactAttached)
+    release = load(view, "release", event.version, ReleaseState)
+    assert release is not None
+    ref = ArtifactRef(
+        name=event.name,
+        sha256=event.sha256,
+        size=event.size,
+        attached_by=appended.actor,
+        attached_at=appended.at,
+    )
+    updated = release.model_copy(update={"artifacts": (*release.artifacts, ref)})
+    view.put("release", event.version, updated, appended.seq)
+    old = load(view, "artifact", event.sha256, ArtifactMatch)
+    changes = tuple(c.change_id for c in release.changes)
+    match = ArtifactMatch(
+        sha256=event.sha256,
+        size=event.size,
+        releases=tuple(dict.fromkeys((*(old.releases if old else ()), event.version))),
+        names=tuple(dict.fromkeys((*(old.names if old else ()), event.name))),
+        changes=tuple(dict.fromkeys((*(old.changes if old else ()), *changes))),
+    )
+    view.put("artifact", event.sha256, match, appended.seq)

@@ -1,0 +1,151 @@
+"""``hischange evidence …``: test evidence (测试记录) bound to the commit it tested."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from hischange.cli.output import actor_option, emit, format_option, open_project, resolve_actor
+from hischange.errors import UsageError
+
+if TYPE_CHECKING:
+    from hischange.evidence import EvidenceList, Recorded
+
+RESULTS = ("pass", "fail", "blocked")
+
+
+@click.group()
+def evidence() -> None:
+    """Test evidence (测试记录): JUnit/TRX reports, pytest runs and on-site test records,
+    each bound to the commit it tested; evidence on an older commit is stale."""
+
+
+def _recorded_lines(r: Recorded) -> Iterator[str]:
+    e = r.evidence
+    verdict = "passing" if e.passed else "NOT passing"
+    where = e.commit[:12] if e.commit else f"version {e.version} (no commit)"
+    yield f"recorded {e.evidence_id} ({e.kind}, {verdict}) for {', '.join(e.change_ids)}"
+    yield f"  tested {where} in {e.env}: {e.summary}"
+    for note in r.notes:
+        yield f"  note: {note}"
+
+
+def _split_args(args: tuple[str, ...], reports: list[Path]) -> list[str]:
+    """Change ids, and report files a shell glob spilled after ``--junit``/``--trx``."""
+    from hischange.service import CHANGE_ID
+
+    ids = []
+    for arg in args:
+        if CHANGE_ID.match(arg.strip().upper()):
+            ids.append(arg)
+        elif reports:
+            reports.append(Path(arg))
+        else:
+            raise UsageError(
+                f"{arg!r} is not a change id", hint="change ids look like CR-2026-0001"
+            )
+    return ids
+
+
+@evidence.command("add")
+@click.argument("args", nargs=-1, required=True, metavar="CR [CR…]")
+@click.option(
+    "--junit",
+    "junit",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="JUnit XML report (pytest, Surefire, Gradle, Jenkins); repeatable.",
+)
+@click.option(
+    "--trx",
+    "trx",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Visual Studio TRX report; repeatable.",
+)
+@click.option("--env", required=True, help="Environment the tests ran in (e.g. test).")
+@click.option("--commit", help="Commit the tests ran on (default: HEAD).")
+@actor_option
+@format_option()
+def add(
+    args: tuple[str, ...],
+    junit: tuple[Path, ...],
+    trx: tuple[Path, ...],
+    env: str,
+    commit: str | None,
+    actor: str | None,
+    fmt: str,
+) -> None:
+    """Import test reports as ONE automated evidence item for the changes. It passes only
+    if every report ran at least one test and none failed; 0 tests is evidence of nothing."""
+    from hischange.evidence import add_reports
+
+    reports = [*junit, *trx]
+    ids = _split_args(args, reports)
+    project = open_project()
+    result = add_reports(project, resolve_actor(actor), ids, reports, env=env, commit=commit)
+    emit(fmt, result, _recorded_lines)
+
+
+@evidence.command("record")
+@click.argument("change_id")
+@click.option("--env", default="onsite-test", show_default=True, help="Where it was tested.")
+@click.option("--tester", help="Who tested (default: the acting identity).")
+@click.option("--result", type=click.Choice(RESULTS), required=True, help="Outcome.")
+@click.option("--steps", required=True, help="The test steps: a text file, or the text.")
+@click.option("--expected", required=True, help="Expected result (预期结果).")
+@click.option("--actual", required=True, help="Actual result (实际结果).")
+@click.option("--anomaly", "anomalies", multiple=True, help="An anomaly found; repeatable.")
+@click.option(
+    "--attach",
+    "attachments",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="A file (screenshot, log); stored by its SHA-256; repeatable.",
+)
+@click.option("--version", help="Version tested; binds to its release tag's commit if any.")
+@click.option("--commit", help="Commit tested.")
+@click.option("--date", "tested_at", help="Test date YYYY-MM-DD (default: today).")
+@actor_option
+@format_option()
+def record(change_id: str, actor: str | None, fmt: str, **values: object) -> None:
+    """Record a manual or on-site test (现场测试, IEC 62304 §9.8): tester, environment, steps,
+    expected and actual result, anomalies, attachments, the version or commit tested."""
+    from hischange.onsite import OnsiteForm, record_onsite
+
+    project = open_project()
+    who = resolve_actor(actor)
+    form = OnsiteForm.model_validate({**values, "tester": values.get("tester") or who})
+    emit(fmt, record_onsite(project, who, change_id, form), _recorded_lines)
+
+
+def _list_lines(r: EvidenceList) -> Iterator[str]:
+    latest = r.latest_commit[:12] if r.latest_commit else "(no linked commits)"
+    yield f"{r.change_id}: latest linked commit {latest}; requires {', '.join(r.required) or '-'}"
+    if not r.items:
+        yield "  no evidence recorded"
+    for e in r.items:
+        where = e.commit[:12] if e.commit else f"version {e.version or '?'} (no commit)"
+        flag = "STALE  " if e.stale else "current"
+        verdict = "pass" if e.passed else "FAIL"
+        yield f"  {e.evidence_id}  {e.kind:<9} {e.env:<11} {where:<14} {verdict:<4} {flag}"
+        yield f"      {e.summary}"
+        yield f"      {'stale' if e.stale else 'current'}: {e.why}"
+    if r.problems:
+        yield "not ready: " + "; ".join(r.problems)
+    else:
+        yield "evidence suffices for `change ready`"
+
+
+@evidence.command("list")
+@click.argument("change_id")
+@format_option()
+def list_(change_id: str, fmt: str) -> None:
+    """Every evidence item of a change: kind, environment, commit, result, and whether it is
+    stale (tested an older commit than the change's latest) and why."""
+    from hischange.evidence import list_evidence
+
+    emit(fmt, list_evidence(open_project(), change_id), _list_lines)

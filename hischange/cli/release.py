@@ -1,0 +1,226 @@
+"""``hischange release …``, ``artifact verify`` and ``deploy …``: versions (版本), artifacts
+(制品) and deployments (部署)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from hischange.cli.output import actor_option, emit, format_option, open_project, resolve_actor
+from hischange.cli.render import release_lines
+
+
+@click.group()
+def release() -> None:
+    """Releases (版本): cut, show, list, notes, attach artifacts."""
+
+
+@release.command("cut")
+@click.argument("version", required=False)
+@click.option("--from", "from_ref", required=True, help="The previous release's tag (v3.2.0).")
+@click.option(
+    "--to", "to_ref", default="HEAD", show_default=True, help="The last commit to release."
+)
+@click.option("--allow-dirty", is_flag=True, help="Cut despite uncommitted changes (recorded).")
+@actor_option
+@format_option()
+def cut(
+    version: str | None, from_ref: str, to_ref: str, allow_dirty: bool, actor: str | None, fmt: str
+) -> None:
+    """Cut a release of FROM..TO: every commit must belong to an approved change, each change
+    must be ready (approved, passing current evidence, its SQL approved at its current
+    SHA-256). VERSION is chosen from the changes when omitted. Tags v<VERSION>."""
+    from hischange.release import cut_release
+
+    project = open_project()
+    state = cut_release(project, resolve_actor(actor), from_ref, to_ref, version, allow_dirty)
+    emit(fmt, state, release_lines)
+
+
+@release.command("show")
+@click.argument("version")
+@format_option()
+def show(version: str, fmt: str) -> None:
+    """Show a release record: changes, commits, SQL, evidence, artifacts, deployments."""
+    from hischange.release import get_release
+
+    emit(fmt, get_release(open_project(), version), release_lines)
+
+
+@release.command("list")
+@format_option()
+def list_(fmt: str) -> None:
+    """List releases, oldest first."""
+    from hischange.release import list_releases
+
+    emit(
+        fmt,
+        list_releases(open_project()),
+        lambda rs: (
+            [
+                f"{r.version:<14} {r.cut_at:%Y-%m-%d %H:%M} UTC  {len(r.changes)} change(s) {r.tag}"
+                for r in rs
+            ]
+            or ["no releases"]
+        ),
+    )
+
+
+@release.command("notes")
+@click.argument("version")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "html", "json"]),
+    default="md",
+    show_default=True,
+    help="Markdown, HTML, or the notes' data as JSON.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="zh: 简体中文; en: English.",
+)
+def notes(version: str, fmt: str, lang: str) -> None:
+    """Release notes (发布说明), grouped by kind, with billing counts, SQL review state and
+    the ledger head."""
+    from hischange.notes import render_notes
+    from hischange.release import get_release
+    from hischange.service import get_change
+
+    project = open_project()
+    state = get_release(project, version)
+    changes = {c.change_id: get_change(project, c.change_id) for c in state.changes}
+    if fmt == "json":
+        emit("json", {"release": state, "changes": changes}, str)
+        return
+    click.echo(render_notes(state, changes, fmt=fmt, lang=lang), nl=False)  # type: ignore[arg-type]
+
+
+@release.command("attach")
+@click.argument("version")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@actor_option
+@format_option()
+def attach(version: str, files: tuple[Path, ...], actor: str | None, fmt: str) -> None:
+    """Record delivered packages of a release by SHA-256, size and name."""
+    from hischange.artifact import attach_artifacts
+
+    state = attach_artifacts(open_project(), resolve_actor(actor), version, list(files))
+    emit(fmt, state, release_lines)
+
+
+@click.group()
+def artifact() -> None:
+    """Artifacts (制品): check a delivered file against the releases."""
+
+
+@artifact.command("verify")
+@click.argument("file", type=click.Path(path_type=Path))
+@format_option()
+def verify(file: Path, fmt: str) -> None:
+    """Which release and change set FILE belongs to, by SHA-256; exit 1 with "not a released
+    artifact" when it belongs to none."""
+    from hischange.artifact import verify_artifact
+
+    match = verify_artifact(open_project(), file)
+    emit(
+        fmt,
+        match,
+        lambda m: (
+            f"{file.name}: released artifact of {', '.join(m.releases)} "
+            f"(changes {', '.join(m.changes)}), sha256 {m.sha256}"
+        ),
+    )
+
+
+@click.group()
+def deploy() -> None:
+    """Deployments (部署): record one, or a rollback (回退)."""
+
+
+@deploy.command("record")
+@click.argument("version")
+@click.option("--env", required=True, help="Environment: test, staging, production (configurable).")
+@click.option("--site", required=True, help="Site (院区), e.g. 总院.")
+@click.option("--operator", required=True, help="Who performed it.")
+@click.option("--result", type=click.Choice(["success", "failed", "rolled_back"]), required=True)
+@click.option("--window-start", type=click.DateTime(), help="Maintenance window start (UTC).")
+@click.option("--window-end", type=click.DateTime(), help="Maintenance window end (UTC).")
+@click.option(
+    "--rollback-plan", default="", help="The rollback plan used (回退方案) or its reference."
+)
+@click.option("--bastion-session", help="Bastion host (堡垒机) session id, for remote work.")
+@click.option("--session-opened", help="When the bastion session opened.")
+@click.option("--session-closed", help="When the bastion session closed.")
+@actor_option
+@format_option()
+def record(
+    version: str,
+    env: str,
+    site: str,
+    operator: str,
+    result: str,
+    window_start: datetime | None,
+    window_end: datetime | None,
+    rollback_plan: str,
+    bastion_session: str | None,
+    session_opened: str | None,
+    session_closed: str | None,
+    actor: str | None,
+    fmt: str,
+) -> None:
+    """Record a deployment. Production needs an earlier successful test deployment of the
+    same release, and an operator who is not the only developer of its changes."""
+    from hischange.deployment import record_deployment, remote_session, utc_window
+
+    state = record_deployment(
+        open_project(),
+        resolve_actor(actor),
+        version,
+        env=env,
+        site=site,
+        operator=operator,
+        result=result,
+        window=utc_window(window_start, window_end),
+        rollback_plan=rollback_plan,
+        remote_session=remote_session(bastion_session, session_opened, session_closed),
+    )
+    emit(fmt, state, release_lines)
+
+
+@deploy.command("rollback")
+@click.argument("version")
+@click.option("--env", required=True, help="The environment rolled back.")
+@click.option("--to", "to_version", required=True, help="The release restored.")
+@click.option("--reason", required=True, help="Why (recorded).")
+@click.option("--site", help="The site, when the release runs at several.")
+@actor_option
+@format_option()
+def rollback(
+    version: str,
+    env: str,
+    to_version: str,
+    reason: str,
+    site: str | None,
+    actor: str | None,
+    fmt: str,
+) -> None:
+    """Record a rollback to a release that ran there before; VERSION's changes become
+    rolled_back and need a fresh ready and cut before any later release."""
+    from hischange.deployment import rollback_release
+
+    state = rollback_release(
+        open_project(),
+        resolve_actor(actor),
+        version,
+        env=env,
+        to_version=to_version,
+        reason=reason,
+        site=site,
+    )
+    emit(fmt, state, release_lines)

@@ -1,0 +1,390 @@
+"""Test evidence (测试记录) as records: imported reports, pytest runs and on-site tests,
+each bound to the commit it tested; the ``change ready`` command; the projection.
+
+The adapter (``hischange.testing``) reads files and validates records; this module binds
+them to commits (git), records ``EvidenceRecorded`` events, and judges staleness with the
+pure rules in ``hischange.evidence_rules``.
+
+Evidence ids are ``EV-YYYY-NNNN``, allocated inside the write transaction from the
+``evidence`` aggregates (like change ids), so two concurrent recordings never collide and
+the ids read in recording order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from hischange import vcs
+from hischange.change import ChangeState, EvidenceRef
+from hischange.errors import NotFoundError, UsageError, WorkflowError
+from hischange.events import AnyEvent, CommandRefused, EvidenceRecorded
+from hischange.evidence_rules import (
+    Ancestry,
+    EvidenceFacts,
+    EvidenceStatus,
+    assess,
+    decide_ready,
+    readiness_problems,
+    required_kinds,
+)
+from hischange.project import Project
+from hischange.projection import project
+from hischange.service import check_change_id, get_change, run_change_command
+from hischange.state import load, load_change, put_change
+from hischange.store import AppendedEvent, ProjectionView, WriteTx
+from hischange.testing import TestReport, Totals, import_report
+from hischange.vcs.ancestry import is_ancestor, resolve_commit
+
+__all__ = [
+    "EvidenceItem",
+    "EvidenceList",
+    "Recorded",
+    "add_reports",
+    "apply_evidence_event",
+    "bind_commit",
+    "evidence_facts",
+    "list_evidence",
+    "open_repo_or_none",
+    "ready_change",
+    "record_evidence",
+    "record_session",
+    "summarise",
+]
+
+_EVIDENCE_ID = re.compile(r"^EV-(\d{4})-(\d{4,})$")
+_CLOSED = frozenset({"closed", "rejected", "withdrawn"})
+
+
+class EvidenceItem(BaseModel):
+    """One recorded evidence item (the ``evidence`` aggregate; the event keeps the detail)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    evidence_id: str
+    change_ids: tuple[str, ...]
+    kind: Literal["automated", "onsite"]
+    commit: str | None
+    version: str = ""
+    env: str
+    passed: bool
+    summary: str
+    recorded_by: str
+    at: datetime
+    seq: int
+
+
+class Recorded(BaseModel):
+    """What a recording command did, and what the user should know about it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    evidence: EvidenceItem
+    notes: tuple[str, ...] = ()
+
+
+class EvidenceList(BaseModel):
+    """Every evidence item of a change, judged against its latest linked commit."""
+
+    model_config = ConfigDict(frozen=True)
+
+    change_id: str
+    latest_commit: str | None
+    required: tuple[str, ...]
+    items: tuple[EvidenceStatus, ...]
+    #: What keeps ``change ready`` from accepting the evidence; empty when it suffices.
+    problems: tuple[str, ...]
+
+
+def summarise(tool: str, totals: Totals) -> str:
+    """One line such as ``pytest: 12 tests, 0 failures, 0 errors, 1 skipped``."""
+    text = (
+        f"{tool}: {totals.tests} tests, {totals.failures} failures, {totals.errors} errors, "
+        f"{totals.skipped} skipped"
+    )
+    return text + (" (0 tests: evidence of nothing)" if totals.tests == 0 else "")
+
+
+def open_repo_or_none(proj: Project) -> vcs.GitRepository | None:
+    """The project's git repository, or None when the project is not inside one."""
+    try:
+        return vcs.open_repo(proj.root)
+    except NotFoundError:
+        return None
+
+
+def bind_commit(proj: Project, commit: str | None) -> str:
+    """The full id of ``commit`` (else of HEAD) in the project's repository."""
+    repo = open_repo_or_none(proj)
+    if commit:
+        if repo is not None:
+            return resolve_commit(repo, commit)
+        if not re.fullmatch(r"[0-9a-fA-F]{7,64}", commit):
+            raise UsageError(f"--commit {commit!r} is not a hex commit id (7 to 64 characters)")
+        return commit.lower()
+    if repo is None:
+        raise UsageError(
+            f"{proj.root} is not inside a git repository, so the tested commit is unknown",
+            hint="pass --commit SHA (the commit the tests ran on)",
+        )
+    return vcs.head_sha(repo)
+
+
+def _check_env(proj: Project, env: str) -> str:
+    allowed = proj.config.evidence.environments
+    if env not in allowed:
+        raise UsageError(
+            f"unknown environment {env!r}; valid: {', '.join(allowed)}",
+            hint="add it to [evidence] environments in .hischange/config.toml",
+        )
+    return env
+
+
+def _next_evidence_id(tx: WriteTx) -> str:
+    year = tx.now.year
+    numbers = [
+        int(m.group(2)) for k in tx.keys("evidence", f"EV-{year}-") if (m := _EVIDENCE_ID.match(k))
+    ]
+    return f"EV-{year}-{max(numbers, default=0) + 1:04d}"
+
+
+def record_evidence(
+    proj: Project,
+    actor: str,
+    command: str,
+    change_ids: Sequence[str],
+    build: Callable[[str], EvidenceRecorded],
+) -> EvidenceItem:
+    """Record one evidence event for several changes in one transaction.
+
+    An unknown change records nothing (exit 3); a closed, rejected or withdrawn change is
+    a refusal, recorded as such (exit 5).
+    """
+    ids = list(dict.fromkeys(check_change_id(c) for c in change_ids))
+    if not ids:
+        raise UsageError("name at least one change (CR-…) the evidence is for")
+    refusal: WorkflowError | None = None
+    with proj.store.write(project) as tx:
+        states = []
+        for cid in ids:
+            state = load_change(tx, cid)
+            if state is None:
+                raise NotFoundError(f"no change {cid}", hint="`hischange change list` shows them")
+            states.append(state)
+        closed = next((s for s in states if s.state in _CLOSED), None)
+        events: list[AnyEvent]
+        if closed is not None:
+            refusal = WorkflowError(
+                f"{closed.id} is {closed.state}; it takes no more test evidence",
+                rule="state_machine",
+            )
+            events = [
+                CommandRefused(
+                    command=command, change_id=closed.id, rule=refusal.rule, reason=refusal.message
+                )
+            ]
+            evidence_id = ""
+        else:
+            evidence_id = _next_evidence_id(tx)
+            events = [build(evidence_id)]
+        tx.append(actor, list(events))
+        item = load(tx, "evidence", evidence_id, EvidenceItem) if evidence_id else None
+    if refusal is not None:
+        raise refusal
+    assert item is not None
+    return item
+
+
+def add_reports(
+    proj: Project,
+    actor: str,
+    change_ids: Sequence[str],
+    paths: Sequence[Path],
+    *,
+    env: str,
+    commit: str | None = None,
+) -> Recorded:
+    """Import JUnit/TRX reports and record them as ONE automated evidence item.
+
+    It passes only when every report ran at least one test and none failed or errored: a
+    report with 0 tests is recorded, but as evidence of nothing (not passing).
+    """
+    if not paths:
+        raise UsageError("no report files given", hint="pass --junit FILE or --trx FILE")
+    _check_env(proj, env)
+    for cid in change_ids:  # fail on an unknown change before reading anything
+        get_change(proj, cid)
+    limit = proj.config.evidence.max_message_chars
+    reports: list[TestReport] = []
+    notes: list[str] = []
+    for path in dict.fromkeys(paths):
+        report = import_report(path, max_message_chars=limit)
+        if any(r.sha256 == report.sha256 for r in reports):
+            notes.append(f"{report.file_name}: same content as an earlier file, counted once")
+            continue
+        reports.append(report)
+        if report.empty:
+            notes.append(
+                f"{report.file_name}: 0 tests — recorded as evidence of nothing, NOT passing"
+            )
+        if not report.totals_consistent:
+            notes.append(
+                f"{report.file_name}: the counts the file declares disagree with its test "
+                "cases; the cases were counted"
+            )
+    tested = bind_commit(proj, commit)
+    passed = all(r.passed for r in reports)
+    summary = "; ".join(summarise(r.tool, r.totals) for r in reports)
+    detail: dict[str, Any] = {"reports": [r.model_dump(mode="json") for r in reports]}
+
+    def build(evidence_id: str) -> EvidenceRecorded:
+        return EvidenceRecorded(
+            evidence_id=evidence_id,
+            change_ids=tuple(check_change_id(c) for c in change_ids),
+            kind="automated",
+            commit=tested,
+            env=env,
+            passed=passed,
+            summary=summary,
+            detail=detail,
+        )
+
+    item = record_evidence(proj, actor, "evidence add", change_ids, build)
+    return Recorded(evidence=item, notes=tuple(notes))
+
+
+def record_session(
+    proj: Project,
+    actor: str,
+    change_ids: Sequence[str],
+    *,
+    totals: Totals,
+    cases: list[dict[str, Any]],
+    configuration: dict[str, str],
+    env: str = "test",
+    extra: dict[str, Any] | None = None,
+) -> Recorded:
+    """Record a pytest session (the plugin) as automated evidence for HEAD."""
+    _check_env(proj, env)
+    repo = open_repo_or_none(proj)
+    if repo is None:
+        raise UsageError(
+            f"{proj.root} is not inside a git repository; a run is recorded for HEAD",
+            hint="run the tests inside the repository, or import the JUnit XML with "
+            "`hischange evidence add --commit SHA`",
+        )
+    head = vcs.head_sha(repo)
+    dirty = vcs.is_dirty(repo)
+    notes = ["the working tree had uncommitted changes: the run tested more than HEAD"] * dirty
+    passed = totals.tests > 0 and totals.failures == 0 and totals.errors == 0
+    detail: dict[str, Any] = {
+        "run": {"tool": "pytest", "totals": totals.model_dump(mode="json"), "cases": cases},
+        "configuration": configuration,
+        "dirty": dirty,
+        **(extra or {}),
+    }
+
+    def build(evidence_id: str) -> EvidenceRecorded:
+        return EvidenceRecorded(
+            evidence_id=evidence_id,
+            change_ids=tuple(check_change_id(c) for c in change_ids),
+            kind="automated",
+            commit=head,
+            env=env,
+            passed=passed,
+            summary=summarise("pytest", totals) + (" (uncommitted changes)" if dirty else ""),
+            detail=detail,
+        )
+
+    item = record_evidence(proj, actor, "pytest --hischange-change", change_ids, build)
+    return Recorded(evidence=item, notes=tuple(notes))
+
+
+class _LazyAncestry:
+    """Opens the repository only when a question needs git."""
+
+    def __init__(self, proj: Project) -> None:
+        self.proj = proj
+        self.repo: vcs.GitRepository | None = None
+
+    def __call__(self, ancestor: str, descendant: str) -> bool:
+        if self.repo is None:
+            self.repo = vcs.open_repo(self.proj.root)
+        return is_ancestor(self.repo, ancestor, descendant)
+
+
+def evidence_facts(proj: Project, state: ChangeState) -> EvidenceFacts:
+    """Staleness of every evidence item of a change (asks git when it must)."""
+    # Without a repository each question fails and the item is reported stale, saying why.
+    ancestry: Ancestry = _LazyAncestry(proj)
+    return assess(state, ancestry)
+
+
+def list_evidence(proj: Project, change_id: str) -> EvidenceList:
+    """Every evidence item of a change, stale or current and why, and what blocks ready."""
+    state = get_change(proj, change_id)
+    facts = evidence_facts(proj, state)
+    items = []
+    for status in sorted(facts.items.values(), key=lambda s: s.seq):
+        data = proj.store.aggregate("evidence", status.evidence_id) or {}
+        items.append(status.model_copy(update={"version": data.get("version", "")}))
+    required = required_kinds(proj.config.evidence.required, state.fields.kind)
+    return EvidenceList(
+        change_id=state.id,
+        latest_commit=facts.latest_commit,
+        required=required,
+        items=tuple(items),
+        problems=tuple(readiness_problems(state, facts, required)),
+    )
+
+
+def ready_change(proj: Project, actor: str, change_id: str) -> ChangeState:
+    """in_progress → ready (待发布) when passing, current evidence of each required kind
+    exists; refused (and the refusal recorded) naming everything missing."""
+    state = get_change(proj, change_id)
+    facts = evidence_facts(proj, state)  # git I/O happens here, before the transaction
+    required = required_kinds(proj.config.evidence.required, state.fields.kind)
+    return run_change_command(
+        proj, actor, "change ready", change_id, lambda s, _tx: decide_ready(s, facts, required)
+    )
+
+
+def apply_evidence_event(view: ProjectionView, appended: AppendedEvent) -> None:
+    """Projection: the evidence aggregate, and a reference on every change it is for."""
+    event = appended.event
+    assert isinstance(event, EvidenceRecorded)
+    ref = EvidenceRef(
+        evidence_id=event.evidence_id,
+        kind=event.kind,
+        commit=event.commit,
+        passed=event.passed,
+        env=event.env,
+        summary=event.summary,
+        at=appended.at,
+        seq=appended.seq,
+    )
+    for cid in event.change_ids:
+        state = load_change(view, cid)
+        if state is not None:
+            put_change(
+                view, state.model_copy(update={"evidence": (*state.evidence, ref)}), appended.seq
+            )
+    item = EvidenceItem(
+        evidence_id=event.evidence_id,
+        change_ids=event.change_ids,
+        kind=event.kind,
+        commit=event.commit,
+        version=event.version,
+        env=event.env,
+        passed=event.passed,
+        summary=event.summary,
+        recorded_by=appended.actor,
+        at=appended.at,
+        seq=appended.seq,
+    )
+    view.put("evidence", event.evidence_id, item, appended.seq)

@@ -1,0 +1,229 @@
+"""The rules of test evidence (测试记录), without I/O: staleness and readiness.
+
+Evidence is *current* when it tested the change's latest linked commit or a descendant of
+it; older evidence is *stale*. Whether one commit descends from another is a git question,
+so the caller asks git before the write transaction and passes the answers in as an
+``Ancestry`` callable (for ``assess``) or as the resulting ``EvidenceFacts`` (for
+``decide_ready``), which keeps both rules unit-testable without a repository.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from hischange.change import ChangeState, EvidenceRef, decide_transition
+from hischange.errors import HischangeError, WorkflowError
+from hischange.events import AnyEvent
+
+__all__ = [
+    "KIND_LABELS",
+    "Ancestry",
+    "EvidenceFacts",
+    "EvidenceStatus",
+    "assess",
+    "decide_ready",
+    "readiness_problems",
+    "required_kinds",
+    "same_commit",
+    "short",
+]
+
+EvidenceKind = Literal["automated", "onsite"]
+#: ``ancestry(ancestor, descendant)``: True when ``ancestor`` is reachable from
+#: ``descendant``. It may raise a HischangeError (unknown commit): that item is then stale.
+Ancestry = Callable[[str, str], bool]
+
+KIND_LABELS: dict[str, str] = {
+    "automated": "automated test evidence (自动化测试记录)",
+    "onsite": "on-site test record (现场测试记录)",
+}
+
+
+class EvidenceStatus(BaseModel):
+    """One evidence item of a change, with whether it is stale and why."""
+
+    model_config = ConfigDict(frozen=True)
+
+    evidence_id: str
+    kind: EvidenceKind
+    env: str
+    commit: str | None
+    version: str = ""
+    passed: bool
+    summary: str
+    at: datetime
+    seq: int
+    stale: bool
+    why: str
+
+
+class EvidenceFacts(BaseModel):
+    """Staleness of every evidence item, computed against one latest linked commit."""
+
+    model_config = ConfigDict(frozen=True)
+
+    latest_commit: str | None
+    items: dict[str, EvidenceStatus]
+
+
+def short(sha: str | None) -> str:
+    """A commit id as people read it (8 characters)."""
+    return sha[:8] if sha else "(no commit)"
+
+
+def same_commit(a: str, b: str) -> bool:
+    """Equal ids, allowing one to be an abbreviation (at least 7 characters) of the other."""
+    a, b = a.lower(), b.lower()
+    if min(len(a), len(b)) < 7:
+        return a == b
+    return a.startswith(b) or b.startswith(a)
+
+
+def _judge(
+    ref: EvidenceRef, commits: tuple[str, ...], ancestry: Ancestry | None
+) -> tuple[bool, str]:
+    """(stale, why) of one item."""
+    if not commits:
+        if ref.commit is None:
+            return False, "no commit recorded, and the change has no linked commits to compare"
+        return False, "the change has no linked commits: nothing newer to compare with"
+    latest = commits[-1]
+    if ref.commit is None:
+        return True, f"bound to no commit, only a version; latest commit {short(latest)}"
+    if same_commit(ref.commit, latest):
+        return False, f"tested the latest linked commit {short(latest)}"
+    if any(same_commit(ref.commit, c) for c in commits[:-1]):
+        return True, f"tested an older linked commit; latest commit {short(latest)}"
+    if ancestry is None:
+        return True, f"cannot check ancestry (no git repository); latest commit {short(latest)}"
+    try:
+        descends = ancestry(latest, ref.commit)
+    except HischangeError as exc:
+        return True, f"cannot check ancestry ({exc.message}); latest commit {short(latest)}"
+    if descends:
+        return (
+            False,
+            f"tested {short(ref.commit)}, which contains the latest commit {short(latest)}",
+        )
+    return True, f"latest commit {short(latest)}"
+
+
+def assess(state: ChangeState, ancestry: Ancestry | None) -> EvidenceFacts:
+    """Judge every evidence item of a change against its latest linked commit."""
+    items: dict[str, EvidenceStatus] = {}
+    for ref in state.evidence:
+        stale, why = _judge(ref, state.commits, ancestry)
+        items[ref.evidence_id] = EvidenceStatus(
+            evidence_id=ref.evidence_id,
+            kind=ref.kind,
+            env=ref.env,
+            commit=ref.commit,
+            passed=ref.passed,
+            summary=ref.summary,
+            at=ref.at,
+            seq=ref.seq,
+            stale=stale,
+            why=why,
+        )
+    return EvidenceFacts(latest_commit=state.commits[-1] if state.commits else None, items=items)
+
+
+def required_kinds(
+    required: Mapping[str, tuple[str, ...]], change_kind: str
+) -> tuple[EvidenceKind, ...]:
+    """Kinds of evidence a change kind needs; kinds the config does not list need automated."""
+    kinds = required.get(change_kind, ("automated",))
+    order: tuple[EvidenceKind, ...] = ("automated", "onsite")
+    return tuple(k for k in order if k in kinds)
+
+
+def _on(item: EvidenceStatus) -> str:
+    if item.commit is None:
+        return f" of version {item.version}" if item.version else ""
+    return f" on {short(item.commit)}"
+
+
+def _kind_problem(kind: str, items: list[EvidenceStatus]) -> str | None:
+    label = KIND_LABELS[kind]
+    current = [e for e in items if e.passed and not e.stale]
+    if not current:
+        stale = [e for e in items if e.passed and e.stale]
+        if stale:
+            last = stale[-1]
+            return f"{label} {last.evidence_id}{_on(last)} is stale ({last.why})"
+        failed = [e for e in items if not e.passed]
+        if failed:
+            last = failed[-1]
+            return f"no passing {label}: {last.evidence_id}{_on(last)} did not pass"
+        return f"no passing {label}"
+    newest = current[-1]
+    blocking = [e for e in items if not e.passed and not e.stale and e.seq > newest.seq]
+    if blocking:
+        last = blocking[-1]
+        return (
+            f"{label} {last.evidence_id}{_on(last)} did not pass after the last "
+            f"passing {newest.evidence_id}: record newer passing evidence"
+        )
+    return None
+
+
+def readiness_problems(
+    state: ChangeState, facts: EvidenceFacts, required: tuple[str, ...]
+) -> list[str]:
+    """What keeps the evidence of a change from being sufficient; empty when it suffices.
+
+    Per required kind: a passing, non-stale item, and no current failing item recorded
+    after the newest such pass (failing evidence blocks until newer passing evidence).
+    Stale failures do not block: they tested code that has since been superseded.
+    """
+    latest = state.commits[-1] if state.commits else None
+    if facts.latest_commit != latest:
+        return [
+            f"commits were linked to {state.id} while its evidence was checked; "
+            "run the command again"
+        ]
+    problems = []
+    for kind in required:
+        items = []
+        for ref in sorted(state.evidence, key=lambda r: r.seq):
+            if ref.kind != kind:
+                continue
+            status = facts.items.get(ref.evidence_id)
+            if status is None:  # recorded after the facts were computed: judge it next time
+                problems.append(f"{ref.evidence_id} was recorded while checking; run again")
+                continue
+            items.append(status)
+        problem = _kind_problem(kind, items)
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+def decide_ready(
+    state: ChangeState, facts: EvidenceFacts, required: tuple[str, ...]
+) -> list[AnyEvent]:
+    """in_progress → ready, when the required evidence passes, is current and not overturned."""
+    decide_transition(state, "ready")  # refuses a move the state machine forbids
+    problems = readiness_problems(state, facts, required)
+    if problems:
+        raise WorkflowError(
+            f"{state.id} is not ready: " + "; ".join(problems),
+            hint=f"record passing evidence on the latest commit (hischange evidence add/record "
+            f"{state.id}), then `hischange evidence list {state.id}`",
+            rule="evidence_required",
+        )
+    used = sorted(
+        {
+            max(
+                (s for s in facts.items.values() if s.kind == k and s.passed and not s.stale),
+                key=lambda s: s.seq,
+            ).evidence_id
+            for k in required
+        }
+    )
+    reason = "evidence: " + ", ".join(used) if used else "no evidence required by config"
+    return decide_transition(state, "ready", reason=reason, ref=",".join(used))

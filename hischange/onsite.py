@@ -1,0 +1,166 @@
+"""Manual and on-site test records (现场测试记录, IEC 62304 §9.8) as evidence.
+
+Attachments are copied into ``.hischange/attachments/`` under their SHA-256 *before* the
+event is appended. The store is content-addressed, so if anything fails afterwards the only
+trace is an unreferenced blob, which is harmless and reused if the same file is attached
+again; a referenced attachment can never be missing or different from what was hashed.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from hischange.errors import NotFoundError, UsageError
+from hischange.events import EvidenceRecorded
+from hischange.evidence import Recorded, bind_commit, open_repo_or_none, record_evidence
+from hischange.project import Project
+from hischange.service import get_change
+from hischange.testing import (
+    MAX_ATTACHMENT_BYTES_KEY,
+    build_manual_record,
+    read_steps,
+    store_attachment,
+)
+from hischange.vcs.ancestry import tag_commit
+
+__all__ = ["ATTACHMENTS_DIR", "OnsiteForm", "record_onsite", "version_commit"]
+
+ATTACHMENTS_DIR = "attachments"
+# A value like "steps.md" that names no existing file is a mistyped path, not the steps.
+_LOOKS_LIKE_FILE = re.compile(r"^[^\s]+\.[A-Za-z0-9]{1,5}$")
+
+
+class OnsiteForm(BaseModel):
+    """What the tester reports, as given on the command line."""
+
+    model_config = ConfigDict(frozen=True)
+
+    env: str = "onsite-test"
+    tester: str
+    result: str
+    #: The steps as text, or the path of a text file holding them.
+    steps: str
+    expected: str
+    actual: str
+    anomalies: tuple[str, ...] = ()
+    attachments: tuple[Path, ...] = ()
+    version: str | None = None
+    commit: str | None = None
+    #: The test date (YYYY-MM-DD) or a zoned time; default: today by the store's clock.
+    tested_at: str | None = None
+    tools: dict[str, str] = Field(default_factory=dict)
+
+
+def _steps_text(value: str) -> str:
+    path = Path(value)
+    try:
+        is_file = path.is_file()
+    except OSError:  # e.g. a name too long for the file system: it is text
+        is_file = False
+    if is_file:
+        return read_steps(path)
+    if _LOOKS_LIKE_FILE.match(value.strip()):
+        raise NotFoundError(
+            f"steps file not found: {value}",
+            hint="give the path of an existing file, or the steps as text",
+        )
+    return value
+
+
+def _check_attachments(paths: tuple[Path, ...], max_bytes: int) -> None:
+    """Refuse a missing or oversize attachment before any file is copied."""
+    for path in paths:
+        if not path.exists():
+            raise NotFoundError(f"attachment not found: {path}", hint="check the path")
+        if not path.is_file():
+            raise UsageError(f"attachment {path} is not a regular file")
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise UsageError(
+                f"attachment {path.name!r} is {size} bytes, over the limit of {max_bytes} bytes",
+                hint=f"attach a smaller file or raise {MAX_ATTACHMENT_BYTES_KEY} in the config",
+            )
+
+
+def version_commit(proj: Project, version: str) -> str | None:
+    """The commit of the release tag of ``version`` (``<tag_prefix><version>`` or the bare
+    version), or None when there is no repository or no such tag."""
+    repo = open_repo_or_none(proj)
+    if repo is None:
+        return None
+    for name in dict.fromkeys((proj.config.release.tag_prefix + version, version)):
+        try:
+            found = tag_commit(repo, name)
+        except UsageError:  # not a valid tag name: then it is no tag
+            found = None
+        if found:
+            return found
+    return None
+
+
+def record_onsite(proj: Project, actor: str, change_id: str, form: OnsiteForm) -> Recorded:
+    """Record a manual / on-site test of one change, bound to the commit or version tested.
+
+    A ``--version`` without ``--commit`` binds to the commit its release tag points at; with
+    no such tag the record keeps only the version (commit None), and it counts as stale as
+    soon as the change has linked commits.
+    """
+    state = get_change(proj, change_id)
+    notes: list[str] = []
+    commit = bind_commit(proj, form.commit) if form.commit else None
+    if commit is None and form.version:
+        commit = version_commit(proj, form.version)
+        if commit is None:
+            notes.append(
+                f"no tag for version {form.version}: recorded without a commit; it counts as "
+                "stale once the change has linked commits"
+            )
+    settings = proj.config.evidence
+    data: dict[str, Any] = {
+        "tester": form.tester,
+        "environment": form.env,
+        "tested_at": form.tested_at or proj.store.clock().date().isoformat(),
+        "version": form.version,
+        "commit": commit,
+        "steps": _steps_text(form.steps),
+        "expected_result": form.expected,
+        "actual_result": form.actual,
+        "result": form.result,
+        "anomalies": form.anomalies,
+        "tools": form.tools,
+    }
+    # Validate everything before a single attachment is copied.
+    build_manual_record(data, environments=settings.environments)
+    _check_attachments(form.attachments, settings.max_attachment_bytes)
+    target = proj.state_dir / ATTACHMENTS_DIR
+    stored = [
+        store_attachment(p, target, max_bytes=settings.max_attachment_bytes)
+        for p in form.attachments
+    ]
+    record = build_manual_record(
+        {**data, "attachments": stored}, environments=settings.environments
+    )
+    summary = (
+        f"{record.environment} test by {record.tester}: {record.result}"
+        f"; {len(record.anomalies)} anomalies; {len(record.attachments)} attachments"
+    )
+
+    def build(evidence_id: str) -> EvidenceRecorded:
+        return EvidenceRecorded(
+            evidence_id=evidence_id,
+            change_ids=(state.id,),
+            kind="onsite",
+            commit=record.commit,
+            version=record.version or "",
+            env=record.environment,
+            passed=record.result == "pass",
+            summary=summary,
+            detail=record.model_dump(mode="json"),
+        )
+
+    item = record_evidence(proj, actor, "evidence record", [state.id], build)
+    return Recorded(evidence=item, notes=tuple(notes))
