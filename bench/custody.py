@@ -15,14 +15,13 @@ from a copy of the template's store, so the first scan records every link and th
   this includes interpreter start-up and imports),
 * ``hischange.custody.scan_range`` in-process (first and second scan).
 
-Peak memory is the ``ru_maxrss`` of the ``hischange`` child process (``os.wait4``) for the
-last 10,000 commits and for the whole history.
+Peak memory is the ``ru_maxrss`` of the ``hischange`` child process (``os.wait4`` in a small
+helper interpreter) for the last 10,000 commits and for the whole history.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys
@@ -156,24 +155,34 @@ def time_git_log(root: Path, rev_range: str) -> float:
     return time.perf_counter() - started
 
 
-def run_cli(root: Path, rev_range: str) -> tuple[float, int, str]:
-    """Seconds, peak RSS (KiB) and output of ``hischange custody scan`` as a child process."""
-    with tempfile.TemporaryFile() as out:
+# Linux keeps a process's peak RSS across exec, and a child forked from this (large)
+# process starts with it; a small interpreter in between measures hischange alone.
+_WAIT4 = (
+    "import os, subprocess, sys\n"
+    "p = subprocess.Popen(sys.argv[1:])\n"
+    "_, status, usage = os.wait4(p.pid, 0)\n"
+    "print(usage.ru_maxrss, file=sys.stderr)\n"
+    "sys.exit(os.waitstatus_to_exitcode(status))\n"
+)
+
+
+def run_cli(root: Path, rev_range: str, memory: bool = False) -> tuple[float, int, str]:
+    """Seconds, peak RSS (KiB, 0 unless ``memory``) and output of ``hischange custody scan``
+    as a child process (for ``memory`` through the helper, which adds its start-up time)."""
+    command = [str(_HISCHANGE), "custody", "scan", rev_range, "--as", ACTOR]
+    if memory:
+        command = [sys.executable, "-c", _WAIT4, *command]
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
-        proc = subprocess.Popen(
-            [str(_HISCHANGE), "custody", "scan", rev_range, "--as", ACTOR],
-            cwd=root,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-        _, status, usage = os.wait4(proc.pid, 0)
+        code = subprocess.call(command, cwd=root, stdout=out, stderr=err)
         elapsed = time.perf_counter() - started
-        proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
+        err.seek(0)
         text = out.read().decode("utf-8", "replace").strip()
-    if proc.returncode != 0:
-        raise SystemExit(f"hischange custody scan failed ({proc.returncode}): {text}")
-    return elapsed, usage.ru_maxrss, text
+        lines = err.read().decode("utf-8", "replace").strip().splitlines()
+    if code != 0:
+        raise SystemExit(f"hischange custody scan failed ({code}): {text} {lines}")
+    return elapsed, int(lines[-1]) if memory else 0, text
 
 
 def time_library(root: Path, rev_range: str) -> tuple[float, int]:
@@ -199,7 +208,9 @@ def _count(root: Path, rev_range: str) -> int:
 
 
 def _row(label: str, seconds: float, commits: int, raw: float) -> str:
-    return f"{label:<34} {seconds:7.3f} s {commits / seconds:10,.0f} commits/s {seconds / raw:6.2f}x"
+    return (
+        f"{label:<34} {seconds:7.3f} s {commits / seconds:10,.0f} commits/s {seconds / raw:6.2f}x"
+    )
 
 
 def main() -> None:
@@ -240,8 +251,8 @@ def main() -> None:
     small = min(10_000, total)
     ranges = [(f"last {small}", f"HEAD~{small}..HEAD")] if small < total else []
     for label, rng in [*ranges, (f"all {total}", "HEAD")]:
-        _, first, _ = run_cli(fresh_store(template), rng)
-        _, second, text = run_cli(root, rng)
+        _, first, _ = run_cli(fresh_store(template), rng, memory=True)
+        _, second, text = run_cli(root, rng, memory=True)
         print(
             f"peak RSS of the hischange child, {label:>12} commits: first scan "
             f"{first / 1024:6.1f} MiB, second scan {second / 1024:6.1f} MiB  ({text})"

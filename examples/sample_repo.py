@@ -34,6 +34,10 @@ FILES: dict[str, str] = {
         "def to_lis(order: dict[str, str]) -> dict[str, str]:\n"
         "    return {k: order.get(k, '') for k in FIELDS}\n"
     ),
+    "db/views/v_outpatient_daily.sql": (
+        "-- 数据上报视图接口: 门诊日报\nCREATE OR REPLACE VIEW v_outpatient_daily AS\n"
+        "SELECT dept_code, visit_date, visits, fee_total\n  FROM outpatient_daily_stat;\n"
+    ),
     "reports/daily_outpatient.sql": (
         "-- 门诊日报\nSELECT dept_code, COUNT(*) AS visits\n  FROM outpatient_visit\n"
         " WHERE visit_date = TRUNC(SYSDATE)\n GROUP BY dept_code;\n"
@@ -55,12 +59,14 @@ def git(repo: Path, *args: str) -> str:
     ).stdout
 
 
-def commit(repo: Path, message: str, files: dict[str, str], author: str = "dev@vendor") -> str:
+def commit(
+    repo: Path, message: str, files: dict[str, str | bytes], author: str = "dev@vendor"
+) -> str:
     """Write files and commit them with an exact message; returns the commit hash."""
     for name, text in files.items():
         path = repo / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
         git(repo, "add", name)
     os.environ["DEMO_AUTHOR_EMAIL"] = author
     try:

@@ -189,7 +189,7 @@ def scan_range(
             found.clear()
             if fresh:
                 tx.append(actor, [CommitsLinked(range=rev_range, links=fresh)])
-                tx.checkpoint("commit")
+                tx.checkpoint("commit", every=10)
             return len(fresh)
 
         # oldest first, so a change's last commit is its latest

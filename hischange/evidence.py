@@ -153,6 +153,10 @@ def _next_evidence_id(tx: WriteTx) -> str:
     return f"EV-{year}-{max(numbers, default=0) + 1:04d}"
 
 
+def _ids(change_ids: Sequence[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(check_change_id(c) for c in change_ids))
+
+
 def record_evidence(
     proj: Project,
     actor: str,
@@ -165,7 +169,7 @@ def record_evidence(
     An unknown change records nothing (exit 3); a closed, rejected or withdrawn change is
     a refusal, recorded as such (exit 5).
     """
-    ids = list(dict.fromkeys(check_change_id(c) for c in change_ids))
+    ids = _ids(change_ids)
     if not ids:
         raise UsageError("name at least one change (CR-…) the evidence is for")
     refusal: WorkflowError | None = None
@@ -245,7 +249,7 @@ def add_reports(
     def build(evidence_id: str) -> EvidenceRecorded:
         return EvidenceRecorded(
             evidence_id=evidence_id,
-            change_ids=tuple(check_change_id(c) for c in change_ids),
+            change_ids=_ids(change_ids),
             kind="automated",
             commit=tested,
             env=env,
@@ -292,7 +296,7 @@ def record_session(
     def build(evidence_id: str) -> EvidenceRecorded:
         return EvidenceRecorded(
             evidence_id=evidence_id,
-            change_ids=tuple(check_change_id(c) for c in change_ids),
+            change_ids=_ids(change_ids),
             kind="automated",
             commit=head,
             env=env,

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from hischange.cli.output import actor_option, emit, format_option, open_project, resolve_actor
-from hischange.cli.render import release_lines
+from hischange.cli.render import deployment_line, release_lines
 
 
 @click.group()
@@ -190,7 +190,7 @@ def record(
         rollback_plan=rollback_plan,
         remote_session=remote_session(bastion_session, session_opened, session_closed),
     )
-    emit(fmt, state, release_lines)
+    emit(fmt, state, deployment_line)
 
 
 @deploy.command("rollback")
@@ -223,4 +223,4 @@ def rollback(
         reason=reason,
         site=site,
     )
-    emit(fmt, state, release_lines)
+    emit(fmt, state, lambda r: f"recorded the rollback of {r.version} in {env} to {to_version}")

@@ -18,6 +18,7 @@ __all__ = [
     "custody_lines",
     "event_line",
     "missing_lines",
+    "deployment_line",
     "release_lines",
     "verify_lines",
 ]
@@ -172,3 +173,9 @@ def release_lines(r: ReleaseState) -> Iterator[str]:
     for d in r.deployments:
         when = _time(d.at.isoformat())
         yield f"  {d.deployment_id} {d.env}@{d.site} {d.result} by {d.operator} {when}"
+
+
+def deployment_line(r: ReleaseState) -> str:
+    """The deployment just recorded (the release's last one)."""
+    d = r.deployments[-1]
+    return f"recorded {d.deployment_id}: {r.version} → {d.env}@{d.site} {d.result} by {d.operator}"

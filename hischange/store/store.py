@@ -25,7 +25,10 @@ from hischange.ledger import GENESIS, StoredEvent, canonical, chain_hash, envelo
 from hischange.store.schema import ensure_schema
 from hischange.store.tables import aggregates, changes, event_changes, events, ledger_head
 
-__all__ = ["AppendedEvent", "ProjectionView", "Projector", "Store", "WriteTx", "change_row"]
+__all__ = [
+    "AppendedEvent",
+    "ChainRow",
+    "ProjectionView", "Projector", "Store", "WriteTx", "change_row"]
 
 Clock = Callable[[], datetime]
 
@@ -53,6 +56,20 @@ class AppendedEvent(BaseModel):
 
 
 Projector = Callable[[ProjectionView, AppendedEvent], None]
+
+#: One stored event as verification reads it: seq, body, prev_hash, hash, algorithm, type,
+#: actor, at.
+ChainRow = tuple[int, bytes, str, str, str, str, str, str]
+_CHAIN_COLUMNS = (
+    events.c.seq,
+    events.c.body,
+    events.c.prev_hash,
+    events.c.hash,
+    events.c.algorithm,
+    events.c.type,
+    events.c.actor,
+    events.c.at,
+)
 
 
 def change_row(state: dict[str, Any], seq: int) -> dict[str, Any]:
@@ -151,15 +168,16 @@ class WriteTx:
                 self._existed[(kind, key)] = False
         return found
 
-    def checkpoint(self, *kinds: str) -> None:
-        """Write what is buffered (still inside the transaction) and forget cached ``kinds``.
+    def checkpoint(self, *kinds: str, every: int = 1) -> None:
+        """Once ``every`` events are buffered, write them out (still inside the transaction)
+        and forget the cached states of ``kinds``.
 
         For appends too large to hold at once (a scan of 100k commits): memory stays bounded
         by what is appended between checkpoints; nothing is visible before the end.
         """
-        wrote = bool(self._rows)
+        if len(self._rows) < every:
+            return
         self.flush()
-        self._head_exists = self._head_exists or wrote
         for ident in [i for i in self._cache if i[0] in kinds and i not in self._dirty]:
             del self._cache[ident]
             self._existed.pop(ident, None)
@@ -224,6 +242,10 @@ class WriteTx:
             self._conn.execute(ledger_head.update().where(ledger_head.c.id == 1).values(**head))
         else:
             self._conn.execute(ledger_head.insert().values(id=1, **head))
+            self._head_exists = True  # a later flush in this transaction updates it
+        # new rows go in one executemany each: a scan adds tens of thousands of commits
+        new_aggregates: list[dict[str, Any]] = []
+        new_changes: list[dict[str, Any]] = []
         for (kind, key), seq in self._dirty.items():
             model = self._cache[(kind, key)]
             assert isinstance(model, BaseModel)
@@ -237,7 +259,7 @@ class WriteTx:
                     .values(**values)
                 )
             else:
-                self._conn.execute(aggregates.insert().values(kind=kind, key=key, **values))
+                new_aggregates.append({"kind": kind, "key": key, **values})
             if kind == "change":
                 row = change_row(state, seq)
                 if existed:
@@ -245,7 +267,11 @@ class WriteTx:
                         changes.update().where(changes.c.change_id == key).values(**row)
                     )
                 else:
-                    self._conn.execute(changes.insert().values(**row))
+                    new_changes.append(row)
+        if new_aggregates:
+            self._conn.execute(aggregates.insert(), new_aggregates)
+        if new_changes:
+            self._conn.execute(changes.insert(), new_changes)
         self._rows.clear()
         self._refs.clear()
         self._dirty.clear()
@@ -314,23 +340,39 @@ class Store:
         self, *, since_seq: int = 0, change_id: str | None = None, batch: int = 5000
     ) -> Iterator[StoredEvent]:
         """Stored events in sequence order, streamed."""
-        query = select(events).where(events.c.seq > since_seq).order_by(events.c.seq)
+        for seq, body, prev_hash, digest, algorithm, type_, actor, at in self.chain_rows(
+            since_seq=since_seq, change_id=change_id, batch=batch
+        ):
+            yield StoredEvent(
+                seq=seq,
+                body=body,
+                prev_hash=prev_hash,
+                hash=digest,
+                algorithm=algorithm,
+                type=type_,
+                actor=actor,
+                at=at,
+            )
+
+    def chain_rows(
+        self, *, since_seq: int = 0, change_id: str | None = None, batch: int = 5000
+    ) -> Iterator[ChainRow]:
+        """Stored events as plain tuples, in sequence order, streamed in batches.
+
+        ``(seq, body, prev_hash, hash, algorithm, type, actor, at)``: what verification
+        reads, without building a model per row (a million-event verify reads them all).
+        """
+        query = select(*_CHAIN_COLUMNS).where(events.c.seq > since_seq).order_by(events.c.seq)
         if change_id is not None:
             refs = select(event_changes.c.seq).where(event_changes.c.change_id == change_id)
             query = query.where(events.c.seq.in_(refs))
         with self.read() as conn:
             result = conn.execution_options(yield_per=batch).execute(query)
-            for row in result:
-                yield StoredEvent(
-                    seq=row.seq,
-                    body=bytes(row.body),
-                    prev_hash=row.prev_hash,
-                    hash=row.hash,
-                    algorithm=row.algorithm,
-                    type=row.type,
-                    actor=row.actor,
-                    at=row.at,
-                )
+            for part in result.partitions():
+                for seq, body, prev_hash, digest, algorithm, type_, actor, at in part:
+                    if type(body) is not bytes:  # e.g. a memoryview from another driver
+                        body = bytes(body)
+                    yield seq, body, prev_hash, digest, algorithm, type_, actor, at
 
     def aggregate(self, kind: str, key: str) -> dict[str, Any] | None:
         """One aggregate's committed state."""

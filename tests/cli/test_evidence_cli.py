@@ -397,3 +397,18 @@ def test_withdrawn_change_takes_no_evidence(
     )
     log = run.json("audit", "log")
     assert len(log) == before + 1 and log[-1]["event"]["type"] == "command_refused"
+
+
+def test_duplicates_are_counted_once(
+    run: Cli, new_change: NewChange, repo: Repo, tmp_path: Path
+) -> None:
+    """The same change twice and the same report content under two names count once."""
+    cid = new_change()
+    a = _file(tmp_path, "a.xml", PASSING)
+    copy = _file(tmp_path, "copy-of-a.xml", PASSING)
+    data = run.json(
+        "evidence", "add", cid, cid.lower(), "--junit", str(a), str(copy), "--env", "test"
+    )
+    assert data["evidence"]["change_ids"] == [cid]
+    assert data["evidence"]["summary"].count("pytest:") == 1
+    assert any("counted once" in n for n in data["notes"])
