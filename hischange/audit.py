@@ -7,17 +7,19 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from hischange.errors import NotFoundError
-from hischange.events import EventRecord, parse_event
-from hischange.ledger import canonical, verify_chain
+from hischange.events import AnyEvent, EventRecord, parse_event
+from hischange.ledger import COLUMNS_DETAIL, NOT_AN_EVENT, ChainCursor, ChainProblem, canonical
 from hischange.project import Project
 from hischange.projection import MemoryView, project
 from hischange.store import AppendedEvent
 from hischange.store.store import change_row
 
 __all__ = ["Problem", "VerifyReport", "read_log", "trace_change", "verify_store"]
+
+_EVENTS: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)  # type: ignore[arg-type]
 
 
 class Problem(BaseModel):
@@ -61,23 +63,44 @@ def _records(
 
 def verify_store(proj: Project, *, expect_head: str | None = None) -> VerifyReport:
     """Recompute the chain from the first event, replay every event into fresh projections,
-    and compare them with the stored ones. Names the first bad sequence and the damage."""
+    and compare them with the stored ones. Names the first bad sequence and the damage.
+
+    One streaming pass: each row is chain-checked and, while the chain holds, its event is
+    parsed once and replayed. The replay only counts when the chain and the head are
+    sound (as if it ran afterwards): otherwise it is dropped, and so is any error it met.
+    """
     store = proj.store
-    rows = list(store.stored_events())
-    problems = [Problem(seq=p.seq, damage=p.damage, detail=p.detail) for p in verify_chain(rows)]
+    want_seq, expect_problem = _parse_expected(expect_head)
+    cursor = ChainCursor()
+    replay = _Replay()
+    count, last_seq, last_hash, seen_hash = 0, 0, "", ""
+    for seq, body, prev_hash, digest, algorithm, type_, actor, at in store.chain_rows():
+        count, last_seq, last_hash = count + 1, seq, digest
+        if seq == want_seq:
+            seen_hash = digest
+        if cursor.broken:
+            continue  # keep counting: the head check needs the last row
+        span = cursor.check(seq, body, prev_hash, digest, algorithm, type_, actor, at)
+        if not cursor.broken:
+            replay.feed(cursor, seq, body, span, prev_hash, digest, type_, actor, at)
+    problems = [Problem(seq=p.seq, damage=p.damage, detail=p.detail) for p in cursor.problems]
     head_seq, head_hash = store.head()
-    last_seq, last_hash = (rows[-1].seq, rows[-1].hash) if rows else (0, head_hash)
+    if not count:
+        last_hash = head_hash
     problems.extend(_check_head(last_seq, last_hash, head_seq, head_hash))
     checked: list[Literal["chain", "head", "replay", "expected_head"]] = ["chain", "head"]
     if not problems:
-        problems.extend(_replay(proj, rows))
+        problems.extend(replay.compare(proj))
         checked.append("replay")
     if expect_head:
         checked.append("expected_head")
-        problems.extend(_check_expected(rows, expect_head))
+        if expect_problem is not None:
+            problems.append(expect_problem)
+        elif seen_hash != _expected_digest(expect_head):
+            problems.append(_rewritten(want_seq, _expected_digest(expect_head)))
     return VerifyReport(
         ok=not problems,
-        events=len(rows),
+        events=count,
         head_seq=last_seq,
         head_hash=last_hash,
         problems=tuple(problems),
@@ -117,38 +140,115 @@ def _check_head(last_seq: int, last_hash: str, head_seq: int, head_hash: str) ->
     ]
 
 
-def _check_expected(rows: list, expect: str) -> list[Problem]:  # type: ignore[type-arg]
-    seq_text, _, digest = expect.partition(":")
-    by_seq = {r.seq: r.hash for r in rows}
+def _parse_expected(expect: str | None) -> tuple[int, Problem | None]:
+    """The sequence number of ``--expect-head SEQ:HASH`` (-1 when absent or malformed)."""
+    if not expect:
+        return -1, None
+    seq_text, _, _ = expect.partition(":")
     try:
-        seq = int(seq_text)
+        return int(seq_text), None
     except ValueError:
-        return [Problem(seq=0, damage="head", detail=f"--expect-head {expect!r} is not SEQ:HASH")]
-    if by_seq.get(seq) != digest:
-        return [
-            Problem(
-                seq=seq,
-                damage="head",
-                detail=f"event {seq} does not have the hash held elsewhere ({digest[:16]}…): "
-                "the chain was rewritten",
+        return -1, Problem(seq=0, damage="head", detail=f"--expect-head {expect!r} is not SEQ:HASH")
+
+
+def _expected_digest(expect: str) -> str:
+    return expect.partition(":")[2]
+
+
+def _rewritten(seq: int, digest: str) -> Problem:
+    return Problem(
+        seq=seq,
+        damage="head",
+        detail=f"event {seq} does not have the hash held elsewhere ({digest[:16]}…): "
+        "the chain was rewritten",
+    )
+
+
+class _Replay:
+    """Replays events, as they stream past, into a fresh ``MemoryView``."""
+
+    def __init__(self) -> None:
+        self.view = MemoryView()
+        #: An error the replay met; raised by ``compare`` (the chain was sound, so a
+        #: replay that cannot run is a bug to surface), dropped if the chain was not.
+        self.error: Exception | None = None
+        self._at_text, self._at = "", datetime.min
+
+    def feed(
+        self,
+        cursor: ChainCursor,
+        seq: int,
+        body: bytes,
+        span: tuple[int, int] | None,
+        prev_hash: str,
+        digest: str,
+        type_: str,
+        actor: str,
+        at: str,
+    ) -> None:
+        """Parse one chain-checked event (once) and project it."""
+        try:
+            event = _parse(cursor, seq, body, span, type_, actor, at)
+            if event is None or self.error is not None:
+                return
+            if at != self._at_text:  # the events of one transaction share their time
+                self._at_text, self._at = at, datetime.fromisoformat(at)
+            appended = AppendedEvent(
+                seq=seq, at=self._at, actor=actor, prev_hash=prev_hash, hash=digest, event=event
             )
-        ]
-    return []
+            project(self.view, appended)
+        except Exception as exc:  # kept, then raised or dropped in compare
+            if self.error is None:
+                self.error = exc
+
+    def compare(self, proj: Project) -> list[Problem]:
+        """Problems where the stored projections differ from the replay."""
+        if self.error is not None:
+            raise self.error
+        return _compare(proj, self.view)
 
 
-def _replay(proj: Project, rows: list) -> list[Problem]:  # type: ignore[type-arg]
-    view = MemoryView()
-    for row in rows:
-        doc = json.loads(row.body)
-        appended = AppendedEvent(
-            seq=row.seq,
-            at=datetime.fromisoformat(doc["at"]),
-            actor=doc["actor"],
-            prev_hash=row.prev_hash,
-            hash=row.hash,
-            event=parse_event(doc["event"]),
-        )
-        project(view, appended)
+def _parse(
+    cursor: ChainCursor,
+    seq: int,
+    body: bytes,
+    span: tuple[int, int] | None,
+    type_: str,
+    actor: str,
+    at: str,
+) -> AnyEvent | None:
+    """The event of a chain-checked row, or None after recording why it is not one.
+
+    When the cursor proved the envelope's bytes, only the event's bytes are parsed; they
+    must be exactly one JSON object, so the envelope has no other members. Otherwise the
+    whole body is parsed and its columns compared as ``verify_chain`` does.
+    """
+    if span is not None:
+        try:
+            event = _EVENTS.validate_json(body[span[0] : span[1]])
+        except ValidationError:
+            pass  # diagnose on the whole body below
+        else:
+            if event.type != type_:
+                cursor.fail(ChainProblem(seq, "edited", COLUMNS_DETAIL))
+                return None
+            return event
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        cursor.fail(ChainProblem(seq, "edited", NOT_AN_EVENT))
+        return None
+    if (
+        (doc.get("event") or {}).get("type") != type_
+        or doc.get("actor") != actor
+        or doc.get("at") != at
+    ):
+        cursor.fail(ChainProblem(seq, "edited", COLUMNS_DETAIL))
+        return None
+    return parse_event(doc["event"])
+
+
+def _compare(proj: Project, view: MemoryView) -> list[Problem]:
     stored_aggs, stored_changes = proj.store.projection_rows()
     problems: list[Problem] = []
     for key in sorted(set(stored_aggs) | set(view.states)):

@@ -47,6 +47,7 @@ IMPLEMENTABLE = frozenset(
     }
 )
 _CHUNK = 500
+Via = Literal["trailer", "subject"]
 Progress = Callable[[int], None]
 
 
@@ -177,15 +178,29 @@ def scan_range(
     """Record links of the range's commits to known changes; idempotent. Streams oldest
     first in ONE transaction, ``_CHUNK`` links per query and event: memory stays flat."""
     repo, _ = _open(proj, rev_range)
-    found: list[CommitLink] = []
+    found: list[tuple[vcs.CommitInfo, tuple[str, ...], Via]] = []
     commits = linked = new = 0
     unknown: set[str] = set()
     with proj.store.write(project) as tx:
         known = set(tx.keys("change"))
 
         def record() -> int:
-            recorded = tx.existing_keys("commit", (link.sha for link in found))
-            fresh = tuple(link for link in found if link.sha not in recorded)
+            recorded = tx.existing_keys("commit", (commit.sha for commit, _, _ in found))
+            fresh = tuple(
+                CommitLink(
+                    sha=commit.sha,
+                    change_ids=ids,
+                    author_name=commit.author_name,
+                    author_email=commit.author_email,
+                    committer_email=commit.committer_email,
+                    authored_at=commit.authored_at,
+                    committed_at=commit.committed_at,
+                    subject=commit.subject[:300],
+                    via=via,
+                )
+                for commit, ids, via in found
+                if commit.sha not in recorded
+            )
             found.clear()
             if fresh:
                 tx.append(actor, [CommitsLinked(range=rev_range, links=fresh)])
@@ -201,19 +216,8 @@ def scan_range(
             if not ids:
                 continue
             linked += 1
-            found.append(
-                CommitLink(
-                    sha=commit.sha,
-                    change_ids=ids,
-                    author_name=commit.author_name,
-                    author_email=commit.author_email,
-                    committer_email=commit.committer_email,
-                    authored_at=commit.authored_at,
-                    committed_at=commit.committed_at,
-                    subject=commit.subject[:300],
-                    via="trailer" if any(lk.via == "trailer" for lk in links.links) else "subject",
-                )
-            )
+            via: Via = "trailer" if any(lk.via == "trailer" for lk in links.links) else "subject"
+            found.append((commit, ids, via))
             if len(found) >= _CHUNK:
                 new += record()
         new += record()

@@ -28,7 +28,12 @@ from hischange.store.tables import aggregates, changes, event_changes, events, l
 __all__ = [
     "AppendedEvent",
     "ChainRow",
-    "ProjectionView", "Projector", "Store", "WriteTx", "change_row"]
+    "ProjectionView",
+    "Projector",
+    "Store",
+    "WriteTx",
+    "change_row",
+]
 
 Clock = Callable[[], datetime]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Generator, Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import IO
 
 from git.exc import GitCommandError
@@ -104,6 +105,13 @@ def parse_trailer_field(raw: str) -> tuple[Trailer, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=4096)
+def _cached_trailers(raw: str) -> tuple[Trailer, ...]:
+    # Trailer blocks repeat (one change has many commits; Signed-off-by lines recur), and
+    # the models are frozen, so commits with the same block can share one tuple.
+    return parse_trailer_field(raw)
+
+
 def _decode(raw: bytes) -> tuple[str, bool]:
     try:
         return raw.decode("utf-8"), False
@@ -136,7 +144,7 @@ def _record(f: list[str], lossy: bool) -> CommitInfo:
             "subject": f[10],
             "message": f[11],
             "encoding": f[8] or None,
-            "trailers": parse_trailer_field(f[9]) if f[9] else (),
+            "trailers": _cached_trailers(f[9]) if f[9] else (),
             "message_lossy": lossy,
         },
     )

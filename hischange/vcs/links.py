@@ -71,6 +71,20 @@ def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
+@lru_cache(maxsize=4096)
+def _trailer_links(
+    key: str, value: str, keys: frozenset[str]
+) -> tuple[tuple[Link, ...], tuple[InvalidValue, ...]]:
+    # cached: the same trailer recurs on every commit of a change; the models are frozen
+    if key.lower() not in keys:
+        return (), ()
+    ids, invalid = split_change_ids(value)
+    return (
+        tuple(trusted(Link, {"change_id": i, "via": "trailer", "source": key}) for i in ids),
+        tuple(InvalidValue(key=key, value=v) for v in invalid),
+    )
+
+
 def _subject_links(
     subject: str, patterns: Sequence[SubjectPattern]
 ) -> tuple[list[Link], list[InvalidValue]]:
@@ -206,13 +220,9 @@ def find_links(
     links: list[Link] = []
     bad: list[InvalidValue] = []
     for trailer in trailer_list:
-        if trailer.key.lower() not in keys:
-            continue
-        ids, invalid = split_change_ids(trailer.value)
-        links.extend(
-            trusted(Link, {"change_id": i, "via": "trailer", "source": trailer.key}) for i in ids
-        )
-        bad.extend(InvalidValue(key=trailer.key, value=v) for v in invalid)
+        found, invalid = _trailer_links(trailer.key, trailer.value, keys)
+        links.extend(found)
+        bad.extend(invalid)
     if subject_patterns:
         subject_links, subject_bad = _subject_links(subject, subject_patterns)
         links.extend(subject_links)

@@ -186,6 +186,8 @@ class CommitLinks(BaseModel):
     @property
     def change_ids(self) -> tuple[str, ...]:
         """The distinct change ids linked, in the order they appear."""
+        if len(self.links) == 1:  # the usual case, asked for per commit by the scan
+            return (self.links[0].change_id,)
         return tuple(dict.fromkeys(link.change_id for link in self.links))
 
 

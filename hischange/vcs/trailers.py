@@ -119,12 +119,11 @@ def check_message(
     Pass ``repo`` so git's trailer and comment settings of that repository apply.
     """
     comment_char = _comment_char(repo)
-    # git cleans the message after the hook ran; comments stay for the parser, which skips
-    # them itself exactly as `git log` will if `--cleanup=whitespace` kept them.
-    trailers = parse_message_trailers(
-        cleanup_message(message, comment_char, strip_comments=False), repo
-    )
+    # git cleans the message after the hook ran. Comment lines come from the editor
+    # template, whose cleanup mode (strip) removes them before git records the message;
+    # keeping them would break a folded trailer that a comment line interrupts.
     cleaned = cleanup_message(message, comment_char)
+    trailers = parse_message_trailers(cleaned, repo)
     subject = cleaned.split("\n\n", 1)[0].replace("\n", " ").strip()
     links, mentions, bad = find_links(
         trailers=trailers,
