@@ -11,7 +11,15 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from hischange.errors import NotFoundError
 from hischange.events import AnyEvent, EventRecord, parse_event
-from hischange.ledger import COLUMNS_DETAIL, NOT_AN_EVENT, ChainCursor, ChainProblem, canonical
+from hischange.ledger import (
+    COLUMNS_DETAIL,
+    NOT_AN_EVENT,
+    ChainCursor,
+    ChainProblem,
+    ChainRow,
+    Span,
+    canonical,
+)
 from hischange.project import Project
 from hischange.projection import MemoryView, project
 from hischange.store import AppendedEvent
@@ -74,15 +82,17 @@ def verify_store(proj: Project, *, expect_head: str | None = None) -> VerifyRepo
     cursor = ChainCursor()
     replay = _Replay()
     count, last_seq, last_hash, seen_hash = 0, 0, "", ""
-    for seq, body, prev_hash, digest, algorithm, type_, actor, at in store.chain_rows():
-        count, last_seq, last_hash = count + 1, seq, digest
-        if seq == want_seq:
-            seen_hash = digest
-        if cursor.broken:
-            continue  # keep counting: the head check needs the last row
-        span = cursor.check(seq, body, prev_hash, digest, algorithm, type_, actor, at)
+    rows = store.chain_rows()
+    for row, span in cursor.walk(rows):
+        count, last_seq, last_hash = count + 1, row[0], row[3]
+        if last_seq == want_seq:
+            seen_hash = last_hash
         if not cursor.broken:
-            replay.feed(cursor, seq, body, span, prev_hash, digest, type_, actor, at)
+            replay.feed(cursor, row, span)
+    for row in rows:  # after a break, keep counting: the head check needs the last row
+        count, last_seq, last_hash = count + 1, row[0], row[3]
+        if last_seq == want_seq:
+            seen_hash = last_hash
     problems = [Problem(seq=p.seq, damage=p.damage, detail=p.detail) for p in cursor.problems]
     head_seq, head_hash = store.head()
     if not count:
@@ -174,19 +184,9 @@ class _Replay:
         self.error: Exception | None = None
         self._at_text, self._at = "", datetime.min
 
-    def feed(
-        self,
-        cursor: ChainCursor,
-        seq: int,
-        body: bytes,
-        span: tuple[int, int] | None,
-        prev_hash: str,
-        digest: str,
-        type_: str,
-        actor: str,
-        at: str,
-    ) -> None:
+    def feed(self, cursor: ChainCursor, row: ChainRow, span: Span | None) -> None:
         """Parse one chain-checked event (once) and project it."""
+        seq, body, prev_hash, digest, _, type_, actor, at = row
         try:
             event = _parse(cursor, seq, body, span, type_, actor, at)
             if event is None or self.error is not None:
@@ -212,7 +212,7 @@ def _parse(
     cursor: ChainCursor,
     seq: int,
     body: bytes,
-    span: tuple[int, int] | None,
+    span: Span | None,
     type_: str,
     actor: str,
     at: str,

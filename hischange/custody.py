@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -47,7 +47,6 @@ IMPLEMENTABLE = frozenset(
     }
 )
 _CHUNK = 500
-Via = Literal["trailer", "subject"]
 Progress = Callable[[int], None]
 
 
@@ -178,7 +177,7 @@ def scan_range(
     """Record links of the range's commits to known changes; idempotent. Streams oldest
     first in ONE transaction, ``_CHUNK`` links per query and event: memory stays flat."""
     repo, _ = _open(proj, rev_range)
-    found: list[tuple[vcs.CommitInfo, tuple[str, ...], Via]] = []
+    found: list[tuple[vcs.CommitInfo, tuple[str, ...], Literal["trailer", "subject"]]] = []
     commits = linked = new = 0
     unknown: set[str] = set()
     with proj.store.write(project) as tx:
@@ -216,8 +215,7 @@ def scan_range(
             if not ids:
                 continue
             linked += 1
-            via: Via = "trailer" if any(lk.via == "trailer" for lk in links.links) else "subject"
-            found.append((commit, ids, via))
+            found.append((commit, ids, links.links[0].via))  # trailer links come first
             if len(found) >= _CHUNK:
                 new += record()
         new += record()
@@ -238,13 +236,10 @@ def apply_links(view: ProjectionView, appended: AppendedEvent) -> None:
     event = appended.event
     assert isinstance(event, CommitsLinked)
     per_change: dict[str, list[CommitLink]] = {}
+    at: dict[str, Any] = {"linked_at": appended.at, "linked_seq": appended.seq}
     for link in event.links:
         record = CommitRecord(
-            sha=link.sha,
-            change_ids=link.change_ids,
-            author_email=link.author_email,
-            linked_at=appended.at,
-            linked_seq=appended.seq,
+            sha=link.sha, change_ids=link.change_ids, author_email=link.author_email, **at
         )
         view.put("commit", link.sha, record, appended.seq)
         for change_id in link.change_ids:
@@ -256,7 +251,8 @@ def apply_links(view: ProjectionView, appended: AppendedEvent) -> None:
         authors = tuple(dict.fromkeys((*state.authors, *(lk.author_email for lk in links))))
         # as if linked one by one: a sha named again moves to its last position
         last = dict.fromkeys(lk.sha for lk in reversed(links))
-        kept = tuple(c for c in state.commits if c not in last)
+        new_only = last.keys().isdisjoint(state.commits)  # the usual case, checked in C
+        kept = state.commits if new_only else tuple(c for c in state.commits if c not in last)
         update = {"authors": authors, "commits": (*kept, *reversed(last)), "last_seq": appended.seq}
         view.put("change", change_id, state.model_copy(update=update), appended.seq)
 

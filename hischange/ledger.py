@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+import operator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -20,9 +21,12 @@ from pydantic import BaseModel, ConfigDict
 
 __all__ = [
     "ALGORITHM",
+    "COLUMNS_DETAIL",
     "GENESIS",
+    "NOT_AN_EVENT",
     "ChainCursor",
     "ChainProblem",
+    "ChainRow",
     "StoredEvent",
     "canonical",
     "canonical_stdlib",
@@ -162,8 +166,21 @@ COLUMNS_DETAIL = "stored columns (type, actor, at) disagree with the hashed even
 NOT_AN_EVENT = "stored bytes are not an event"
 
 
+#: One stored event as verification reads it:
+#: ``(seq, body, prev_hash, hash, algorithm, type, actor, at)``.
+ChainRow = tuple[int, bytes, str, str, str, str, str, str]
+Span = tuple[int, int]
+_ROW_FIELDS = operator.attrgetter(
+    "seq", "body", "prev_hash", "hash", "algorithm", "type", "actor", "at"
+)
+
+
+def _tail_for(prev_hash: str) -> bytes:
+    return b',"prev_hash":"' + prev_hash.encode("ascii") + b'","seq":'
+
+
 class ChainCursor:
-    """Verifies a chain one row at a time, so a caller can stream rows and act on each.
+    """Verifies a chain as its rows stream past, so a caller can act on each row.
 
     The fast path costs about a SHA-256 and a few byte comparisons per row: the sequence
     number and the stored predecessor link, the hash, and the canonical envelope's bytes
@@ -173,9 +190,9 @@ class ChainCursor:
     parsed (stdlib ``json``) to diagnose, with exactly the rules of ``verify_chain``.
 
     What bytes alone cannot prove is that the event part is one JSON object whose
-    top-level ``type`` is the column's: ``check`` returns the event's byte range, and a
-    caller that parses events (``audit.verify_store``'s replay) must parse exactly that
-    range and compare the type (see ``event_mismatch``).
+    top-level ``type`` is the column's: ``walk`` yields the event's byte range, and a
+    caller that parses events (``audit.verify_store``'s replay) parses exactly that range
+    and compares the type, calling ``fail`` when they disagree.
     """
 
     def __init__(self) -> None:
@@ -186,57 +203,66 @@ class ChainCursor:
         self.prev_hash = GENESIS
         self.prev_at = ""
         self._prev_raw = bytes(32)
-        self._tail = self._tail_for(GENESIS)
-        self._heads: dict[str, bytes] = {}
-        self._types: dict[str, bytes] = {}
-        self._at, self._at_bytes = "", b""
 
-    @staticmethod
-    def _tail_for(prev_hash: str) -> bytes:
-        return b',"prev_hash":"' + prev_hash.encode("ascii") + b'","seq":'
+    def fail(self, problem: ChainProblem) -> None:
+        """Record a problem that stops the walk (also used by callers that parse events)."""
+        self.problems.append(problem)
+        self.broken = True
 
-    def check(
-        self,
-        seq: int,
-        body: bytes,
-        prev_hash: str,
-        digest: str,
-        algorithm: str,
-        type_: str,
-        actor: str,
-        at: str,
-    ) -> tuple[int, int] | None:
-        """Check the next row. Returns the event's byte range in ``body`` when the fast
-        path proved the envelope, else None (then ``broken`` tells whether it failed)."""
-        if seq == self.expected_seq and prev_hash == self.prev_hash and algorithm == ALGORITHM:
-            hasher = hashlib.sha256(self._prev_raw)
-            hasher.update(body)
-            if hasher.hexdigest() == digest:
-                head = self._heads.get(actor)
-                if head is None:
-                    head = b'{"actor":' + orjson.dumps(actor) + b',"algorithm":"sha256","at":'
-                    self._heads[actor] = head
-                if at != self._at:  # events of one transaction share their time
-                    self._at, self._at_bytes = at, orjson.dumps(at) + b',"event":'
-                tail = self._tail + b"%d}" % seq
-                start, end = len(head) + len(self._at_bytes), len(body) - len(tail)
-                marker = self._types.get(type_)
-                if marker is None:
-                    marker = self._types[type_] = b'"type":' + orjson.dumps(type_)
-                if (
-                    body.startswith(head)
-                    and body.startswith(self._at_bytes, len(head))
-                    and body.endswith(tail)
-                    and body.find(marker, start, end) > start
-                ):
-                    if at < self.prev_at:
-                        self._time_problem(at)
-                    self.prev_hash, self._prev_raw, self.prev_at = digest, hasher.digest(), at
-                    self._tail = b',"prev_hash":"' + digest.encode("ascii") + b'","seq":'
-                    self.expected_seq += 1
-                    return start, end
-        self._diagnose(seq, body, prev_hash, digest, algorithm, type_, actor, at)
-        return None
+    def walk(self, rows: Iterable[ChainRow]) -> Iterator[tuple[ChainRow, Span | None]]:
+        """Check each row and yield it with its event's byte range in the body (None when
+        the body had to be parsed). Stops after the row that broke the chain (or as soon
+        as the caller calls ``fail``); ``problems`` then names what is wrong."""
+        sha256 = hashlib.sha256
+        dumps = orjson.dumps
+        markers: dict[str, bytes] = {}
+        expected, prev_hash, prev_raw, prev_at = 1, GENESIS, bytes(32), ""
+        tail_prefix = _tail_for(GENESIS)
+        head, head_actor, head_at = b"", None, None
+        for row in rows:
+            seq, body, row_prev, digest, algorithm, type_, actor, at = row
+            if seq == expected and row_prev == prev_hash and algorithm == ALGORITHM:
+                hasher = sha256(prev_raw + body)
+                if hasher.hexdigest() == digest:
+                    if actor != head_actor or at != head_at:
+                        # The events of one transaction share actor and time.
+                        head_actor, head_at = actor, at
+                        head = b'{"actor":%b,"algorithm":"sha256","at":%b,"event":' % (
+                            dumps(actor),
+                            dumps(at),
+                        )
+                    tail = tail_prefix + b"%d}" % seq
+                    start, end = len(head), len(body) - len(tail)
+                    marker = markers.get(type_)
+                    if marker is None:
+                        marker = markers[type_] = b'"type":' + dumps(type_)
+                    if (
+                        body.startswith(head)
+                        and body.endswith(tail)
+                        and body.find(marker, start, end) > start
+                    ):
+                        if at < prev_at:
+                            self.prev_at, self.expected_seq = prev_at, seq
+                            self._time_problem(at)
+                        expected, prev_hash, prev_raw, prev_at = (
+                            seq + 1,
+                            digest,
+                            hasher.digest(),
+                            at,
+                        )
+                        tail_prefix = _tail_for(digest)
+                        yield row, (start, end)
+                        if self.broken:
+                            return
+                        continue
+            self.expected_seq, self.prev_hash, self._prev_raw = expected, prev_hash, prev_raw
+            self.prev_at = prev_at
+            self._diagnose(seq, body, row_prev, digest, algorithm, type_, actor, at)
+            expected, prev_hash, prev_raw = self.expected_seq, self.prev_hash, self._prev_raw
+            prev_at, tail_prefix = self.prev_at, _tail_for(self.prev_hash)
+            yield row, None
+            if self.broken:
+                return
 
     def _time_problem(self, at: str) -> None:
         detail = f"time {at} is before its predecessor {self.prev_at}"
@@ -246,13 +272,7 @@ class ChainCursor:
         if at < self.prev_at:
             self._time_problem(at)
         self.prev_hash, self._prev_raw, self.prev_at = digest, raw, at
-        self._tail = self._tail_for(digest)
         self.expected_seq += 1
-
-    def fail(self, problem: ChainProblem) -> None:
-        """Record a problem that stops the walk (also used by callers that parse events)."""
-        self.problems.append(problem)
-        self.broken = True
 
     def _diagnose(
         self,
@@ -317,14 +337,10 @@ def verify_chain(rows: Iterable[StoredEvent]) -> list[ChainProblem]:
     hashed body. A time earlier than its predecessor's is flagged too.
 
     Rows are checked on their bytes (``ChainCursor``); a body is parsed only to diagnose.
-    The type column is checked against the event bytes here and against the parsed event
-    by ``audit.verify_store``'s replay.
+    The type column is checked against the event's bytes here, and against the parsed
+    event by ``audit.verify_store``, whose replay parses every event anyway.
     """
     cursor = ChainCursor()
-    for row in rows:
-        cursor.check(
-            row.seq, row.body, row.prev_hash, row.hash, row.algorithm, row.type, row.actor, row.at
-        )
-        if cursor.broken:
-            break
+    for _ in cursor.walk(map(_ROW_FIELDS, rows)):
+        pass
     return cursor.problems

@@ -58,6 +58,13 @@ LABELS: dict[str, dict[str, str]] = {
         "high": "高",
         "normal": "普通",
         "low": "低",
+        "b_free_interface": "免费接口调整",
+        "b_negotiated": "另行协商",
+        "b_covered": "维保范围内",
+        "bump_major": "主版本号: 含不兼容的接口变更",
+        "bump_minor": "次版本号: 含新增或修改的功能",
+        "bump_patch": "修订号: 仅缺陷与安全修复",
+        "bump_given": "指定版本号",
     },
     "en": {
         "title": "Release notes",
@@ -101,6 +108,13 @@ LABELS: dict[str, dict[str, str]] = {
         "high": "high",
         "normal": "normal",
         "low": "low",
+        "b_free_interface": "free interface adjustment",
+        "b_negotiated": "negotiated",
+        "b_covered": "covered",
+        "bump_major": "major: breaking interface change",
+        "bump_minor": "minor: new or changed function",
+        "bump_patch": "patch: fixes only",
+        "bump_given": "given explicitly",
     },
 }
 KIND_ORDER = ("customization", "interface", "view_interface", "report", "bugfix", "security")
@@ -147,7 +161,15 @@ def notes_context(
         "effort": str(effort),
         "covered": sum(1 for c in changes.values() if c.fields.billing == "covered"),
         "cut_at": release.cut_at.strftime("%Y-%m-%d %H:%M UTC"),
+        "bump_text": LABELS[lang][_bump_key(release.bump_reason)],
     }
+
+
+def _bump_key(reason: str) -> str:
+    for kind in ("major", "minor", "patch"):
+        if reason.startswith(kind):
+            return f"bump_{kind}"
+    return "bump_given"
 
 
 def render_notes(

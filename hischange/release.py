@@ -324,7 +324,7 @@ def _record_cut(
                 )
             )
             vcs.create_annotated_tag(
-                repo, tag, message, sign=bool(proj.config.release.signing_key), rev=tip
+                repo, tag, message, rev=tip, signing_key=proj.config.release.signing_key or None
             )
             created = True
             tx.append(actor, [cut, *moves])

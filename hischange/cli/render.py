@@ -16,9 +16,9 @@ __all__ = [
     "change_detail",
     "change_line",
     "custody_lines",
+    "deployment_line",
     "event_line",
     "missing_lines",
-    "deployment_line",
     "release_lines",
     "verify_lines",
 ]

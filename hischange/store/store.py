@@ -21,13 +21,20 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from hischange import __version__
 from hischange.errors import StoreError
 from hischange.events import change_refs
-from hischange.ledger import GENESIS, StoredEvent, canonical, chain_hash, envelope, format_time
+from hischange.ledger import (
+    GENESIS,
+    ChainRow,
+    StoredEvent,
+    canonical,
+    chain_hash,
+    envelope,
+    format_time,
+)
 from hischange.store.schema import ensure_schema
 from hischange.store.tables import aggregates, changes, event_changes, events, ledger_head
 
 __all__ = [
     "AppendedEvent",
-    "ChainRow",
     "ProjectionView",
     "Projector",
     "Store",
@@ -62,9 +69,6 @@ class AppendedEvent(BaseModel):
 
 Projector = Callable[[ProjectionView, AppendedEvent], None]
 
-#: One stored event as verification reads it: seq, body, prev_hash, hash, algorithm, type,
-#: actor, at.
-ChainRow = tuple[int, bytes, str, str, str, str, str, str]
 _CHAIN_COLUMNS = (
     events.c.seq,
     events.c.body,

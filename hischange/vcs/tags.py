@@ -28,9 +28,17 @@ def tag_exists(repo: GitRepository, name: str) -> bool:
 
 
 def create_annotated_tag(
-    repo: GitRepository, name: str, message: str, *, sign: bool = False, rev: str = "HEAD"
+    repo: GitRepository,
+    name: str,
+    message: str,
+    *,
+    sign: bool = False,
+    rev: str = "HEAD",
+    signing_key: str | None = None,
 ) -> str:
     """Create annotated (optionally GPG-signed) tag ``name`` at ``rev``; return the tag's id.
+
+    ``signing_key`` signs with that key (``git tag -u``); ``sign`` alone uses git's default.
 
     The message is stored verbatim (``--cleanup=verbatim``) so a ledger head printed in it is
     not mangled. An existing tag is never moved.
@@ -41,9 +49,10 @@ def create_annotated_tag(
             hint="choose another version; hischange never moves a tag",
         )
     target = resolve_range(repo, rev).tip
+    mode = ["-u", signing_key] if signing_key else ["-s" if sign else "-a"]
     repo.run_bytes(
         "tag",
-        "-s" if sign else "-a",
+        *mode,
         "--cleanup=verbatim",
         "-F",
         "-",

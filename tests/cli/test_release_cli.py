@@ -396,3 +396,21 @@ def test_overdue_retroactive_approval(run: Cli, new_change: NewChange, clock: Fr
     assert cid in [c["id"] for c in run.json("change", "list", "--overdue")]
     run("change", "approve", cid, "--as", "reviewer@hospital")
     assert cid not in [c["id"] for c in run.json("change", "list", "--overdue")]
+
+
+def test_signing_failure_records_nothing(
+    run: Cli, new_change: NewChange, repo: Repo, tmp_path: Path
+) -> None:
+    """With a signing key git cannot use, the cut fails cleanly: no tag, no release event."""
+    ready_change(run, new_change, repo, tmp_path)
+    config = tmp_path / ".hischange" / "config.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + '\n[release]\nsigning_key = "NO-SUCH-KEY"\n',
+        encoding="utf-8",
+    )
+    events = len(run.json("audit", "log"))
+    result = run("release", "cut", "--from", "v3.2.0", "--as", "d@v", code=None)
+    assert result.exit_code != 0 and "Traceback" not in result.stderr
+    assert repo.git("tag", "-l") == "v3.2.0"
+    assert len(run.json("audit", "log")) == events
+    run("release", "show", "3.2.1", code=3)
