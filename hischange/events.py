@@ -30,6 +30,7 @@ __all__ = [
     "EventRecord",
     "EvidenceRecorded",
     "ReleaseCut",
+    "ReleaseManifest",
     "ReleasedChange",
     "ReviewRecorded",
     "RollbackRecorded",
@@ -250,8 +251,11 @@ class ReleasedChange(BaseModel):
     unapproved_emergency: bool = False
 
 
-class ReleaseCut(_Event):
-    type: Literal["release_cut"] = "release_cut"
+class ReleaseManifest(BaseModel):
+    """What a release contains; the cut event and the release record share it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
     version: str
     tag: str
     range: str
@@ -266,6 +270,10 @@ class ReleaseCut(_Event):
     manifest_digest: str
     bump_reason: str
     dirty: bool = False
+
+
+class ReleaseCut(_Event, ReleaseManifest):
+    type: Literal["release_cut"] = "release_cut"
 
     def change_refs(self) -> set[str]:
         return {c.change_id for c in self.changes}

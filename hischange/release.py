@@ -17,6 +17,7 @@ from hischange.events import (
     ChangeTransitioned,
     ReleaseCut,
     ReleasedChange,
+    ReleaseManifest,
 )
 from hischange.evidence import evidence_facts
 from hischange.evidence_rules import readiness_problems, required_kinds
@@ -67,24 +68,11 @@ class DeploymentRef(BaseModel):
     rolled_back_to: str = ""
 
 
-class ReleaseState(BaseModel):
-    """The release record."""
+class ReleaseState(ReleaseManifest):
+    """The release record: the manifest, who cut it, and what happened to it since."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
-    version: str
-    tag: str
-    range: str
-    head_commit: str
-    commits: tuple[str, ...]
-    changes: tuple[ReleasedChange, ...]
-    sql_files: tuple[tuple[str, str, str], ...]
-    evidence: tuple[str, ...]
-    ledger_head_seq: int
-    ledger_head_hash: str
-    manifest_digest: str
-    bump_reason: str
-    dirty: bool
     cut_by: str
     cut_at: datetime
     artifacts: tuple[ArtifactRef, ...] = ()

@@ -20,6 +20,16 @@ def _junit(tmp_path: Path) -> str:
     return str(path)
 
 
+def deploy(
+    run: Cli, version: str, env: str, *extra: str, operator: str = "ops@vendor", code: int = 0
+) -> None:
+    """Record a successful deployment at 总院 operated (and recorded) by ``operator``."""
+    run(
+        "deploy", "record", version, "--env", env, "--site", "总院", "--operator", operator,
+        "--result", "success", *extra, "--as", operator, code=code,
+    )  # fmt: skip
+
+
 def ready_change(
     run: Cli,
     new_change: NewChange,
@@ -193,105 +203,27 @@ def test_deploy_rules_rollback_and_close(
     verify by the requester side closes the change."""
     a = ready_change(run, new_change, repo, tmp_path, requester_person="li@hospital")
     run("release", "cut", "--from", "v3.2.0", "--as", "d@v")
-    run(
-        "deploy",
-        "record",
+    deploy(run, "3.2.1", "production", code=5)
+    deploy(run, "3.2.1", "test")
+    deploy(run, "3.2.1", "production", operator="dev@vendor", code=5)
+    deploy(
+        run,
         "3.2.1",
-        "--env",
         "production",
-        "--site",
-        "总院",
-        "--operator",
-        "ops@vendor",
-        "--result",
-        "success",
-        "--as",
-        "ops@vendor",
-        code=5,
-    )
-    run(
-        "deploy",
-        "record",
-        "3.2.1",
-        "--env",
-        "test",
-        "--site",
-        "总院",
-        "--operator",
-        "ops@vendor",
-        "--result",
-        "success",
-        "--as",
-        "ops@vendor",
-    )
-    run(
-        "deploy",
-        "record",
-        "3.2.1",
-        "--env",
-        "production",
-        "--site",
-        "总院",
-        "--operator",
-        "dev@vendor",
-        "--result",
-        "success",
-        "--as",
-        "dev@vendor",
-        code=5,
-    )
-    run(
-        "deploy",
-        "record",
-        "3.2.1",
-        "--env",
-        "production",
-        "--site",
-        "总院",
-        "--operator",
-        "ops@vendor",
-        "--result",
-        "success",
         "--bastion-session",
         "BH-42",
         "--session-opened",
         "2026-11-02T01:00Z",
-        "--as",
-        "ops@vendor",
     )
     assert run.json("change", "show", a)["state"] == "deployed"
+    recorded = [
+        e["event"] for e in run.json("audit", "log") if e["event"]["type"] == "deployment_recorded"
+    ]
+    assert recorded[-1]["remote_session"]["session_id"] == "BH-42"
     b = ready_change(run, new_change, repo, tmp_path)
     run("release", "cut", "--from", "v3.2.1", "--as", "d@v")
-    run(
-        "deploy",
-        "record",
-        "3.2.2",
-        "--env",
-        "test",
-        "--site",
-        "总院",
-        "--operator",
-        "ops@vendor",
-        "--result",
-        "success",
-        "--as",
-        "ops@vendor",
-    )
-    run(
-        "deploy",
-        "record",
-        "3.2.2",
-        "--env",
-        "production",
-        "--site",
-        "总院",
-        "--operator",
-        "ops@vendor",
-        "--result",
-        "success",
-        "--as",
-        "ops@vendor",
-    )
+    deploy(run, "3.2.2", "test")
+    deploy(run, "3.2.2", "production")
     run(
         "deploy",
         "rollback",
@@ -360,21 +292,7 @@ def test_emergency_path(
     rel = run("release", "cut", "--from", "v3.2.0", "--as", "d@v")
     assert "UNAPPROVED EMERGENCY" in rel.stdout
     for env in ("test", "production"):
-        run(
-            "deploy",
-            "record",
-            "3.2.1",
-            "--env",
-            env,
-            "--site",
-            "总院",
-            "--operator",
-            "ops@vendor",
-            "--result",
-            "success",
-            "--as",
-            "ops@vendor",
-        )
+        deploy(run, "3.2.1", env)
     clock.advance(hours=30)
     assert cid in [c["id"] for c in run.json("change", "list", "--overdue")]
     assert run.json("change", "verify", cid, "--as", "reviewer@hospital")["state"] == "verified"
