@@ -15,13 +15,18 @@ from a copy of the template's store, so the first scan records every link and th
   this includes interpreter start-up and imports),
 * ``hischange.custody.scan_range`` in-process (first and second scan).
 
-Peak memory is the ``ru_maxrss`` of the ``hischange`` child process (``os.wait4`` in a small
-helper interpreter) for the last 10,000 commits and for the whole history.
+With ``--repo`` no change is registered (a real repository's trailers name none of ours),
+so the scans read and link every commit but record nothing.
+
+Peak memory is the ``ru_maxrss`` of a ``hischange custody scan`` process (started through a
+small helper interpreter, see ``_RUN_CLI``) and, separately, of its ``git log`` child, for
+the last 10,000 commits and for the whole history.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -156,45 +161,67 @@ def time_git_log(root: Path, rev_range: str) -> float:
 
 
 # Linux keeps a process's peak RSS across exec, and a child forked from this (large)
-# process starts with it; a small interpreter in between measures hischange alone.
-_WAIT4 = (
-    "import os, subprocess, sys\n"
-    "p = subprocess.Popen(sys.argv[1:])\n"
-    "_, status, usage = os.wait4(p.pid, 0)\n"
-    "print(usage.ru_maxrss, file=sys.stderr)\n"
-    "sys.exit(os.waitstatus_to_exitcode(status))\n"
+# process starts with it: a small interpreter in between starts the measured one, which
+# runs the console script's entry point and reports its own peak and git's (its child).
+_SPAWN = "import subprocess, sys; sys.exit(subprocess.call(sys.argv[1:]))"
+_RUN_CLI = (
+    "import atexit, os, resource, sys\n"
+    "from hischange.cli.main import main\n"
+    "def report():\n"
+    "    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+    "    git = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+    "    with open(os.environ['BENCH_RSS_FILE'], 'w') as out:\n"
+    "        out.write(f'{own} {git}')\n"
+    "atexit.register(report)\n"
+    "sys.argv[0] = 'hischange'\n"
+    "main()\n"
 )
 
 
-def run_cli(root: Path, rev_range: str, memory: bool = False) -> tuple[float, int, str]:
-    """Seconds, peak RSS (KiB, 0 unless ``memory``) and output of ``hischange custody scan``
-    as a child process (for ``memory`` through the helper, which adds its start-up time)."""
+def run_cli(root: Path, rev_range: str) -> tuple[float, str]:
+    """Seconds and output of the console script ``hischange custody scan`` as a child."""
     command = [str(_HISCHANGE), "custody", "scan", rev_range, "--as", ACTOR]
-    if memory:
-        command = [sys.executable, "-c", _WAIT4, *command]
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        started = time.perf_counter()
-        code = subprocess.call(command, cwd=root, stdout=out, stderr=err)
-        elapsed = time.perf_counter() - started
-        out.seek(0)
-        err.seek(0)
-        text = out.read().decode("utf-8", "replace").strip()
-        lines = err.read().decode("utf-8", "replace").strip().splitlines()
-    if code != 0:
-        raise SystemExit(f"hischange custody scan failed ({code}): {text} {lines}")
-    return elapsed, int(lines[-1]) if memory else 0, text
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=root, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"hischange custody scan failed ({done.returncode}): {done.stderr}")
+    return elapsed, done.stdout.strip()
+
+
+def peak_rss(root: Path, rev_range: str) -> tuple[int, int]:
+    """Peak RSS (KiB) of a ``hischange custody scan`` process and of its ``git log``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "rss"
+        command = [sys.executable, "-c", _SPAWN, sys.executable, "-c", _RUN_CLI]
+        subprocess.run(
+            [*command, "custody", "scan", rev_range, "--as", ACTOR],
+            cwd=root,
+            env={**os.environ, "BENCH_RSS_FILE": str(report)},
+            check=True,
+            capture_output=True,
+        )
+        own, git = report.read_text().split()
+    return int(own), int(git)
 
 
 def time_library(root: Path, rev_range: str) -> tuple[float, int]:
     """Seconds of ``scan_range`` in-process, and how many links it recorded."""
+    started = time.perf_counter()
     proj = Project(root)
     try:
-        started = time.perf_counter()
         result = scan_range(proj, ACTOR, rev_range)
-        elapsed = time.perf_counter() - started
     finally:
-        proj.close()
-    return elapsed, result.new_links
+        proj.close()  # included: closing the last connection checkpoints SQLite's WAL
+    return time.perf_counter() - started, result.new_links
+
+
+def _startup() -> float:
+    """Seconds to start Python and import what ``custody scan`` imports (a fixed cost)."""
+    started = time.perf_counter()
+    imports = "import hischange.cli.main, hischange.custody"
+    subprocess.run([sys.executable, "-c", imports], check=True, capture_output=True)
+    return time.perf_counter() - started
 
 
 def _count(root: Path, rev_range: str) -> int:
@@ -229,7 +256,8 @@ def main() -> None:
     root = template / "work"
     total = _count(root, "HEAD")
     samples: dict[str, list[float]] = {}
-    print(f"{_row('warm-up cli first scan', run_cli(fresh_store(template), 'HEAD')[0], total, 1)}")
+    startup = min(_startup() for _ in range(3))
+    run_cli(fresh_store(template), "HEAD")  # warm-up: disk caches
     for _ in range(args.runs):
         # interleaved: on a shared machine each measure sees the same load
         samples.setdefault("raw", []).append(time_git_log(root, "HEAD"))
@@ -248,14 +276,15 @@ def main() -> None:
     print(_row("hischange custody scan (second)", best["cli2"], total, raw))
     print(_row("scan_range in-process (first)", best["lib1"], total, raw))
     print(_row("scan_range in-process (second)", best["lib2"], total, raw))
+    print(f"of which start-up (python + imports of the scan): {startup:.3f} s")
     small = min(10_000, total)
     ranges = [(f"last {small}", f"HEAD~{small}..HEAD")] if small < total else []
     for label, rng in [*ranges, (f"all {total}", "HEAD")]:
-        _, first, _ = run_cli(fresh_store(template), rng, memory=True)
-        _, second, text = run_cli(root, rng, memory=True)
+        first, git = peak_rss(fresh_store(template), rng)
+        second, _ = peak_rss(root, rng)
         print(
-            f"peak RSS of the hischange child, {label:>12} commits: first scan "
-            f"{first / 1024:6.1f} MiB, second scan {second / 1024:6.1f} MiB  ({text})"
+            f"peak RSS, {label:>12} commits: hischange first scan {first / 1024:6.1f} MiB, "
+            f"second scan {second / 1024:6.1f} MiB; its git log {git / 1024:6.1f} MiB"
         )
 
 

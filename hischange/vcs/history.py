@@ -8,12 +8,18 @@ about what ``git log`` itself costs. Trailers come from git's own parser
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Generator, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import IO
 
 from git.exc import GitCommandError
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 
 from hischange.errors import NotFoundError, UsageError
 from hischange.vcs.models import CommitInfo, CommitRange, Trailer, trusted
@@ -33,6 +39,7 @@ _FIELDS = ("%H", "%P", "%an", "%ae", "%cn", "%ce", "%at", "%ct", "%e", TRAILER_P
 _FORMAT = "%x00".join((*_FIELDS, "%B"))
 _N = len(_FIELDS) + 1
 _CHUNK = 1 << 16
+_PIPE_SIZE = 1 << 20
 
 
 def _check_rev(rev: str, spec: str) -> None:
@@ -177,13 +184,24 @@ def _records(stream: IO[bytes]) -> Generator[CommitInfo, None, int]:
         parts, flags = _split(data[:cut])
         fields.extend(parts)
         lossy.extend(flags)
+        dirty = any(lossy)  # almost never: then no record needs its own look
         used = 0
         while used + _N <= len(fields):
-            yield _record(fields[used : used + _N], any(lossy[used + 9 : used + _N]))
+            yield _record(fields[used : used + _N], dirty and any(lossy[used + 9 : used + _N]))
             used += _N
         del fields[:used]
         del lossy[:used]
     return len(fields) + (1 if any(pending) else 0)
+
+
+def _widen_pipe(stream: IO[bytes]) -> None:
+    # A pipe holds 64 KiB by default: git stops whenever the consumer pauses (e.g. for a
+    # store query every 500 commits). 1 MiB (the default limit for unprivileged processes)
+    # lets git run ahead. Linux only; elsewhere, and if refused, the default stays.
+    setsize = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl is not None else None
+    if setsize is not None:
+        with contextlib.suppress(OSError, ValueError):
+            fcntl.fcntl(stream.fileno(), setsize, _PIPE_SIZE)
 
 
 def iter_commits(
@@ -216,6 +234,7 @@ def iter_commits(
         *(paths or ()),
     ]
     proc = repo.git_repo.git.execute(args, as_process=True)
+    _widen_pipe(proc.stdout)
     finished = False
     try:
         leftover = yield from _records(proc.stdout)
