@@ -8,8 +8,10 @@ a. single-event transactions: ``Store.write`` + one ``change_edited`` each (proj
    updated, WAL, synchronous=FULL) vs raw ``sqlite3`` INSERT+COMMIT of the same rows with
    the same pragmas. Target: ours >= 1/3 of raw.
 b. bulk: N events in one transaction. Target: >= 50k events/s.
-c. chain verify of a large ledger: ``verify_chain(Store.stored_events())`` vs a raw
-   ``sqlite3`` read + ``hashlib.sha256`` over the same bytes. Target: <= 3x raw.
+c. chain verify of a large ledger: ``verify_chain(Store.stored_events())`` (one pydantic
+   ``StoredEvent`` per row), and the same check as ``audit verify`` runs it
+   (``ChainCursor`` over ``Store.chain_rows``), vs a raw ``sqlite3`` read +
+   ``hashlib.sha256`` over the same bytes. Target: <= 3x raw.
 d. full verify (``verify_store``: chain, head, replay, projection compare). Target: >= 100k
    events/s.
 """
@@ -31,7 +33,7 @@ from pydantic import BaseModel
 
 from hischange.audit import verify_store
 from hischange.events import ChangeEdited, ChangeFields, ChangeRegistered
-from hischange.ledger import GENESIS, verify_chain
+from hischange.ledger import GENESIS, ChainCursor, verify_chain
 from hischange.project import Project, init_project
 from hischange.projection import project
 from hischange.store import Store
@@ -170,21 +172,44 @@ def raw_read_hash(db: Path) -> tuple[float, int]:
     return time.perf_counter() - start, n
 
 
-def verify(where: Path, count: int) -> None:
-    """(c) chain verify vs raw read+hash, and (d) full verify_store."""
+def _chain_models(proj: Project) -> float:
+    """verify_chain over pydantic rows; returns seconds."""
+    start = time.perf_counter()
+    problems = verify_chain(proj.store.stored_events())
+    took = time.perf_counter() - start
+    assert not problems, problems[:3]
+    return took
+
+
+def _chain_stream(proj: Project) -> float:
+    """The same check as `audit verify` runs it (driver tuples, no model per row)."""
+    start = time.perf_counter()
+    cursor = ChainCursor()
+    for _ in cursor.walk(proj.store.chain_rows()):
+        pass
+    took = time.perf_counter() - start
+    assert not cursor.problems, cursor.problems[:3]
+    return took
+
+
+def verify(where: Path, count: int, repeat: int) -> None:
+    """(c) chain verify vs raw read+hash (best of ``repeat`` each), and (d) verify_store."""
     start = time.perf_counter()
     proj = build(where / "big", count, 100_000)
     print(f"   (built {count:,} events in {time.perf_counter() - start:.1f} s)")
     try:
         db = Path(proj.store.url.removeprefix("sqlite:///"))
-        raw, n = raw_read_hash(db)
-        start = time.perf_counter()
-        problems = verify_chain(proj.store.stored_events())
-        chain = time.perf_counter() - start
-        assert not problems, problems[:3]
+        n = raw_read_hash(db)[1]
+        # Best of `repeat` for the limit and for ours alike: the machine is shared.
+        raw = min(raw_read_hash(db)[0] for _ in range(repeat))
+        chain = min(_chain_models(proj) for _ in range(repeat))
+        streamed = min(_chain_stream(proj) for _ in range(repeat))
+        print(f"c. chain verify, {n:,} events (best of {repeat})")
         ratio = chain / raw
-        print(f"c. chain verify, {n:,} events")
-        print(f"   ours {chain:6.2f} s   raw read+sha256 {raw:6.2f} s")
+        print(f"   verify_chain(stored_events()) {chain:6.2f} s   raw read+sha256 {raw:6.2f} s")
+        print(f"   ours/raw = {ratio:.2f}x   target <= 3x   {_verdict(ratio <= 3)}")
+        ratio = streamed / raw
+        print(f"   as audit verify runs it (Store.chain_rows + ChainCursor): {streamed:6.2f} s")
         print(f"   ours/raw = {ratio:.2f}x   target <= 3x   {_verdict(ratio <= 3)}")
         start = time.perf_counter()
         report = verify_store(proj)
@@ -207,6 +232,7 @@ def main() -> None:
     parser.add_argument("--bulk", type=int, default=100_000, help="events in one transaction")
     parser.add_argument("--verify", type=int, default=1_000_000, help="events to verify")
     parser.add_argument("--only", choices=("single", "bulk", "verify"), help="run one part")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of c. (best is kept)")
     args = parser.parse_args()
     CACHE.mkdir(exist_ok=True)
     where = Path(tempfile.mkdtemp(dir=CACHE, prefix="ledger-"))
@@ -217,7 +243,7 @@ def main() -> None:
         if args.only in (None, "bulk"):
             bulk(where, args.bulk)
         if args.only in (None, "verify"):
-            verify(where, args.verify)
+            verify(where, args.verify, args.repeat)
     finally:
         shutil.rmtree(where, ignore_errors=True)
 

@@ -34,7 +34,8 @@ MIGRATION_BAD = (
 )
 MIGRATION_FIXED = MIGRATION_BAD.replace(
     "DELETE FROM outpatient_daily_stat;\n",
-    "DELETE FROM outpatient_daily_stat\n WHERE visit_date < DATE '2020-01-01' AND dept_code = 'TEMP';\n",
+    "DELETE FROM outpatient_daily_stat\n"
+    " WHERE visit_date < DATE '2020-01-01' AND dept_code = 'TEMP';\n",
 )
 ROLLBACK = (
     "-- 回退脚本\n-- hischange: disable=HC106 回退脚本删除本次新增的列, 数据可由结算表重算\n"

@@ -27,7 +27,7 @@ from hischange.store.store import change_row
 
 __all__ = ["Problem", "VerifyReport", "read_log", "trace_change", "verify_store"]
 
-_EVENTS: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)  # type: ignore[arg-type]
+_validate_event = TypeAdapter(AnyEvent).validator.validate_json  # type: ignore[arg-type]
 
 
 class Problem(BaseModel):
@@ -81,18 +81,19 @@ def verify_store(proj: Project, *, expect_head: str | None = None) -> VerifyRepo
     want_seq, expect_problem = _parse_expected(expect_head)
     cursor = ChainCursor()
     replay = _Replay()
-    count, last_seq, last_hash, seen_hash = 0, 0, "", ""
+    count, last, seen_hash = 0, None, ""
     rows = store.chain_rows()
-    for row, span in cursor.walk(rows):
-        count, last_seq, last_hash = count + 1, row[0], row[3]
-        if last_seq == want_seq:
-            seen_hash = last_hash
+    feed = replay.feed
+    for count, (last, span) in enumerate(cursor.walk(rows), 1):  # noqa: B007 - used after
+        if last[0] == want_seq:
+            seen_hash = last[3]
         if not cursor.broken:
-            replay.feed(cursor, row, span)
-    for row in rows:  # after a break, keep counting: the head check needs the last row
-        count, last_seq, last_hash = count + 1, row[0], row[3]
-        if last_seq == want_seq:
-            seen_hash = last_hash
+            feed(cursor, last, span)
+    for last in rows:  # after a break, keep counting: the head check needs the last row
+        count += 1
+        if last[0] == want_seq:
+            seen_hash = last[3]
+    last_seq, last_hash = (last[0], last[3]) if last is not None else (0, "")
     problems = [Problem(seq=p.seq, damage=p.damage, detail=p.detail) for p in cursor.problems]
     head_seq, head_hash = store.head()
     if not count:
@@ -185,18 +186,32 @@ class _Replay:
         self._at_text, self._at = "", datetime.min
 
     def feed(self, cursor: ChainCursor, row: ChainRow, span: Span | None) -> None:
-        """Parse one chain-checked event (once) and project it."""
+        """Parse one chain-checked event (once) and project it.
+
+        When the cursor proved the envelope's bytes, only the event's bytes are parsed:
+        they must be exactly one JSON object (so the envelope has no other members) whose
+        type is the row's. Otherwise the whole body is parsed and checked as
+        ``verify_chain`` checks it.
+        """
         seq, body, prev_hash, digest, _, type_, actor, at = row
         try:
-            event = _parse(cursor, seq, body, span, type_, actor, at)
+            event: AnyEvent | None
+            if span is None:
+                event = _parse_body(cursor, seq, body, type_, actor, at)
+            else:
+                try:
+                    event = _validate_event(body[span[0] : span[1]])
+                except ValidationError:  # diagnose on the whole body
+                    event = _parse_body(cursor, seq, body, type_, actor, at)
+                else:
+                    if event.type != type_:
+                        cursor.fail(ChainProblem(seq, "edited", COLUMNS_DETAIL))
+                        return
             if event is None or self.error is not None:
                 return
             if at != self._at_text:  # the events of one transaction share their time
                 self._at_text, self._at = at, datetime.fromisoformat(at)
-            appended = AppendedEvent(
-                seq=seq, at=self._at, actor=actor, prev_hash=prev_hash, hash=digest, event=event
-            )
-            project(self.view, appended)
+            project(self.view, AppendedEvent.of(seq, self._at, actor, prev_hash, digest, event))
         except Exception as exc:  # kept, then raised or dropped in compare
             if self.error is None:
                 self.error = exc
@@ -208,31 +223,10 @@ class _Replay:
         return _compare(proj, self.view)
 
 
-def _parse(
-    cursor: ChainCursor,
-    seq: int,
-    body: bytes,
-    span: Span | None,
-    type_: str,
-    actor: str,
-    at: str,
+def _parse_body(
+    cursor: ChainCursor, seq: int, body: bytes, type_: str, actor: str, at: str
 ) -> AnyEvent | None:
-    """The event of a chain-checked row, or None after recording why it is not one.
-
-    When the cursor proved the envelope's bytes, only the event's bytes are parsed; they
-    must be exactly one JSON object, so the envelope has no other members. Otherwise the
-    whole body is parsed and its columns compared as ``verify_chain`` does.
-    """
-    if span is not None:
-        try:
-            event = _EVENTS.validate_json(body[span[0] : span[1]])
-        except ValidationError:
-            pass  # diagnose on the whole body below
-        else:
-            if event.type != type_:
-                cursor.fail(ChainProblem(seq, "edited", COLUMNS_DETAIL))
-                return None
-            return event
+    """The event of a whole body, or None after recording why it is not one."""
     try:
         doc = json.loads(body)
     except ValueError:

@@ -356,4 +356,25 @@ def evolve(
         update["state"] = event.to
         if event.to == "released" and event.ref:
             update["releases"] = (*state.releases, event.ref)
-    return state.model_copy(update=update)
+    return _updated(state, update)
+
+
+def _updated(state: ChangeState, update: dict[str, object]) -> ChangeState:
+    """What ``state.model_copy(update=update)`` returns, built directly.
+
+    ``audit verify`` replays every event through here, and pydantic's generic copy (three
+    ``copy.copy`` calls and a fields-set update) cost more than the rest of ``evolve``.
+    ChangeState has no extra fields and no private attributes, so the copy is its field
+    values with ``update`` applied, unvalidated, exactly as ``model_copy`` leaves them
+    (``tests/test_change.py`` checks the two agree).
+    """
+    new = _new_object(ChangeState)
+    _set_slot(new, "__dict__", {**state.__dict__, **update})
+    _set_slot(new, "__pydantic_fields_set__", state.__pydantic_fields_set__ | update.keys())
+    _set_slot(new, "__pydantic_extra__", None)
+    _set_slot(new, "__pydantic_private__", None)
+    return new
+
+
+_new_object = object.__new__
+_set_slot = object.__setattr__

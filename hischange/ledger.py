@@ -8,6 +8,7 @@ so another (SM3) can be added without breaking old chains.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import operator
@@ -43,8 +44,13 @@ _HASHERS: dict[str, Callable[[bytes], str]] = {
 }
 
 
+@functools.lru_cache(maxsize=64)
 def format_time(at: datetime) -> str:
-    """UTC RFC 3339 with microseconds, e.g. ``2026-11-25T08:00:00.000000Z``."""
+    """UTC RFC 3339 with microseconds, e.g. ``2026-11-25T08:00:00.000000Z``.
+
+    Cached: every event of one transaction carries the same time (equal instants in any
+    zone hash alike and give the same UTC text).
+    """
     if at.tzinfo is None:
         raise ValueError("event times must be timezone-aware")
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -86,15 +92,24 @@ def canonical_stdlib(obj: Any) -> bytes:
     ).encode("utf-8")
 
 
+_SCALARS = frozenset((str, int, bool, type(None)))
+
+
 def _plain(obj: Any) -> bool:
     """Whether ``obj`` holds only exact JSON types (and datetimes); raises on a float."""
     kind = type(obj)
-    if kind is str or kind is int or kind is bool or obj is None or kind is datetime:
+    if kind in _SCALARS or kind is datetime:
         return True
     if kind is dict:
-        return all(type(k) is str and _plain(v) for k, v in obj.items())
+        for key, value in obj.items():
+            if type(key) is not str or (type(value) not in _SCALARS and not _plain(value)):
+                return False
+        return True
     if kind is list or kind is tuple:
-        return all(_plain(v) for v in obj)
+        for value in obj:  # noqa: SIM110 - a loop beats all() over a generator here
+            if type(value) not in _SCALARS and not _plain(value):
+                return False
+        return True
     if kind is float:
         raise TypeError(_FLOATS)
     return False
@@ -175,6 +190,23 @@ _ROW_FIELDS = operator.attrgetter(
 )
 
 
+def _json_text(prefix: bytes, text: str) -> bytes:
+    """``prefix`` + the canonical JSON of ``text``, or b"" when it has none (a lone
+    surrogate: no canonical body can hold it, so the row goes to the parsing path)."""
+    try:
+        return prefix + orjson.dumps(text)
+    except TypeError:
+        return b""
+
+
+def _envelope_head(actor: str, at: str) -> bytes:
+    """The canonical envelope's bytes before the event, or b"" (see ``_json_text``)."""
+    actor_json, at_json = _json_text(b"", actor), _json_text(b"", at)
+    if not (actor_json and at_json):
+        return b""
+    return b'{"actor":%b,"algorithm":"sha256","at":%b,"event":' % (actor_json, at_json)
+
+
 def _tail_for(prev_hash: str) -> bytes:
     return b',"prev_hash":"' + prev_hash.encode("ascii") + b'","seq":'
 
@@ -214,7 +246,6 @@ class ChainCursor:
         the body had to be parsed). Stops after the row that broke the chain (or as soon
         as the caller calls ``fail``); ``problems`` then names what is wrong."""
         sha256 = hashlib.sha256
-        dumps = orjson.dumps
         markers: dict[str, bytes] = {}
         expected, prev_hash, prev_raw, prev_at = 1, GENESIS, bytes(32), ""
         tail_prefix = _tail_for(GENESIS)
@@ -227,30 +258,27 @@ class ChainCursor:
                     if actor != head_actor or at != head_at:
                         # The events of one transaction share actor and time.
                         head_actor, head_at = actor, at
-                        head = b'{"actor":%b,"algorithm":"sha256","at":%b,"event":' % (
-                            dumps(actor),
-                            dumps(at),
-                        )
+                        head = _envelope_head(actor, at)
                     tail = tail_prefix + b"%d}" % seq
                     start, end = len(head), len(body) - len(tail)
                     marker = markers.get(type_)
                     if marker is None:
-                        marker = markers[type_] = b'"type":' + dumps(type_)
+                        marker = markers[type_] = _json_text(b'"type":', type_)
                     if (
-                        body.startswith(head)
+                        head
+                        and marker
+                        and body.startswith(head)
                         and body.endswith(tail)
                         and body.find(marker, start, end) > start
                     ):
                         if at < prev_at:
                             self.prev_at, self.expected_seq = prev_at, seq
                             self._time_problem(at)
-                        expected, prev_hash, prev_raw, prev_at = (
-                            seq + 1,
-                            digest,
-                            hasher.digest(),
-                            at,
-                        )
-                        tail_prefix = _tail_for(digest)
+                        expected = seq + 1
+                        prev_hash = digest
+                        prev_raw = hasher.digest()
+                        prev_at = at
+                        tail_prefix = b',"prev_hash":"' + digest.encode() + b'","seq":'
                         yield row, (start, end)
                         if self.broken:
                             return

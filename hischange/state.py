@@ -31,4 +31,6 @@ def load_change(view: ProjectionView, change_id: str) -> ChangeState | None:
 
 def put_change(view: ProjectionView, state: ChangeState, seq: int) -> None:
     """Store a change's new state (its last_seq becomes ``seq``)."""
-    view.put("change", state.id, state.model_copy(update={"last_seq": seq}), seq)
+    if state.last_seq != seq:
+        state = state.model_copy(update={"last_seq": seq})
+    view.put("change", state.id, state, seq)

@@ -8,18 +8,17 @@ projector the library passes in (the store knows no domain rules).
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Connection, Engine, create_engine, event, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from hischange import __version__
-from hischange.errors import StoreError
 from hischange.events import change_refs
 from hischange.ledger import (
     GENESIS,
@@ -30,8 +29,13 @@ from hischange.ledger import (
     envelope,
     format_time,
 )
+from hischange.store import prepared
+from hischange.store.appended import AppendedEvent, ProjectionView, Projector
+from hischange.store.engine import describe_url as _describe
+from hischange.store.engine import make_engine as _make_engine
+from hischange.store.engine import store_error as _store_error
 from hischange.store.schema import ensure_schema
-from hischange.store.tables import aggregates, changes, event_changes, events, ledger_head
+from hischange.store.tables import aggregates, changes, ledger_head
 
 __all__ = [
     "AppendedEvent",
@@ -49,36 +53,8 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class ProjectionView(Protocol):
-    """What a projector may do: read and replace aggregate states."""
-
-    def get(self, kind: str, key: str) -> Any | None: ...
-    def put(self, kind: str, key: str, state: BaseModel, seq: int) -> None: ...
-
-
-class AppendedEvent(BaseModel):
-    """An event as appended: its envelope values and the event itself."""
-
-    seq: int
-    at: datetime
-    actor: str
-    prev_hash: str
-    hash: str
-    event: Any
-
-
-Projector = Callable[[ProjectionView, AppendedEvent], None]
-
-_CHAIN_COLUMNS = (
-    events.c.seq,
-    events.c.body,
-    events.c.prev_hash,
-    events.c.hash,
-    events.c.algorithm,
-    events.c.type,
-    events.c.actor,
-    events.c.at,
-)
+_ROW_NAMES = ("seq", "body", "prev_hash", "hash", "algorithm", "type", "actor", "at")
+_ROW_FIELDS = operator.attrgetter(*_ROW_NAMES)
 
 
 def change_row(state: dict[str, Any], seq: int) -> dict[str, Any]:
@@ -100,19 +76,28 @@ def change_row(state: dict[str, Any], seq: int) -> dict[str, Any]:
     }
 
 
-def _store_error(exc: DBAPIError, where: str) -> StoreError:
-    text = str(exc.orig) if exc.orig is not None else str(exc)
-    if "locked" in text or "busy" in text:
-        return StoreError(
-            f"the store at {where} is locked by another writer past the timeout ({text})",
-            hint="wait for the other hischange command to finish, or raise HISCHANGE_LOCK_TIMEOUT",
+_EXISTING_KEYS = select(aggregates.c.key).where(
+    aggregates.c.kind == bindparam("kind"), aggregates.c.key.in_(bindparam("keys", expanding=True))
+)
+
+
+#: Event classes whose only change reference is their ``change_id`` field.
+_SINGLE_REF: dict[type, bool] = {}
+
+
+def _refs_of(model: BaseModel) -> list[str]:
+    """``sorted(change_refs(model))``, without its per-event attribute probing for the
+    common event that names one change in a ``change_id`` field."""
+    cls = type(model)
+    single = _SINGLE_REF.get(cls)
+    if single is None:
+        single = _SINGLE_REF[cls] = (
+            "change_id" in cls.model_fields and getattr(cls, "change_refs", None) is None
         )
-    if "readonly" in text or "unable to open" in text or "permission" in text.lower():
-        return StoreError(
-            f"the store at {where} cannot be written ({text})",
-            hint="check the folder's permissions and free disk space",
-        )
-    return StoreError(f"store error at {where}: {text}")
+    if single:
+        found = model.__dict__["change_id"]
+        return [found] if found else []
+    return sorted(change_refs(model))
 
 
 class WriteTx:
@@ -122,29 +107,24 @@ class WriteTx:
         self._conn = conn
         self._projector = projector
         self.now = now
-        head = conn.execute(
-            select(ledger_head.c.seq, ledger_head.c.hash)
-            .where(ledger_head.c.id == 1)
-            .with_for_update()
-        ).first()
+        head = prepared.HEAD_SELECT.first(conn, (1,))
         self._head_exists = head is not None
-        self.head_seq: int = head.seq if head else 0
-        self.head_hash: str = head.hash if head else GENESIS
+        self.head_seq: int = int(head[0]) if head else 0
+        self.head_hash: str = str(head[1]) if head else GENESIS
         # States as the projector put them (models), or as read (dicts): serialised at flush.
         self._cache: dict[tuple[str, str], Any | None] = {}
         self._existed: dict[tuple[str, str], bool] = {}
         self._dirty: dict[tuple[str, str], int] = {}
-        self._rows: list[dict[str, Any]] = []
-        self._refs: list[dict[str, Any]] = []
+        # Buffered rows, as tuples in ``prepared.EVENT_COLUMNS`` and (seq, change_id) order.
+        self._rows: list[tuple[Any, ...]] = []
+        self._refs: list[tuple[int, str]] = []
 
     def get(self, kind: str, key: str) -> Any | None:
         """The current state of one aggregate (a dict, or the model this transaction put)."""
         ident = (kind, key)
         if ident not in self._cache:
-            row = self._conn.execute(
-                select(aggregates.c.state).where(aggregates.c.kind == kind, aggregates.c.key == key)
-            ).first()
-            self._cache[ident] = None if row is None else json.loads(row.state)
+            row = prepared.STATE_SELECT.first(self._conn, ident)
+            self._cache[ident] = None if row is None else json.loads(row[0])
             self._existed[ident] = row is not None
         return self._cache[ident]
 
@@ -164,12 +144,8 @@ class WriteTx:
         found = {k for k in wanted if self._cache.get((kind, k)) is not None}
         rest = [k for k in wanted if (kind, k) not in self._cache]
         for start in range(0, len(rest), chunk):
-            rows = self._conn.execute(
-                select(aggregates.c.key).where(
-                    aggregates.c.kind == kind, aggregates.c.key.in_(rest[start : start + chunk])
-                )
-            )
-            found.update(r.key for r in rows)
+            part = {"kind": kind, "keys": rest[start : start + chunk]}
+            found.update(self._conn.execute(_EXISTING_KEYS, part).scalars())
         # what was learned is kept as get() would keep it: a later put() needs no query
         for key in rest:
             if key not in found:
@@ -205,6 +181,7 @@ class WriteTx:
     def append(self, actor: str, new_events: Sequence[BaseModel]) -> list[AppendedEvent]:
         """Chain, record and project events; they become visible when the transaction ends."""
         out: list[AppendedEvent] = []
+        at = format_time(self.now)
         for model in new_events:
             data = model.model_dump(mode="json")
             seq = self.head_seq + 1
@@ -213,27 +190,20 @@ class WriteTx:
             )
             digest = chain_hash(self.head_hash, body)
             self._rows.append(
-                {
-                    "seq": seq,
-                    "at": format_time(self.now),
-                    "actor": actor,
-                    "type": data["type"],
-                    "change_id": data.get("change_id"),
-                    "algorithm": "sha256",
-                    "prev_hash": self.head_hash,
-                    "hash": digest,
-                    "body": body,
-                }
+                (
+                    seq,
+                    at,
+                    actor,
+                    data["type"],
+                    data.get("change_id"),
+                    "sha256",
+                    self.head_hash,
+                    digest,
+                    body,
+                )
             )
-            self._refs.extend({"seq": seq, "change_id": c} for c in sorted(change_refs(model)))
-            appended = AppendedEvent(
-                seq=seq,
-                at=self.now,
-                actor=actor,
-                prev_hash=self.head_hash,
-                hash=digest,
-                event=model,
-            )
+            self._refs.extend((seq, c) for c in _refs_of(model))
+            appended = AppendedEvent.of(seq, self.now, actor, self.head_hash, digest, model)
             self._projector(self, appended)
             self.head_seq, self.head_hash = seq, digest
             out.append(appended)
@@ -243,44 +213,39 @@ class WriteTx:
         """Write the buffered events, head and projections (inside the transaction)."""
         if not self._rows:
             return
-        self._conn.execute(events.insert(), self._rows)
-        if self._refs:
-            self._conn.execute(event_changes.insert(), self._refs)
-        head = {"seq": self.head_seq, "hash": self.head_hash}
+        prepared.EVENT_INSERT.run_many(self._conn, self._rows)
+        prepared.REF_INSERT.run_many(self._conn, self._refs)
         if self._head_exists:
-            self._conn.execute(ledger_head.update().where(ledger_head.c.id == 1).values(**head))
+            prepared.HEAD_UPDATE.run(self._conn, (self.head_seq, self.head_hash, 1))
         else:
-            self._conn.execute(ledger_head.insert().values(id=1, **head))
+            prepared.HEAD_INSERT.run(self._conn, (1, self.head_seq, self.head_hash))
             self._head_exists = True  # a later flush in this transaction updates it
-        # new rows go in one executemany each: a scan adds tens of thousands of commits
-        new_aggregates: list[dict[str, Any]] = []
-        new_changes: list[dict[str, Any]] = []
+        # one executemany per statement: a scan writes tens of thousands of states
+        new_aggregates: list[tuple[Any, ...]] = []
+        old_aggregates: list[tuple[Any, ...]] = []
+        new_changes: list[tuple[Any, ...]] = []
+        old_changes: list[tuple[Any, ...]] = []
         for (kind, key), seq in self._dirty.items():
             model = self._cache[(kind, key)]
             assert isinstance(model, BaseModel)
             state = model.model_dump(mode="json")
-            values = {"state": canonical(state).decode("utf-8"), "last_seq": seq}
+            text = canonical(state).decode("utf-8")
             existed = self._existed[(kind, key)]
             if existed:
-                self._conn.execute(
-                    aggregates.update()
-                    .where(aggregates.c.kind == kind, aggregates.c.key == key)
-                    .values(**values)
-                )
+                old_aggregates.append((text, seq, kind, key))
             else:
-                new_aggregates.append({"kind": kind, "key": key, **values})
+                new_aggregates.append((kind, key, text, seq))
             if kind == "change":
                 row = change_row(state, seq)
+                values = tuple(row[c] for c in prepared.CHANGE_COLUMNS)
                 if existed:
-                    self._conn.execute(
-                        changes.update().where(changes.c.change_id == key).values(**row)
-                    )
+                    old_changes.append((*values, key))
                 else:
-                    new_changes.append(row)
-        if new_aggregates:
-            self._conn.execute(aggregates.insert(), new_aggregates)
-        if new_changes:
-            self._conn.execute(changes.insert(), new_changes)
+                    new_changes.append(values)
+        prepared.AGGREGATE_UPDATE.run_many(self._conn, old_aggregates)
+        prepared.AGGREGATE_INSERT.run_many(self._conn, new_aggregates)
+        prepared.CHANGE_UPDATE.run_many(self._conn, old_changes)
+        prepared.CHANGE_INSERT.run_many(self._conn, new_changes)
         self._rows.clear()
         self._refs.clear()
         self._dirty.clear()
@@ -349,19 +314,18 @@ class Store:
         self, *, since_seq: int = 0, change_id: str | None = None, batch: int = 5000
     ) -> Iterator[StoredEvent]:
         """Stored events in sequence order, streamed."""
-        for seq, body, prev_hash, digest, algorithm, type_, actor, at in self.chain_rows(
-            since_seq=since_seq, change_id=change_id, batch=batch
-        ):
-            yield StoredEvent(
-                seq=seq,
-                body=body,
-                prev_hash=prev_hash,
-                hash=digest,
-                algorithm=algorithm,
-                type=type_,
-                actor=actor,
-                at=at,
-            )
+        for part in self._event_batches(since_seq, change_id, batch):
+            for seq, body, prev_hash, digest, algorithm, type_, actor, at in part:
+                yield StoredEvent(
+                    seq=seq,
+                    body=body,
+                    prev_hash=prev_hash,
+                    hash=digest,
+                    algorithm=algorithm,
+                    type=type_,
+                    actor=actor,
+                    at=at,
+                )
 
     def chain_rows(
         self, *, since_seq: int = 0, change_id: str | None = None, batch: int = 5000
@@ -370,18 +334,28 @@ class Store:
 
         ``(seq, body, prev_hash, hash, algorithm, type, actor, at)``: what verification
         reads, without building a model per row (a million-event verify reads them all).
+        Values have the model's types: anything else (SQLite keeps whatever was written)
+        is coerced, or refused, as ``StoredEvent`` would.
         """
-        query = select(*_CHAIN_COLUMNS).where(events.c.seq > since_seq).order_by(events.c.seq)
-        if change_id is not None:
-            refs = select(event_changes.c.seq).where(event_changes.c.change_id == change_id)
-            query = query.where(events.c.seq.in_(refs))
+        for part in self._event_batches(since_seq, change_id, batch):
+            for row in part:
+                if type(row[0]) is not int or type(row[1]) is not bytes:
+                    yield _ROW_FIELDS(StoredEvent(**dict(zip(_ROW_NAMES, row, strict=True))))
+                else:
+                    yield row
+
+    def _event_batches(
+        self, since_seq: int, change_id: str | None, batch: int
+    ) -> Iterator[list[Any]]:
         with self.read() as conn:
-            result = conn.execution_options(yield_per=batch).execute(query)
-            for part in result.partitions():
-                for seq, body, prev_hash, digest, algorithm, type_, actor, at in part:
-                    if type(body) is not bytes:  # e.g. a memoryview from another driver
-                        body = bytes(body)
-                    yield seq, body, prev_hash, digest, algorithm, type_, actor, at
+            if change_id is None:
+                parts = prepared.EVENTS_SINCE.batches(conn, (since_seq,), batch)
+            else:
+                parts = prepared.EVENTS_OF_CHANGE.batches(conn, (since_seq, change_id), batch)
+            for part in parts:
+                if part and type(part[0][1]) is memoryview:  # psycopg's bytea
+                    part = [(r[0], bytes(r[1]), *r[2:]) for r in part]
+                yield part
 
     def aggregate(self, kind: str, key: str) -> dict[str, Any] | None:
         """One aggregate's committed state."""
@@ -412,44 +386,3 @@ class Store:
             }
             rows = [dict(r._mapping) for r in conn.execute(select(changes))]
         return aggs, rows
-
-
-def _describe(url: str) -> str:
-    if url.startswith("sqlite:///"):
-        return url[len("sqlite:///") :]
-    # Never print a password.
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
-
-
-def _make_engine(url: str, lock_timeout: float) -> Engine:
-    if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
-    path = url.removeprefix("sqlite:///")
-    if path and path != ":memory:":
-        folder = Path(path).parent
-        if not folder.is_dir():
-            raise StoreError(
-                f"no hischange store at {path} (folder {folder} does not exist)",
-                hint="run `hischange init` in the repository first",
-            )
-    engine = create_engine(url, connect_args={"timeout": lock_timeout})
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        # Let SQLAlchemy's begin event issue BEGIN itself (pysqlite's own is deferred).
-        dbapi_conn.isolation_level = None
-        cur = dbapi_conn.cursor()
-        cur.execute(f"PRAGMA busy_timeout = {int(lock_timeout * 1000)}")
-        cur.execute("PRAGMA journal_mode = WAL")
-        cur.execute("PRAGMA synchronous = FULL")
-        cur.execute("PRAGMA foreign_keys = ON")
-        cur.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        write = conn.get_execution_options().get("hischange_write")
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
-
-    return engine

@@ -1,0 +1,73 @@
+"""The SQLAlchemy engine behind a store: SQLite pragmas and locking, and error messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
+
+from hischange.errors import StoreError
+
+__all__ = ["describe_url", "make_engine", "store_error"]
+
+
+def store_error(exc: DBAPIError, where: str) -> StoreError:
+    """The StoreError for a database error: locked, not writable, or other."""
+    text = str(exc.orig) if exc.orig is not None else str(exc)
+    if "locked" in text or "busy" in text:
+        return StoreError(
+            f"the store at {where} is locked by another writer past the timeout ({text})",
+            hint="wait for the other hischange command to finish, or raise HISCHANGE_LOCK_TIMEOUT",
+        )
+    if "readonly" in text or "unable to open" in text or "permission" in text.lower():
+        return StoreError(
+            f"the store at {where} cannot be written ({text})",
+            hint="check the folder's permissions and free disk space",
+        )
+    return StoreError(f"store error at {where}: {text}")
+
+
+def describe_url(url: str) -> str:
+    """Where a store is, for messages (never with a password)."""
+    if url.startswith("sqlite:///"):
+        return url[len("sqlite:///") :]
+    # Never print a password.
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def make_engine(url: str, lock_timeout: float) -> Engine:
+    """An engine; for SQLite with WAL, synchronous=FULL, a busy timeout and BEGIN IMMEDIATE
+    for writes (a connection with the ``hischange_write`` execution option)."""
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True)
+    path = url.removeprefix("sqlite:///")
+    if path and path != ":memory:":
+        folder = Path(path).parent
+        if not folder.is_dir():
+            raise StoreError(
+                f"no hischange store at {path} (folder {folder} does not exist)",
+                hint="run `hischange init` in the repository first",
+            )
+    engine = create_engine(url, connect_args={"timeout": lock_timeout})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy's begin event issue BEGIN itself (pysqlite's own is deferred).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {int(lock_timeout * 1000)}")
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = FULL")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get("hischange_write")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine

@@ -1,0 +1,190 @@
+"""The append path's statements, compiled once per dialect and run through the driver.
+
+An append runs about eight small statements. Built and executed as SQLAlchemy Core
+expressions each costs tens of microseconds of Python (construction, cache-key generation,
+parameter processing) — more than SQLite takes to run it. Here each statement is an
+ordinary Core expression, compiled once for the connection's dialect (so PostgreSQL gets
+its own parameter style), and executed on a DB-API cursor of the transaction's connection
+with plain tuples.
+
+Parameters skip SQLAlchemy's bind processing, so they must already be what the driver
+takes: the append path passes ints, strings, bools and bytes only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, cast
+
+from sqlalchemy import Connection, bindparam, select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ClauseElement
+
+from hischange.store.tables import aggregates, changes, event_changes, events, ledger_head
+
+__all__ = [
+    "AGGREGATE_INSERT",
+    "AGGREGATE_UPDATE",
+    "CHANGE_COLUMNS",
+    "CHANGE_INSERT",
+    "CHANGE_UPDATE",
+    "EVENTS_OF_CHANGE",
+    "EVENTS_SINCE",
+    "EVENT_COLUMNS",
+    "EVENT_INSERT",
+    "HEAD_INSERT",
+    "HEAD_SELECT",
+    "HEAD_UPDATE",
+    "REF_INSERT",
+    "STATE_SELECT",
+    "Prepared",
+]
+
+Params = tuple[Any, ...]
+
+
+class Prepared:
+    """One statement whose parameters are given positionally, in ``names`` order."""
+
+    def __init__(self, statement: ClauseElement, names: Sequence[str]) -> None:
+        self.statement = statement
+        self.names = tuple(names)
+        self._compiled: dict[str, tuple[str, Callable[[Params], Any]]] = {}
+
+    def _for(self, conn: Connection) -> tuple[str, Callable[[Params], Any]]:
+        key = conn.dialect.name
+        found = self._compiled.get(key)
+        if found is None:
+            compiled = cast(SQLCompiler, self.statement.compile(dialect=conn.dialect))
+            names = self.names
+            convert: Callable[[Params], Any]
+            if not compiled.positional:
+                convert = lambda row: dict(zip(names, row, strict=True))  # noqa: E731
+            else:
+                order = [names.index(n) for n in compiled.positiontup or ()]
+                if order == list(range(len(names))):
+                    convert = lambda row: row  # noqa: E731
+                else:
+                    convert = lambda row: tuple(row[i] for i in order)  # noqa: E731
+            found = self._compiled[key] = (str(compiled), convert)
+        return found
+
+    def first(self, conn: Connection, row: Params = ()) -> tuple[Any, ...] | None:
+        """Execute a query once and return its first row."""
+        sql, convert = self._for(conn)
+        with _cursor(conn, sql) as cursor:
+            cursor.execute(sql, convert(row))
+            found = cursor.fetchone()
+        return None if found is None else tuple(found)
+
+    def run(self, conn: Connection, row: Params = ()) -> None:
+        """Execute once."""
+        sql, convert = self._for(conn)
+        with _cursor(conn, sql) as cursor:
+            cursor.execute(sql, convert(row))
+
+    def run_many(self, conn: Connection, rows: Sequence[Params]) -> None:
+        """Execute once per row (the driver's executemany)."""
+        if rows:
+            sql, convert = self._for(conn)
+            with _cursor(conn, sql) as cursor:
+                cursor.executemany(sql, [convert(r) for r in rows])
+
+    def batches(self, conn: Connection, row: Params = (), batch: int = 5000) -> Iterator[list[Any]]:
+        """Execute a query and yield its rows (driver tuples), ``batch`` at a time."""
+        sql, convert = self._for(conn)
+        with _cursor(conn, sql) as cursor:
+            cursor.execute(sql, convert(row))
+            while part := cursor.fetchmany(batch):
+                yield part
+
+
+@contextmanager
+def _cursor(conn: Connection, sql: str) -> Iterator[Any]:
+    """A DB-API cursor on the connection's current transaction; driver errors come out as
+    SQLAlchemy's (``OperationalError`` ...), as they would from ``Connection.execute``."""
+    cursor = conn.connection.cursor()
+    try:
+        yield cursor
+    except conn.dialect.loaded_dbapi.Error as exc:
+        raise DBAPIError.instance(sql, None, exc, conn.dialect.loaded_dbapi.Error) from exc
+    finally:
+        cursor.close()
+
+
+def _insert(table: Any, columns: Sequence[str]) -> Prepared:
+    binds: dict[str, Any] = {name: bindparam(f"b_{name}") for name in columns}
+    return Prepared(table.insert().values(binds), [f"b_{name}" for name in columns])
+
+
+#: Column order of the tuples the append path builds.
+EVENT_COLUMNS = (
+    "seq",
+    "at",
+    "actor",
+    "type",
+    "change_id",
+    "algorithm",
+    "prev_hash",
+    "hash",
+    "body",
+)
+CHANGE_COLUMNS = tuple(c.name for c in changes.c)
+
+HEAD_SELECT = Prepared(
+    select(ledger_head.c.seq, ledger_head.c.hash)
+    .where(ledger_head.c.id == bindparam("b_id"))
+    .with_for_update(),
+    ["b_id"],
+)
+HEAD_INSERT = _insert(ledger_head, ("id", "seq", "hash"))
+HEAD_UPDATE = Prepared(
+    ledger_head.update()
+    .where(ledger_head.c.id == bindparam("b_id"))
+    .values(seq=bindparam("b_seq"), hash=bindparam("b_hash")),
+    ["b_seq", "b_hash", "b_id"],
+)
+STATE_SELECT = Prepared(
+    select(aggregates.c.state).where(
+        aggregates.c.kind == bindparam("b_kind"), aggregates.c.key == bindparam("b_key")
+    ),
+    ["b_kind", "b_key"],
+)
+_CHAIN_COLUMNS = [
+    events.c[name]
+    for name in ("seq", "body", "prev_hash", "hash", "algorithm", "type", "actor", "at")
+]
+#: Stored events for verification, after a sequence number (all of them, or one change's).
+EVENTS_SINCE = Prepared(
+    select(*_CHAIN_COLUMNS).where(events.c.seq > bindparam("b_since")).order_by(events.c.seq),
+    ["b_since"],
+)
+EVENTS_OF_CHANGE = Prepared(
+    select(*_CHAIN_COLUMNS)
+    .where(
+        events.c.seq > bindparam("b_since"),
+        events.c.seq.in_(
+            select(event_changes.c.seq).where(event_changes.c.change_id == bindparam("b_change"))
+        ),
+    )
+    .order_by(events.c.seq),
+    ["b_since", "b_change"],
+)
+EVENT_INSERT = _insert(events, EVENT_COLUMNS)
+REF_INSERT = _insert(event_changes, ("seq", "change_id"))
+AGGREGATE_INSERT = _insert(aggregates, ("kind", "key", "state", "last_seq"))
+AGGREGATE_UPDATE = Prepared(
+    aggregates.update()
+    .where(aggregates.c.kind == bindparam("b_kind"), aggregates.c.key == bindparam("b_key"))
+    .values(state=bindparam("b_state"), last_seq=bindparam("b_last_seq")),
+    ["b_state", "b_last_seq", "b_kind", "b_key"],
+)
+CHANGE_INSERT = _insert(changes, CHANGE_COLUMNS)
+CHANGE_UPDATE = Prepared(
+    changes.update()
+    .where(changes.c.change_id == bindparam("b_where_id"))
+    .values({name: bindparam(f"b_{name}") for name in CHANGE_COLUMNS}),
+    [*(f"b_{name}" for name in CHANGE_COLUMNS), "b_where_id"],
+)
