@@ -91,17 +91,19 @@ def build_context(
         tokens = lex(statement.text, dialect)
     except Exception as exc:  # any lexer failure becomes an HC000 finding
         return f"sqlparse could not tokenise the statement: {type(exc).__name__}: {exc}"
-    parsed: Any | None = _statement(list(tokens))
-    if _MAX_TOKENS is not None and len(tokens) > _MAX_TOKENS:
-        # sqlparse would refuse the top-level list anyway, after a costly first pass.
-        parsed = None
-    try:
-        # Group the whole statement as ONE statement: sqlparse's own splitter is not used,
-        # since ours already decided where statements end (PL/SQL blocks keep their ';').
-        if parsed is not None:
-            _group(parsed)
-    except (SQLParseError, RecursionError):
-        parsed = None
+
+    def parse() -> Any | None:
+        if _MAX_TOKENS is not None and len(tokens) > _MAX_TOKENS:
+            return None  # sqlparse would refuse the top-level list anyway, after a costly pass
+        statement_list = _statement(list(tokens))
+        try:
+            # Group the whole statement as ONE statement: sqlparse's own splitter is not used,
+            # since ours already decided where statements end (PL/SQL blocks keep their ';').
+            _group(statement_list)
+        except (SQLParseError, RecursionError):
+            return None
+        return statement_list
+
     try:
         ws = to_words(tokens, dialect)
     except Exception as exc:  # never let one statement stop a review
@@ -111,7 +113,7 @@ def build_context(
         dialect=dialect,
         settings=settings,
         tokens=tokens,
-        parsed=parsed,
+        parse=parse,
         path=path,
         words=ws,
     )

@@ -8,13 +8,12 @@ and an ``os.PathLike`` is a file to read. A ``str`` is hashed as its UTF-8 bytes
 from __future__ import annotations
 
 import hashlib
-import importlib
 import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
 
 from hischange.errors import NotFoundError
+from hischange.sqlreview.analysis import build_context
 from hischange.sqlreview.decode import FALLBACK_ENCODINGS, decode_sql
 from hischange.sqlreview.model import (
     Dialect,
@@ -26,6 +25,7 @@ from hischange.sqlreview.model import (
     SqlReviewSettings,
     Statement,
 )
+from hischange.sqlreview.registry import load_rules
 from hischange.sqlreview.rules.base import FileContext, FileRule, Hit, RuleContext, StatementRule
 from hischange.sqlreview.splitter import split_sql
 from hischange.sqlreview.suppress import ParsedSuppression, find_suppressions
@@ -39,27 +39,9 @@ BuildContext = Callable[[Statement, Dialect, SqlReviewSettings, str | None], "Ru
 RuleSet = tuple[list[StatementRule], list[FileRule]]
 
 
-def _backend() -> tuple[BuildContext, Callable[[SqlReviewSettings], RuleSet]]:
-    """The analysis and registry modules (written alongside the engine); none yet: no rules."""
-    try:
-        analysis: Any = importlib.import_module("hischange.sqlreview.analysis")
-        registry: Any = importlib.import_module("hischange.sqlreview.registry")
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("hischange.sqlreview.analysis", "hischange.sqlreview.registry"):
-            raise
-
-        def flat(
-            st: Statement, d: Dialect, s: SqlReviewSettings, p: str | None
-        ) -> RuleContext | str:
-            return RuleContext(statement=st, dialect=d, settings=s, tokens=(), parsed=None, path=p)
-
-        return flat, lambda _settings: ([], [])
-    return analysis.build_context, registry.load_rules
-
-
 def rules_for(settings: SqlReviewSettings) -> RuleSet:
-    """The enabled statement and file rules for ``settings`` (empty until rules are installed)."""
-    return _backend()[1](settings)
+    """The enabled statement and file rules for ``settings``."""
+    return load_rules(settings)
 
 
 def _finding(
@@ -216,12 +198,12 @@ def _review_bytes(
     settings: SqlReviewSettings,
     siblings: Sequence[str] = (),
     decoded: tuple[str, str] | None = None,
+    rules: RuleSet | None = None,
 ) -> FileReview:
     text, encoding = decoded if decoded is not None else decode_sql(data)
     dialect = settings.dialect
     statements = split_sql(text, dialect)
-    build, load = _backend()
-    statement_rules, file_rules = load(settings)
+    statement_rules, file_rules = rules if rules is not None else load_rules(settings)
     findings: list[Finding] = []
     if encoding in FALLBACK_ENCODINGS:
         findings.append(
@@ -246,7 +228,9 @@ def _review_bytes(
                 None,
             )
         )
-    findings += _statement_findings(statements, statement_rules, dialect, settings, path, build)
+    findings += _statement_findings(
+        statements, statement_rules, dialect, settings, path, build_context
+    )
     findings += _file_findings(
         file_rules,
         FileContext(
@@ -328,8 +312,11 @@ def review_contents(
     settings = _settings(settings, dialect)
     pairs = list(items)
     names = [name for name, _ in pairs]
+    rules = load_rules(settings)  # once per review: plugin discovery is not free
     reviews = [
-        _review_bytes(src if isinstance(src, bytes) else _read(src), name, settings, names)
+        _review_bytes(
+            src if isinstance(src, bytes) else _read(src), name, settings, names, rules=rules
+        )
         for name, src in pairs
     ]
     return SqlReview(dialect=settings.dialect, files=tuple(reviews))

@@ -46,11 +46,10 @@ def fake_rules(monkeypatch: pytest.MonkeyPatch) -> None:
     def build(st: Any, d: Any, s: Any, p: Any) -> RuleContext | str:
         if "UNANALYSABLE" in st.text:
             return "too deep"
-        return RuleContext(statement=st, dialect=d, settings=s, tokens=(), parsed=None, path=p)
+        return RuleContext(statement=st, dialect=d, settings=s, tokens=(), path=p)
 
-    monkeypatch.setattr(
-        engine, "_backend", lambda: (build, lambda _s: ([_DeleteRule(), _BrokenRule()], []))
-    )
+    monkeypatch.setattr(engine, "build_context", build)
+    monkeypatch.setattr(engine, "load_rules", lambda _s: ([_DeleteRule(), _BrokenRule()], []))
 
 
 def test_text_bytes_and_path_inputs(tmp_path: Path) -> None:

@@ -14,10 +14,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlparse import lexer
 from sqlparse import sql as S
 from sqlparse import tokens as T
 
+from hischange.sqlreview.fastlex import tokenize
 from hischange.sqlreview.model import Dialect
 from hischange.sqlreview.rules.base import RuleContext
 
@@ -36,8 +36,8 @@ __all__ = [
     "words",
 ]
 
-#: sqlparse's functions are untyped; these typed aliases keep mypy strict everywhere else.
-_tokenize: Callable[[str], Iterable[tuple[Any, str]]] = lexer.tokenize
+#: sqlparse's token class is untyped; this typed alias keeps mypy strict everywhere else.
+_tokenize: Callable[[str], Iterable[tuple[Any, str]]] = tokenize
 _make_token: Callable[[Any, str], Any] = S.Token
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, ClassVar
 
 from hischange.sqlreview.model import Dialect, Severity, SqlReviewSettings, Statement
@@ -29,13 +30,19 @@ class RuleContext:
     settings: SqlReviewSettings
     #: sqlparse flat tokens (``sqlparse.sql.Token``), whitespace and comments included.
     tokens: Sequence[Any]
-    #: The grouped sqlparse statement, or None where sqlparse refused (caps on size/depth);
-    #: rules must then work on ``tokens`` alone.
-    parsed: Any | None
+    #: Groups the statement with sqlparse on demand (see ``parsed``).
+    parse: Callable[[], Any | None] | None = field(default=None, repr=False, compare=False)
     path: str | None = None
     #: The significant tokens as ``rules._tokens.Word`` objects (no whitespace/comments),
     #: computed once by ``build_context`` so that each rule does not redo it.
     words: Sequence[Any] = ()
+
+    @cached_property
+    def parsed(self) -> Any | None:
+        """The grouped sqlparse statement, or None where sqlparse refused (caps on size or
+        depth). Grouping is the costly half of sqlparse, so it runs only when a rule asks;
+        the builtin rules work on ``tokens``/``words`` alone."""
+        return None if self.parse is None else self.parse()
 
 
 @dataclass(frozen=True)

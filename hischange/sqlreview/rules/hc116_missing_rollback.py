@@ -74,8 +74,11 @@ class MissingRollback(FileRule):
         wanted = expected_rollback(ctx.path, s.forward_pattern, s.rollback_replacement)
         if wanted is None or wanted == name:
             return
-        parent = PurePath(ctx.path.replace("\\", "/")).parent
-        siblings = {PurePath(p.replace("\\", "/")) for p in ctx.sibling_paths}
-        if parent / wanted in siblings or Path(str(parent / wanted)).is_file():
+        target = PurePath(ctx.path.replace("\\", "/")).parent / wanted
+        # String comparison: a review of many files must not build paths for every pair.
+        as_text = target.as_posix()
+        if any(p.replace("\\", "/") == as_text for p in ctx.sibling_paths):
+            return
+        if Path(str(target)).is_file():
             return
         yield Hit(f"no rollback script {wanted} next to {name}")

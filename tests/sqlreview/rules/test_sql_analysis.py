@@ -117,7 +117,6 @@ def test_rules_work_on_a_context_without_precomputed_words() -> None:
         dialect=ctx.dialect,
         settings=ctx.settings,
         tokens=ctx.tokens,
-        parsed=None,
     )
     assert [h.message for h in UpdateDeleteWithoutWhere().check(bare)] == [
         h.message for h in UpdateDeleteWithoutWhere().check(ctx)
