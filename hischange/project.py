@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Callable
 from datetime import datetime
 from functools import cached_property
@@ -122,17 +121,10 @@ def resolve_actor(explicit: str | None, cwd: Path) -> str:
     for candidate in (explicit, os.environ.get("HISCHANGE_USER")):
         if candidate and candidate.strip():
             return _check_actor(candidate)
-    try:
-        out = subprocess.run(
-            ["git", "config", "user.email"],
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=10,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        out = ""
+    # Imported here: the git adapter (and GitPython) loads only when git must be asked.
+    from hischange.vcs.identity import git_user_email
+
+    out = git_user_email(cwd)
     if out:
         return _check_actor(out)
     raise UsageError(

@@ -86,7 +86,20 @@ def _validate(cls: object, origin: str) -> type[Rule]:
     return cls
 
 
+#: Plugin discovery scans every installed distribution's metadata (milliseconds), so its
+#: result is kept for the process, per lookup function (tests substitute their own).
+_DISCOVERED: dict[object, list[type[Rule]]] = {}
+
+
 def _plugins() -> list[type[Rule]]:
+    finder = importlib.metadata.entry_points
+    if finder not in _DISCOVERED:
+        _DISCOVERED.clear()
+        _DISCOVERED[finder] = _discover()
+    return list(_DISCOVERED[finder])
+
+
+def _discover() -> list[type[Rule]]:
     found: list[type[Rule]] = []
     for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
         origin = f"{ep.name} = {ep.value}"
