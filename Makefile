@@ -27,7 +27,7 @@ lint: $(STAMP_DEV)
 	$(BIN)/ruff format --check hischange tests bench examples
 
 typecheck: $(STAMP_DEV)
-	$(BIN)/mypy
+	$(BIN)/mypy --no-incremental
 
 contracts: $(STAMP_DEV)
 	$(BIN)/lint-imports

@@ -27,7 +27,7 @@ from hischange.store.store import change_row
 
 __all__ = ["Problem", "VerifyReport", "read_log", "trace_change", "verify_store"]
 
-_validate_event = TypeAdapter(AnyEvent).validator.validate_json  # type: ignore[arg-type]
+_validate_event = TypeAdapter(AnyEvent).validator.validate_json
 
 
 class Problem(BaseModel):
