@@ -18,7 +18,7 @@ from hischange.errors import ConfigError, UsageError
 from hischange.events import CommitLink, CommitsLinked
 from hischange.project import Project
 from hischange.projection import project
-from hischange.state import load, load_change
+from hischange.state import load_change
 from hischange.store import AppendedEvent, ProjectionView
 
 __all__ = [
@@ -356,11 +356,6 @@ def verify_custody(proj: Project) -> CustodyVerifyReport:
             for m in missing
         ),
     )
-
-
-def commit_record(view: ProjectionView, sha: str) -> CommitRecord | None:
-    """A linked commit's record."""
-    return load(view, "commit", sha, CommitRecord)
 
 
 def custody_sarif(report: CustodyReport, tool_version: str) -> dict[str, object]:

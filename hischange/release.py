@@ -312,7 +312,12 @@ def _record_cut(
                 )
             )
             vcs.create_annotated_tag(
-                repo, tag, message, rev=tip, signing_key=proj.config.release.signing_key or None
+                repo,
+                tag,
+                message,
+                rev=tip,
+                tagger=actor,
+                signing_key=proj.config.release.signing_key or None,
             )
             created = True
             tx.append(actor, [cut, *moves])

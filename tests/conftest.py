@@ -118,11 +118,18 @@ def new_change(run: Cli) -> NewChange:
 
 
 @pytest.fixture(autouse=True)
-def _no_user_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests never pick up the developer's identity from the environment."""
+def _hermetic_env(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Tests never see the machine's identity or git configuration: git's global config is
+    a file of the test session's own, naming dev@vendor (as a developer's clone would)."""
     for key in ("HISCHANGE_USER", "HISCHANGE_DB_URL", "HISCHANGE_PROJECT"):
         monkeypatch.delenv(key, raising=False)
-    os.environ.setdefault("GIT_CONFIG_NOSYSTEM", "1")
+    config = tmp_path_factory.getbasetemp() / "gitconfig"
+    if not config.exists():
+        config.write_text("[user]\n\temail = dev@vendor\n\tname = dev\n", encoding="utf-8")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
 
 
 class Repo:

@@ -35,10 +35,14 @@ def create_annotated_tag(
     sign: bool = False,
     rev: str = "HEAD",
     signing_key: str | None = None,
+    tagger: str | None = None,
 ) -> str:
     """Create annotated (optionally GPG-signed) tag ``name`` at ``rev``; return the tag's id.
 
     ``signing_key`` signs with that key (``git tag -u``); ``sign`` alone uses git's default.
+    ``tagger`` (an identity such as ``release@vendor``) becomes the tag's tagger, so the tag
+    names whoever the ledger says cut the release, and a machine without a git identity
+    (a fresh intranet server) can still tag.
 
     The message is stored verbatim (``--cleanup=verbatim``) so a ledger head printed in it is
     not mangled. An existing tag is never moved.
@@ -50,7 +54,9 @@ def create_annotated_tag(
         )
     target = resolve_range(repo, rev).tip
     mode = ["-u", signing_key] if signing_key else ["-s" if sign else "-a"]
+    who = ["-c", f"user.email={tagger}", "-c", f"user.name={tagger}"] if tagger else []
     repo.run_bytes(
+        *who,
         "tag",
         *mode,
         "--cleanup=verbatim",
