@@ -332,3 +332,24 @@ def test_signing_failure_records_nothing(
     assert repo.git("tag", "-l") == "v3.2.0"
     assert len(run.json("audit", "log")) == events
     run("release", "show", "3.2.1", code=3)
+
+
+DEPLOY_ARGS = ("--site", "总院", "--operator", "ops@vendor", "--result", "success")
+
+
+def test_empty_range_and_unknown_release(run: Cli, repo: Repo) -> None:
+    """An empty range is a usage error; deploying or showing an unknown release exits 3."""
+    assert "no commits" in run("release", "cut", "--from", "HEAD", "--as", "d@v", code=2).stderr
+    result = run("deploy", "record", "9.9.9", "--env", "test", *DEPLOY_ARGS, "--as", "o", code=3)
+    assert "no release 9.9.9" in result.stderr
+    run("release", "notes", "9.9.9", code=3)
+
+
+def test_unknown_environment_lists_configured(
+    run: Cli, new_change: NewChange, repo: Repo, tmp_path: Path
+) -> None:
+    """An environment not in [release] environments is refused with the valid ones."""
+    ready_change(run, new_change, repo, tmp_path)
+    run("release", "cut", "--from", "v3.2.0", "--as", "d@v")
+    result = run("deploy", "record", "3.2.1", "--env", "moon", *DEPLOY_ARGS, "--as", "o", code=2)
+    assert "moon" in result.stderr and "production" in result.stderr
