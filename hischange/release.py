@@ -37,6 +37,7 @@ __all__ = [
     "cut_release",
     "get_release",
     "list_releases",
+    "manifest_digest",
 ]
 
 MINOR_KINDS = frozenset({"customization", "interface", "report", "view_interface"})
@@ -271,19 +272,7 @@ def _record_cut(
             evidence = tuple(
                 sorted({e.evidence_id for s in states for e in s.evidence if e.passed})
             )
-            manifest = {
-                "version": version,
-                "tag": tag,
-                "range": rev_range,
-                "head_commit": tip,
-                "commits": list(commits),
-                "changes": [c.model_dump(mode="json") for c in changes],
-                "sql_files": [list(x) for x in sql_files],
-                "evidence": list(evidence),
-                "ledger_head": f"{tx.head_seq}:{tx.head_hash}",
-            }
-            digest = hashlib.sha256(canonical(manifest)).hexdigest()
-            cut = ReleaseCut(
+            unsigned = ReleaseCut(
                 version=version,
                 tag=tag,
                 range=rev_range,
@@ -294,10 +283,12 @@ def _record_cut(
                 evidence=evidence,
                 ledger_head_seq=tx.head_seq,
                 ledger_head_hash=tx.head_hash,
-                manifest_digest=digest,
+                manifest_digest="",
                 bump_reason=why,
                 dirty=dirty,
             )
+            cut = unsigned.model_copy(update={"manifest_digest": manifest_digest(unsigned)})
+            digest = cut.manifest_digest
             moves: list[AnyEvent] = [
                 ChangeTransitioned(change_id=s.id, to="released", ref=version) for s in states
             ]
@@ -326,6 +317,13 @@ def _record_cut(
             repo.run("tag", "-d", tag)
         raise
     return get_release(proj, version)
+
+
+def manifest_digest(manifest: ReleaseManifest) -> str:
+    """SHA-256 of the canonical manifest: every field but the digest itself."""
+    fields = set(ReleaseManifest.model_fields) - {"manifest_digest"}
+    data = manifest.model_dump(mode="json", include=fields)
+    return hashlib.sha256(canonical(data)).hexdigest()
 
 
 def apply_release_event(view: ProjectionView, appended: AppendedEvent) -> None:

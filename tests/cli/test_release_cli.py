@@ -353,3 +353,17 @@ def test_unknown_environment_lists_configured(
     run("release", "cut", "--from", "v3.2.0", "--as", "d@v")
     result = run("deploy", "record", "3.2.1", "--env", "moon", *DEPLOY_ARGS, "--as", "o", code=2)
     assert "moon" in result.stderr and "production" in result.stderr
+
+
+def test_manifest_digest_recomputes(
+    run: Cli, new_change: NewChange, repo: Repo, tmp_path: Path
+) -> None:
+    """Anyone can recompute the release's manifest digest from `release show --format json`."""
+    from hischange.release import ReleaseState, manifest_digest
+
+    ready_change(run, new_change, repo, tmp_path)
+    run("release", "cut", "--from", "v3.2.0", "--as", "d@v")
+    shown = ReleaseState.model_validate(run.json("release", "show", "3.2.1"))
+    assert manifest_digest(shown) == shown.manifest_digest
+    forged = shown.model_copy(update={"commits": shown.commits[:-1]})
+    assert manifest_digest(forged) != shown.manifest_digest
