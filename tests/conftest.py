@@ -12,9 +12,16 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import settings
 
 from hischange.cli.main import cli
 from hischange.project import Project, init_project
+
+# No per-example deadline (a shared CI machine is slow at times), and in CI a fixed seed:
+# a property test there either always passes or always fails, never by chance.
+settings.register_profile("default", deadline=None)
+settings.register_profile("ci", deadline=None, derandomize=True, print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI") else "default")
 
 ROLES = """
 [roles]
