@@ -13,7 +13,7 @@ the ids read in recording order.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -162,9 +162,10 @@ def record_evidence(
     actor: str,
     command: str,
     change_ids: Sequence[str],
-    build: Callable[[str], EvidenceRecorded],
+    event: EvidenceRecorded,
 ) -> EvidenceItem:
-    """Record one evidence event for several changes in one transaction.
+    """Record one evidence event for several changes in one transaction; its id
+    (``EV-YYYY-NNNN``) is allocated inside that transaction and replaces ``event``'s.
 
     An unknown change records nothing (exit 3); a closed, rejected or withdrawn change is
     a refusal, recorded as such (exit 5).
@@ -195,7 +196,7 @@ def record_evidence(
             evidence_id = ""
         else:
             evidence_id = _next_evidence_id(tx)
-            events = [build(evidence_id)]
+            events = [event.model_copy(update={"evidence_id": evidence_id})]
         tx.append(actor, list(events))
         item = load(tx, "evidence", evidence_id, EvidenceItem) if evidence_id else None
     if refusal is not None:
@@ -246,19 +247,17 @@ def add_reports(
     summary = "; ".join(summarise(r.tool, r.totals) for r in reports)
     detail: dict[str, Any] = {"reports": [r.model_dump(mode="json") for r in reports]}
 
-    def build(evidence_id: str) -> EvidenceRecorded:
-        return EvidenceRecorded(
-            evidence_id=evidence_id,
-            change_ids=_ids(change_ids),
-            kind="automated",
-            commit=tested,
-            env=env,
-            passed=passed,
-            summary=summary,
-            detail=detail,
-        )
-
-    item = record_evidence(proj, actor, "evidence add", change_ids, build)
+    event = EvidenceRecorded(
+        evidence_id="",  # allocated inside the write transaction
+        change_ids=_ids(change_ids),
+        kind="automated",
+        commit=tested,
+        env=env,
+        passed=passed,
+        summary=summary,
+        detail=detail,
+    )
+    item = record_evidence(proj, actor, "evidence add", change_ids, event)
     return Recorded(evidence=item, notes=tuple(notes))
 
 
@@ -293,19 +292,17 @@ def record_session(
         **(extra or {}),
     }
 
-    def build(evidence_id: str) -> EvidenceRecorded:
-        return EvidenceRecorded(
-            evidence_id=evidence_id,
-            change_ids=_ids(change_ids),
-            kind="automated",
-            commit=head,
-            env=env,
-            passed=passed,
-            summary=summarise("pytest", totals) + (" (uncommitted changes)" if dirty else ""),
-            detail=detail,
-        )
-
-    item = record_evidence(proj, actor, "pytest --hischange-change", change_ids, build)
+    event = EvidenceRecorded(
+        evidence_id="",  # allocated inside the write transaction
+        change_ids=_ids(change_ids),
+        kind="automated",
+        commit=head,
+        env=env,
+        passed=passed,
+        summary=summarise("pytest", totals) + (" (uncommitted changes)" if dirty else ""),
+        detail=detail,
+    )
+    item = record_evidence(proj, actor, "pytest --hischange-change", change_ids, event)
     return Recorded(evidence=item, notes=tuple(notes))
 
 

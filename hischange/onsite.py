@@ -149,18 +149,16 @@ def record_onsite(proj: Project, actor: str, change_id: str, form: OnsiteForm) -
         f"; {len(record.anomalies)} anomalies; {len(record.attachments)} attachments"
     )
 
-    def build(evidence_id: str) -> EvidenceRecorded:
-        return EvidenceRecorded(
-            evidence_id=evidence_id,
-            change_ids=(state.id,),
-            kind="onsite",
-            commit=record.commit,
-            version=record.version or "",
-            env=record.environment,
-            passed=record.result == "pass",
-            summary=summary,
-            detail=record.model_dump(mode="json"),
-        )
-
-    item = record_evidence(proj, actor, "evidence record", [state.id], build)
+    event = EvidenceRecorded(
+        evidence_id="",  # allocated inside the write transaction
+        change_ids=(state.id,),
+        kind="onsite",
+        commit=record.commit,
+        version=record.version or "",
+        env=record.environment,
+        passed=record.result == "pass",
+        summary=summary,
+        detail=record.model_dump(mode="json"),
+    )
+    item = record_evidence(proj, actor, "evidence record", [state.id], event)
     return Recorded(evidence=item, notes=tuple(notes))
