@@ -20,11 +20,12 @@ from sqlparse import sql as S
 from sqlparse.engine import grouping
 from sqlparse.exceptions import SQLParseError
 
+from hischange.sqlreview import literal_rows
 from hischange.sqlreview.model import Dialect, SqlReviewSettings, Statement
 from hischange.sqlreview.rules._tokens import lex_tokens, to_words
 from hischange.sqlreview.rules.base import RuleContext
 
-__all__ = ["build_context", "lex", "mask_for_lexer"]
+__all__ = ["build_context", "build_context_builtin", "lex", "mask_for_lexer"]
 
 #: sqlparse is untyped; typed aliases keep mypy strict here.
 _group: Callable[[Any], Any] = grouping.group
@@ -83,12 +84,43 @@ def lex(text: str, dialect: Dialect) -> list[Any]:
     return lex_tokens(mask_for_lexer(text, dialect))
 
 
-def build_context(
+def build_context_builtin(
     statement: Statement, dialect: Dialect, settings: SqlReviewSettings, path: str | None
+) -> RuleContext | str:
+    """``build_context`` for a review whose statement rules are all builtin ones.
+
+    Those rules read only ``words``, so an INSERT whose rows are proven to be plain literals
+    may take the fast path of :mod:`hischange.sqlreview.literal_rows` (same findings).
+    """
+    return build_context(statement, dialect, settings, path, builtin_rules_only=True)
+
+
+def build_context(
+    statement: Statement,
+    dialect: Dialect,
+    settings: SqlReviewSettings,
+    path: str | None,
+    builtin_rules_only: bool = False,
 ) -> RuleContext | str:
     """Lex and (where sqlparse can) group one statement; a str is the reason it cannot be read."""
     try:
-        tokens = lex(statement.text, dialect)
+        masked = mask_for_lexer(statement.text, dialect)
+        fast = None
+        if builtin_rules_only and literal_rows.ENABLED:
+            fast = literal_rows.literal_rows_words(masked, dialect)
+        if fast is not None:
+            head_tokens, head_words = fast
+            # The rows after the first are proven literals: the rules see the head, the first
+            # row and the terminator. Nothing to group (parse=None): builtin rules never ask.
+            return RuleContext(
+                statement=statement,
+                dialect=dialect,
+                settings=settings,
+                tokens=head_tokens,
+                path=path,
+                words=head_words,
+            )
+        tokens = lex_tokens(masked)
     except Exception as exc:  # any lexer failure becomes an HC000 finding
         return f"sqlparse could not tokenise the statement: {type(exc).__name__}: {exc}"
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from hischange.errors import NotFoundError
-from hischange.sqlreview.analysis import build_context
+from hischange.sqlreview.analysis import build_context, build_context_builtin
 from hischange.sqlreview.decode import FALLBACK_ENCODINGS, decode_sql
 from hischange.sqlreview.model import (
     Dialect,
@@ -25,7 +25,7 @@ from hischange.sqlreview.model import (
     SqlReviewSettings,
     Statement,
 )
-from hischange.sqlreview.registry import load_rules
+from hischange.sqlreview.registry import BUILTIN_RULES, load_rules
 from hischange.sqlreview.rules.base import FileContext, FileRule, Hit, RuleContext, StatementRule
 from hischange.sqlreview.splitter import split_sql
 from hischange.sqlreview.suppress import ParsedSuppression, find_suppressions
@@ -228,9 +228,11 @@ def _review_bytes(
                 None,
             )
         )
-    findings += _statement_findings(
-        statements, statement_rules, dialect, settings, path, build_context
-    )
+    # Plugin rules may read raw tokens or the grouped tree, which the literal-rows fast path
+    # abbreviates; it is taken only when every statement rule is a builtin one.
+    builtin_only = all(type(rule) in BUILTIN_RULES for rule in statement_rules)
+    build = build_context_builtin if builtin_only else build_context
+    findings += _statement_findings(statements, statement_rules, dialect, settings, path, build)
     findings += _file_findings(
         file_rules,
         FileContext(

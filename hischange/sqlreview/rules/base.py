@@ -28,7 +28,10 @@ class RuleContext:
     statement: Statement
     dialect: Dialect
     settings: SqlReviewSettings
-    #: sqlparse flat tokens (``sqlparse.sql.Token``), whitespace and comments included.
+    #: sqlparse flat tokens (``sqlparse.sql.Token``), whitespace and comments included. When
+    #: every enabled rule is builtin and the statement is an INSERT whose rows after the first
+    #: are proven literals (``sqlreview.literal_rows``), only the head and first row; a plugin
+    #: rule in the review always gets the whole statement.
     tokens: Sequence[Any]
     #: Groups the statement with sqlparse on demand (see ``parsed``).
     parse: Callable[[], Any | None] | None = field(default=None, repr=False, compare=False)
