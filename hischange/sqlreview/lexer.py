@@ -21,6 +21,7 @@ __all__ = [
     "WORD",
     "WS",
     "Lexer",
+    "settled_run",
 ]
 
 WS: Final = 0
@@ -137,3 +138,62 @@ class Lexer:
         else:
             m = _DOUBLED[quote].match(text, pos)
         return len(text) if m is None else m.end()
+
+
+# --- Runs of tokens that cannot end a plain statement -------------------------------------
+#
+# Once the splitter knows a statement is plain SQL (not a block), only a ';', a separator line
+# or a custom delimiter can end it; words no longer matter. ``settled_run`` matches, in ONE
+# regex call, the longest run of "(whitespace | comment)* significant-token" units that the
+# lexer above would read token by token, with the same alternatives in the same order, so it
+# stops exactly where the lexer would meet a ';' (or anything it cannot prove harmless, such
+# as an unterminated string, which the lexer then handles). The run always ends on a
+# significant token, so the statement's end offset is the run's end. Whitespace that contains
+# a newline is taken only when the next line cannot start a separator (Oracle ``/`` line,
+# MySQL ``DELIMITER``). Oracle ``q'[...]'`` literals and PostgreSQL dollar quotes end a run (the
+# lexer reads them): their closing delimiter needs a back-reference, and CPython 3.11 raises
+# SystemError on a capture group inside a possessive repeat. T-SQL has its own splitter.
+_OTHER_CLASS = r"0-9.,()=<>+*%|:!?&^~{}\]"
+_RUN_PARTS: dict[Dialect, tuple[str, str, str, str]] = {
+    # dialect: (line guard, line comment, strings and quoted identifiers, word + fallback char)
+    "oracle": (
+        r"(?!/)",
+        r"--[^\n]*+",
+        r"[nN]?'[^']*+(?:''[^']*+)*+'|\"[^\"]*+(?:\"\"[^\"]*+)*+\"",
+        rf"(?![nN]?[qQ]')(?:[^\W\d]|[@#])[\w@#$]*+|[{_OTHER_CLASS}]++"
+        rf"|[^\s\w;'\"@#{_OTHER_CLASS}\-/]|-(?!-)|/(?!\*)",
+    ),
+    "mysql": (
+        r"(?![dD])",
+        r"(?:--(?=[\s]|$)|#)[^\n]*+",
+        r"[nN]?'[^'\\]*+(?:(?:\\.|'')[^'\\]*+)*+'"
+        r"|\"[^\"\\]*+(?:(?:\\.|\"\")[^\"\\]*+)*+\"|`[^`]*+(?:``[^`]*+)*+`",
+        rf"(?:[^\W\d]|@)[\w@$]*+|[{_OTHER_CLASS}]++"
+        rf"|[^\s\w;'\"`@#{_OTHER_CLASS}\-/]|-(?!-(?:[\s]|$))|/(?!\*)",
+    ),
+    "postgres": (
+        "",
+        r"--[^\n]*+",
+        r"[eE]'[^'\\]*+(?:(?:\\.|'')[^'\\]*+)*+'|'[^']*+(?:''[^']*+)*+'"
+        r"|\"[^\"]*+(?:\"\"[^\"]*+)*+\"",
+        rf"[^\W\d][\w$]*+|[{_OTHER_CLASS}]++"
+        rf"|[^\s\w;'\"${_OTHER_CLASS}\-/]|-(?!-)|/(?!\*)|\$(?!(?:[^\W\d][\w]*)?\$)",
+    ),
+}
+
+
+def _run_pattern(guard: str, line_comment: str, quoted: str, rest: str) -> re.Pattern[str]:
+    space = rf"(?:(?=\s*\n)\s++{guard}|[^\S\n]++|{line_comment}|/\*.*?\*/)"
+    return re.compile(rf"(?:{space}*+(?:{quoted}|{rest}))++", re.DOTALL)
+
+
+_RUNS = {d: _run_pattern(*parts) for d, parts in _RUN_PARTS.items()}
+
+
+def settled_run(text: str, pos: int, dialect: Dialect) -> int:
+    """End of the longest run at ``pos`` that cannot end a plain statement (``pos`` if none)."""
+    run = _RUNS.get(dialect)
+    if run is None:
+        return pos
+    m = run.match(text, pos)
+    return pos if m is None else m.end()

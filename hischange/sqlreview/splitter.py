@@ -17,11 +17,14 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 
-from hischange.sqlreview.lexer import COMMENT, OTHER, SEMI, WORD, WS, Lexer
+from hischange.sqlreview.lexer import COMMENT, OTHER, SEMI, WORD, WS, Lexer, settled_run
 from hischange.sqlreview.model import Dialect, Span, Statement, StatementKind
 from hischange.sqlreview.tsql import split_tsql
 
-__all__ = ["split_sql", "statement_at"]
+__all__ = ["SETTLED_RUNS", "split_sql", "statement_at"]
+
+#: Tests switch this off to compare the token-by-token walk with the run-skipping one.
+SETTLED_RUNS = True
 
 _SLASH_LINE = re.compile(r"/[ \t\r]*(?=\n|\Z)")
 _DELIMITER_LINE = re.compile(r"(?i:delimiter)[ \t]+(\S+)[ \t\r]*(?=\n|\Z)")
@@ -171,10 +174,22 @@ class _Splitter:
             self.depth += 1  # a compound trigger ends with its own END name;
             self.opened = True
 
+    def settled(self) -> bool:
+        """A plain statement whose words no longer matter: only its end is left to find."""
+        words = self.words
+        return (
+            self.start is not None
+            and self.mode == _SQL
+            and self.delimiter is None
+            and bool(words)
+            and (words[-1] == "-" or len(words) >= 8)
+        )
+
     def run(self) -> list[tuple[int, int, StatementKind]]:
-        text, lexer = self.text, self.lexer
+        text, lexer, dialect = self.text, self.lexer, self.dialect
         size = len(text)
         at_line_start = True
+        skip = SETTLED_RUNS
         while lexer.pos < size:
             pos = lexer.pos
             if at_line_start and self.line_command(pos):
@@ -186,6 +201,13 @@ class _Splitter:
                 lexer.pos = pos + len(delimiter)
                 at_line_start = False
                 continue
+            if skip and self.settled():
+                # Jump over the tokens the loop below would only walk past (see settled_run).
+                end = settled_run(text, pos, dialect)
+                if end > pos:
+                    self.end = lexer.pos = end
+                    self.after_end = at_line_start = False
+                    continue
             kind, start, end = lexer.next_token()
             if delimiter is not None and kind in (WORD, OTHER):
                 cut = text.find(delimiter, start + 1, end)
