@@ -13,7 +13,7 @@ standard strings). Without this, ``'D:\\dump\\'`` would swallow the rest of the 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlparse import sql as S
@@ -79,7 +79,7 @@ def mask_for_lexer(text: str, dialect: Dialect) -> str:
     return _PLAIN.sub(_mask_match, text)
 
 
-def lex(text: str, dialect: Dialect) -> list[Any]:
+def lex(text: str, dialect: Dialect) -> Sequence[Any]:
     """Flat sqlparse tokens (``sqlparse.sql.Token``) for ``text``; values concatenate to it."""
     return lex_tokens(mask_for_lexer(text, dialect))
 

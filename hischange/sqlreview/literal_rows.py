@@ -30,6 +30,7 @@ path only when every enabled statement rule is a builtin one.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from hischange.sqlreview.model import Dialect
@@ -73,7 +74,7 @@ _NOT_COLUMNS = _STARTERS | {
 }
 
 
-def literal_rows_words(masked: str, dialect: Dialect) -> tuple[list[Any], list[Word]] | None:
+def literal_rows_words(masked: str, dialect: Dialect) -> tuple[Sequence[Any], list[Word]] | None:
     """Tokens and words of the head and first row when the rest is proven literal rows.
 
     ``masked`` is the statement text after ``analysis.mask_for_lexer`` (same length as the

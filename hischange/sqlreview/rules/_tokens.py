@@ -12,7 +12,7 @@ import bisect
 import functools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 from sqlparse import sql as S
 from sqlparse import tokens as T
@@ -22,6 +22,7 @@ from hischange.sqlreview.model import Dialect
 from hischange.sqlreview.rules.base import RuleContext
 
 __all__ = [
+    "TokenList",
     "Word",
     "dml",
     "extent_end",
@@ -41,9 +42,42 @@ _tokenize: Callable[[str], Iterable[tuple[Any, str]]] = tokenize
 _make_token: Callable[[Any, str], Any] = S.Token
 
 
-def lex_tokens(text: str) -> list[Any]:
+class TokenList(Sequence[Any]):
+    """sqlparse's flat tokens for a text, as (type, value) pairs until a token is asked for.
+
+    The builtin rules read words made straight from the pairs; a ``sqlparse.sql.Token`` object
+    per token (a third of the cost of analysing a statement) is made only for a caller that
+    reads the tokens themselves: a plugin rule, or sqlparse's grouping.
+    """
+
+    __slots__ = ("_made", "pairs")
+
+    def __init__(self, pairs: list[tuple[Any, str]]) -> None:
+        self.pairs = pairs
+        self._made: list[Any] | None = None
+
+    def _tokens(self) -> list[Any]:
+        if self._made is None:
+            self._made = [_make_token(ttype, value) for ttype, value in self.pairs]
+        return self._made
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    @overload
+    def __getitem__(self, index: int) -> Any: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Any]: ...
+    def __getitem__(self, index: int | slice) -> Any:
+        return self._tokens()[index]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._tokens())
+
+
+def lex_tokens(text: str) -> TokenList:
     """sqlparse's flat tokens (``sqlparse.sql.Token``) for ``text``, ungrouped."""
-    return [_make_token(ttype, value) for ttype, value in _tokenize(text)]
+    return TokenList(list(_tokenize(text)))
 
 
 _QUOTES = {'"': '"', "[": "]", "`": "`"}
@@ -143,13 +177,16 @@ def _kind(ttype: Any) -> str | None:
 
 def to_words(tokens: Sequence[Any], dialect: Dialect, base: int = 0, depth: int = 0) -> list[Word]:
     """Turn flat sqlparse tokens into words; PostgreSQL dollar-quoted bodies are opened up."""
+    if isinstance(tokens, TokenList):
+        pairs: Iterable[tuple[Any, str]] = tokens.pairs
+    else:
+        pairs = ((tok.ttype, tok.value) for tok in tokens)
     out: list[Word] = []
     offset = base
-    for tok in tokens:
-        value: str = tok.value
+    for ttype, value in pairs:
         start = offset
         offset += len(value)
-        kind = _kind(tok.ttype)
+        kind = _kind(ttype)
         if kind is None:
             continue
         if kind == "str" and dialect == "postgres" and value.startswith("$") and depth < 8:

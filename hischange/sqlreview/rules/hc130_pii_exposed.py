@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Set
+from functools import lru_cache
 
 from hischange.sqlreview.model import Dialect
 from hischange.sqlreview.rules._ddl import view_start
@@ -27,7 +28,7 @@ def _main_select(ws: Sequence[Word]) -> int:
     )
 
 
-def _exposed(ws: Sequence[Word], dialect: Dialect, pii: set[str]) -> Iterable[tuple[str, int]]:
+def _exposed(ws: Sequence[Word], dialect: Dialect, pii: Set[str]) -> Iterable[tuple[str, int]]:
     at = _main_select(ws)
     if at < 0:
         return
@@ -42,6 +43,12 @@ def _exposed(ws: Sequence[Word], dialect: Dialect, pii: set[str]) -> Iterable[tu
             if name is not None and name.casefold() in pii:
                 yield name, item.offset
                 break
+
+
+@lru_cache(maxsize=16)
+def _casefolded(columns: tuple[str, ...]) -> frozenset[str]:
+    """The configured names, case-folded once per configuration rather than per statement."""
+    return frozenset(c.casefold() for c in columns)
 
 
 class PiiExposed(StatementRule):
@@ -74,7 +81,7 @@ class PiiExposed(StatementRule):
 
     def check(self, ctx: RuleContext) -> Iterable[Hit]:
         """Fire once per exposed personal-information column."""
-        pii = {c.casefold() for c in ctx.settings.pii_columns}
+        pii = _casefolded(ctx.settings.pii_columns)
         seen: set[str] = set()
         for name, offset in _exposed(words(ctx), ctx.dialect, pii):
             if name.casefold() not in seen:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlparse.lexer import tokenize
 from sqlrule_support import context, statement
 
 from hischange.sqlreview import analysis
 from hischange.sqlreview.analysis import build_context, mask_for_lexer
 from hischange.sqlreview.model import DIALECTS, Dialect, SqlReviewSettings
+from hischange.sqlreview.rules._tokens import lex_tokens, to_words
 from hischange.sqlreview.rules.base import RuleContext
 from hischange.sqlreview.rules.hc101_update_delete_without_where import UpdateDeleteWithoutWhere
 from hischange.sqlreview.rules.hc112_insert_without_columns import InsertWithoutColumns
@@ -122,3 +124,17 @@ def test_rules_work_on_a_context_without_precomputed_words() -> None:
         h.message for h in UpdateDeleteWithoutWhere().check(ctx)
     ]
     assert list(UpdateDeleteWithoutWhere().check(bare))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    text=st.text(alphabet=st.sampled_from(list("ab'\"$@()-*/;\n 患1.,")), max_size=60),
+    dialect=st.sampled_from(DIALECTS),
+)
+def test_lazy_tokens_match_eager_tokens(text: str, dialect: Dialect) -> None:
+    """Words made from the lexer's pairs equal words made from sqlparse Token objects."""
+    lazy = lex_tokens(text)
+    eager = [(t.ttype, t.value) for t in lazy]
+    assert eager == list(tokenize(text))
+    assert len(lazy) == len(eager)
+    assert to_words(lazy, dialect) == to_words(list(lex_tokens(text)), dialect)
