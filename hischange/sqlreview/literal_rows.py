@@ -102,7 +102,9 @@ def literal_rows_words(masked: str, dialect: Dialect) -> tuple[Sequence[Any], li
 
 def _head_is_plain(ws: list[Word]) -> bool:
     """The lexed head has the shape the regex promised, with harmless names."""
-    values = next((k for k, w in enumerate(ws) if w.up == "VALUES" and w.kind == "kw"), -1)
+    # The last VALUES: the first row holds only literals, so it is the one before that row, and
+    # every word before it (a column named VALUES included) is checked below.
+    values = max((k for k, w in enumerate(ws) if w.up == "VALUES" and w.kind == "kw"), default=-1)
     if values < 2 or ws[0].up != "INSERT":
         return False
     depth_one = False

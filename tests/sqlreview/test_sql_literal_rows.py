@@ -121,7 +121,7 @@ _TRICKY_LITERALS = [
 _TABLES = ["t", "his.t", "other.pat_master", "pat_master", '"Quoted T"', "中文表"]
 _TRICKY_TABLES = ["user", "update", "t$x", "[b r]", "`bt`", "delete from t where 1=1 or"]
 _COLUMNS = ["", "(a)", "(a, b)", "(id, name, visit_date)", "(date)"]
-_TRICKY_COLUMNS = ["(select)", "(a b)", "()", "(a,)", "(exec)", "(a.b)"]
+_TRICKY_COLUMNS = ["(select)", "(a b)", "()", "(a,)", "(exec)", "(a.b)", "(values)", "(a, value)"]
 
 
 @st.composite
