@@ -18,6 +18,8 @@ _PAIRS = {
     ("SET", "PERSIST_ONLY"): "SET PERSIST_ONLY",
 }
 _CALLS = frozenset({"SP_CONFIGURE", "SYS.SP_CONFIGURE", "RECONFIGURE"})
+#: Every word that can begin a finding; any other word is passed over without a look around.
+_FIRSTS = frozenset({first for first, _ in _PAIRS} | _CALLS | {"SET"})
 
 
 class ServerSettings(StatementRule):
@@ -47,6 +49,8 @@ class ServerSettings(StatementRule):
         """Fire on each server-level statement."""
         ws = words(ctx)
         for i, w in enumerate(ws):
+            if w.up not in _FIRSTS:
+                continue
             nxt = ws[i + 1].up if i + 1 < len(ws) else ""
             after = ws[i + 2].up if i + 2 < len(ws) else ""
             if (i and ws[i - 1].up in {"GRANT", "DENY", "REVOKE", ","}) or after == "LINK":
