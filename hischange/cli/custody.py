@@ -31,10 +31,16 @@ def _warn_shallow(shallow: bool) -> None:
 @custody.command("scan")
 @click.argument("rev_range", metavar="RANGE")
 @actor_option
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Read the whole range from git, even the part an earlier scan of it already read.",
+)
 @format_option()
-def scan(rev_range: str, actor: str | None, fmt: str) -> None:
+def scan(rev_range: str, actor: str | None, full: bool, fmt: str) -> None:
     """Link the range's commits to their changes (trailer `HIS-Change: CR-…`, or configured
-    subject patterns) and record the links. Scanning again records nothing new."""
+    subject patterns) and record the links. Scanning again records nothing new, and reads
+    from git only the commits added since the last scan of the same range start."""
     from hischange import custody as lib
     from hischange import vcs
 
@@ -49,9 +55,9 @@ def scan(rev_range: str, actor: str | None, fmt: str) -> None:
                 bar.update(n - done[0])
                 done[0] = n
 
-            result = lib.scan_range(project, who, rev_range, progress=tick)
+            result = lib.scan_range(project, who, rev_range, progress=tick, full=full)
     else:
-        result = lib.scan_range(project, who, rev_range)
+        result = lib.scan_range(project, who, rev_range, full=full)
     _warn_shallow(result.shallow)
     emit(
         fmt,

@@ -34,6 +34,31 @@ def test_scan_links_commits_idempotently(run: Cli, new_change: NewChange, repo: 
     assert run.json("audit", "verify")["ok"]
 
 
+def test_scan_reads_only_new_commits_and_full_rereads(
+    run: Cli, new_change: NewChange, repo: Repo
+) -> None:
+    """A later scan reads only new commits, with the result of a full scan; --full reads all
+    and agrees; a change registered after a scan links its earlier commits."""
+    cid = _approved(run, new_change)
+    repo.commit(f"one\n\nHIS-Change: {cid}", {"a.py": "1\n"})
+    repo.commit("two\n\nHIS-Change: CR-2026-0002", {"a.py": "2\n"})
+    first = run.json("custody", "scan", "v3.2.0..HEAD", "--as", "dev@vendor")
+    assert (first["commits"], first["new_links"], first["unknown_changes"]) == (
+        2,
+        1,
+        ["CR-2026-0002"],
+    )
+    repo.commit(f"three\n\nHIS-Change: {cid}", {"a.py": "3\n"})
+    again = run.json("custody", "scan", "v3.2.0..HEAD", "--as", "dev@vendor")
+    assert (again["commits"], again["linked"], again["new_links"]) == (3, 2, 1)
+    full = run.json("custody", "scan", "v3.2.0..HEAD", "--full", "--as", "dev@vendor")
+    assert full == {**again, "new_links": 0, "already_recorded": 2}
+    assert new_change() == "CR-2026-0002"
+    later = run.json("custody", "scan", "v3.2.0..HEAD", "--as", "dev@vendor")
+    assert (later["linked"], later["new_links"], later["unknown_changes"]) == (3, 1, [])
+    assert run.json("audit", "verify")["ok"]
+
+
 def test_scan_several_changes_and_unknown_ids(run: Cli, new_change: NewChange, repo: Repo) -> None:
     """One commit may name several changes; unknown ids are reported, not linked."""
     a, b = new_change(), new_change()
