@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from hischange import vcs
-from hischange.change import ChangeState
+from hischange.change import ChangeState, _updated
 from hischange.custody_scan import ScanResult, linked_commits, open_range, scan_range
 from hischange.events import CommitLink, CommitsLinked
 from hischange.project import Project
@@ -131,7 +131,11 @@ def apply_links(view: ProjectionView, appended: AppendedEvent) -> None:
     assert isinstance(event, CommitsLinked)
     per_change: dict[str, list[CommitLink]] = {}
     at, seq = appended.at, appended.seq
+    # A sha in a change's commits always has a commit record (both are written here, and
+    # neither is ever removed): when no sha of this event had one, none can be named again.
+    renamed = False
     for link in event.links:
+        renamed = renamed or view.get("commit", link.sha) is not None  # put() reads it too
         # the link's values are typed already (the event was validated or built by the scan)
         values = {"sha": link.sha, "change_ids": link.change_ids, "author_email": link.author_email}
         record = trusted(CommitRecord, {**values, "linked_at": at, "linked_seq": seq})
@@ -143,12 +147,15 @@ def apply_links(view: ProjectionView, appended: AppendedEvent) -> None:
         if state is None:  # pragma: no cover - scan links known changes only
             continue
         authors = tuple(dict.fromkeys((*state.authors, *(lk.author_email for lk in links))))
-        # as if linked one by one: a sha named again moves to its last position
-        last = dict.fromkeys(lk.sha for lk in reversed(links))
-        new_only = last.keys().isdisjoint(state.commits)  # the usual case, checked in C
-        kept = state.commits if new_only else tuple(c for c in state.commits if c not in last)
-        update = {"authors": authors, "commits": (*kept, *reversed(last)), "last_seq": appended.seq}
-        view.put("change", change_id, state.model_copy(update=update), appended.seq)
+        if renamed:  # as if linked one by one: a sha named again moves to its last position
+            last = dict.fromkeys(lk.sha for lk in reversed(links))
+            kept = tuple(c for c in state.commits if c not in last)
+            commits = (*kept, *reversed(last))
+        else:  # the usual case: every sha is new to the state and named once
+            commits = (*state.commits, *(lk.sha for lk in links))
+        update = {"authors": authors, "commits": commits, "last_seq": seq}
+        # what state.model_copy(update=update) gives, without pydantic's generic copy
+        view.put("change", change_id, _updated(state, update), seq)
 
 
 def _violations(

@@ -41,7 +41,8 @@ def scan(rev_range: str, actor: str | None, full: bool, fmt: str) -> None:
     """Link the range's commits to their changes (trailer `HIS-Change: CR-…`, or configured
     subject patterns) and record the links. Scanning again records nothing new, and reads
     from git only the commits added since the last scan of the same range start."""
-    from hischange import custody as lib
+    # custody_scan, not custody: the scan does not need the gate's domain modules
+    from hischange import custody_scan as lib
     from hischange import vcs
 
     project = open_project()
