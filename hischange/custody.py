@@ -137,8 +137,16 @@ def apply_links(view: ProjectionView, appended: AppendedEvent) -> None:
     for link in event.links:
         renamed = renamed or view.get("commit", link.sha) is not None  # put() reads it too
         # the link's values are typed already (the event was validated or built by the scan)
-        values = {"sha": link.sha, "change_ids": link.change_ids, "author_email": link.author_email}
-        record = trusted(CommitRecord, {**values, "linked_at": at, "linked_seq": seq})
+        record = trusted(
+            CommitRecord,
+            {
+                "sha": link.sha,
+                "change_ids": link.change_ids,
+                "author_email": link.author_email,
+                "linked_at": at,
+                "linked_seq": seq,
+            },
+        )
         view.put("commit", link.sha, record, seq)
         for change_id in link.change_ids:
             per_change.setdefault(change_id, []).append(link)
@@ -146,7 +154,9 @@ def apply_links(view: ProjectionView, appended: AppendedEvent) -> None:
         state = load_change(view, change_id)
         if state is None:  # pragma: no cover - scan links known changes only
             continue
-        authors = tuple(dict.fromkeys((*state.authors, *(lk.author_email for lk in links))))
+        authors = state.authors
+        if len(links) > 1 or links[0].author_email not in authors:
+            authors = tuple(dict.fromkeys((*authors, *(lk.author_email for lk in links))))
         if renamed:  # as if linked one by one: a sha named again moves to its last position
             last = dict.fromkeys(lk.sha for lk in reversed(links))
             kept = tuple(c for c in state.commits if c not in last)
