@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -57,6 +58,19 @@ def test_scan_reads_only_new_commits_and_full_rereads(
     later = run.json("custody", "scan", "v3.2.0..HEAD", "--as", "dev@vendor")
     assert (later["linked"], later["new_links"], later["unknown_changes"]) == (3, 1, [])
     assert run.json("audit", "verify")["ok"]
+
+
+def test_scan_pauses_cyclic_gc_only_while_it_runs(
+    run: Cli, new_change: NewChange, repo: Repo
+) -> None:
+    """The scan command pauses the cyclic collector and restores it, also on failure."""
+    cid = _approved(run, new_change)
+    repo.commit(f"one\n\nHIS-Change: {cid}", {"a.py": "1\n"})
+    assert gc.isenabled()
+    run("custody", "scan", "v3.2.0..HEAD", "--as", "dev@vendor")
+    assert gc.isenabled()
+    run("custody", "scan", "no-such-tag..HEAD", "--as", "dev@vendor", code=3)
+    assert gc.isenabled()
 
 
 def test_scan_several_changes_and_unknown_ids(run: Cli, new_change: NewChange, repo: Repo) -> None:
