@@ -10,17 +10,21 @@ changes its trailers name registered through ``register_change``. Every timed sc
 from a copy of the template's store, so the first scan records every link and the second
 (idempotent) records nothing. Timed in the same run, interleaved, best of N each:
 
-* raw ``git log --format=%H%x00%B HEAD`` in the project,
-* the console script ``hischange custody scan HEAD`` as a subprocess (first and second scan;
-  this includes interpreter start-up and imports),
-* ``hischange.custody.scan_range`` in-process (first and second scan).
+* raw ``git log --format=%H%x00%B HEAD`` in the project, and git alone running the scan's
+  own ``git log`` (its format, ``-z``, ``--reverse``);
+* the console script ``hischange custody scan HEAD`` as a subprocess (this includes
+  interpreter start-up and imports): first scan; second scan (it finds the memo the first
+  left and asks git for nothing); second scan with ``--full`` (reads every commit again);
+  and a scan after ``--new`` commits (1,000 by default) arrived since the last scan (the
+  store of a first scan of ``HEAD~1000``: it reads and records only the new commits);
+* ``hischange.custody_scan.scan_range`` in-process: first, second, second with ``full``.
 
 With ``--repo`` no change is registered (a real repository's trailers name none of ours),
 so the scans read and link every commit but record nothing.
 
 Peak memory is the ``ru_maxrss`` of a ``hischange custody scan`` process (started through a
 small helper interpreter, see ``_RUN_CLI``) and, separately, of its ``git log`` child, for
-the last 10,000 commits and for the whole history.
+the last 10,000 commits and for the whole history (first, second and second ``--full``).
 """
 
 from __future__ import annotations
@@ -36,10 +40,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from hischange.custody import scan_range
+from hischange.custody_scan import scan_range
 from hischange.events import ChangeFields
 from hischange.project import Project, init_project
 from hischange.service import register_change
+from hischange.vcs.history import _FORMAT
 
 CACHE = Path(__file__).resolve().parent / ".cache"
 BASE_EPOCH = 1704067200  # 2024-01-01T00:00:00Z
@@ -136,6 +141,12 @@ def build_template(repo: Path, name: str, register: bool) -> Path:
     return path
 
 
+def upgrade_template(template: Path) -> None:
+    """Bring a cached template's store to this hischange's schema (once, not in a timing)."""
+    Project(fresh_store(template)).close()
+    shutil.copy2(template / "work" / ".hischange" / "hischange.db", template / "pristine.db")
+
+
 def fresh_store(template: Path) -> Path:
     """Reset the template's work project to the pristine store; return the project root."""
     work = template / "work"
@@ -146,12 +157,17 @@ def fresh_store(template: Path) -> Path:
     return work
 
 
-def time_git_log(root: Path, rev_range: str) -> float:
-    """Seconds for ``git log --format=%H%x00%B`` of the range, its output read fully."""
+# The history reader's own git arguments, to time git alone on what the scan asks of it.
+_OUR_LOG = ["log", "-z", "--no-color", "--no-show-signature", "--encoding=UTF-8"]
+_OUR_LOG += [f"--format={_FORMAT}", "--reverse"]
+
+
+def time_git_log(root: Path, rev_range: str, ours: bool = False) -> float:
+    """Seconds for ``git log --format=%H%x00%B`` of the range (or the scan's own ``git log``
+    with ``ours``), its output read fully."""
+    args = _OUR_LOG if ours else ["log", "--format=%H%x00%B"]
     started = time.perf_counter()
-    proc = subprocess.Popen(
-        ["git", "-C", str(root), "log", "--format=%H%x00%B", rev_range], stdout=subprocess.PIPE
-    )
+    proc = subprocess.Popen(["git", "-C", str(root), *args, rev_range], stdout=subprocess.PIPE)
     assert proc.stdout is not None
     while proc.stdout.read(1 << 16):
         pass
@@ -178,9 +194,9 @@ _RUN_CLI = (
 )
 
 
-def run_cli(root: Path, rev_range: str) -> tuple[float, str]:
+def run_cli(root: Path, rev_range: str, *extra: str) -> tuple[float, str]:
     """Seconds and output of the console script ``hischange custody scan`` as a child."""
-    command = [str(_HISCHANGE), "custody", "scan", rev_range, "--as", ACTOR]
+    command = [str(_HISCHANGE), "custody", "scan", rev_range, *extra, "--as", ACTOR]
     started = time.perf_counter()
     done = subprocess.run(command, cwd=root, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - started
@@ -189,13 +205,13 @@ def run_cli(root: Path, rev_range: str) -> tuple[float, str]:
     return elapsed, done.stdout.strip()
 
 
-def peak_rss(root: Path, rev_range: str) -> tuple[int, int]:
+def peak_rss(root: Path, rev_range: str, *extra: str) -> tuple[int, int]:
     """Peak RSS (KiB) of a ``hischange custody scan`` process and of its ``git log``."""
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "rss"
         command = [sys.executable, "-c", _SPAWN, sys.executable, "-c", _RUN_CLI]
         subprocess.run(
-            [*command, "custody", "scan", rev_range, "--as", ACTOR],
+            [*command, "custody", "scan", rev_range, *extra, "--as", ACTOR],
             cwd=root,
             env={**os.environ, "BENCH_RSS_FILE": str(report)},
             check=True,
@@ -205,12 +221,12 @@ def peak_rss(root: Path, rev_range: str) -> tuple[int, int]:
     return int(own), int(git)
 
 
-def time_library(root: Path, rev_range: str) -> tuple[float, int]:
+def time_library(root: Path, rev_range: str, full: bool = False) -> tuple[float, int]:
     """Seconds of ``scan_range`` in-process, and how many links it recorded."""
     started = time.perf_counter()
     proj = Project(root)
     try:
-        result = scan_range(proj, ACTOR, rev_range)
+        result = scan_range(proj, ACTOR, rev_range, full=full)
     finally:
         proj.close()  # included: closing the last connection checkpoints SQLite's WAL
     return time.perf_counter() - started, result.new_links
@@ -219,7 +235,7 @@ def time_library(root: Path, rev_range: str) -> tuple[float, int]:
 def _startup() -> float:
     """Seconds to start Python and import what ``custody scan`` imports (a fixed cost)."""
     started = time.perf_counter()
-    imports = "import hischange.cli.main, hischange.custody"
+    imports = "import hischange.cli.main, hischange.custody_scan"
     subprocess.run([sys.executable, "-c", imports], check=True, capture_output=True)
     return time.perf_counter() - started
 
@@ -245,6 +261,7 @@ def main() -> None:
     parser.add_argument("--commits", type=int, default=50_000)
     parser.add_argument("--repo", type=Path, help="measure this repository instead")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--new", type=int, default=1000, help="commits added since a scan")
     args = parser.parse_args()
     if args.repo:
         repo = args.repo.resolve()
@@ -253,38 +270,60 @@ def main() -> None:
         repo = build_repo(args.commits)
         name = repo.name
     template = build_template(repo, name, register=args.repo is None)
+    upgrade_template(template)
     root = template / "work"
     total = _count(root, "HEAD")
     samples: dict[str, list[float]] = {}
     startup = min(_startup() for _ in range(3))
     run_cli(fresh_store(template), "HEAD")  # warm-up: disk caches
+    new = min(args.new, total - 1)
+
+    def sample(name: str, seconds: float) -> None:
+        samples.setdefault(name, []).append(seconds)
+
     for _ in range(args.runs):
         # interleaved: on a shared machine each measure sees the same load
-        samples.setdefault("raw", []).append(time_git_log(root, "HEAD"))
-        samples.setdefault("cli1", []).append(run_cli(fresh_store(template), "HEAD")[0])
-        samples.setdefault("cli2", []).append(run_cli(root, "HEAD")[0])
+        sample("raw", time_git_log(root, "HEAD"))
+        sample("ours", time_git_log(root, "HEAD", ours=True))
+        sample("cli1", run_cli(fresh_store(template), "HEAD")[0])
+        sample("cli2", run_cli(root, "HEAD")[0])
+        sample("cli2full", run_cli(root, "HEAD", "--full")[0])
+        time_library(fresh_store(template), f"HEAD~{new}")  # the last scan, before a push
+        sample("clinew", run_cli(root, "HEAD")[0])
         lib1, recorded = time_library(fresh_store(template), "HEAD")
-        samples.setdefault("lib1", []).append(lib1)
+        sample("lib1", lib1)
         lib2, again = time_library(root, "HEAD")
-        samples.setdefault("lib2", []).append(lib2)
-        assert again == 0, "a second scan recorded links"
+        sample("lib2", lib2)
+        lib2full, again_full = time_library(root, "HEAD", full=True)
+        sample("lib2full", lib2full)
+        assert again == again_full == 0, "a second scan recorded links"
     best = {k: min(v) for k, v in samples.items()}
     raw = best["raw"]
     print(f"repository: {repo} ({total} commits, {recorded} links recorded, best of {args.runs})")
-    print(_row("git log --format=%H%x00%B", raw, total, raw))
-    print(_row("hischange custody scan (first)", best["cli1"], total, raw))
-    print(_row("hischange custody scan (second)", best["cli2"], total, raw))
-    print(_row("scan_range in-process (first)", best["lib1"], total, raw))
-    print(_row("scan_range in-process (second)", best["lib2"], total, raw))
+    rows = [
+        ("git log --format=%H%x00%B", "raw"),
+        ("git log, the scan's own format", "ours"),
+        ("hischange custody scan (first)", "cli1"),
+        ("hischange custody scan (second)", "cli2"),
+        ("custody scan --full (second)", "cli2full"),
+        (f"custody scan, {new} new commits", "clinew"),
+        ("scan_range in-process (first)", "lib1"),
+        ("scan_range in-process (second)", "lib2"),
+        ("scan_range full=True (second)", "lib2full"),
+    ]
+    for label, name in rows:
+        print(_row(label, best[name], total, raw))
     print(f"of which start-up (python + imports of the scan): {startup:.3f} s")
     small = min(10_000, total)
     ranges = [(f"last {small}", f"HEAD~{small}..HEAD")] if small < total else []
     for label, rng in [*ranges, (f"all {total}", "HEAD")]:
         first, git = peak_rss(fresh_store(template), rng)
         second, _ = peak_rss(root, rng)
+        full, _ = peak_rss(root, rng, "--full")
         print(
-            f"peak RSS, {label:>12} commits: hischange first scan {first / 1024:6.1f} MiB, "
-            f"second scan {second / 1024:6.1f} MiB; its git log {git / 1024:6.1f} MiB"
+            f"peak RSS, {label:>12} commits: first scan {first / 1024:6.1f} MiB, second "
+            f"{second / 1024:6.1f} MiB, second --full {full / 1024:6.1f} MiB; "
+            f"git log {git / 1024:6.1f} MiB"
         )
 
 

@@ -6,20 +6,20 @@ the links mean for the workflow and records them as ledger events.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from hischange import vcs
-from hischange.change import ChangeState
-from hischange.errors import ConfigError, UsageError
+from hischange.change import ChangeState, _updated
+from hischange.custody_scan import ScanResult, linked_commits, open_range, scan_range
 from hischange.events import CommitLink, CommitsLinked
 from hischange.project import Project
-from hischange.projection import project
 from hischange.state import load_change
 from hischange.store import AppendedEvent, ProjectionView
+from hischange.vcs.models import trusted
 
 __all__ = [
     "CommitRecord",
@@ -46,8 +46,6 @@ IMPLEMENTABLE = frozenset(
         "rolled_back",
     }
 )
-_CHUNK = 500
-Progress = Callable[[int], None]
 
 
 class CommitRecord(BaseModel):
@@ -60,20 +58,6 @@ class CommitRecord(BaseModel):
     author_email: str
     linked_at: datetime
     linked_seq: int
-
-
-class ScanResult(BaseModel):
-    """What ``custody scan`` found and recorded."""
-
-    model_config = ConfigDict(frozen=True)
-
-    range: str
-    commits: int
-    linked: int
-    new_links: int
-    already_recorded: int
-    unknown_changes: tuple[str, ...]
-    shallow: bool
 
 
 Code = Literal["HC-C001", "HC-C002", "HC-C003", "HC-C004", "HC-C005", "HC-C006"]
@@ -140,121 +124,48 @@ class CustodyVerifyReport(BaseModel):
     shallow: bool
 
 
-def _patterns(proj: Project) -> list[vcs.SubjectPattern]:
-    out = []
-    for item in proj.config.custody.subject_patterns:
-        try:
-            data = {"pattern": item} if isinstance(item, str) else dict(item)
-            out.append(vcs.SubjectPattern.model_validate(data))
-        except ValueError as exc:
-            raise ConfigError(f"[custody] subject_patterns: {exc}") from exc
-    return out
-
-
-def _linked(
-    proj: Project, repo: vcs.GitRepository, rev_range: str, *, reverse: bool = False
-) -> Iterator[tuple[vcs.CommitInfo, vcs.CommitLinks]]:
-    keys = proj.config.custody.trailer_keys
-    patterns = _patterns(proj)
-    for commit in vcs.iter_commits(repo, rev_range, reverse=reverse):
-        yield commit, vcs.extract_links(commit, keys, patterns)
-
-
-def _open(proj: Project, rev_range: str) -> tuple[vcs.GitRepository, vcs.CommitRange]:
-    repo = vcs.open_repo(proj.root)
-    rng = vcs.resolve_range(repo, rev_range)
-    if rng.empty:
-        raise UsageError(
-            f"the range {rev_range!r} has no commits",
-            hint="check both ends, e.g. `git log --oneline v3.2.0..HEAD`",
-        )
-    return repo, rng
-
-
-def scan_range(
-    proj: Project, actor: str, rev_range: str, progress: Progress | None = None
-) -> ScanResult:
-    """Record links of the range's commits to known changes; idempotent. Streams oldest
-    first in ONE transaction, ``_CHUNK`` links per query and event: memory stays flat."""
-    repo, _ = _open(proj, rev_range)
-    found: list[tuple[vcs.CommitInfo, tuple[str, ...], Literal["trailer", "subject"]]] = []
-    commits = linked = new = 0
-    unknown: set[str] = set()
-    with proj.store.write(project) as tx:
-        known = set(tx.keys("change"))
-
-        def record() -> int:
-            recorded = tx.existing_keys("commit", (commit.sha for commit, _, _ in found))
-            fresh = tuple(
-                CommitLink(
-                    sha=commit.sha,
-                    change_ids=ids,
-                    author_name=commit.author_name,
-                    author_email=commit.author_email,
-                    committer_email=commit.committer_email,
-                    authored_at=commit.authored_at,
-                    committed_at=commit.committed_at,
-                    subject=commit.subject[:300],
-                    via=via,
-                )
-                for commit, ids, via in found
-                if commit.sha not in recorded
-            )
-            found.clear()
-            if fresh:
-                tx.append(actor, [CommitsLinked(range=rev_range, links=fresh)])
-                tx.checkpoint("commit", every=10)
-            return len(fresh)
-
-        # oldest first, so a change's last commit is its latest
-        for commits, (commit, links) in enumerate(_linked(proj, repo, rev_range, reverse=True), 1):
-            if progress is not None and commits % 1000 == 0:
-                progress(commits)
-            ids = tuple(c for c in links.change_ids if c in known)
-            unknown.update(c for c in links.change_ids if c not in known)
-            if not ids:
-                continue
-            linked += 1
-            found.append((commit, ids, links.links[0].via))  # trailer links come first
-            if len(found) >= _CHUNK:
-                new += record()
-        new += record()
-    return ScanResult(
-        range=rev_range,
-        commits=commits,
-        linked=linked,
-        new_links=new,
-        already_recorded=linked - new,
-        unknown_changes=tuple(sorted(unknown)),
-        shallow=repo.info.shallow,
-    )
-
-
 def apply_links(view: ProjectionView, appended: AppendedEvent) -> None:
     """Projection: each link becomes a commit record and extends its changes (one new
     state per change and event: one per link made a change with many commits quadratic)."""
     event = appended.event
     assert isinstance(event, CommitsLinked)
     per_change: dict[str, list[CommitLink]] = {}
-    at: dict[str, Any] = {"linked_at": appended.at, "linked_seq": appended.seq}
+    at, seq = appended.at, appended.seq
+    # A sha in a change's commits always has a commit record (both are written here, and
+    # neither is ever removed): when no sha of this event had one, none can be named again.
+    renamed = False
     for link in event.links:
-        record = CommitRecord(
-            sha=link.sha, change_ids=link.change_ids, author_email=link.author_email, **at
+        renamed = renamed or view.get("commit", link.sha) is not None  # put() reads it too
+        # the link's values are typed already (the event was validated or built by the scan)
+        record = trusted(
+            CommitRecord,
+            {
+                "sha": link.sha,
+                "change_ids": link.change_ids,
+                "author_email": link.author_email,
+                "linked_at": at,
+                "linked_seq": seq,
+            },
         )
-        view.put("commit", link.sha, record, appended.seq)
+        view.put("commit", link.sha, record, seq)
         for change_id in link.change_ids:
             per_change.setdefault(change_id, []).append(link)
     for change_id, links in per_change.items():
         state = load_change(view, change_id)
         if state is None:  # pragma: no cover - scan links known changes only
             continue
-        authors = tuple(dict.fromkeys((*state.authors, *(lk.author_email for lk in links))))
-        # as if linked one by one: a sha named again moves to its last position
-        last = dict.fromkeys(lk.sha for lk in reversed(links))
-        new_only = last.keys().isdisjoint(state.commits)  # the usual case, checked in C
-        kept = state.commits if new_only else tuple(c for c in state.commits if c not in last)
-        update = {"authors": authors, "commits": (*kept, *reversed(last)), "last_seq": appended.seq}
-        view.put("change", change_id, state.model_copy(update=update), appended.seq)
+        authors = state.authors
+        if len(links) > 1 or links[0].author_email not in authors:
+            authors = tuple(dict.fromkeys((*authors, *(lk.author_email for lk in links))))
+        if renamed:  # as if linked one by one: a sha named again moves to its last position
+            last = dict.fromkeys(lk.sha for lk in reversed(links))
+            kept = tuple(c for c in state.commits if c not in last)
+            commits = (*kept, *reversed(last))
+        else:  # the usual case: every sha is new to the state and named once
+            commits = (*state.commits, *(lk.sha for lk in links))
+        update = {"authors": authors, "commits": commits, "last_seq": seq}
+        # what state.model_copy(update=update) gives, without pydantic's generic copy
+        view.put("change", change_id, _updated(state, update), seq)
 
 
 def _violations(
@@ -316,13 +227,13 @@ def _violations(
 
 def check_range(proj: Project, rev_range: str) -> CustodyReport:
     """The gate: every commit of the range belongs to an approved change."""
-    repo, _ = _open(proj, rev_range)
+    repo, _ = open_range(proj, rev_range)
     states = {s["id"]: ChangeState.model_validate(s) for s in proj.store.aggregates_of("change")}
     policy = proj.config.custody.merge_policy
     found: list[Violation] = []
     commits = 0
     changes: dict[str, None] = {}
-    for commit, links in _linked(proj, repo, rev_range):
+    for commit, links in linked_commits(proj, repo, rev_range):
         commits += 1
         changes.update(dict.fromkeys(links.change_ids))
         found.extend(_violations(commit, links, states, policy))

@@ -7,8 +7,8 @@ module provides the handler for its own events; this table routes events to them
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
-from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
@@ -36,7 +36,7 @@ from hischange.events import (
 from hischange.state import load_change, put_change
 from hischange.store import AppendedEvent, ProjectionView
 
-__all__ = ["MemoryView", "handlers", "load_change", "project"]
+__all__ = ["MemoryView", "handler_for", "handlers", "load_change", "project"]
 
 Handler = Callable[[ProjectionView, AppendedEvent], None]
 
@@ -48,39 +48,63 @@ def _change_event(view: ProjectionView, appended: AppendedEvent) -> None:
     put_change(view, new, appended.seq)
 
 
-@cache
+#: Handlers in the domain modules that own them, imported on first use: those modules
+#: import the service layer, which imports this module, and a command that appends one
+#: kind of event (a custody scan: commits_linked) need not load the others (SQL review
+#: pulls in sqlparse).
+_ELSEWHERE: dict[type[BaseModel], tuple[str, str]] = {
+    CommitsLinked: ("custody", "apply_links"),
+    SqlReviewed: ("sqlrecord", "apply_sql_event"),
+    ReleaseCut: ("release", "apply_release_event"),
+    ArtifactAttached: ("artifact", "apply_artifact_event"),
+    DeploymentRecorded: ("deployment", "apply_deployment_event"),
+    RollbackRecorded: ("deployment", "apply_deployment_event"),
+    ReviewRecorded: ("deployment", "apply_deployment_event"),
+    SqlApproved: ("sqlrecord", "apply_sql_event"),
+    EvidenceRecorded: ("evidence", "apply_evidence_event"),
+}
+_CHANGE_EVENTS: tuple[type[BaseModel], ...] = (
+    ChangeRegistered,
+    ChangeEdited,
+    ChangeSubmitted,
+    ChangeApproved,
+    ChangeRejected,
+    ChangeStarted,
+    ChangeWithdrawn,
+    ChangeTransitioned,
+)
+
+
+_RESOLVED: dict[type[BaseModel], Handler | None] = {}
+
+
+def handler_for(event_type: type[BaseModel]) -> Handler | None:
+    """The handler of one event type, or None (command_refused changes no projection)."""
+    if event_type in _RESOLVED:
+        return _RESOLVED[event_type]
+    handler: Handler | None = None
+    if event_type in _CHANGE_EVENTS:
+        handler = _change_event
+    elif event_type in _ELSEWHERE:
+        module_name, name = _ELSEWHERE[event_type]
+        handler = getattr(importlib.import_module(f"hischange.{module_name}"), name)
+    _RESOLVED[event_type] = handler
+    return handler
+
+
 def handlers() -> dict[type[BaseModel], Handler]:
-    """Event type → its handler. Events absent here (command_refused) change no projection.
-
-    Built on first use: the domain modules that own the handlers import the service
-    layer, which imports this module.
-    """
-    from hischange import artifact, custody, deployment, evidence, release, sqlrecord
-
-    return {
-        ChangeRegistered: _change_event,
-        ChangeEdited: _change_event,
-        ChangeSubmitted: _change_event,
-        ChangeApproved: _change_event,
-        ChangeRejected: _change_event,
-        ChangeStarted: _change_event,
-        ChangeWithdrawn: _change_event,
-        ChangeTransitioned: _change_event,
-        CommitsLinked: custody.apply_links,
-        SqlReviewed: sqlrecord.apply_sql_event,
-        ReleaseCut: release.apply_release_event,
-        ArtifactAttached: artifact.apply_artifact_event,
-        DeploymentRecorded: deployment.apply_deployment_event,
-        RollbackRecorded: deployment.apply_deployment_event,
-        ReviewRecorded: deployment.apply_deployment_event,
-        SqlApproved: sqlrecord.apply_sql_event,
-        EvidenceRecorded: evidence.apply_evidence_event,
-    }
+    """Event type → its handler, for every event type that changes a projection."""
+    out: dict[type[BaseModel], Handler] = {}
+    for event_type in [*_CHANGE_EVENTS, *_ELSEWHERE]:
+        handler = handler_for(event_type)
+        assert handler is not None
+        out[event_type] = handler
+    return out
 
 
 def project(view: ProjectionView, appended: AppendedEvent) -> None:
     """Apply one appended event to every aggregate it concerns."""
-    handler = handlers().get(type(appended.event))
+    handler = handler_for(type(appended.event))
     if handler is not None:
         handler(view, appended)
 

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from hischange.cli.output import actor_option, emit, format_option, open_project, resolve_actor
 from hischange.cli.render import custody_lines, missing_lines
 from hischange.errors import GateFailed, IntegrityError
+
+if TYPE_CHECKING:
+    from hischange.custody_scan import ScanResult
+    from hischange.project import Project
 
 
 @click.group()
@@ -31,27 +39,20 @@ def _warn_shallow(shallow: bool) -> None:
 @custody.command("scan")
 @click.argument("rev_range", metavar="RANGE")
 @actor_option
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Read the whole range from git, even the part an earlier scan of it already read.",
+)
 @format_option()
-def scan(rev_range: str, actor: str | None, fmt: str) -> None:
+def scan(rev_range: str, actor: str | None, full: bool, fmt: str) -> None:
     """Link the range's commits to their changes (trailer `HIS-Change: CR-…`, or configured
-    subject patterns) and record the links. Scanning again records nothing new."""
-    from hischange import custody as lib
-    from hischange import vcs
-
+    subject patterns) and record the links. Scanning again records nothing new, and reads
+    from git only the commits added since the last scan of the same range start."""
     project = open_project()
     who = resolve_actor(actor)
-    if sys.stderr.isatty():
-        total = vcs.count_commits(vcs.open_repo(project.root), rev_range)
-        with click.progressbar(length=total, label="scanning commits", file=sys.stderr) as bar:
-            done = [0]
-
-            def tick(n: int) -> None:
-                bar.update(n - done[0])
-                done[0] = n
-
-            result = lib.scan_range(project, who, rev_range, progress=tick)
-    else:
-        result = lib.scan_range(project, who, rev_range)
+    with _without_cyclic_gc():
+        result = _scan(project, who, rev_range, full)
     _warn_shallow(result.shallow)
     emit(
         fmt,
@@ -62,6 +63,42 @@ def scan(rev_range: str, actor: str | None, fmt: str) -> None:
             + (f"; unknown change ids: {', '.join(r.unknown_changes)}" if r.unknown_changes else "")
         ),
     )
+
+
+@contextmanager
+def _without_cyclic_gc() -> Iterator[None]:
+    """Python's cyclic garbage collector paused for the duration (in this CLI process only).
+
+    A first scan allocates millions of short-lived objects, and the collector's young
+    generations traverse each one: about a fifth of the scan's time. The scan leaves about
+    a thousand objects in reference cycles whatever the history's length (measured after
+    10,000 and 50,000 commits), so memory stays as flat as before; they are collected later.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _scan(project: Project, who: str, rev_range: str, full: bool) -> ScanResult:
+    # custody_scan, not custody: the scan does not need the gate's domain modules
+    from hischange import vcs
+    from hischange.custody_scan import scan_range
+
+    if not sys.stderr.isatty():
+        return scan_range(project, who, rev_range, full=full)
+    total = vcs.count_commits(vcs.open_repo(project.root), rev_range)
+    with click.progressbar(length=total, label="scanning commits", file=sys.stderr) as bar:
+        done = [0]
+
+        def tick(n: int) -> None:
+            bar.update(n - done[0])
+            done[0] = n
+
+        return scan_range(project, who, rev_range, progress=tick, full=full)
 
 
 @custody.command("check")

@@ -35,7 +35,7 @@ from hischange.store.engine import describe_url as _describe
 from hischange.store.engine import make_engine as _make_engine
 from hischange.store.engine import store_error as _store_error
 from hischange.store.schema import ensure_schema
-from hischange.store.tables import aggregates, changes, ledger_head
+from hischange.store.tables import aggregates, caches, changes, events, ledger_head
 
 __all__ = [
     "AppendedEvent",
@@ -177,6 +177,24 @@ class WriteTx:
         found = {r.key for r in rows}
         found.update(k for (kd, k), v in self._cache.items() if kd == kind and v is not None)
         return sorted(k for k in found if k.startswith(prefix))
+
+    def event_hash(self, seq: int) -> str | None:
+        """The stored hash of the committed event ``seq``, or None when there is none."""
+        found = self._conn.execute(select(events.c.hash).where(events.c.seq == seq)).scalar()
+        return None if found is None else str(found)
+
+    def cached(self, kind: str, key: str) -> str | None:
+        """A cache entry (``tables.caches``): derived data the caller checks before use."""
+        found = self._conn.execute(
+            select(caches.c.value).where(caches.c.kind == kind, caches.c.key == key)
+        ).scalar()
+        return None if found is None else str(found)
+
+    def set_cached(self, kind: str, key: str, value: str) -> None:
+        """Write a cache entry now; it commits (or rolls back) with this transaction."""
+        where = (caches.c.kind == kind) & (caches.c.key == key)
+        if self._conn.execute(caches.update().where(where).values(value=value)).rowcount == 0:
+            self._conn.execute(caches.insert().values(kind=kind, key=key, value=value))
 
     def append(self, actor: str, new_events: Sequence[BaseModel]) -> list[AppendedEvent]:
         """Chain, record and project events; they become visible when the transaction ends."""

@@ -17,6 +17,7 @@ from sqlalchemy import (
 
 __all__ = [
     "aggregates",
+    "caches",
     "changes",
     "event_changes",
     "events",
@@ -89,6 +90,17 @@ changes = Table(
     Column("approved", Boolean, nullable=False),
     Column("last_seq", BigInteger, nullable=False),
     Index("ix_changes_state", "state"),
+)
+
+#: Derived data a command keeps to avoid redoing work (e.g. how far a custody scan read).
+#: Not part of the record: never hashed or replayed; whoever reads a row checks it against
+#: the ledger (and git) before relying on it, and deleting rows is always safe.
+caches = Table(
+    "caches",
+    metadata,
+    Column("kind", String(32), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("value", Text, nullable=False),
 )
 
 #: Facts about the store itself (which hischange made it).

@@ -4,6 +4,7 @@ GitPython is used only inside this package. Results are frozen pydantic models t
 core turns into events; errors are ``hischange.errors`` subclasses.
 """
 
+from hischange.vcs.ancestry import is_ancestor
 from hischange.vcs.content import changed_files, file_at
 from hischange.vcs.history import count_commits, iter_commits, resolve_range
 from hischange.vcs.hook import HOOK_MARKER, hook_path, hook_script, install_hook
@@ -26,6 +27,7 @@ from hischange.vcs.reach import default_protected_refs, missing_commits
 from hischange.vcs.repo import GitRepository, head_sha, is_dirty, open_repo
 from hischange.vcs.tags import create_annotated_tag, tag_exists
 from hischange.vcs.trailers import check_message, cleanup_message
+from hischange.vcs.view import history_view
 
 __all__ = [
     "CHANGE_ID_RE",
@@ -52,9 +54,11 @@ __all__ = [
     "extract_links",
     "file_at",
     "head_sha",
+    "history_view",
     "hook_path",
     "hook_script",
     "install_hook",
+    "is_ancestor",
     "is_dirty",
     "iter_commits",
     "missing_commits",

@@ -206,19 +206,24 @@ def _widen_pipe(stream: IO[bytes]) -> None:
 
 def iter_commits(
     repo: GitRepository,
-    rev_range: str,
+    rev_range: str | CommitRange,
     *,
     paths: Sequence[str] | None = None,
     reverse: bool = False,
+    exclude: Sequence[str] = (),
 ) -> Generator[CommitInfo, None, None]:
     """Yield the commits of ``rev_range`` newest first (oldest first with ``reverse``), read
-    from one streaming ``git log``.
+    from one streaming ``git log``; without the commits reachable from ``exclude`` (commit
+    ids, given to git as ``^id``).
 
     Messages are re-encoded to UTF-8 by git (``--encoding=UTF-8``), so commits made with
     ``i18n.commitEncoding=GBK`` read correctly; undecodable bytes are replaced and the commit
     is flagged ``message_lossy``. Trailers are exactly git's ``%(trailers:only,unfold)``.
     """
-    rng = resolve_range(repo, rev_range)
+    # an already resolved range saves resolving it again (two git processes)
+    rng = rev_range if isinstance(rev_range, CommitRange) else resolve_range(repo, rev_range)
+    for sha in exclude:
+        _check_rev(sha, rng.spec)
     args = [
         "git",
         "log",
@@ -230,6 +235,7 @@ def iter_commits(
         # git walks the range first and then streams in reverse: our memory stays flat
         *(["--reverse"] if reverse else []),
         *_rev_spec(rng.base, rng.tip, rng.symmetric),
+        *(f"^{sha}" for sha in exclude),
         "--",
         *(paths or ()),
     ]

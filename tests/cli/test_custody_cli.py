@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -32,6 +33,44 @@ def test_scan_links_commits_idempotently(run: Cli, new_change: NewChange, repo: 
     shown = run.json("change", "show", cid)
     assert shown["commits"] == [sha] and shown["authors"] == ["dev@vendor"]
     assert run.json("audit", "verify")["ok"]
+
+
+def test_scan_reads_only_new_commits_and_full_rereads(
+    run: Cli, new_change: NewChange, repo: Repo
+) -> None:
+    """A later scan reads only new commits, with the result of a full scan; --full reads all
+    and agrees; a change registered after a scan links its earlier commits."""
+    cid = _approved(run, new_change)
+    repo.commit(f"one\n\nHIS-Change: {cid}", {"a.py": "1\n"})
+    repo.commit("two\n\nHIS-Change: CR-2026-0002", {"a.py": "2\n"})
+    first = run.json("custody", "scan", "v3.2.0..HEAD", "--as", "dev@vendor")
+    assert (first["commits"], first["new_links"], first["unknown_changes"]) == (
+        2,
+        1,
+        ["CR-2026-0002"],
+    )
+    repo.commit(f"three\n\nHIS-Change: {cid}", {"a.py": "3\n"})
+    again = run.json("custody", "scan", "v3.2.0..HEAD", "--as", "dev@vendor")
+    assert (again["commits"], again["linked"], again["new_links"]) == (3, 2, 1)
+    full = run.json("custody", "scan", "v3.2.0..HEAD", "--full", "--as", "dev@vendor")
+    assert full == {**again, "new_links": 0, "already_recorded": 2}
+    assert new_change() == "CR-2026-0002"
+    later = run.json("custody", "scan", "v3.2.0..HEAD", "--as", "dev@vendor")
+    assert (later["linked"], later["new_links"], later["unknown_changes"]) == (3, 1, [])
+    assert run.json("audit", "verify")["ok"]
+
+
+def test_scan_pauses_cyclic_gc_only_while_it_runs(
+    run: Cli, new_change: NewChange, repo: Repo
+) -> None:
+    """The scan command pauses the cyclic collector and restores it, also on failure."""
+    cid = _approved(run, new_change)
+    repo.commit(f"one\n\nHIS-Change: {cid}", {"a.py": "1\n"})
+    assert gc.isenabled()
+    run("custody", "scan", "v3.2.0..HEAD", "--as", "dev@vendor")
+    assert gc.isenabled()
+    run("custody", "scan", "no-such-tag..HEAD", "--as", "dev@vendor", code=3)
+    assert gc.isenabled()
 
 
 def test_scan_several_changes_and_unknown_ids(run: Cli, new_change: NewChange, repo: Repo) -> None:

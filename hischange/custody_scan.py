@@ -1,0 +1,267 @@
+"""``custody scan``: record which changes a range's commits name, reading from git only what
+an earlier scan of the same range has not read yet.
+
+A scan streams the range oldest first from ONE ``git log`` and records the links of
+commits not recorded before, in ``CommitsLinked`` events of ``_CHUNK`` fresh links, all in
+one transaction; memory stays flat on any history length.
+
+Incremental scans. Each scan leaves a small memo in the store's ``caches`` table (never
+part of the record), keyed by what decides the links (trailer keys, subject patterns, the
+range's resolved base, the memo format and hischange's version). It says which tip was
+read, how many commits the range held and how many named a registered change, which change
+ids were named but not registered, which of those were a commit's only ids ("pending": such
+a commit gets linked once its change is registered), and which ledger position and git view
+it describes. The next scan of that base asks git only for ``tip ^memo.tip`` (nothing at
+all when the tip has not moved). Its result, events included, is that of a full re-scan:
+
+* the commits under the memo's tip are the same ones: that tip is still an ancestor of the
+  new one, and the git view (replace refs, grafts, ``trailer.*`` config, git's version,
+  shallowness; see ``vcs.history_view``) has not changed;
+* the ledger the memo describes is a prefix of today's (its event at ``seq`` still has the
+  memo's hash): every change registered then still is, every commit recorded then still is;
+* that scan recorded every commit under the tip that named a registered change, so none of
+  them is fresh now, unless a pending id has been registered since: then the whole range is
+  read again;
+* git lists the new commits in the order a full ``git log --reverse`` lists them among
+  themselves, and an event holds ``_CHUNK`` *fresh* links, so the events come out the same
+  (tests/test_custody_incremental.py compares both paths on randomised histories).
+
+Anything else (no memo, another base, a rewritten history, a symmetric range, a shallow
+clone, ``full=True``) reads the whole range, and leaves a new memo.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator, Sequence
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from hischange import __version__, vcs
+from hischange.errors import ConfigError, HischangeError, UsageError
+from hischange.events import CommitLink, CommitsLinked
+from hischange.project import Project
+from hischange.store import AppendedEvent, ProjectionView, WriteTx
+from hischange.vcs.models import trusted
+
+__all__ = ["ScanResult", "linked_commits", "open_range", "scan_range", "subject_patterns"]
+
+_CHUNK = 500
+#: Bump when what a memo means changes: older memos are then ignored (a full scan).
+_FORMAT = 1
+_MEMO_KIND = "custody_scan"
+Progress = Callable[[int], None]
+Via = Literal["trailer", "subject"]
+
+
+class ScanResult(BaseModel):
+    """What ``custody scan`` found and recorded."""
+
+    model_config = ConfigDict(frozen=True)
+
+    range: str
+    commits: int
+    linked: int
+    new_links: int
+    already_recorded: int
+    unknown_changes: tuple[str, ...]
+    shallow: bool
+
+
+class _Memo(BaseModel):
+    """What a scan of one base read up to ``tip`` (see the module docstring)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    tip: str
+    commits: int
+    linked: int
+    unknown: tuple[str, ...]
+    pending: tuple[str, ...]
+    seq: int
+    hash: str
+    view: str
+
+
+def subject_patterns(proj: Project) -> list[vcs.SubjectPattern]:
+    """The configured legacy subject patterns, validated."""
+    out = []
+    for item in proj.config.custody.subject_patterns:
+        try:
+            data = {"pattern": item} if isinstance(item, str) else dict(item)
+            out.append(vcs.SubjectPattern.model_validate(data))
+        except ValueError as exc:
+            raise ConfigError(f"[custody] subject_patterns: {exc}") from exc
+    return out
+
+
+def linked_commits(
+    proj: Project,
+    repo: vcs.GitRepository,
+    rev_range: str | vcs.CommitRange,
+    *,
+    reverse: bool = False,
+    exclude: Sequence[str] = (),
+) -> Iterator[tuple[vcs.CommitInfo, vcs.CommitLinks]]:
+    """Each commit of the range with the changes it names, from one streaming ``git log``."""
+    keys = proj.config.custody.trailer_keys
+    patterns = subject_patterns(proj)
+    for commit in vcs.iter_commits(repo, rev_range, reverse=reverse, exclude=exclude):
+        yield commit, vcs.extract_links(commit, keys, patterns)
+
+
+def open_range(proj: Project, rev_range: str) -> tuple[vcs.GitRepository, vcs.CommitRange]:
+    """The project's repository and the resolved, non-empty range."""
+    repo = vcs.open_repo(proj.root)
+    rng = vcs.resolve_range(repo, rev_range)
+    if rng.empty:
+        raise UsageError(
+            f"the range {rev_range!r} has no commits",
+            hint="check both ends, e.g. `git log --oneline v3.2.0..HEAD`",
+        )
+    return repo, rng
+
+
+def _memo_key(proj: Project, rng: vcs.CommitRange) -> str:
+    spec = {
+        "format": _FORMAT,
+        "version": __version__,
+        "keys": list(proj.config.custody.trailer_keys),
+        "patterns": [p.model_dump() for p in subject_patterns(proj)],
+        "base": rng.base,
+    }
+    return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
+
+
+def _usable_memo(
+    tx: WriteTx, raw: str | None, repo: vcs.GitRepository, tip: str, view: str, known: set[str]
+) -> _Memo | None:
+    """The memo, if a scan from its tip gives exactly what a full scan gives; else None."""
+    if raw is None:
+        return None
+    try:
+        memo = _Memo.model_validate_json(raw)
+    except ValidationError:
+        return None  # a memo of another format: ignored, and replaced by this scan
+    if memo.view != view or not known.isdisjoint(memo.pending) or memo.seq > tx.head_seq:
+        return None
+    if memo.seq:
+        at = tx.head_hash if memo.seq == tx.head_seq else tx.event_hash(memo.seq)
+        if at != memo.hash:
+            return None
+    if memo.tip != tip:
+        try:
+            if not vcs.is_ancestor(repo, memo.tip, tip):
+                return None  # history was rewritten (or another branch is scanned)
+        except HischangeError:
+            return None  # the memo's tip is gone (e.g. pruned after a force-push)
+    return memo
+
+
+def _link(commit: vcs.CommitInfo, ids: tuple[str, ...], via: Via) -> CommitLink:
+    # every value is already typed (read from git, ids matched by CHANGE_ID_RE): no
+    # validation needed; tests compare with the validated model
+    return trusted(
+        CommitLink,
+        {
+            "sha": commit.sha,
+            "change_ids": ids,
+            "author_name": commit.author_name,
+            "author_email": commit.author_email,
+            "committer_email": commit.committer_email,
+            "authored_at": commit.authored_at,
+            "committed_at": commit.committed_at,
+            "subject": commit.subject[:300],
+            "via": via,
+        },
+    )
+
+
+def _projector(view: ProjectionView, appended: AppendedEvent) -> None:
+    # imported on first use: a scan that records nothing never loads the domain modules
+    from hischange.projection import project
+
+    project(view, appended)
+
+
+def scan_range(
+    proj: Project,
+    actor: str,
+    rev_range: str,
+    progress: Progress | None = None,
+    *,
+    full: bool = False,
+) -> ScanResult:
+    """Record links of the range's commits to known changes; idempotent. Reads from git
+    only what the last scan of the same base did not (``full`` reads everything)."""
+    repo, rng = open_range(proj, rev_range)
+    key = None if rng.symmetric or repo.info.shallow else _memo_key(proj, rng)
+    view = vcs.history_view(repo) if key else ""
+    found: list[tuple[vcs.CommitInfo, tuple[str, ...], Via]] = []
+    fresh: list[CommitLink] = []
+    new = 0
+    pending: set[str] = set()
+    with proj.store.write(_projector) as tx:
+        known = set(tx.keys("change"))
+        raw = tx.cached(_MEMO_KIND, key) if key else None
+        memo = None if full else _usable_memo(tx, raw, repo, rng.tip, view, known)
+        commits = memo.commits if memo else 0
+        linked = memo.linked if memo else 0
+        unknown = set(memo.unknown if memo else ()) - known
+        pending.update(memo.pending if memo else ())
+
+        def record(final: bool = False) -> None:
+            nonlocal new
+            recorded = tx.existing_keys("commit", (commit.sha for commit, _, _ in found))
+            fresh.extend(_link(c, ids, via) for c, ids, via in found if c.sha not in recorded)
+            found.clear()
+            while len(fresh) >= _CHUNK or (final and fresh):
+                links = tuple(fresh[:_CHUNK])
+                del fresh[:_CHUNK]
+                tx.append(actor, [CommitsLinked(range=rev_range, links=links)])
+                tx.checkpoint("commit", every=10)
+                new += len(links)
+
+        if memo is None or memo.tip != rng.tip:
+            exclude = [memo.tip] if memo else []
+            # oldest first, so a change's last commit is its latest
+            for commit, links in linked_commits(proj, repo, rng, reverse=True, exclude=exclude):
+                commits += 1
+                if progress is not None and commits % 1000 == 0:
+                    progress(commits)
+                names = links.change_ids
+                ids = tuple(c for c in names if c in known)
+                if len(ids) < len(names):
+                    unknown.update(c for c in names if c not in known)
+                if not ids:
+                    pending.update(names)
+                    continue
+                linked += 1
+                found.append((commit, ids, links.links[0].via))  # trailer links come first
+                if len(found) >= _CHUNK:
+                    record()
+        record(final=True)
+        if key:
+            done = _Memo(
+                tip=rng.tip,
+                commits=commits,
+                linked=linked,
+                unknown=tuple(sorted(unknown)),
+                pending=tuple(sorted(pending)),
+                seq=tx.head_seq,
+                hash=tx.head_hash,
+                view=view,
+            ).model_dump_json()
+            if done != raw:
+                tx.set_cached(_MEMO_KIND, key, done)
+    return ScanResult(
+        range=rev_range,
+        commits=commits,
+        linked=linked,
+        new_links=new,
+        already_recorded=linked - new,
+        unknown_changes=tuple(sorted(unknown)),
+        shallow=repo.info.shallow,
+    )

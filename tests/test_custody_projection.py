@@ -1,0 +1,87 @@
+"""The commit-link projection equals the plain one-link-at-a-time definition, on any events
+(shas named again within an event or across events, several changes per commit)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hischange.change import ChangeState
+from hischange.custody import CommitRecord, apply_links
+from hischange.events import ChangeFields, CommitLink, CommitsLinked
+from hischange.projection import MemoryView
+from hischange.store import AppendedEvent
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+CHANGES = ["CR-2026-0001", "CR-2026-0002", "CR-2026-0003"]
+SHAS = [f"{n:040x}" for n in range(6)]
+AUTHORS = ["a@x", "b@x", "c@x"]
+
+
+def _state(change_id: str) -> ChangeState:
+    fields = ChangeFields(kind="bugfix", title="t")
+    return ChangeState(
+        id=change_id, fields=fields, registered_by="r", registered_at=T0, due_at=T0, last_seq=0
+    )
+
+
+def _link(sha: str, ids: list[str], author: str) -> CommitLink:
+    return CommitLink(
+        sha=sha,
+        change_ids=tuple(ids),
+        author_name="n",
+        author_email=author,
+        committer_email=author,
+        authored_at=T0,
+        committed_at=T0,
+        subject="s",
+        via="trailer",
+    )
+
+
+def _reference(view: MemoryView, event: CommitsLinked, seq: int, at: datetime) -> None:
+    """The definition: link by link, validated models, a sha named again moves last."""
+    for link in event.links:
+        record = CommitRecord(
+            sha=link.sha,
+            change_ids=link.change_ids,
+            author_email=link.author_email,
+            linked_at=at,
+            linked_seq=seq,
+        )
+        view.put("commit", link.sha, record, seq)
+        for change_id in link.change_ids:
+            state = view.get("change", change_id)
+            authors = tuple(dict.fromkeys((*state.authors, link.author_email)))
+            commits = (*(c for c in state.commits if c != link.sha), link.sha)
+            new = state.model_copy(update={"authors": authors, "commits": commits, "last_seq": seq})
+            view.put("change", change_id, new, seq)
+
+
+links = st.builds(
+    _link,
+    st.sampled_from(SHAS),
+    st.lists(st.sampled_from(CHANGES), min_size=1, max_size=3, unique=True),
+    st.sampled_from(AUTHORS),
+)
+
+
+@given(st.lists(st.lists(links, min_size=1, max_size=6), min_size=1, max_size=5))
+def test_apply_links_equals_link_by_link_definition(batches: list[list[CommitLink]]) -> None:
+    """Same commit records and change states (values, order and JSON) as the definition."""
+    fast, slow = MemoryView(), MemoryView()
+    for view in (fast, slow):
+        for change_id in CHANGES:
+            view.put("change", change_id, _state(change_id), 0)
+    for seq, batch in enumerate(batches, 1):
+        at = T0 + timedelta(minutes=seq)
+        event = CommitsLinked(range="HEAD", links=tuple(batch))
+        apply_links(fast, AppendedEvent.of(seq, at, "dev", "0" * 64, "1" * 64, event))
+        _reference(slow, event, seq, at)
+    assert fast.states.keys() == slow.states.keys()
+    for key, state in slow.states.items():
+        assert fast.states[key] == state, key
+        assert fast.states[key].model_dump(mode="json") == state.model_dump(mode="json")
+    assert fast.seqs == slow.seqs
