@@ -275,6 +275,11 @@ def test_store_made_before_the_speed_up_upgrades_and_verifies(tmp_path: Path) ->
         assert _digest(_dump(old)) == GOLDEN
         report = verify_store(old)
         assert report.ok, report.problems
+        indexes = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'"
+        with sqlite3.connect(db) as conn:
+            upgraded = conn.execute(indexes).fetchall()
+        conn.close()
+        assert ("ix_events_type",) not in upgraded and ("ix_events_change_id",) not in upgraded
         result = CliRunner().invoke(cli, ["--project", str(tmp_path / "old"), "audit", "verify"])
         assert result.exit_code == 0, result.output
         more: list[Group] = [("auditor@hospital", [ChangeSubmitted(change_id="CR-2026-0006")])]
