@@ -115,10 +115,12 @@ def _written(store: Store) -> tuple[list[str], list[tuple[Any, ...]], list[tuple
 
 
 def _raw_db(where: Path, ddl: list[str]) -> sqlite3.Connection:
-    """An empty database with our tables, our pragmas, and autocommit off by hand."""
+    """An empty database with our tables, the store's pragmas (``store/engine.py``), and
+    autocommit off by hand."""
     conn = sqlite3.connect(Path(tempfile.mkdtemp(dir=where)) / "raw.db", isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA cache_size = -16384")
     for sql in ddl:
         conn.execute(sql)
     return conn

@@ -31,6 +31,7 @@ from hischange.ledger import (
 )
 from hischange.store import prepared
 from hischange.store.appended import AppendedEvent, ProjectionView, Projector
+from hischange.store.collector import collector_paused
 from hischange.store.engine import describe_url as _describe
 from hischange.store.engine import make_engine as _make_engine
 from hischange.store.engine import store_error as _store_error
@@ -186,19 +187,21 @@ class WriteTx:
         now, at = self.now, format_time(self.now)
         chain = ChainWriter(self.head_seq, self.head_hash, actor, now)
         rows, refs, projector = self._rows, self._refs, self._projector
-        for model in new_events:
-            # model_dump(mode="json") without its keyword handling (it only forwards them)
-            data = model.__pydantic_serializer__.to_python(model, mode="json")
-            prev = chain.hash
-            body = chain.link(data)
-            seq, digest = chain.seq, chain.hash
-            change_id = data.get("change_id")
-            rows.append((seq, at, actor, data["type"], change_id, ALGORITHM, prev, digest, body))
-            refs.extend([(seq, c) for c in _refs_of(model, change_id)])
-            appended = AppendedEvent.of(seq, now, actor, prev, digest, model)
-            projector(self, appended)
-            self.head_seq, self.head_hash = seq, digest
-            out.append(appended)
+        with collector_paused():  # see collector.py: full passes here reclaim nothing
+            for model in new_events:
+                # model_dump(mode="json") without its keyword handling (it only forwards them)
+                data = model.__pydantic_serializer__.to_python(model, mode="json")
+                prev = chain.hash
+                body = chain.link(data)
+                seq, digest = chain.seq, chain.hash
+                change_id = data.get("change_id")
+                row = (seq, at, actor, data["type"], change_id, ALGORITHM, prev, digest, body)
+                rows.append(row)
+                refs.extend([(seq, c) for c in _refs_of(model, change_id)])
+                appended = AppendedEvent.of(seq, now, actor, prev, digest, model)
+                projector(self, appended)
+                self.head_seq, self.head_hash = seq, digest
+                out.append(appended)
         return out
 
     def flush(self) -> None:
