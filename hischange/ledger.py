@@ -28,7 +28,6 @@ __all__ = [
     "ChainCursor",
     "ChainProblem",
     "ChainRow",
-    "ChainWriter",
     "StoredEvent",
     "canonical",
     "canonical_stdlib",
@@ -148,42 +147,6 @@ def envelope(
         "prev_hash": prev_hash,
         "event": event,
     }
-
-
-class ChainWriter:
-    """Chains events after a ledger head: the body and hash of each, in order.
-
-    ``link(event)`` returns ``canonical(envelope(seq=…, at=…, actor=…, prev_hash=…,
-    event=event))`` for the next sequence number and advances ``seq`` and ``hash``. The
-    body is assembled from canonical pieces instead of encoding a fresh envelope per event:
-    canonical JSON of an object is its members' canonical JSON in sorted key order, and
-    the keys put the event between a head that every event of one append shares
-    (``{"actor":…,"algorithm":…,"at":…,"event":``) and a tail (``,"prev_hash":…,"seq":N}``).
-    Each piece goes through ``canonical``, so whatever it refuses is refused as before
-    (tests compare the result with the whole envelope's encoding).
-    """
-
-    def __init__(self, seq: int, prev_hash: str, actor: str, at: datetime) -> None:
-        self.seq = seq
-        self.hash = prev_hash
-        self._raw = bytes.fromhex(prev_hash)
-        self._head = b'{"actor":%b,"algorithm":%b,"at":%b,"event":' % (
-            canonical(actor),
-            canonical(ALGORITHM),
-            canonical(format_time(at)),
-        )
-        self._tail = b',"prev_hash":%b,"seq":' % canonical(prev_hash)
-
-    def link(self, event: dict[str, Any]) -> bytes:
-        """The canonical body of ``event`` as the next one in the chain."""
-        seq = self.seq + 1
-        body = b"%b%b%b%d}" % (self._head, canonical(event), self._tail, seq)
-        hasher = hashlib.sha256(self._raw + body)
-        digest = hasher.hexdigest()
-        self.seq, self.hash, self._raw = seq, digest, hasher.digest()
-        # A hex digest is its own canonical text between quotes (no character to escape).
-        self._tail = b',"prev_hash":"%b","seq":' % digest.encode("ascii")
-        return body
 
 
 class StoredEvent(BaseModel):

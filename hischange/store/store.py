@@ -19,12 +19,12 @@ from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from hischange import __version__
+from hischange.encoding import ChainWriter
 from hischange.events import change_refs
 from hischange.ledger import (
     ALGORITHM,
     GENESIS,
     ChainRow,
-    ChainWriter,
     StoredEvent,
     canonical,
     format_time,
@@ -192,7 +192,7 @@ class WriteTx:
                 # model_dump(mode="json") without its keyword handling (it only forwards them)
                 data = model.__pydantic_serializer__.to_python(model, mode="json")
                 prev = chain.hash
-                body = chain.link(data)
+                body = chain.link(canonical(data))
                 seq, digest = chain.seq, chain.hash
                 change_id = data.get("change_id")
                 row = (seq, at, actor, data["type"], change_id, ALGORITHM, prev, digest, body)
