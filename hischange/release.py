@@ -172,8 +172,25 @@ def cut_release(
     allow_dirty: bool = False,
 ) -> ReleaseState:
     """Cut a release of the range; refuse listing every missing piece of every change."""
-    cfg = proj.config.release
     repo = vcs.open_repo(proj.root)
+    try:
+        return _cut(proj, repo, actor, from_ref, to_ref, version, allow_dirty)
+    finally:
+        # Ends git's persistent cat-file processes and their pipes now, not whenever the
+        # cyclic collector happens to reach the repository (a ResourceWarning then).
+        repo.git_repo.close()
+
+
+def _cut(
+    proj: Project,
+    repo: vcs.GitRepository,
+    actor: str,
+    from_ref: str,
+    to_ref: str,
+    version: str | None,
+    allow_dirty: bool,
+) -> ReleaseState:
+    cfg = proj.config.release
     rev_range = f"{from_ref}..{to_ref}"
     rng = vcs.resolve_range(repo, rev_range)
     if rng.empty:

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from hischange import service
 from hischange.audit import verify_store
 from hischange.change import ChangeState, _updated
+from hischange.encoding import ChainWriter
 from hischange.events import ChangeFields
 from hischange.ledger import (
     GENESIS,
@@ -223,6 +224,55 @@ def test_canonical_refuses_floats_anywhere(value: object) -> None:
     """A float at any depth (also NaN, infinity, a subclass) is refused, never encoded."""
     with pytest.raises(TypeError, match="floats"):
         canonical(value)
+
+
+_EVENTS = st.recursive(
+    _LEAVES | st.floats(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_ANY_TEXT, inner, max_size=4),
+    max_leaves=15,
+)
+_HASHES = st.sampled_from([GENESIS, "AB" * 32, "ab" * 32]) | st.binary(
+    min_size=32, max_size=32
+).map(bytes.hex)
+
+
+@given(
+    actor=_ANY_TEXT,
+    at=st.datetimes(timezones=st.timezones()),
+    start=st.integers(min_value=0, max_value=2**40),
+    prev=_HASHES,
+    events=st.lists(st.dictionaries(_ANY_TEXT, _EVENTS, max_size=4), min_size=1, max_size=4),
+)
+def test_chain_writer_equals_the_envelope_encoding(
+    actor: str, at: datetime, start: int, prev: str, events: list[dict[str, Any]]
+) -> None:
+    """ChainWriter's bodies and hashes are canonical(envelope(...)) and chain_hash, event
+    after event; whatever the whole envelope's encoding refuses, it refuses too."""
+
+    def reference() -> list[tuple[bytes, str]] | type[BaseException]:
+        out, link = [], prev
+        try:
+            for n, event in enumerate(events, start + 1):
+                body = canonical(envelope(seq=n, at=at, actor=actor, prev_hash=link, event=event))
+                link = chain_hash(link, body)
+                out.append((body, link))
+        except Exception as exc:  # the type is what must agree
+            return type(exc)
+        return out
+
+    def written() -> list[tuple[bytes, str]] | type[BaseException]:
+        out = []
+        try:
+            writer = ChainWriter(start, prev, actor, at)
+            for n, event in enumerate(events, start + 1):
+                body = writer.link(canonical(event))
+                assert writer.seq == n
+                out.append((body, writer.hash))
+        except Exception as exc:
+            return type(exc)
+        return out
+
+    assert written() == reference()
 
 
 # --- chain verification on bytes: columns and diagnosis ---

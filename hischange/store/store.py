@@ -19,18 +19,19 @@ from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from hischange import __version__
+from hischange.encoding import ChainWriter
 from hischange.events import change_refs
 from hischange.ledger import (
+    ALGORITHM,
     GENESIS,
     ChainRow,
     StoredEvent,
     canonical,
-    chain_hash,
-    envelope,
     format_time,
 )
 from hischange.store import prepared
 from hischange.store.appended import AppendedEvent, ProjectionView, Projector
+from hischange.store.collector import collector_paused
 from hischange.store.engine import describe_url as _describe
 from hischange.store.engine import make_engine as _make_engine
 from hischange.store.engine import store_error as _store_error
@@ -85,9 +86,10 @@ _EXISTING_KEYS = select(aggregates.c.key).where(
 _SINGLE_REF: dict[type, bool] = {}
 
 
-def _refs_of(model: BaseModel) -> list[str]:
+def _refs_of(model: BaseModel, change_id: Any) -> list[str]:
     """``sorted(change_refs(model))``, without its per-event attribute probing for the
-    common event that names one change in a ``change_id`` field."""
+    common event that names one change in a ``change_id`` field (``change_id``: that
+    field's dumped value)."""
     cls = type(model)
     single = _SINGLE_REF.get(cls)
     if single is None:
@@ -95,8 +97,7 @@ def _refs_of(model: BaseModel) -> list[str]:
             "change_id" in cls.model_fields and getattr(cls, "change_refs", None) is None
         )
     if single:
-        found = model.__dict__["change_id"]
-        return [found] if found else []
+        return [change_id] if change_id else []
     return sorted(change_refs(model))
 
 
@@ -130,9 +131,11 @@ class WriteTx:
 
     def put(self, kind: str, key: str, state: BaseModel, seq: int) -> None:
         """Replace an aggregate's state (called by the projector)."""
-        self.get(kind, key)
-        self._cache[(kind, key)] = state
-        self._dirty[(kind, key)] = seq
+        ident = (kind, key)
+        if ident not in self._cache:
+            self.get(kind, key)  # learns whether the row exists (insert or update at flush)
+        self._cache[ident] = state
+        self._dirty[ident] = seq
 
     def existing_keys(self, kind: str, keys: Iterable[str], chunk: int = 500) -> set[str]:
         """Which of ``keys`` have a state of ``kind`` (committed or this transaction's).
@@ -199,32 +202,24 @@ class WriteTx:
     def append(self, actor: str, new_events: Sequence[BaseModel]) -> list[AppendedEvent]:
         """Chain, record and project events; they become visible when the transaction ends."""
         out: list[AppendedEvent] = []
-        at = format_time(self.now)
-        for model in new_events:
-            data = model.model_dump(mode="json")
-            seq = self.head_seq + 1
-            body = canonical(
-                envelope(seq=seq, at=self.now, actor=actor, prev_hash=self.head_hash, event=data)
-            )
-            digest = chain_hash(self.head_hash, body)
-            self._rows.append(
-                (
-                    seq,
-                    at,
-                    actor,
-                    data["type"],
-                    data.get("change_id"),
-                    "sha256",
-                    self.head_hash,
-                    digest,
-                    body,
-                )
-            )
-            self._refs.extend((seq, c) for c in _refs_of(model))
-            appended = AppendedEvent.of(seq, self.now, actor, self.head_hash, digest, model)
-            self._projector(self, appended)
-            self.head_seq, self.head_hash = seq, digest
-            out.append(appended)
+        now, at = self.now, format_time(self.now)
+        chain = ChainWriter(self.head_seq, self.head_hash, actor, now)
+        rows, refs, projector = self._rows, self._refs, self._projector
+        with collector_paused():  # see collector.py: full passes here reclaim nothing
+            for model in new_events:
+                # model_dump(mode="json") without its keyword handling (it only forwards them)
+                data = model.__pydantic_serializer__.to_python(model, mode="json")
+                prev = chain.hash
+                body = chain.link(canonical(data))
+                seq, digest = chain.seq, chain.hash
+                change_id = data.get("change_id")
+                row = (seq, at, actor, data["type"], change_id, ALGORITHM, prev, digest, body)
+                rows.append(row)
+                refs.extend([(seq, c) for c in _refs_of(model, change_id)])
+                appended = AppendedEvent.of(seq, now, actor, prev, digest, model)
+                projector(self, appended)
+                self.head_seq, self.head_hash = seq, digest
+                out.append(appended)
         return out
 
     def flush(self) -> None:

@@ -41,8 +41,8 @@ events = Table(
     Column("prev_hash", String(128), nullable=False),
     Column("hash", String(128), nullable=False, unique=True),
     Column("body", LargeBinary, nullable=False),
-    Index("ix_events_change_id", "change_id"),
-    Index("ix_events_type", "type"),
+    # No index on change_id or type: events are read by seq, or per change through
+    # event_changes; each unused index cost every append a B-tree write (migration 0003).
 )
 
 #: Which changes each event concerns (an event may concern several: a release, a scan).
