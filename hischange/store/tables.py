@@ -42,7 +42,7 @@ events = Table(
     Column("hash", String(128), nullable=False, unique=True),
     Column("body", LargeBinary, nullable=False),
     # No index on change_id or type: events are read by seq, or per change through
-    # event_changes; each unused index cost every append a B-tree write (migration 0003).
+    # event_changes; each unused index cost every append a B-tree write (migration 0004).
 )
 
 #: Which changes each event concerns (an event may concern several: a release, a scan).

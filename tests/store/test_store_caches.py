@@ -36,7 +36,7 @@ def test_cache_entries_commit_and_roll_back_with_the_transaction(store_root: Pat
 
 
 def test_store_of_schema_0002_upgrades_and_keeps_its_events(store_root: Path) -> None:
-    """A store made before the caches table opens (upgraded), and gets the table."""
+    """A store made before the caches table (schema 0002) opens upgraded, and gets the table."""
     db = store_root / ".hischange" / "hischange.db"
     proj = Project(store_root)
     with proj.store.write(project) as tx:
@@ -44,6 +44,8 @@ def test_store_of_schema_0002_upgrades_and_keeps_its_events(store_root: Path) ->
     proj.store.engine.dispose()
     with proj.store.engine.begin() as conn:  # back to what schema 0002 had
         conn.execute(text("DROP TABLE caches"))
+        conn.execute(text("CREATE INDEX ix_events_change_id ON events (change_id)"))
+        conn.execute(text("CREATE INDEX ix_events_type ON events (type)"))
         conn.execute(text("UPDATE alembic_version SET version_num = '0002'"))
     proj.close()
     again = Project(store_root)

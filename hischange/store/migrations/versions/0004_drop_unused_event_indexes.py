@@ -5,16 +5,16 @@ Events are read by sequence number (the primary key) and, for one change, throug
 column, yet every append paid two more B-tree writes for them: about a fifth of what
 storing an event costs. The columns stay (they are part of every row); only the indexes go.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 """
 
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
