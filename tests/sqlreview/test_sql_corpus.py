@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 from corpus_disagreements import KNOWN_DISAGREEMENTS
+from shared_corpus import CORPUS
 
 from hischange.sqlreview import DIALECTS, split_sql
 from hischange.sqlreview.model import Dialect
 
-CORPUS = Path(__file__).parents[2] / ".." / "shared" / "corpus" / "sqlfluff-dialects"
 #: The issue's bar: 98% of files per dialect (remaining cases in corpus_disagreements.py).
 FLOOR = {"oracle": 0.98, "mysql": 0.98, "postgres": 0.98, "tsql": 0.98}
 

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from shared_corpus import CORPUS
 from sqlparse.lexer import tokenize as sqlparse_tokenize
 
 from hischange.sqlreview.fastlex import tokenize
-
-CORPUS = Path(__file__).parents[2] / ".." / "shared" / "corpus" / "sqlfluff-dialects"
 
 PIECES = st.sampled_from([
     "SELECT", " ", "\n", "\r\n",

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from shared_corpus import corpus_files
 
 from hischange.sqlreview import SqlReviewSettings, engine, literal_rows, review_sql
 from hischange.sqlreview.model import DIALECTS, Dialect, SqlReview
 from hischange.sqlreview.registry import load_rules
 from hischange.sqlreview.rules.base import Hit, RuleContext, StatementRule
 
-CORPUS = Path(__file__).parents[2] / ".." / "shared" / "corpus" / "sqlfluff-dialects"
 #: Settings that let the table-name rules (HC115 protected, HC120 schema) fire too.
 SETTINGS = SqlReviewSettings(protected_tables=("pat_master",), allowed_schemas=("his",))
 
@@ -53,13 +51,8 @@ def taken(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 def test_corpus_reviews_are_identical(monkeypatch: pytest.MonkeyPatch, taken: list[int]) -> None:
     """Every corpus file gives the same statements and findings on both paths."""
-    index = CORPUS / "expected_statements.json"
-    if not index.exists():
-        pytest.skip(f"corpus not found at {CORPUS}")
-    for key in json.loads(index.read_text(encoding="utf-8")):
-        dialect = key.split("/")[0]
-        text = (CORPUS / key).read_text(encoding="utf-8")
-        general, fast = _both(text, dialect, monkeypatch)
+    for key, dialect, text in corpus_files():
+        general, fast = _both(text, dialect, monkeypatch)  # type: ignore[arg-type]
         assert general == fast, key
     assert taken, "the corpus has multi-row INSERTs; the fast path should have been taken"
 

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from shared_corpus import corpus_files
 
 from hischange.sqlreview import DIALECTS, review_sql, split_sql, splitter
 from hischange.sqlreview.model import Dialect
-
-CORPUS = Path(__file__).parents[2] / ".." / "shared" / "corpus" / "sqlfluff-dialects"
 
 _PIECES = [
     "SELECT", "a", "x1", "FROM", "t", "UPDATE", "SET", "=", "1", "-1", "1.5", ",", "(", ")",
@@ -37,12 +33,7 @@ def _both(text: str, dialect: Dialect, monkeypatch: pytest.MonkeyPatch) -> tuple
 
 def test_corpus_splits_identically(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every corpus file splits into the same statements with and without skipping."""
-    index = CORPUS / "expected_statements.json"
-    if not index.exists():
-        pytest.skip(f"corpus not found at {CORPUS}")
-    for key in json.loads(index.read_text(encoding="utf-8")):
-        dialect = key.split("/")[0]
-        text = (CORPUS / key).read_text(encoding="utf-8")
+    for key, dialect, text in corpus_files():
         for d in {dialect, "oracle", "mysql", "postgres"}:
             walked, skipped = _both(text, d, monkeypatch)  # type: ignore[arg-type]
             assert walked == skipped, (key, d)
