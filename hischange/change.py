@@ -28,6 +28,7 @@ from hischange.events import (
     ChangeWithdrawn,
 )
 from hischange.ledger import canonical
+from hischange.unchecked import assemble
 
 __all__ = [
     "STATES",
@@ -368,13 +369,5 @@ def _updated(state: ChangeState, update: dict[str, object]) -> ChangeState:
     values with ``update`` applied, unvalidated, exactly as ``model_copy`` leaves them
     (``tests/test_change.py`` checks the two agree).
     """
-    new = _new_object(ChangeState)
-    _set_slot(new, "__dict__", {**state.__dict__, **update})
-    _set_slot(new, "__pydantic_fields_set__", state.__pydantic_fields_set__ | update.keys())
-    _set_slot(new, "__pydantic_extra__", None)
-    _set_slot(new, "__pydantic_private__", None)
-    return new
-
-
-_new_object = object.__new__
-_set_slot = object.__setattr__
+    fields_set = state.__pydantic_fields_set__ | update.keys()
+    return assemble(ChangeState, {**state.__dict__, **update}, fields_set)

@@ -8,6 +8,8 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel
 
+from hischange.unchecked import assemble
+
 __all__ = ["AppendedEvent", "ProjectionView", "Projector"]
 
 
@@ -38,27 +40,17 @@ class AppendedEvent(BaseModel):
         int, an aware datetime, strings, an event model), so validating them again cost
         as much as the rest of the replay step; the result equals ``AppendedEvent(...)``.
         """
-        made = _new_object(cls)
-        _set_slot(
-            made,
-            "__dict__",
-            {
-                "seq": seq,
-                "at": at,
-                "actor": actor,
-                "prev_hash": prev_hash,
-                "hash": digest,
-                "event": event,
-            },
-        )
-        _set_slot(made, "__pydantic_fields_set__", set(_APPENDED_FIELDS))
-        _set_slot(made, "__pydantic_extra__", None)
-        _set_slot(made, "__pydantic_private__", None)
-        return made
+        values: dict[str, Any] = {
+            "seq": seq,
+            "at": at,
+            "actor": actor,
+            "prev_hash": prev_hash,
+            "hash": digest,
+            "event": event,
+        }
+        return assemble(cls, values, set(_APPENDED_FIELDS))
 
 
 _APPENDED_FIELDS = frozenset(("seq", "at", "actor", "prev_hash", "hash", "event"))
-_new_object = object.__new__
-_set_slot = object.__setattr__
 
 Projector = Callable[[ProjectionView, AppendedEvent], None]

@@ -12,6 +12,8 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
+from hischange.unchecked import assemble
+
 __all__ = [
     "CHANGE_ID_RE",
     "CommitInfo",
@@ -34,7 +36,6 @@ CHANGE_ID_RE = re.compile(r"CR-\d{4}-\d{4,}")
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 _M = TypeVar("_M", bound=BaseModel)
-_setattr = object.__setattr__
 
 
 _ALL_FIELDS: dict[type[BaseModel], set[str]] = {}
@@ -51,13 +52,8 @@ def trusted(cls: type[_M], values: dict[str, Any]) -> _M:
     (it walks every field for defaults), this about 1 µs. Every field must be given; the
     result compares equal to the validated model (see tests/vcs/test_models.py).
     """
-    obj = cls.__new__(cls)
-    _setattr(obj, "__dict__", values)
     # one shared set per class: frozen models never add to it, and copies copy it first
-    _setattr(obj, "__pydantic_fields_set__", _ALL_FIELDS.get(cls) or _all_fields(cls))
-    _setattr(obj, "__pydantic_extra__", None)
-    _setattr(obj, "__pydantic_private__", None)
-    return obj
+    return assemble(cls, values, _ALL_FIELDS.get(cls) or _all_fields(cls))
 
 
 class Trailer(BaseModel):
