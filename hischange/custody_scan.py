@@ -243,6 +243,8 @@ def scan_range(
                 if len(found) >= _CHUNK:
                     record()
         record(final=True)
+        if progress is not None:  # the bar ends full, also when the memo covered the range
+            progress(commits)
         if key:
             done = _Memo(
                 tip=rng.tip,

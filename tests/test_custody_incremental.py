@@ -217,3 +217,20 @@ def test_memo_paths_each_match_a_full_scan(tmp_path: Path) -> None:
         )
     finally:
         story.close()
+
+
+def test_progress_ends_at_the_whole_range_also_when_the_memo_covers_it(tmp_path: Path) -> None:
+    """The progress callback's last count is the range's commit count, on a first scan and
+    on a scan the memo answers without asking git for a single commit."""
+    story = Story(tmp_path / "repo", 1)
+    try:
+        story.register()
+        for n in range(3):
+            story.commit(f"c{n}\n\nHIS-Change: CR-2026-0001\n")
+        total = int(story.git("rev-list", "--count", "HEAD"))
+        for _ in range(2):  # the second scan is answered by the memo
+            seen: list[int] = []
+            scan_range(story.a, ACTOR, "HEAD", progress=seen.append)
+            assert seen and seen[-1] == total
+    finally:
+        story.close()

@@ -21,14 +21,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from hischange import __version__
 from hischange.encoding import ChainWriter
 from hischange.events import change_refs
-from hischange.ledger import (
-    ALGORITHM,
-    GENESIS,
-    ChainRow,
-    StoredEvent,
-    canonical,
-    format_time,
-)
+from hischange.ledger import ALGORITHM, GENESIS, ChainRow, StoredEvent, canonical, format_time
 from hischange.store import prepared
 from hischange.store.appended import AppendedEvent, ProjectionView, Projector
 from hischange.store.collector import collector_paused
