@@ -36,7 +36,7 @@ from hischange.events import (
 from hischange.state import load_change, put_change
 from hischange.store import AppendedEvent, ProjectionView
 
-__all__ = ["MemoryView", "handler_for", "handlers", "load_change", "project"]
+__all__ = ["MemoryView", "handler_for", "load_change", "project"]
 
 Handler = Callable[[ProjectionView, AppendedEvent], None]
 
@@ -90,16 +90,6 @@ def handler_for(event_type: type[BaseModel]) -> Handler | None:
         handler = getattr(importlib.import_module(f"hischange.{module_name}"), name)
     _RESOLVED[event_type] = handler
     return handler
-
-
-def handlers() -> dict[type[BaseModel], Handler]:
-    """Event type → its handler, for every event type that changes a projection."""
-    out: dict[type[BaseModel], Handler] = {}
-    for event_type in [*_CHANGE_EVENTS, *_ELSEWHERE]:
-        handler = handler_for(event_type)
-        assert handler is not None
-        out[event_type] = handler
-    return out
 
 
 def project(view: ProjectionView, appended: AppendedEvent) -> None:
