@@ -47,6 +47,7 @@ __all__ = [
     "decide_withdraw",
     "evolve",
     "fingerprint",
+    "updated_state",
 ]
 
 State = Literal[
@@ -357,10 +358,10 @@ def evolve(
         update["state"] = event.to
         if event.to == "released" and event.ref:
             update["releases"] = (*state.releases, event.ref)
-    return _updated(state, update)
+    return updated_state(state, update)
 
 
-def _updated(state: ChangeState, update: dict[str, object]) -> ChangeState:
+def updated_state(state: ChangeState, update: dict[str, object]) -> ChangeState:
     """What ``state.model_copy(update=update)`` returns, built directly.
 
     ``audit verify`` replays every event through here, and pydantic's generic copy (three

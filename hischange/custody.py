@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from hischange import vcs
-from hischange.change import ChangeState, _updated
+from hischange.change import ChangeState, updated_state
 from hischange.custody_scan import ScanResult, linked_commits, open_range, scan_range
 from hischange.events import CommitLink, CommitsLinked
 from hischange.project import Project
@@ -165,7 +165,7 @@ def apply_links(view: ProjectionView, appended: AppendedEvent) -> None:
             commits = (*state.commits, *(lk.sha for lk in links))
         update = {"authors": authors, "commits": commits, "last_seq": seq}
         # what state.model_copy(update=update) gives, without pydantic's generic copy
-        view.put("change", change_id, _updated(state, update), seq)
+        view.put("change", change_id, updated_state(state, update), seq)
 
 
 def _violations(

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from hischange import service
 from hischange.audit import verify_store
-from hischange.change import ChangeState, _updated
+from hischange.change import ChangeState, updated_state
 from hischange.encoding import ChainWriter
 from hischange.events import ChangeFields
 from hischange.ledger import (
@@ -385,7 +385,7 @@ def test_fast_copies_equal_pydantic_ones() -> None:
         last_seq=1,
     )
     update: dict[str, object] = {"last_seq": 2, "state": "submitted"}
-    fast, slow = _updated(state, update), state.model_copy(update=update)
+    fast, slow = updated_state(state, update), state.model_copy(update=update)
     assert fast == slow
     assert fast.model_fields_set == slow.model_fields_set
     at = datetime(2026, 1, 1, tzinfo=UTC)
