@@ -44,8 +44,8 @@ def _warn_shallow(shallow: bool) -> None:
 @format_option()
 def scan(rev_range: str, actor: str | None, full: bool, fmt: str) -> None:
     """Link the range's commits to their changes (trailer `HIS-Change: CR-…`, or configured
-    subject patterns) and record the links. Scanning again records nothing new, and reads
-    from git only the commits added since the last scan of the same range start."""
+    subject patterns) and record the links. Scanning again records nothing new, and asks
+    git only for the commits added since the last scan of the same range start."""
     project = open_project()
     who = resolve_actor(actor)
     # A first scan allocates millions of short-lived objects that form no reference cycles;
