@@ -1,0 +1,59 @@
+"""A store written by hischange before the architecture change still verifies and takes work."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from tests.conftest import Cli, FrozenClock, write_config
+
+DUMP = Path(__file__).parent / "data" / "store-pre-architecture.sql"
+
+
+def _restore(root: Path) -> None:
+    write_config(root)
+    conn = sqlite3.connect(root / ".hischange" / "hischange.db")
+    conn.executescript(DUMP.read_text("utf-8"))
+    conn.close()
+
+
+def test_the_demo_store_written_before_the_new_layout_verifies(tmp_path: Path) -> None:
+    """The demo's ledger as the pre-architecture code wrote it (53 events of 15 types, kept as
+    an SQL dump) passes ``audit verify`` with chain, head and replay: the event types, their
+    canonical bytes and the projections did not change with the move to workflow/services."""
+    _restore(tmp_path)
+    run = Cli(tmp_path, FrozenClock())
+    out = run("audit", "verify").stdout
+    assert "53 events" in out and "replay" in out
+    report = run.json("audit", "verify")
+    assert report["ok"] is True and report["events"] == 53
+
+
+def test_the_old_store_takes_new_work_and_still_verifies(tmp_path: Path) -> None:
+    """New commands append to the old chain, and the result verifies as one ledger."""
+    _restore(tmp_path)
+    clock = FrozenClock()
+    clock.now = clock.now.replace(month=12, day=31)  # after the dump's last event
+    run = Cli(tmp_path, clock)
+    listed = run.json("change", "list")
+    assert {c["id"] for c in listed} >= {"CR-2026-0001", "CR-2026-0002", "CR-2026-0003"}
+    data = run.json(
+        "change",
+        "new",
+        "--kind",
+        "report",
+        "--title",
+        "门诊日报表",
+        "--system",
+        "门诊",
+        "--requester",
+        "门诊部",
+        "--rollback-plan",
+        "恢复旧报表",
+        "--as",
+        "dev@vendor",
+    )
+    assert data["id"] == "CR-2026-0004"
+    report = run.json("audit", "verify")
+    assert report["ok"] is True and report["events"] == 54, json.dumps(report)
