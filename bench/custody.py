@@ -17,7 +17,7 @@ from a copy of the template's store, so the first scan records every link and th
   left and asks git for nothing); second scan with ``--full`` (reads every commit again);
   and a scan after ``--new`` commits (1,000 by default) arrived since the last scan (the
   store of a first scan of ``HEAD~1000``: it reads and records only the new commits);
-* ``hischange.custody_scan.scan_range`` in-process: first, second, second with ``full``.
+* ``hischange.services.custody_scan.scan_range`` in-process: first, second, second with ``full``.
 
 With ``--repo`` no change is registered (a real repository's trailers name none of ours),
 so the scans read and link every commit but record nothing.
@@ -40,10 +40,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from hischange.custody_scan import scan_range
 from hischange.events import ChangeFields
 from hischange.project import Project, init_project
-from hischange.service import register_change
+from hischange.services.changes import register_change
+from hischange.services.custody_scan import scan_range
 from hischange.vcs.history import _FORMAT
 
 CACHE = Path(__file__).resolve().parent / ".cache"
@@ -235,7 +235,7 @@ def time_library(root: Path, rev_range: str, full: bool = False) -> tuple[float,
 def _startup() -> float:
     """Seconds to start Python and import what ``custody scan`` imports (a fixed cost)."""
     started = time.perf_counter()
-    imports = "import hischange.cli.main, hischange.custody_scan"
+    imports = "import hischange.cli.main, hischange.services.custody_scan"
     subprocess.run([sys.executable, "-c", imports], check=True, capture_output=True)
     return time.perf_counter() - started
 

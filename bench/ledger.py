@@ -34,12 +34,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from hischange.audit import verify_store
 from hischange.events import ChangeEdited, ChangeFields, ChangeRegistered
 from hischange.ledger import GENESIS, ChainCursor, verify_chain
 from hischange.project import Project, init_project
-from hischange.projection import project
+from hischange.services.audit import verify_store
 from hischange.store import Store
+from hischange.workflow.projector import project
 
 CACHE = Path(__file__).resolve().parent / ".cache"
 ACTOR = "dev@vendor"

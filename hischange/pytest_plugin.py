@@ -78,7 +78,7 @@ class EvidenceRecorder:
         if not self.named:
             return
         from hischange.errors import HischangeError
-        from hischange.service import get_change
+        from hischange.services.changes import get_change
 
         try:
             project = self._open()
@@ -138,8 +138,8 @@ class EvidenceRecorder:
         self.lines.append(f"hischange: evidence NOT recorded: {message}")
 
     def _record(self) -> None:
-        from hischange.evidence import record_session
         from hischange.project import resolve_actor
+        from hischange.services.evidence import record_session
         from hischange.testing import Totals, describe_environment
 
         project = self._open()

@@ -23,12 +23,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hischange import service
-from hischange.audit import verify_store
-from hischange.change import STATES
 from hischange.errors import HischangeError, WorkflowError
 from hischange.ledger import canonical, chain_hash, envelope
 from hischange.project import Project, init_project
+from hischange.services import changes as service
+from hischange.services.audit import verify_store
+from hischange.workflow.change import STATES
 
 SLOW = os.environ.get("HISCHANGE_RUN_SLOW") == "1"
 EXAMPLES = 300 if SLOW else 30

@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from hischange import change
-from hischange.change import ChangeState, fingerprint
 from hischange.errors import UsageError, WorkflowError
 from hischange.events import AnyEvent, ChangeFields
+from hischange.workflow import change
+from hischange.workflow.change import ChangeState, fingerprint
 
 AT = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 APPROVERS = ("reviewer@hospital",)

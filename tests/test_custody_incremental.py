@@ -19,12 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from hischange import custody_scan
-from hischange.audit import verify_store
-from hischange.custody import scan_range
 from hischange.events import ChangeFields, CommitLink, CommitsLinked, parse_event
 from hischange.project import Project, init_project
-from hischange.service import register_change
+from hischange.services import custody_scan
+from hischange.services.audit import verify_store
+from hischange.services.changes import register_change
+from hischange.services.custody import scan_range
 from hischange.store import Store
 from tests.conftest import FrozenClock, write_config
 

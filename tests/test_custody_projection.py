@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hischange.change import ChangeState
-from hischange.custody import CommitRecord, apply_links
 from hischange.events import ChangeFields, CommitLink, CommitsLinked
-from hischange.projection import MemoryView
+from hischange.services.custody import CommitRecord, apply_links
 from hischange.store import AppendedEvent
+from hischange.workflow.change import ChangeState
+from hischange.workflow.projector import MemoryView
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 CHANGES = ["CR-2026-0001", "CR-2026-0002", "CR-2026-0003"]

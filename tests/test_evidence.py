@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from hischange.change import ChangeState, EvidenceRef
 from hischange.config import EvidenceConfig
 from hischange.errors import NotFoundError, WorkflowError
 from hischange.events import ChangeFields, ChangeTransitioned
-from hischange.evidence_rules import (
+from hischange.workflow.change import ChangeState, EvidenceRef
+from hischange.workflow.evidence import (
     assess,
     decide_ready,
     readiness_problems,

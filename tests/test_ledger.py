@@ -14,13 +14,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hischange import service
-from hischange.audit import verify_store
-from hischange.change import ChangeState, updated_state
-from hischange.encoding import ChainWriter
 from hischange.events import ChangeFields
 from hischange.ledger import (
     GENESIS,
+    ChainWriter,
     StoredEvent,
     canonical,
     canonical_stdlib,
@@ -30,7 +27,10 @@ from hischange.ledger import (
     verify_chain,
 )
 from hischange.project import Project, init_project
+from hischange.services import changes as service
+from hischange.services.audit import verify_store
 from hischange.store import AppendedEvent
+from hischange.workflow.change import ChangeState, updated_state
 
 
 def _chain(n: int) -> list[StoredEvent]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typing
 
 from hischange.events import AnyEvent, CommandRefused
-from hischange.projection import handler_for
+from hischange.workflow.projector import handler_for
 
 
 def test_every_event_type_but_refusals_has_a_handler() -> None:

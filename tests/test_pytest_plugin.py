@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from hischange.project import Project, find_project, init_project
-from hischange.service import approve_change, make_fields, register_change, submit_change
+from hischange.services.changes import approve_change, make_fields, register_change, submit_change
 from tests.conftest import write_config
 
 pytest_plugins = ["pytester"]

@@ -27,7 +27,7 @@ def verify(expect_head: str | None, fmt: str) -> None:
     Names the first bad sequence number and the damage (edited, deleted, reordered,
     inserted, projection drift). Exit 4 when anything is wrong.
     """
-    from hischange.audit import verify_store
+    from hischange.services.audit import verify_store
 
     report = verify_store(open_project(), expect_head=expect_head)
     emit(fmt, report, verify_lines)
@@ -43,7 +43,7 @@ def verify(expect_head: str | None, fmt: str) -> None:
 @format_option()
 def log(since: int, change_id: str | None, limit: int | None, fmt: str) -> None:
     """Print ledger events in order."""
-    from hischange.audit import read_log
+    from hischange.services.audit import read_log
 
     records = read_log(open_project(), since=since, change_id=change_id, limit=limit)
     emit(fmt, records, lambda rs: [event_line(r) for r in rs] or ["no events"])
@@ -54,7 +54,7 @@ def log(since: int, change_id: str | None, limit: int | None, fmt: str) -> None:
 @format_option()
 def trace(change_id: str, fmt: str) -> None:
     """Every event of one change in order, with actor, time and hash."""
-    from hischange.audit import trace_change
+    from hischange.services.audit import trace_change
 
     records = trace_change(open_project(), change_id)
     emit(fmt, records, lambda rs: [event_line(r) for r in rs])

@@ -90,7 +90,7 @@ def change() -> None:
 @format_option()
 def new(actor: str | None, fmt: str, **values: Any) -> None:
     """Register a change request (draft). Prints its id, e.g. CR-2026-0001."""
-    from hischange.service import make_fields, register_change
+    from hischange.services.changes import make_fields, register_change
 
     fields = make_fields({k: v for k, v in values.items() if v is not None})
     state = register_change(open_project(), resolve_actor(actor), fields)
@@ -105,7 +105,7 @@ def new(actor: str | None, fmt: str, **values: Any) -> None:
 @format_option()
 def edit(change_id: str, reason: str, actor: str | None, fmt: str, **values: Any) -> None:
     """Edit a change's request. An earlier approval becomes stale (审批失效)."""
-    from hischange.service import edit_change
+    from hischange.services.changes import edit_change
 
     state = edit_change(open_project(), resolve_actor(actor), change_id, values, reason)
     stale = "; its approval is now stale" if state.approval_stale else ""
@@ -119,7 +119,7 @@ def _transition(name: str, doc: str, needs_reason: bool = False, comment: bool =
     @actor_option
     @format_option()
     def command(change_id: str, actor: str | None, fmt: str, **extra: str) -> None:
-        from hischange import service
+        from hischange.services import changes as service
 
         func = getattr(service, f"{name}_change")
         state = func(open_project(), resolve_actor(actor), change_id, **extra)
@@ -154,7 +154,7 @@ _transition("withdraw", "Withdraw a change (撤回).", needs_reason=True)
 @format_option()
 def list_(state: str | None, kind: str | None, overdue: bool, fmt: str) -> None:
     """List changes."""
-    from hischange.service import list_changes
+    from hischange.services.changes import list_changes
 
     items = list_changes(open_project(), state=state, kind=kind, overdue=overdue)
     emit(fmt, items, lambda xs: [change_line(x) for x in xs] or ["no changes"])
@@ -165,7 +165,7 @@ def list_(state: str | None, kind: str | None, overdue: bool, fmt: str) -> None:
 @format_option()
 def show(change_id: str, fmt: str) -> None:
     """Show one change with every recorded field."""
-    from hischange.service import get_change
+    from hischange.services.changes import get_change
 
     emit(fmt, get_change(open_project(), change_id), change_detail)
 
@@ -177,7 +177,7 @@ def show(change_id: str, fmt: str) -> None:
 def ready(change_id: str, actor: str | None, fmt: str) -> None:
     """Mark a change ready for release (待发布): in_progress → ready. Refused (exit 5, recorded)
     unless each evidence kind [evidence] required for its kind passed on its latest commit."""
-    from hischange.evidence import ready_change
+    from hischange.services.evidence import ready_change
 
     state = ready_change(open_project(), resolve_actor(actor), change_id)
     emit(fmt, state, lambda s: f"{s.id} is now {s.state}")
@@ -191,7 +191,7 @@ def ready(change_id: str, actor: str | None, fmt: str) -> None:
 def verify(change_id: str, note: str, actor: str | None, fmt: str) -> None:
     """Post-implementation verification (验收) by the requester side: deployed → verified,
     then closed (an emergency change needs a retroactive approval and a PIR first)."""
-    from hischange.deployment import verify_change
+    from hischange.services.deployments import verify_change
 
     state = verify_change(open_project(), resolve_actor(actor), change_id, note)
     emit(fmt, state, lambda s: f"{s.id} is now {s.state}")
@@ -204,7 +204,7 @@ def verify(change_id: str, note: str, actor: str | None, fmt: str) -> None:
 @format_option()
 def review(change_id: str, pir: str, actor: str | None, fmt: str) -> None:
     """Record a post-implementation review; closes a verified change that was waiting for it."""
-    from hischange.deployment import record_review
+    from hischange.services.deployments import record_review
 
     state = record_review(open_project(), resolve_actor(actor), change_id, pir)
     emit(fmt, state, lambda s: f"recorded the review of {s.id}; it is {s.state}")
@@ -216,7 +216,7 @@ def review(change_id: str, pir: str, actor: str | None, fmt: str) -> None:
 @format_option()
 def close(change_id: str, actor: str | None, fmt: str) -> None:
     """verified → closed. An emergency change needs its retroactive approval and PIR."""
-    from hischange.deployment import close_change
+    from hischange.services.deployments import close_change
 
     state = close_change(open_project(), resolve_actor(actor), change_id)
     emit(fmt, state, lambda s: f"{s.id} is now {s.state}")

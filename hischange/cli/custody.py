@@ -14,8 +14,8 @@ from hischange.cli.render import custody_lines, missing_lines
 from hischange.errors import GateFailed, IntegrityError
 
 if TYPE_CHECKING:
-    from hischange.custody_scan import ScanResult
     from hischange.project import Project
+    from hischange.services.custody_scan import ScanResult
 
 
 @click.group()
@@ -69,7 +69,7 @@ def scan(rev_range: str, actor: str | None, full: bool, fmt: str) -> None:
 def _scan(project: Project, who: str, rev_range: str, full: bool) -> ScanResult:
     # custody_scan, not custody: the scan does not need the gate's domain modules
     from hischange import vcs
-    from hischange.custody_scan import scan_range
+    from hischange.services.custody_scan import scan_range
 
     if not sys.stderr.isatty():
         return scan_range(project, who, rev_range, full=full)
@@ -91,7 +91,7 @@ def check(rev_range: str, fmt: str) -> None:
     """The gate: exit 1 and list violations when a commit names no change, an unknown one,
     an unapproved one, or a change id git will not parse as a trailer."""
     from hischange import __version__
-    from hischange import custody as lib
+    from hischange.services import custody as lib
 
     report = lib.check_range(open_project(), rev_range)
     _warn_shallow(report.shallow)
@@ -108,7 +108,7 @@ def check(rev_range: str, fmt: str) -> None:
 def verify(fmt: str) -> None:
     """Every commit ever linked still exists and is reachable from the protected refs (tags and
     the main branch by default). A force-push that dropped a linked commit exits 4."""
-    from hischange import custody as lib
+    from hischange.services import custody as lib
 
     report = lib.verify_custody(open_project())
     _warn_shallow(report.shallow)
@@ -129,7 +129,7 @@ def hook() -> None:
 def install(force: bool) -> None:
     """Install the commit-msg hook in this clone (respects core.hooksPath). `git commit
     --no-verify` stays the escape hatch; `custody check` still catches what slipped."""
-    from hischange.hooks import install_commit_hook
+    from hischange.services.hooks import install_commit_hook
 
     path = install_commit_hook(open_project(), force=force)
     click.echo(f"installed {path}")
@@ -141,7 +141,7 @@ def install(force: bool) -> None:
 def check_msg(message_file: Path, fmt: str) -> None:
     """Check a commit message file (what the hook runs). Exit 1 with the corrected shape
     when it names no change, an unknown or unapproved one, or one git will not parse."""
-    from hischange.hooks import check_commit_message
+    from hischange.services.hooks import check_commit_message
 
     verdict = check_commit_message(open_project(), message_file)
     emit(

@@ -12,7 +12,7 @@ from hischange.cli.output import actor_option, emit, format_option, open_project
 from hischange.errors import UsageError
 
 if TYPE_CHECKING:
-    from hischange.evidence import EvidenceList, Recorded
+    from hischange.services.evidence import EvidenceList, Recorded
 
 RESULTS = ("pass", "fail", "blocked")
 
@@ -35,7 +35,7 @@ def _recorded_lines(r: Recorded) -> Iterator[str]:
 
 def _split_args(args: tuple[str, ...], reports: list[Path]) -> list[str]:
     """Change ids, and report files a shell glob spilled after ``--junit``/``--trx``."""
-    from hischange.service import CHANGE_ID
+    from hischange.services.changes import CHANGE_ID
 
     ids = []
     for arg in args:
@@ -81,7 +81,7 @@ def add(
 ) -> None:
     """Import test reports as ONE automated evidence item for the changes. It passes only
     if every report ran at least one test and none failed; 0 tests is evidence of nothing."""
-    from hischange.evidence import add_reports
+    from hischange.services.evidence import add_reports
 
     reports = [*junit, *trx]
     ids = _split_args(args, reports)
@@ -114,7 +114,7 @@ def add(
 def record(change_id: str, actor: str | None, fmt: str, **values: object) -> None:
     """Record a manual or on-site test (现场测试, IEC 62304 §9.8): tester, environment, steps,
     expected and actual result, anomalies, attachments, the version or commit tested."""
-    from hischange.onsite import OnsiteForm, record_onsite
+    from hischange.services.onsite import OnsiteForm, record_onsite
 
     project = open_project()
     who = resolve_actor(actor)
@@ -146,6 +146,6 @@ def _list_lines(r: EvidenceList) -> Iterator[str]:
 def list_(change_id: str, fmt: str) -> None:
     """Every evidence item of a change: kind, environment, commit, result, and whether it is
     stale (tested an older commit than the change's latest) and why."""
-    from hischange.evidence import list_evidence
+    from hischange.services.evidence import list_evidence
 
     emit(fmt, list_evidence(open_project(), change_id), _list_lines)

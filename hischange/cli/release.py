@@ -32,7 +32,7 @@ def cut(
     """Cut a release of FROM..TO: every commit must belong to an approved change, each change
     must be ready (approved, passing current evidence, its SQL approved at its current
     SHA-256). VERSION is chosen from the changes when omitted. Tags v<VERSION>."""
-    from hischange.release import cut_release
+    from hischange.services.releases import cut_release
 
     project = open_project()
     state = cut_release(project, resolve_actor(actor), from_ref, to_ref, version, allow_dirty)
@@ -44,7 +44,7 @@ def cut(
 @format_option()
 def show(version: str, fmt: str) -> None:
     """Show a release record: changes, commits, SQL, evidence, artifacts, deployments."""
-    from hischange.release import get_release
+    from hischange.services.releases import get_release
 
     emit(fmt, get_release(open_project(), version), release_lines)
 
@@ -53,7 +53,7 @@ def show(version: str, fmt: str) -> None:
 @format_option()
 def list_(fmt: str) -> None:
     """List releases, oldest first."""
-    from hischange.release import list_releases
+    from hischange.services.releases import list_releases
 
     emit(
         fmt,
@@ -88,9 +88,9 @@ def list_(fmt: str) -> None:
 def notes(version: str, fmt: str, lang: str) -> None:
     """Release notes (发布说明), grouped by kind, with billing counts, SQL review state and
     the ledger head."""
-    from hischange.notes import render_notes
-    from hischange.release import get_release
-    from hischange.service import get_change
+    from hischange.outputs.notes import render_notes
+    from hischange.services.changes import get_change
+    from hischange.services.releases import get_release
 
     project = open_project()
     state = get_release(project, version)
@@ -108,7 +108,7 @@ def notes(version: str, fmt: str, lang: str) -> None:
 @format_option()
 def attach(version: str, files: tuple[Path, ...], actor: str | None, fmt: str) -> None:
     """Record delivered packages of a release by SHA-256, size and name."""
-    from hischange.artifact import attach_artifacts
+    from hischange.services.artifacts import attach_artifacts
 
     state = attach_artifacts(open_project(), resolve_actor(actor), version, list(files))
     emit(fmt, state, release_lines)
@@ -125,7 +125,7 @@ def artifact() -> None:
 def verify(file: Path, fmt: str) -> None:
     """Which release and change set FILE belongs to, by SHA-256; exit 1 with "not a released
     artifact" when it belongs to none."""
-    from hischange.artifact import verify_artifact
+    from hischange.services.artifacts import verify_artifact
 
     match = verify_artifact(open_project(), file)
     emit(
@@ -176,7 +176,7 @@ def record(
 ) -> None:
     """Record a deployment. Production needs an earlier successful test deployment of the
     same release, and an operator who is not the only developer of its changes."""
-    from hischange.deployment import record_deployment, remote_session, utc_window
+    from hischange.services.deployments import record_deployment, remote_session, utc_window
 
     state = record_deployment(
         open_project(),
@@ -212,7 +212,7 @@ def rollback(
 ) -> None:
     """Record a rollback to a release that ran there before; VERSION's changes become
     rolled_back and need a fresh ready and cut before any later release."""
-    from hischange.deployment import rollback_release
+    from hischange.services.deployments import rollback_release
 
     state = rollback_release(
         open_project(),

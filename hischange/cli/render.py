@@ -6,11 +6,11 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from hischange.audit import VerifyReport
-    from hischange.change import ChangeState
-    from hischange.custody import CustodyReport, CustodyVerifyReport
     from hischange.events import EventRecord
-    from hischange.release import ReleaseState
+    from hischange.services.audit import VerifyReport
+    from hischange.services.custody import CustodyReport, CustodyVerifyReport
+    from hischange.services.releases import ReleaseState
+    from hischange.workflow.change import ChangeState
 
 __all__ = [
     "change_detail",
@@ -92,13 +92,13 @@ def _evidence_lines(c: ChangeState) -> Iterator[str]:
     linked commit?), so inside a command it uses the open project's repository."""
     import click
 
-    from hischange.evidence_rules import assess, short
+    from hischange.workflow.evidence import assess, short
 
     if click.get_current_context(silent=True) is None:
         facts = assess(c, None)
     else:
         from hischange.cli.output import open_project
-        from hischange.evidence import evidence_facts
+        from hischange.services.evidence import evidence_facts
 
         facts = evidence_facts(open_project(), c)
     yield "  evidence 测试记录:"

@@ -40,7 +40,8 @@ def review(
 ) -> None:
     """Review SQL files, or the SQL of a range (views are compared with the range's base for
     removed columns, HC140). Exit 1 when an unsuppressed error finding remains."""
-    from hischange import __version__, sqlrecord
+    from hischange import __version__
+    from hischange.services import sql as sqlrecord
     from hischange.sqlreview import render_human, to_sarif
 
     project = open_project()
@@ -74,7 +75,7 @@ def review(
 def approve(change_id: str, file: Path, accept_risk: str, actor: str | None, fmt: str) -> None:
     """Approve one reviewed SQL file of a change at its current SHA-256 (approvers only, not
     an author of the file's commits). A later edit makes the approval stale."""
-    from hischange import sqlrecord
+    from hischange.services import sql as sqlrecord
 
     project = open_project()
     state = sqlrecord.approve_sql(project, resolve_actor(actor), change_id, file, accept_risk)
@@ -86,8 +87,8 @@ def approve(change_id: str, file: Path, accept_risk: str, actor: str | None, fmt
 @format_option()
 def status(change_id: str, fmt: str) -> None:
     """Which SQL files of a change are reviewed, approved, or stale."""
-    from hischange import sqlrecord
-    from hischange.service import get_change
+    from hischange.services import sql as sqlrecord
+    from hischange.services.changes import get_change
 
     project = open_project()
     result = sqlrecord.sql_status(project, get_change(project, change_id))

@@ -19,11 +19,20 @@ from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from hischange import __version__
-from hischange.encoding import ChainWriter
 from hischange.events import change_refs
-from hischange.ledger import ALGORITHM, GENESIS, ChainRow, StoredEvent, canonical, format_time
+from hischange.ledger import (
+    ALGORITHM,
+    GENESIS,
+    AppendedEvent,
+    ChainRow,
+    ChainWriter,
+    ProjectionView,
+    Projector,
+    StoredEvent,
+    canonical,
+    format_time,
+)
 from hischange.store import prepared
-from hischange.store.appended import AppendedEvent, ProjectionView, Projector
 from hischange.store.collector import collector_paused
 from hischange.store.engine import describe_url as _describe
 from hischange.store.engine import make_engine as _make_engine

@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from hischange.audit import verify_store
 from hischange.events import ChangeFields, ChangeRegistered, CommitLink, CommitsLinked
 from hischange.project import Project
-from hischange.projection import project as projector
-from hischange.service import register_change
+from hischange.services.audit import verify_store
+from hischange.services.changes import register_change
+from hischange.workflow.projector import project as projector
 
 AT = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 

@@ -21,7 +21,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from hischange.audit import verify_store
 from hischange.cli.main import cli
 from hischange.events import (
     ChangeApproved,
@@ -39,7 +38,8 @@ from hischange.events import (
 )
 from hischange.ledger import canonical, chain_hash, envelope
 from hischange.project import Project, init_project
-from hischange.projection import project as projector
+from hischange.services.audit import verify_store
+from hischange.workflow.projector import project as projector
 
 AT = datetime(2026, 11, 2, 8, 0, 0, 123456, tzinfo=UTC)
 #: SHA-256 over every stored row of ``_corpus()`` appended one event per transaction, as

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from hischange.project import Project
-from hischange.projection import project
+from hischange.workflow.projector import project
 
 
 def test_cache_entries_commit_and_roll_back_with_the_transaction(store_root: Path) -> None:

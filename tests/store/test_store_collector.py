@@ -10,8 +10,8 @@ import pytest
 
 from hischange.events import ChangeFields, ChangeRegistered
 from hischange.project import Project
-from hischange.projection import project as projector
 from hischange.store.collector import collector_paused
+from hischange.workflow.projector import project as projector
 
 
 @pytest.fixture(autouse=True)

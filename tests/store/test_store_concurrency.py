@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from hischange.audit import verify_store
 from hischange.project import Project
+from hischange.services.audit import verify_store
 from tests.store.helpers import SLOW, start_writer
 
 WRITERS = 4

@@ -7,8 +7,8 @@ import random
 import signal
 from pathlib import Path
 
-from hischange.audit import verify_store
 from hischange.project import Project
+from hischange.services.audit import verify_store
 from tests.store.helpers import SLOW, start_writer
 
 pytestmark = SLOW

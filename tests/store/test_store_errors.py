@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from hischange import service
 from hischange.errors import StoreError
 from hischange.project import Project
+from hischange.services import changes as service
 
 FIELDS = {"kind": "report", "title": "门诊日报表", "rollback_plan": "恢复旧版报表"}
 

@@ -12,8 +12,8 @@ import itertools
 import sys
 from pathlib import Path
 
-from hischange import service
 from hischange.project import Project
+from hischange.services import changes as service
 
 
 def main() -> None:

@@ -9,8 +9,7 @@ from datetime import datetime
 import semver
 from pydantic import BaseModel, ConfigDict
 
-from hischange import custody, vcs
-from hischange.change import ChangeState
+from hischange import vcs
 from hischange.errors import NotFoundError, UsageError, WorkflowError
 from hischange.events import (
     AnyEvent,
@@ -19,14 +18,16 @@ from hischange.events import (
     ReleasedChange,
     ReleaseManifest,
 )
-from hischange.evidence import evidence_facts
-from hischange.evidence_rules import readiness_problems, required_kinds
 from hischange.ledger import canonical
 from hischange.project import Project
-from hischange.projection import project
-from hischange.service import get_change, refuse
-from hischange.state import load_change
+from hischange.services import custody
+from hischange.services.changes import get_change, refuse
+from hischange.services.evidence import evidence_facts
 from hischange.store import AppendedEvent, ProjectionView
+from hischange.workflow.change import ChangeState
+from hischange.workflow.evidence import readiness_problems, required_kinds
+from hischange.workflow.projector import project
+from hischange.workflow.state import load_change
 
 __all__ = [
     "ArtifactRef",

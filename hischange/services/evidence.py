@@ -3,7 +3,7 @@ each bound to the commit it tested; the ``change ready`` command; the projection
 
 The adapter (``hischange.testing``) reads files and validates records; this module binds
 them to commits (git), records ``EvidenceRecorded`` events, and judges staleness with the
-pure rules in ``hischange.evidence_rules``.
+pure rules in ``hischange.workflow.evidence``.
 
 Evidence ids are ``EV-YYYY-NNNN``, allocated inside the write transaction from the
 ``evidence`` aggregates (like change ids), so two concurrent recordings never collide and
@@ -21,10 +21,15 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from hischange import vcs
-from hischange.change import ChangeState, EvidenceRef
 from hischange.errors import NotFoundError, UsageError, WorkflowError
 from hischange.events import AnyEvent, CommandRefused, EvidenceRecorded
-from hischange.evidence_rules import (
+from hischange.project import Project
+from hischange.services.changes import check_change_id, get_change, run_change_command
+from hischange.store import AppendedEvent, ProjectionView, WriteTx
+from hischange.testing import TestReport, Totals, import_report
+from hischange.vcs.ancestry import is_ancestor, resolve_commit
+from hischange.workflow.change import ChangeState, EvidenceRef
+from hischange.workflow.evidence import (
     Ancestry,
     EvidenceFacts,
     EvidenceStatus,
@@ -33,13 +38,8 @@ from hischange.evidence_rules import (
     readiness_problems,
     required_kinds,
 )
-from hischange.project import Project
-from hischange.projection import project
-from hischange.service import check_change_id, get_change, run_change_command
-from hischange.state import load, load_change, put_change
-from hischange.store import AppendedEvent, ProjectionView, WriteTx
-from hischange.testing import TestReport, Totals, import_report
-from hischange.vcs.ancestry import is_ancestor, resolve_commit
+from hischange.workflow.projector import project
+from hischange.workflow.state import load, load_change, put_change
 
 __all__ = [
     "EvidenceItem",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from hischange.ledger import ALGORITHM, canonical, format_time
+from hischange.ledger.chain import ALGORITHM, canonical, format_time
 
 __all__ = ["ChainWriter"]
 

@@ -15,9 +15,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from hischange.change import ChangeState, EvidenceRef, decide_transition
 from hischange.errors import HischangeError, WorkflowError
 from hischange.events import AnyEvent
+from hischange.workflow.change import ChangeState, EvidenceRef, decide_transition
 
 __all__ = [
     "KIND_LABELS",

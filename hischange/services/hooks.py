@@ -9,10 +9,10 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from hischange import vcs
-from hischange.change import ChangeState
-from hischange.custody import IMPLEMENTABLE
 from hischange.errors import NotFoundError, UsageError
 from hischange.project import Project
+from hischange.services.custody import IMPLEMENTABLE
+from hischange.workflow.change import ChangeState
 
 __all__ = ["HookVerdict", "check_commit_message", "install_commit_hook"]
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
 
-from hischange.change import ChangeState
+from hischange.workflow.change import ChangeState
 
 if TYPE_CHECKING:
     from hischange.store import ProjectionView

@@ -8,8 +8,8 @@ from typing import Any, Literal
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from hischange.change import ChangeState
-from hischange.release import ReleaseState
+from hischange.services.releases import ReleaseState
+from hischange.workflow.change import ChangeState
 
 __all__ = ["LABELS", "notes_context", "render_notes"]
 
@@ -181,7 +181,7 @@ def render_notes(
 ) -> str:
     """The release notes as Markdown or HTML."""
     env = Environment(
-        loader=PackageLoader("hischange", "templates"),
+        loader=PackageLoader("hischange.outputs", "templates"),
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
         trim_blocks=True,
         lstrip_blocks=True,

@@ -9,13 +9,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from hischange import change
-from hischange.change import ChangeState
 from hischange.errors import NotFoundError, UsageError, WorkflowError
 from hischange.events import AnyEvent, ChangeFields, CommandRefused
 from hischange.project import Project
-from hischange.projection import load_change, project
 from hischange.store import WriteTx
+from hischange.workflow import change
+from hischange.workflow.change import ChangeState
+from hischange.workflow.projector import load_change, project
 
 __all__ = [
     "CHANGE_ID",

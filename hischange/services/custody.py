@@ -13,13 +13,13 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from hischange import vcs
-from hischange.change import ChangeState, updated_state
-from hischange.custody_scan import ScanResult, linked_commits, open_range, scan_range
 from hischange.events import CommitLink, CommitsLinked
 from hischange.project import Project
-from hischange.state import load_change
+from hischange.services.custody_scan import ScanResult, linked_commits, open_range, scan_range
 from hischange.store import AppendedEvent, ProjectionView
 from hischange.vcs.models import trusted
+from hischange.workflow.change import ChangeState, updated_state
+from hischange.workflow.state import load_change
 
 __all__ = [
     "CommitRecord",

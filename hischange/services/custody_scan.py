@@ -181,7 +181,7 @@ def _link(commit: vcs.CommitInfo, ids: tuple[str, ...], via: Via) -> CommitLink:
 
 def _projector(view: ProjectionView, appended: AppendedEvent) -> None:
     # imported on first use: a scan that records nothing never loads the domain modules
-    from hischange.projection import project
+    from hischange.workflow.projector import project
 
     project(view, appended)
 

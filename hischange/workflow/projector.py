@@ -13,7 +13,6 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from hischange import change
 from hischange.events import (
     ArtifactAttached,
     ChangeApproved,
@@ -33,8 +32,9 @@ from hischange.events import (
     SqlApproved,
     SqlReviewed,
 )
-from hischange.state import load_change, put_change
 from hischange.store import AppendedEvent, ProjectionView
+from hischange.workflow import change
+from hischange.workflow.state import load_change, put_change
 
 __all__ = ["MemoryView", "handler_for", "load_change", "project"]
 
@@ -53,15 +53,15 @@ def _change_event(view: ProjectionView, appended: AppendedEvent) -> None:
 #: kind of event (a custody scan: commits_linked) need not load the others (SQL review
 #: pulls in sqlparse).
 _ELSEWHERE: dict[type[BaseModel], tuple[str, str]] = {
-    CommitsLinked: ("custody", "apply_links"),
-    SqlReviewed: ("sqlrecord", "apply_sql_event"),
-    ReleaseCut: ("release", "apply_release_event"),
-    ArtifactAttached: ("artifact", "apply_artifact_event"),
-    DeploymentRecorded: ("deployment", "apply_deployment_event"),
-    RollbackRecorded: ("deployment", "apply_deployment_event"),
-    ReviewRecorded: ("deployment", "apply_deployment_event"),
-    SqlApproved: ("sqlrecord", "apply_sql_event"),
-    EvidenceRecorded: ("evidence", "apply_evidence_event"),
+    CommitsLinked: ("services.custody", "apply_links"),
+    SqlReviewed: ("services.sql", "apply_sql_event"),
+    ReleaseCut: ("services.releases", "apply_release_event"),
+    ArtifactAttached: ("services.artifacts", "apply_artifact_event"),
+    DeploymentRecorded: ("services.deployments", "apply_deployment_event"),
+    RollbackRecorded: ("services.deployments", "apply_deployment_event"),
+    ReviewRecorded: ("services.deployments", "apply_deployment_event"),
+    SqlApproved: ("services.sql", "apply_sql_event"),
+    EvidenceRecorded: ("services.evidence", "apply_evidence_event"),
 }
 _CHANGE_EVENTS: tuple[type[BaseModel], ...] = (
     ChangeRegistered,

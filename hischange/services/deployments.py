@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from hischange.change import ChangeState, decide_transition
 from hischange.errors import UsageError, WorkflowError
 from hischange.events import (
     AnyEvent,
@@ -17,11 +16,12 @@ from hischange.events import (
     RollbackRecorded,
 )
 from hischange.project import Project
-from hischange.projection import project
-from hischange.release import DeploymentRef, ReleaseState, get_release
-from hischange.service import get_change, refuse, run_change_command
-from hischange.state import load, load_change, put_change
+from hischange.services.changes import get_change, refuse, run_change_command
+from hischange.services.releases import DeploymentRef, ReleaseState, get_release
 from hischange.store import AppendedEvent, ProjectionView, WriteTx
+from hischange.workflow.change import ChangeState, decide_transition
+from hischange.workflow.projector import project
+from hischange.workflow.state import load, load_change, put_change
 
 __all__ = [
     "SiteState",

@@ -14,7 +14,6 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from hischange import vcs
-from hischange.change import ChangeState, SqlFileState
 from hischange.errors import ConfigError, NotFoundError, UsageError, WorkflowError
 from hischange.events import (
     AnyEvent,
@@ -24,7 +23,7 @@ from hischange.events import (
     SqlReviewed,
 )
 from hischange.project import Project
-from hischange.service import run_change_command
+from hischange.services.changes import run_change_command
 from hischange.sqlreview import (
     Dialect,
     FileReview,
@@ -37,8 +36,9 @@ from hischange.sqlreview import (
 )
 from hischange.sqlreview.registry import rule_by_code
 from hischange.sqlreview.views import ViewChange, view_changes, view_columns
-from hischange.state import load_change, put_change
 from hischange.store import AppendedEvent, ProjectionView, WriteTx
+from hischange.workflow.change import ChangeState, SqlFileState
+from hischange.workflow.state import load_change, put_change
 
 __all__ = [
     "SqlFileStatus",

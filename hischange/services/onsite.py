@@ -16,9 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hischange.errors import NotFoundError, UsageError
 from hischange.events import EvidenceRecorded
-from hischange.evidence import Recorded, bind_commit, open_repo_or_none, record_evidence
 from hischange.project import Project
-from hischange.service import get_change
+from hischange.services.changes import get_change
+from hischange.services.evidence import Recorded, bind_commit, open_repo_or_none, record_evidence
 from hischange.testing import (
     MAX_ATTACHMENT_BYTES_KEY,
     build_manual_record,

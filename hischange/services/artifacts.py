@@ -11,10 +11,10 @@ from pydantic import BaseModel, ConfigDict
 from hischange.errors import GateFailed, NotFoundError, UsageError
 from hischange.events import AnyEvent, ArtifactAttached
 from hischange.project import Project
-from hischange.projection import project
-from hischange.release import ArtifactRef, ReleaseState, get_release
-from hischange.state import load
+from hischange.services.releases import ArtifactRef, ReleaseState, get_release
 from hischange.store import AppendedEvent, ProjectionView
+from hischange.workflow.projector import project
+from hischange.workflow.state import load
 
 __all__ = ["ArtifactMatch", "apply_artifact_event", "attach_artifacts", "verify_artifact"]
 

@@ -21,9 +21,9 @@ from hischange.ledger import (
     canonical,
 )
 from hischange.project import Project
-from hischange.projection import MemoryView, project
 from hischange.store import AppendedEvent
 from hischange.store.store import change_row
+from hischange.workflow.projector import MemoryView, project
 
 __all__ = ["Problem", "VerifyReport", "read_log", "trace_change", "verify_store"]
 

@@ -1,0 +1,1 @@
+"""Documents for people and tools: release notes (Markdown, HTML)."""

@@ -1,0 +1,1 @@
+"""Services: one module per command family; one function per user command = one transaction."""
