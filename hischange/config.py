@@ -33,11 +33,6 @@ CONFIG_NAME = "config.toml"
 
 
 EvidenceKind = Literal["automated", "onsite"]
-_DEFAULT_REQUIRED: dict[str, tuple[EvidenceKind, ...]] = {
-    "customization": ("automated", "onsite"),
-    "interface": ("automated", "onsite"),
-    "bugfix": ("automated",),
-}
 
 
 class _Section(BaseModel):
@@ -67,10 +62,9 @@ class CustodyConfig(_Section):
 class EvidenceConfig(_Section):
     """Which evidence a change needs before it is ready, and attachment limits."""
 
-    #: Per change kind: any of "automated", "onsite".
-    required: dict[str, tuple[EvidenceKind, ...]] = Field(
-        default_factory=lambda: dict(_DEFAULT_REQUIRED)
-    )
+    #: Per change kind: any of "automated", "onsite". A kind not listed needs what the
+    #: kinds table (``hischange.workflow.kinds``) says for it.
+    required: dict[str, tuple[EvidenceKind, ...]] = Field(default_factory=dict)
     environments: tuple[str, ...] = ("onsite-test", "test", "staging", "production")
     max_attachment_bytes: int = 50 * 1024 * 1024
     max_message_chars: int = 2000

@@ -6,12 +6,15 @@ Messages say what was wrong, with the offending value, and what to do.
 
 from __future__ import annotations
 
+from typing import Literal
+
 __all__ = [
     "ConfigError",
     "GateFailed",
     "HischangeError",
     "IntegrityError",
     "NotFoundError",
+    "RefusalRule",
     "StoreError",
     "UsageError",
     "WorkflowError",
@@ -62,15 +65,47 @@ class IntegrityError(HischangeError):
     code = "integrity"
 
 
+#: The name of every rule the workflow refuses by: the one list. docs/architecture.md has a
+#: catalogue line for each (a test keeps the two equal); refusals are recorded in the ledger
+#: under these names (``command_refused.rule``), so a name is never reused for another rule.
+RefusalRule = Literal[
+    "approver_role",
+    "deployment_gate",
+    "dirty_tree",
+    "emergency_close",
+    "evidence_required",
+    "release_gate",
+    "rollback_plan",
+    "rollback_target",
+    "separation_of_duties",
+    "sql_error_findings",
+    "sql_review_first",
+    "sql_stale_review",
+    "stale_approval",
+    "state_machine",
+    "verifier_role",
+]
+
+
 class WorkflowError(HischangeError):
-    """The workflow refuses the command (separation of duties, wrong state, ...)."""
+    """The workflow refuses the command (separation of duties, wrong state, ...): raised only
+    by the rules in ``hischange.workflow``, with the rule's name."""
 
     exit_code = 5
     code = "refused"
 
-    def __init__(self, message: str, *, hint: str | None = None, rule: str = "workflow") -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        rule: RefusalRule,
+        hint: str | None = None,
+        target: str | None = None,
+    ) -> None:
         super().__init__(message, hint=hint)
-        self.rule = rule
+        self.rule: RefusalRule = rule
+        #: The change the refusal concerns, where it is not the command's own target.
+        self.target = target
 
 
 class ConfigError(HischangeError):

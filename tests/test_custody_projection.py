@@ -9,9 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hischange.events import ChangeFields, CommitLink, CommitsLinked
-from hischange.services.custody import CommitRecord, apply_links
 from hischange.store import AppendedEvent
 from hischange.workflow.change import ChangeState
+from hischange.workflow.custody import CommitRecord, apply_links
 from hischange.workflow.projector import MemoryView
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from hischange.errors import UsageError
 from hischange.events import ChangeFields, ReleasedChange
 from hischange.outputs.notes import render_notes
-from hischange.services.releases import ReleaseState, choose_version
 from hischange.workflow.change import ChangeState, SqlFileState
+from hischange.workflow.release import ReleaseState, choose_version
 
 GOLDEN = Path(__file__).parent / "golden"
 AT = datetime(2026, 11, 20, 2, 30, tzinfo=UTC)

@@ -9,10 +9,11 @@ import click
 
 from hischange.cli.output import actor_option, emit, format_option, open_project, resolve_actor
 from hischange.cli.render import change_detail, change_line
-from hischange.events import Billing, Kind, Risk, Urgency
+from hischange.events import Billing, Risk, Urgency
+from hischange.workflow.kinds import KINDS as KIND_TABLE
 
 F = TypeVar("F", bound=Callable[..., Any])
-KINDS = get_args(Kind)
+KINDS = tuple(k.name for k in KIND_TABLE)
 URGENCIES = get_args(Urgency)
 BILLINGS = get_args(Billing)
 RISKS = get_args(Risk)
@@ -25,8 +26,7 @@ def _field_options(required: bool) -> list[Any]:
             "--kind",
             type=click.Choice(KINDS),
             required=required,
-            help="customization 客户化需求, interface 接口调整, report 报表, "
-            "view_interface 视图接口, bugfix 缺陷修复, security 安全漏洞修复.",
+            help=", ".join(f"{k.name} {k.label_zh}" for k in KIND_TABLE) + ".",
         ),
         click.option("--title", required=required, help="One line: what changes."),
         click.option("--description", help="The request in full."),

@@ -91,12 +91,13 @@ def check(rev_range: str, fmt: str) -> None:
     """The gate: exit 1 and list violations when a commit names no change, an unknown one,
     an unapproved one, or a change id git will not parse as a trailer."""
     from hischange import __version__
+    from hischange.outputs.sarif import custody_sarif
     from hischange.services import custody as lib
 
     report = lib.check_range(open_project(), rev_range)
     _warn_shallow(report.shallow)
     if fmt == "sarif":
-        click.echo(json.dumps(lib.custody_sarif(report, __version__), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(custody_sarif(report, __version__), ensure_ascii=False, indent=2))
     else:
         emit(fmt, report, custody_lines)
     if not report.ok:

@@ -35,11 +35,11 @@ def _recorded_lines(r: Recorded) -> Iterator[str]:
 
 def _split_args(args: tuple[str, ...], reports: list[Path]) -> list[str]:
     """Change ids, and report files a shell glob spilled after ``--junit``/``--trx``."""
-    from hischange.services.changes import CHANGE_ID
+    from hischange.ids import is_change_id
 
     ids = []
     for arg in args:
-        if CHANGE_ID.match(arg.strip().upper()):
+        if is_change_id(arg):
             ids.append(arg)
         elif reports:
             reports.append(Path(arg))

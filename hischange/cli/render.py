@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from hischange.events import EventRecord
     from hischange.services.audit import VerifyReport
-    from hischange.services.custody import CustodyReport, CustodyVerifyReport
-    from hischange.services.releases import ReleaseState
     from hischange.workflow.change import ChangeState
+    from hischange.workflow.custody import CustodyReport, CustodyVerifyReport
+    from hischange.workflow.release import ReleaseState
 
 __all__ = [
     "change_detail",

@@ -8,8 +8,9 @@ from typing import Any, Literal
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from hischange.services.releases import ReleaseState
 from hischange.workflow.change import ChangeState
+from hischange.workflow.kinds import KINDS
+from hischange.workflow.release import ReleaseState
 
 __all__ = ["LABELS", "notes_context", "render_notes"]
 
@@ -48,12 +49,6 @@ LABELS: dict[str, dict[str, str]] = {
         "commits": "提交数",
         "artifacts": "发布制品",
         "dirty": "发布时工作区有未提交修改",
-        "customization": "客户化需求",
-        "interface": "接口调整",
-        "report": "报表",
-        "view_interface": "数据上报视图接口",
-        "bugfix": "缺陷修复",
-        "security": "安全漏洞修复",
         "emergency_u": "紧急",
         "high": "高",
         "normal": "普通",
@@ -98,12 +93,6 @@ LABELS: dict[str, dict[str, str]] = {
         "commits": "Commits",
         "artifacts": "Artifacts",
         "dirty": "cut from a working tree with uncommitted changes",
-        "customization": "Customization",
-        "interface": "Interface adjustment",
-        "report": "Report",
-        "view_interface": "Data-reporting view interface",
-        "bugfix": "Bug fix",
-        "security": "Security fix",
         "emergency_u": "emergency",
         "high": "high",
         "normal": "normal",
@@ -117,7 +106,6 @@ LABELS: dict[str, dict[str, str]] = {
         "bump_given": "given explicitly",
     },
 }
-KIND_ORDER = ("customization", "interface", "view_interface", "report", "bugfix", "security")
 
 
 def notes_context(
@@ -125,14 +113,14 @@ def notes_context(
 ) -> dict[str, Any]:
     """Everything the templates show, computed here so templates stay plain."""
     groups = []
-    for kind in KIND_ORDER:
+    for kind in KINDS:
         items = [
             (rc, changes[rc.change_id])
             for rc in release.changes
-            if rc.kind == kind and rc.change_id in changes
+            if rc.kind == kind.name and rc.change_id in changes
         ]
         if items:
-            groups.append({"kind": kind, "rows": items})
+            groups.append({"kind": kind.name, "label": kind.label(lang), "rows": items})
     free = [c for c in changes.values() if c.fields.billing == "free_interface"]
     negotiated = [c for c in changes.values() if c.fields.billing == "negotiated"]
     effort = sum((Decimal(c.fields.effort_days or "0") for c in negotiated), Decimal(0))

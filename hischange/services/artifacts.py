@@ -6,29 +6,14 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
-
 from hischange.errors import GateFailed, NotFoundError, UsageError
 from hischange.events import AnyEvent, ArtifactAttached
 from hischange.project import Project
-from hischange.services.releases import ArtifactRef, ReleaseState, get_release
-from hischange.store import AppendedEvent, ProjectionView
+from hischange.services.releases import get_release
 from hischange.workflow.projector import project
-from hischange.workflow.state import load
+from hischange.workflow.release import ArtifactMatch, ReleaseState
 
-__all__ = ["ArtifactMatch", "apply_artifact_event", "attach_artifacts", "verify_artifact"]
-
-
-class ArtifactMatch(BaseModel):
-    """Which release a delivered file belongs to."""
-
-    model_config = ConfigDict(frozen=True)
-
-    sha256: str
-    size: int
-    releases: tuple[str, ...]
-    names: tuple[str, ...]
-    changes: tuple[str, ...]
+__all__ = ["attach_artifacts", "verify_artifact"]
 
 
 def attach_artifacts(proj: Project, actor: str, version: str, files: list[Path]) -> ReleaseState:
@@ -72,30 +57,3 @@ def verify_artifact(proj: Project, path: Path) -> ArtifactMatch:
             f"{path.name} (sha256 {digest[:16]}…) is not a released artifact (非发布制品)"
         )
     return ArtifactMatch.model_validate(data)
-
-
-def apply_artifact_event(view: ProjectionView, appended: AppendedEvent) -> None:
-    """Projection: the release's artifact list and the index by content hash."""
-    event = appended.event
-    assert isinstance(event, ArtifactAttached)
-    release = load(view, "release", event.version, ReleaseState)
-    assert release is not None
-    ref = ArtifactRef(
-        name=event.name,
-        sha256=event.sha256,
-        size=event.size,
-        attached_by=appended.actor,
-        attached_at=appended.at,
-    )
-    updated = release.model_copy(update={"artifacts": (*release.artifacts, ref)})
-    view.put("release", event.version, updated, appended.seq)
-    old = load(view, "artifact", event.sha256, ArtifactMatch)
-    changes = tuple(c.change_id for c in release.changes)
-    match = ArtifactMatch(
-        sha256=event.sha256,
-        size=event.size,
-        releases=tuple(dict.fromkeys((*(old.releases if old else ()), event.version))),
-        names=tuple(dict.fromkeys((*(old.names if old else ()), event.name))),
-        changes=tuple(dict.fromkeys((*(old.changes if old else ()), *changes))),
-    )
-    view.put("artifact", event.sha256, match, appended.seq)

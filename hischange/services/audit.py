@@ -14,6 +14,7 @@ from hischange.events import AnyEvent, EventRecord, parse_event
 from hischange.ledger import (
     COLUMNS_DETAIL,
     NOT_AN_EVENT,
+    AppendedEvent,
     ChainCursor,
     ChainProblem,
     ChainRow,
@@ -21,7 +22,6 @@ from hischange.ledger import (
     canonical,
 )
 from hischange.project import Project
-from hischange.store import AppendedEvent
 from hischange.store.store import change_row
 from hischange.workflow.projector import MemoryView, project
 

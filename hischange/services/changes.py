@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,6 +10,7 @@ from pydantic import ValidationError
 
 from hischange.errors import NotFoundError, UsageError, WorkflowError
 from hischange.events import AnyEvent, ChangeFields, CommandRefused
+from hischange.ids import CHANGE_ID, next_yearly_id, normalise_change_id
 from hischange.project import Project
 from hischange.store import WriteTx
 from hischange.workflow import change
@@ -18,7 +18,6 @@ from hischange.workflow.change import ChangeState
 from hischange.workflow.projector import load_change, project
 
 __all__ = [
-    "CHANGE_ID",
     "approve_change",
     "edit_change",
     "get_change",
@@ -32,8 +31,6 @@ __all__ = [
     "submit_change",
     "withdraw_change",
 ]
-
-CHANGE_ID = re.compile(r"^CR-(\d{4})-(\d{4,})$")
 
 
 def make_fields(values: dict[str, Any]) -> ChangeFields:
@@ -49,18 +46,8 @@ def make_fields(values: dict[str, Any]) -> ChangeFields:
         raise UsageError(f"invalid {field} {err.get('input')!r}: {err['msg']}{allowed}") from exc
 
 
-def check_change_id(change_id: str) -> str:
-    """Normalise and validate a change id such as CR-2026-0001."""
-    value = change_id.strip().upper()
-    if not CHANGE_ID.match(value):
-        raise UsageError(
-            f"{change_id!r} is not a change id", hint="change ids look like CR-2026-0001"
-        )
-    return value
-
-
 def _load(tx: WriteTx, change_id: str) -> ChangeState:
-    state = load_change(tx, check_change_id(change_id))
+    state = load_change(tx, normalise_change_id(change_id))
     if state is None:
         raise NotFoundError(
             f"no change {change_id}", hint="`hischange change list` shows the changes"
@@ -108,18 +95,11 @@ def refuse(
     return exc
 
 
-def _next_change_id(tx: WriteTx) -> str:
-    year = tx.now.year
-    numbers = [
-        int(m.group(2)) for k in tx.keys("change", f"CR-{year}-") if (m := CHANGE_ID.match(k))
-    ]
-    return f"CR-{year}-{max(numbers, default=0) + 1:04d}"
-
-
 def register_change(proj: Project, actor: str, fields: ChangeFields) -> ChangeState:
     """Register a change (draft); its id is allocated inside the append transaction."""
     with proj.store.write(project) as tx:
-        change_id = _next_change_id(tx)
+        year = tx.now.year
+        change_id = next_yearly_id(CHANGE_ID, "CR", year, tx.keys("change", f"CR-{year}-"))
         due = tx.now + proj.config.due_delta(fields.urgency)
         tx.append(actor, list(change.decide_register(change_id, fields, due)))
         return _load(tx, change_id)
@@ -188,7 +168,7 @@ def withdraw_change(proj: Project, actor: str, change_id: str, reason: str) -> C
 
 def get_change(proj: Project, change_id: str) -> ChangeState:
     """One change's current state (exit 3 if unknown)."""
-    data = proj.store.aggregate("change", check_change_id(change_id))
+    data = proj.store.aggregate("change", normalise_change_id(change_id))
     if data is None:
         raise NotFoundError(
             f"no change {change_id}", hint="`hischange change list` shows the changes"

@@ -43,8 +43,9 @@ from hischange import __version__, vcs
 from hischange.errors import ConfigError, HischangeError, UsageError
 from hischange.events import CommitLink, CommitsLinked
 from hischange.project import Project
-from hischange.store import AppendedEvent, ProjectionView, WriteTx
+from hischange.store import WriteTx
 from hischange.vcs.models import trusted
+from hischange.workflow.projector import project
 
 __all__ = ["ScanResult", "linked_commits", "open_range", "scan_range", "subject_patterns"]
 
@@ -179,13 +180,6 @@ def _link(commit: vcs.CommitInfo, ids: tuple[str, ...], via: Via) -> CommitLink:
     )
 
 
-def _projector(view: ProjectionView, appended: AppendedEvent) -> None:
-    # imported on first use: a scan that records nothing never loads the domain modules
-    from hischange.workflow.projector import project
-
-    project(view, appended)
-
-
 def scan_range(
     proj: Project,
     actor: str,
@@ -203,7 +197,7 @@ def scan_range(
     fresh: list[CommitLink] = []
     new = 0
     pending: set[str] = set()
-    with proj.store.write(_projector) as tx:
+    with proj.store.write(project) as tx:
         known = set(tx.keys("change"))
         raw = tx.cached(_MEMO_KIND, key) if key else None
         memo = None if full else _usable_memo(tx, raw, repo, rng.tip, view, known)

@@ -5,27 +5,32 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from pydantic import BaseModel, ConfigDict
-
 from hischange.errors import UsageError, WorkflowError
 from hischange.events import (
     AnyEvent,
     ChangeTransitioned,
     DeploymentRecorded,
-    ReviewRecorded,
     RollbackRecorded,
 )
+from hischange.ids import deployment_id
 from hischange.project import Project
 from hischange.services.changes import get_change, refuse, run_change_command
-from hischange.services.releases import DeploymentRef, ReleaseState, get_release
-from hischange.store import AppendedEvent, ProjectionView, WriteTx
-from hischange.workflow.change import ChangeState, decide_transition
+from hischange.services.releases import get_release
+from hischange.store import WriteTx
+from hischange.workflow.change import ChangeState
+from hischange.workflow.deployment import (
+    SiteState,
+    decide_close,
+    decide_deploy,
+    decide_review,
+    decide_rollback,
+    decide_verify,
+)
 from hischange.workflow.projector import project
-from hischange.workflow.state import load, load_change, put_change
+from hischange.workflow.release import ReleaseState
+from hischange.workflow.state import load_change
 
 __all__ = [
-    "SiteState",
-    "apply_deployment_event",
     "close_change",
     "record_deployment",
     "record_review",
@@ -34,17 +39,6 @@ __all__ = [
     "utc_window",
     "verify_change",
 ]
-
-
-class SiteState(BaseModel):
-    """What runs in one environment at one site (院区), and what ran there before."""
-
-    model_config = ConfigDict(frozen=True)
-
-    env: str
-    site: str
-    current: str
-    history: tuple[str, ...]
 
 
 def utc_window(
@@ -66,10 +60,6 @@ def remote_session(
             raise UsageError("--session-opened/--session-closed need --bastion-session")
         return None
     return {"session_id": session, "opened": opened or "", "closed": closed or ""}
-
-
-def _site_key(env: str, site: str) -> str:
-    return f"{env}|{site}"
 
 
 def _check_env(proj: Project, env: str) -> None:
@@ -95,39 +85,16 @@ def record_deployment(
     cfg = proj.config.release
     release = get_release(proj, version)
     _check_env(proj, env)
-    problems = []
-    if env in cfg.production_environments and result == "success":
-        if cfg.require_test_before_production and not any(
-            d.env in cfg.test_environments and d.result == "success" for d in release.deployments
-        ):
-            problems.append(
-                f"{release.version} has no successful deployment to a test environment "
-                f"({', '.join(cfg.test_environments)}) yet"
-            )
-        if cfg.operator_not_sole_developer:
-            for rc in release.changes:
-                authors = {a.casefold() for a in get_change(proj, rc.change_id).authors}
-                if authors and authors == {operator.casefold()}:
-                    problems.append(
-                        f"{operator} is the only developer of {rc.change_id} and may not "
-                        "deploy it to production (职责分离)"
-                    )
-    if problems:
-        raise refuse(
-            proj,
-            actor,
-            "deploy record",
-            release.version,
-            WorkflowError(
-                f"cannot record the {env} deployment of {release.version}: " + "; ".join(problems),
-                rule="deployment_gate",
-            ),
-        )
+    authors = {rc.change_id: get_change(proj, rc.change_id).authors for rc in release.changes}
+    try:
+        decide_deploy(cfg, release, env, operator, result, authors)
+    except WorkflowError as refusal:
+        raise refuse(proj, actor, "deploy record", release.version, refusal) from None
     with proj.store.write(project) as tx:
         number = len(tx.keys("deployment")) + 1
         events: list[AnyEvent] = [
             DeploymentRecorded(
-                deployment_id=f"DP-{number:05d}",
+                deployment_id=deployment_id(number),
                 version=release.version,
                 env=env,
                 site=site,
@@ -178,35 +145,10 @@ def rollback_release(
         if s["env"] == env and (site is None or s["site"] == site)
     ]
     running = [s for s in sites if s.current == release.version]
-    if not running:
-        raise refuse(
-            proj,
-            actor,
-            "deploy rollback",
-            release.version,
-            WorkflowError(
-                f"{release.version} is not what runs in {env}" + (f" at {site}" if site else ""),
-                rule="rollback_target",
-            ),
-        )
-    if len(running) > 1:
-        raise UsageError(
-            f"{release.version} runs in {env} at {', '.join(s.site for s in running)}",
-            hint="pass --site",
-        )
-    where = running[0]
-    if target.version not in where.history:
-        raise refuse(
-            proj,
-            actor,
-            "deploy rollback",
-            release.version,
-            WorkflowError(
-                f"{target.version} was never deployed to {env} at {where.site}; "
-                "a rollback restores a release that ran there before",
-                rule="rollback_target",
-            ),
-        )
+    try:
+        where = decide_rollback(release, target, env, site, running)
+    except WorkflowError as refusal:
+        raise refuse(proj, actor, "deploy rollback", release.version, refusal) from None
     with proj.store.write(project) as tx:
         event = RollbackRecorded(
             version=release.version,
@@ -220,35 +162,14 @@ def rollback_release(
     return get_release(proj, release.version)
 
 
-def _requester_side(proj: Project, state: ChangeState, actor: str) -> bool:
-    who = actor.casefold()
-    side = {r.casefold() for r in (*proj.config.roles.requesters, *proj.config.roles.approvers)}
-    return who == state.fields.requester_person.casefold() or who in side
-
-
-def _closing(state: ChangeState) -> list[AnyEvent]:
-    if state.unapproved_emergency and (not state.approved or not state.pir.strip()):
-        return []
-    return [ChangeTransitioned(change_id=state.id, to="closed")]
-
-
 def verify_change(proj: Project, actor: str, change_id: str, note: str = "") -> ChangeState:
     """Post-implementation verification by the requester side: deployed → verified, then
     closed (an emergency change needs a retroactive approval and a PIR first)."""
+    roles = proj.config.roles
+    side = (*roles.requesters, *roles.approvers)
 
     def decide(state: ChangeState, _tx: WriteTx) -> list[AnyEvent]:
-        if not _requester_side(proj, state, actor):
-            raise WorkflowError(
-                f"{actor} is not on the requester side of {state.id} (its requester, "
-                "[roles] requesters or approvers)",
-                rule="verifier_role",
-            )
-        if actor.casefold() in {a.casefold() for a in state.authors}:
-            raise WorkflowError(
-                f"{actor} developed {state.id} and may not verify it", rule="separation_of_duties"
-            )
-        events = decide_transition(state, "verified", reason=note)
-        return events + _closing(state.model_copy(update={"state": "verified"}))
+        return decide_verify(state, actor, side, note)
 
     return run_change_command(proj, actor, "change verify", change_id, decide)
 
@@ -259,15 +180,7 @@ def record_review(proj: Project, actor: str, change_id: str, text: str) -> Chang
         raise UsageError("a post-implementation review needs text", hint="pass --pir TEXT")
 
     def decide(state: ChangeState, _tx: WriteTx) -> list[AnyEvent]:
-        if state.state in {"rejected", "withdrawn", "draft", "submitted", "approved"}:
-            raise WorkflowError(
-                f"{state.id} is {state.state}: nothing was implemented to review",
-                rule="state_machine",
-            )
-        events: list[AnyEvent] = [ReviewRecorded(change_id=state.id, text=text)]
-        if state.state == "verified":
-            events += _closing(state.model_copy(update={"pir": text}))
-        return events
+        return decide_review(state, text)
 
     return run_change_command(proj, actor, "change review", change_id, decide)
 
@@ -276,63 +189,6 @@ def close_change(proj: Project, actor: str, change_id: str) -> ChangeState:
     """verified → closed, once an emergency change has its retroactive approval and PIR."""
 
     def decide(state: ChangeState, _tx: WriteTx) -> list[AnyEvent]:
-        if state.state == "verified" and not _closing(state):
-            missing = [
-                w
-                for w, ok in (
-                    ("a retroactive approval", state.approved),
-                    ("a post-implementation review (change review --pir)", bool(state.pir)),
-                )
-                if not ok
-            ]
-            raise WorkflowError(
-                f"emergency change {state.id} cannot be closed without {' and '.join(missing)}",
-                rule="emergency_close",
-            )
-        return decide_transition(state, "closed")
+        return decide_close(state)
 
     return run_change_command(proj, actor, "change close", change_id, decide)
-
-
-def apply_deployment_event(view: ProjectionView, appended: AppendedEvent) -> None:
-    """Projection: the release's deployments, what runs where, and PIR text on a change."""
-    event = appended.event
-    if isinstance(event, ReviewRecorded):
-        state = load_change(view, event.change_id)
-        assert state is not None
-        put_change(view, state.model_copy(update={"pir": event.text}), appended.seq)
-        return
-    release = load(view, "release", event.version, ReleaseState)
-    assert release is not None
-    if isinstance(event, DeploymentRecorded):
-        ref = DeploymentRef(
-            deployment_id=event.deployment_id,
-            env=event.env,
-            site=event.site,
-            operator=event.operator,
-            result=event.result,
-            at=appended.at,
-        )
-        view.put("deployment", event.deployment_id, ref, appended.seq)
-        view.put(
-            "release",
-            release.version,
-            release.model_copy(update={"deployments": (*release.deployments, ref)}),
-            appended.seq,
-        )
-        if event.result == "success":
-            _set_site(view, event.env, event.site, event.version, appended.seq)
-        return
-    assert isinstance(event, RollbackRecorded)
-    _set_site(view, event.env, event.site, event.to_version, appended.seq)
-
-
-def _set_site(view: ProjectionView, env: str, site: str, version: str, seq: int) -> None:
-    old = load(view, "site", _site_key(env, site), SiteState)
-    history = tuple(dict.fromkeys((*(old.history if old else ()), version)))
-    view.put(
-        "site",
-        _site_key(env, site),
-        SiteState(env=env, site=site, current=version, history=history),
-        seq,
-    )

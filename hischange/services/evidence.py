@@ -14,39 +14,39 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from hischange import vcs
 from hischange.errors import NotFoundError, UsageError, WorkflowError
 from hischange.events import AnyEvent, CommandRefused, EvidenceRecorded
+from hischange.ids import EVIDENCE_ID, next_yearly_id, normalise_change_id
 from hischange.project import Project
-from hischange.services.changes import check_change_id, get_change, run_change_command
-from hischange.store import AppendedEvent, ProjectionView, WriteTx
+from hischange.services.changes import get_change, run_change_command
+from hischange.store import WriteTx
 from hischange.testing import TestReport, Totals, import_report
 from hischange.vcs.ancestry import is_ancestor, resolve_commit
-from hischange.workflow.change import ChangeState, EvidenceRef
+from hischange.workflow.change import ChangeState
 from hischange.workflow.evidence import (
     Ancestry,
     EvidenceFacts,
+    EvidenceItem,
     EvidenceStatus,
     assess,
+    decide_evidence,
     decide_ready,
     readiness_problems,
     required_kinds,
 )
 from hischange.workflow.projector import project
-from hischange.workflow.state import load, load_change, put_change
+from hischange.workflow.state import load, load_change
 
 __all__ = [
-    "EvidenceItem",
     "EvidenceList",
     "Recorded",
     "add_reports",
-    "apply_evidence_event",
     "bind_commit",
     "evidence_facts",
     "list_evidence",
@@ -56,27 +56,6 @@ __all__ = [
     "record_session",
     "summarise",
 ]
-
-_EVIDENCE_ID = re.compile(r"^EV-(\d{4})-(\d{4,})$")
-_CLOSED = frozenset({"closed", "rejected", "withdrawn"})
-
-
-class EvidenceItem(BaseModel):
-    """One recorded evidence item (the ``evidence`` aggregate; the event keeps the detail)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    evidence_id: str
-    change_ids: tuple[str, ...]
-    kind: Literal["automated", "onsite"]
-    commit: str | None
-    version: str = ""
-    env: str
-    passed: bool
-    summary: str
-    recorded_by: str
-    at: datetime
-    seq: int
 
 
 class Recorded(BaseModel):
@@ -147,14 +126,11 @@ def _check_env(proj: Project, env: str) -> str:
 
 def _next_evidence_id(tx: WriteTx) -> str:
     year = tx.now.year
-    numbers = [
-        int(m.group(2)) for k in tx.keys("evidence", f"EV-{year}-") if (m := _EVIDENCE_ID.match(k))
-    ]
-    return f"EV-{year}-{max(numbers, default=0) + 1:04d}"
+    return next_yearly_id(EVIDENCE_ID, "EV", year, tx.keys("evidence", f"EV-{year}-"))
 
 
 def _ids(change_ids: Sequence[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(check_change_id(c) for c in change_ids))
+    return tuple(dict.fromkeys(normalise_change_id(c) for c in change_ids))
 
 
 def record_evidence(
@@ -181,16 +157,14 @@ def record_evidence(
             if state is None:
                 raise NotFoundError(f"no change {cid}", hint="`hischange change list` shows them")
             states.append(state)
-        closed = next((s for s in states if s.state in _CLOSED), None)
         events: list[AnyEvent]
-        if closed is not None:
-            refusal = WorkflowError(
-                f"{closed.id} is {closed.state}; it takes no more test evidence",
-                rule="state_machine",
-            )
+        try:
+            decide_evidence(states)
+        except WorkflowError as exc:
+            refusal = exc
             events = [
                 CommandRefused(
-                    command=command, change_id=closed.id, rule=refusal.rule, reason=refusal.message
+                    command=command, change_id=exc.target, rule=exc.rule, reason=exc.message
                 )
             ]
             evidence_id = ""
@@ -353,39 +327,3 @@ def ready_change(proj: Project, actor: str, change_id: str) -> ChangeState:
     return run_change_command(
         proj, actor, "change ready", change_id, lambda s, _tx: decide_ready(s, facts, required)
     )
-
-
-def apply_evidence_event(view: ProjectionView, appended: AppendedEvent) -> None:
-    """Projection: the evidence aggregate, and a reference on every change it is for."""
-    event = appended.event
-    assert isinstance(event, EvidenceRecorded)
-    ref = EvidenceRef(
-        evidence_id=event.evidence_id,
-        kind=event.kind,
-        commit=event.commit,
-        passed=event.passed,
-        env=event.env,
-        summary=event.summary,
-        at=appended.at,
-        seq=appended.seq,
-    )
-    for cid in event.change_ids:
-        state = load_change(view, cid)
-        if state is not None:
-            put_change(
-                view, state.model_copy(update={"evidence": (*state.evidence, ref)}), appended.seq
-            )
-    item = EvidenceItem(
-        evidence_id=event.evidence_id,
-        change_ids=event.change_ids,
-        kind=event.kind,
-        commit=event.commit,
-        version=event.version,
-        env=event.env,
-        passed=event.passed,
-        summary=event.summary,
-        recorded_by=appended.actor,
-        at=appended.at,
-        seq=appended.seq,
-    )
-    view.put("evidence", event.evidence_id, item, appended.seq)

@@ -11,8 +11,8 @@ from pydantic import BaseModel, ConfigDict
 from hischange import vcs
 from hischange.errors import NotFoundError, UsageError
 from hischange.project import Project
-from hischange.services.custody import IMPLEMENTABLE
 from hischange.workflow.change import ChangeState
+from hischange.workflow.custody import IMPLEMENTABLE
 
 __all__ = ["HookVerdict", "check_commit_message", "install_commit_hook"]
 

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
+from hischange.ids import CHANGE_ID_TEXT
 from hischange.vcs.models import (
     CHANGE_ID_RE,
     CommitInfo,
@@ -34,9 +35,10 @@ __all__ = ["DEFAULT_TRAILER_KEYS", "extract_links", "find_links", "split_change_
 DEFAULT_TRAILER_KEYS: tuple[str, ...] = ("HIS-Change",)
 
 _SPLIT = re.compile(r"[\s,;，；、]+")
-# no look-arounds and no IGNORECASE: about 3x faster for the per-commit fast path
+# CHANGE_ID_TEXT spelled for speed: no look-arounds and no IGNORECASE, about 3x faster for
+# the per-commit fast path (a test checks it accepts what _ANY_ID does)
 _ID_QUICK = re.compile(r"[Cc][Rr]-\d{4}-\d{4,}")
-_ANY_ID = re.compile(r"(?<![\w-])CR-\d{4}-\d{4,}(?![\w-])", re.IGNORECASE)
+_ANY_ID = re.compile(rf"(?<![\w-]){CHANGE_ID_TEXT}(?![\w-])", re.IGNORECASE)
 # A line that looks like "key: value" to a person: one or two words, an ASCII or full-width
 # colon. Git is stricter (see _GIT_KEY); the difference is what we explain.
 _LOOKS_LIKE_TRAILER = re.compile(

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any, Literal, TypeVar
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
-from hischange.unchecked import assemble
+from hischange.ids import CHANGE_ID_TEXT
+from hischange.unchecked import trusted
 
 __all__ = [
     "CHANGE_ID_RE",
@@ -32,28 +33,9 @@ __all__ = [
 ]
 
 #: The change id format of DESIGN.md: ``CR-`` year ``-`` a sequence of at least four digits.
-CHANGE_ID_RE = re.compile(r"CR-\d{4}-\d{4,}")
+CHANGE_ID_RE = re.compile(CHANGE_ID_TEXT)
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
-_M = TypeVar("_M", bound=BaseModel)
-
-
-_ALL_FIELDS: dict[type[BaseModel], set[str]] = {}
-
-
-def _all_fields(cls: type[BaseModel]) -> set[str]:
-    return _ALL_FIELDS.setdefault(cls, set(cls.model_fields))
-
-
-def trusted(cls: type[_M], values: dict[str, Any]) -> _M:
-    """Build ``cls`` from values that already have the field types, without validation.
-
-    For the history reader's hot loop only: ``model_construct`` costs about 7 µs a call
-    (it walks every field for defaults), this about 1 µs. Every field must be given; the
-    result compares equal to the validated model (see tests/vcs/test_models.py).
-    """
-    # one shared set per class: frozen models never add to it, and copies copy it first
-    return assemble(cls, values, _ALL_FIELDS.get(cls) or _all_fields(cls))
 
 
 class Trailer(BaseModel):

@@ -29,6 +29,8 @@ from hischange.events import (
 )
 from hischange.ledger import canonical
 from hischange.unchecked import assemble
+from hischange.workflow.kinds import get_kind
+from hischange.workflow.people import is_one_of, same_person
 
 __all__ = [
     "STATES",
@@ -164,12 +166,9 @@ def fingerprint(fields: ChangeFields) -> str:
     return hashlib.sha256(canonical(fields.model_dump(mode="json"))).hexdigest()
 
 
-def _same(a: str, b: str) -> bool:
-    return bool(a) and a.strip().casefold() == b.strip().casefold()
-
-
 def validate_fields(fields: ChangeFields) -> None:
     """Rules on field combinations that a type alone cannot state."""
+    get_kind(fields.kind)
     if fields.effort_days is not None:
         try:
             effort = Decimal(fields.effort_days)
@@ -224,21 +223,24 @@ def decide_approve(
     state: ChangeState, approver: str, approvers: tuple[str, ...], comment: str = ""
 ) -> list[AnyEvent]:
     """Approve; enforces roles, separation of duties and the rollback plan."""
-    if not any(_same(approver, a) for a in approvers):
+    if not is_one_of(approver, approvers):
         raise WorkflowError(
             f"{approver} is not an approver (审批人) in [roles] approvers"
             + ("" if approvers else " (the list is empty)"),
-            hint="add the identity to approvers in .hischange/config.toml, or act --as one",
+            hint="ask one of the approvers to approve, or have the hospital add the identity "
+            "to [roles] approvers",
             rule="approver_role",
         )
-    if _same(approver, state.registered_by) or _same(approver, state.fields.requester_person):
+    if same_person(approver, state.registered_by) or same_person(
+        approver, state.fields.requester_person
+    ):
         raise WorkflowError(
             f"{approver} registered or requested {state.id} and may not approve it "
             "(separation of duties, 职责分离)",
             hint="ask another hospital reviewer to approve",
             rule="separation_of_duties",
         )
-    if any(_same(approver, a) for a in state.authors):
+    if is_one_of(approver, state.authors):
         raise WorkflowError(
             f"{approver} authored commits of {state.id} and may not approve it "
             "(separation of duties, 职责分离)",
@@ -270,7 +272,7 @@ def decide_reject(
     state: ChangeState, actor: str, approvers: tuple[str, ...], reason: str
 ) -> list[AnyEvent]:
     """Reject a submitted change (approvers only)."""
-    if not any(_same(actor, a) for a in approvers):
+    if not is_one_of(actor, approvers):
         raise WorkflowError(
             f"{actor} is not an approver (审批人) and may not reject", rule="approver_role"
         )

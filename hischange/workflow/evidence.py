@@ -16,15 +16,21 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from hischange.errors import HischangeError, WorkflowError
-from hischange.events import AnyEvent
+from hischange.events import AnyEvent, EvidenceRecorded
+from hischange.ledger import AppendedEvent, ProjectionView
 from hischange.workflow.change import ChangeState, EvidenceRef, decide_transition
+from hischange.workflow.kinds import default_evidence
+from hischange.workflow.state import load_change, put_change
 
 __all__ = [
     "KIND_LABELS",
     "Ancestry",
     "EvidenceFacts",
+    "EvidenceItem",
     "EvidenceStatus",
+    "apply_evidence_event",
     "assess",
+    "decide_evidence",
     "decide_ready",
     "readiness_problems",
     "required_kinds",
@@ -135,8 +141,8 @@ def assess(state: ChangeState, ancestry: Ancestry | None) -> EvidenceFacts:
 def required_kinds(
     required: Mapping[str, tuple[str, ...]], change_kind: str
 ) -> tuple[EvidenceKind, ...]:
-    """Kinds of evidence a change kind needs; kinds the config does not list need automated."""
-    kinds = required.get(change_kind, ("automated",))
+    """Kinds of evidence a change kind needs: as configured, else as the kinds table says."""
+    kinds = required[change_kind] if change_kind in required else default_evidence(change_kind)
     order: tuple[EvidenceKind, ...] = ("automated", "onsite")
     return tuple(k for k in order if k in kinds)
 
@@ -227,3 +233,68 @@ def decide_ready(
     )
     reason = "evidence: " + ", ".join(used) if used else "no evidence required by config"
     return decide_transition(state, "ready", reason=reason, ref=",".join(used))
+
+
+def decide_evidence(states: list[ChangeState]) -> None:
+    """Evidence may be recorded for open changes only (every change it names)."""
+    for state in states:
+        if state.state in {"closed", "rejected", "withdrawn"}:
+            raise WorkflowError(
+                f"{state.id} is {state.state}; it takes no more test evidence",
+                rule="state_machine",
+                target=state.id,
+            )
+
+
+class EvidenceItem(BaseModel):
+    """One recorded evidence item (the ``evidence`` aggregate; the event keeps the detail)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    evidence_id: str
+    change_ids: tuple[str, ...]
+    kind: Literal["automated", "onsite"]
+    commit: str | None
+    version: str = ""
+    env: str
+    passed: bool
+    summary: str
+    recorded_by: str
+    at: datetime
+    seq: int
+
+
+def apply_evidence_event(view: ProjectionView, appended: AppendedEvent) -> None:
+    """Projection: the evidence aggregate, and a reference on every change it is for."""
+    event = appended.event
+    assert isinstance(event, EvidenceRecorded)
+    ref = EvidenceRef(
+        evidence_id=event.evidence_id,
+        kind=event.kind,
+        commit=event.commit,
+        passed=event.passed,
+        env=event.env,
+        summary=event.summary,
+        at=appended.at,
+        seq=appended.seq,
+    )
+    for cid in event.change_ids:
+        state = load_change(view, cid)
+        if state is not None:
+            put_change(
+                view, state.model_copy(update={"evidence": (*state.evidence, ref)}), appended.seq
+            )
+    item = EvidenceItem(
+        evidence_id=event.evidence_id,
+        change_ids=event.change_ids,
+        kind=event.kind,
+        commit=event.commit,
+        version=event.version,
+        env=event.env,
+        passed=event.passed,
+        summary=event.summary,
+        recorded_by=appended.actor,
+        at=appended.at,
+        seq=appended.seq,
+    )
+    view.put("evidence", event.evidence_id, item, appended.seq)

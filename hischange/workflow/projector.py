@@ -1,13 +1,14 @@
-"""The projector: applies each event to the aggregates it concerns, with ``evolve``.
+"""The projector: applies each event to the aggregates it concerns, with each aggregate's
+``evolve`` (``apply_*``) function.
 
 The same code runs inside ``Store.append`` and in ``audit verify``'s replay, so the stored
-projections and a fresh replay can only differ if someone edited the tables. Each domain
-module provides the handler for its own events; this table routes events to them.
+projections and a fresh replay can only differ if someone edited the tables. The table below
+routes every event type to its handler by ordinary imports: every handler is a pure rule in
+``hischange.workflow``, which loads neither git nor sqlparse nor the store.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -32,11 +33,16 @@ from hischange.events import (
     SqlApproved,
     SqlReviewed,
 )
-from hischange.store import AppendedEvent, ProjectionView
+from hischange.ledger import AppendedEvent, ProjectionView
 from hischange.workflow import change
+from hischange.workflow.custody import apply_links
+from hischange.workflow.deployment import apply_deployment_event
+from hischange.workflow.evidence import apply_evidence_event
+from hischange.workflow.release import apply_artifact_event, apply_release_event
+from hischange.workflow.sql import apply_sql_event
 from hischange.workflow.state import load_change, put_change
 
-__all__ = ["MemoryView", "handler_for", "load_change", "project"]
+__all__ = ["HANDLERS", "MemoryView", "handler_for", "load_change", "project"]
 
 Handler = Callable[[ProjectionView, AppendedEvent], None]
 
@@ -48,53 +54,37 @@ def _change_event(view: ProjectionView, appended: AppendedEvent) -> None:
     put_change(view, new, appended.seq)
 
 
-#: Handlers in the domain modules that own them, imported on first use: those modules
-#: import the service layer, which imports this module, and a command that appends one
-#: kind of event (a custody scan: commits_linked) need not load the others (SQL review
-#: pulls in sqlparse).
-_ELSEWHERE: dict[type[BaseModel], tuple[str, str]] = {
-    CommitsLinked: ("services.custody", "apply_links"),
-    SqlReviewed: ("services.sql", "apply_sql_event"),
-    ReleaseCut: ("services.releases", "apply_release_event"),
-    ArtifactAttached: ("services.artifacts", "apply_artifact_event"),
-    DeploymentRecorded: ("services.deployments", "apply_deployment_event"),
-    RollbackRecorded: ("services.deployments", "apply_deployment_event"),
-    ReviewRecorded: ("services.deployments", "apply_deployment_event"),
-    SqlApproved: ("services.sql", "apply_sql_event"),
-    EvidenceRecorded: ("services.evidence", "apply_evidence_event"),
+#: Every event type that changes a projection, and its handler; ``command_refused`` changes
+#: none (a test routes every event type of ``hischange.events`` through this table).
+HANDLERS: dict[type[BaseModel], Handler] = {
+    ChangeRegistered: _change_event,
+    ChangeEdited: _change_event,
+    ChangeSubmitted: _change_event,
+    ChangeApproved: _change_event,
+    ChangeRejected: _change_event,
+    ChangeStarted: _change_event,
+    ChangeWithdrawn: _change_event,
+    ChangeTransitioned: _change_event,
+    CommitsLinked: apply_links,
+    SqlReviewed: apply_sql_event,
+    SqlApproved: apply_sql_event,
+    EvidenceRecorded: apply_evidence_event,
+    ReleaseCut: apply_release_event,
+    ArtifactAttached: apply_artifact_event,
+    DeploymentRecorded: apply_deployment_event,
+    RollbackRecorded: apply_deployment_event,
+    ReviewRecorded: apply_deployment_event,
 }
-_CHANGE_EVENTS: tuple[type[BaseModel], ...] = (
-    ChangeRegistered,
-    ChangeEdited,
-    ChangeSubmitted,
-    ChangeApproved,
-    ChangeRejected,
-    ChangeStarted,
-    ChangeWithdrawn,
-    ChangeTransitioned,
-)
-
-
-_RESOLVED: dict[type[BaseModel], Handler | None] = {}
 
 
 def handler_for(event_type: type[BaseModel]) -> Handler | None:
     """The handler of one event type, or None (command_refused changes no projection)."""
-    if event_type in _RESOLVED:
-        return _RESOLVED[event_type]
-    handler: Handler | None = None
-    if event_type in _CHANGE_EVENTS:
-        handler = _change_event
-    elif event_type in _ELSEWHERE:
-        module_name, name = _ELSEWHERE[event_type]
-        handler = getattr(importlib.import_module(f"hischange.{module_name}"), name)
-    _RESOLVED[event_type] = handler
-    return handler
+    return HANDLERS.get(event_type)
 
 
 def project(view: ProjectionView, appended: AppendedEvent) -> None:
     """Apply one appended event to every aggregate it concerns."""
-    handler = handler_for(type(appended.event))
+    handler = HANDLERS.get(type(appended.event))
     if handler is not None:
         handler(view, appended)
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from hischange.ledger import ProjectionView
 from hischange.workflow.change import ChangeState
-
-if TYPE_CHECKING:
-    from hischange.store import ProjectionView
 
 __all__ = ["load", "load_change", "put_change"]
 

@@ -359,7 +359,7 @@ def test_manifest_digest_recomputes(
     run: Cli, new_change: NewChange, repo: Repo, tmp_path: Path
 ) -> None:
     """Anyone can recompute the release's manifest digest from `release show --format json`."""
-    from hischange.services.releases import ReleaseState, manifest_digest
+    from hischange.workflow.release import ReleaseState, manifest_digest
 
     ready_change(run, new_change, repo, tmp_path)
     run("release", "cut", "--from", "v3.2.0", "--as", "d@v")

@@ -1,0 +1,44 @@
+"""SARIF 2.1.0 logs for tools (code scanning in a CI or a forge): the custody gate's
+violations. (SQL review findings have their own SARIF writer in ``hischange.sqlreview``.)"""
+
+from __future__ import annotations
+
+from hischange.workflow.custody import CODES, CustodyReport
+
+__all__ = ["custody_sarif"]
+
+
+def custody_sarif(report: CustodyReport, tool_version: str) -> dict[str, object]:
+    """The gate's violations as a SARIF 2.1.0 log (one result per violation)."""
+    rules = [
+        {"id": code, "name": text.replace(" ", "-"), "shortDescription": {"text": text}}
+        for code, text in CODES.items()
+    ]
+    results = [
+        {
+            "ruleId": v.code,
+            "level": v.severity,
+            "message": {"text": f"{v.sha[:12]} {v.subject}: {v.message}"},
+            "partialFingerprints": {"commitSha": v.sha},
+            "properties": {"commit": v.sha, "changeId": v.change_id},
+        }
+        for v in report.violations
+    ]
+    return {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "hischange-custody",
+                        "version": tool_version,
+                        "informationUri": "https://pypi.org/project/hischange/",
+                        "rules": rules,
+                    }
+                },
+                "results": results,
+                "properties": {"range": report.range, "commits": report.commits},
+            }
+        ],
+    }

@@ -1,0 +1,225 @@
+"""The rules of code custody (程序保管), pure: which commits a change's approval lets through
+the gate, the violation codes, and the projection of commit links. Reading history is the
+git adapter's (``hischange.vcs``); recording links is ``services.custody``'s."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from hischange.events import CommitLink, CommitsLinked
+from hischange.ledger import AppendedEvent, ProjectionView
+from hischange.unchecked import trusted
+from hischange.workflow.change import ChangeState, updated_state
+from hischange.workflow.state import load_change
+
+if TYPE_CHECKING:  # the git adapter's models; the rules never run git
+    from hischange.vcs.models import CommitInfo, CommitLinks
+
+__all__ = [
+    "CODES",
+    "IMPLEMENTABLE",
+    "CommitRecord",
+    "CustodyReport",
+    "CustodyVerifyReport",
+    "MissingLink",
+    "Violation",
+    "apply_links",
+    "violations",
+]
+
+#: States in which a change's approval lets its commits through the gate.
+IMPLEMENTABLE = frozenset(
+    {
+        "approved",
+        "in_progress",
+        "ready",
+        "released",
+        "deployed",
+        "verified",
+        "closed",
+        "rolled_back",
+    }
+)
+
+
+class CommitRecord(BaseModel):
+    """A linked commit as the projections keep it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sha: str
+    change_ids: tuple[str, ...]
+    author_email: str
+    linked_at: datetime
+    linked_seq: int
+
+
+Code = Literal["HC-C001", "HC-C002", "HC-C003", "HC-C004", "HC-C005", "HC-C006"]
+CODES: dict[str, str] = {
+    "HC-C001": "commit names no change",
+    "HC-C002": "commit names an unknown change",
+    "HC-C003": "commit's change is not approved",
+    "HC-C004": "change id in a trailer git does not parse",
+    "HC-C005": "emergency change implemented before approval",
+    "HC-C006": "invalid change id in a change trailer",
+}
+
+
+class Violation(BaseModel):
+    """One custody violation, with its code and the commit."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: Code
+    severity: Literal["error", "warning"]
+    sha: str
+    subject: str
+    change_id: str | None
+    message: str
+
+
+class CustodyReport(BaseModel):
+    """The gate's verdict on a range."""
+
+    model_config = ConfigDict(frozen=True)
+
+    range: str
+    commits: int
+    violations: tuple[Violation, ...]
+    shallow: bool
+    changes: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        """No error-severity violation."""
+        return not any(v.severity == "error" for v in self.violations)
+
+
+class MissingLink(BaseModel):
+    """A recorded commit that is gone or unreachable from the protected refs."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sha: str
+    reason: Literal["absent", "unreachable"]
+    change_ids: tuple[str, ...]
+    linked_at: datetime
+    linked_seq: int
+
+
+class CustodyVerifyReport(BaseModel):
+    """``custody verify``: every linked commit still exists and is protected."""
+
+    model_config = ConfigDict(frozen=True)
+
+    checked: int
+    protected_refs: tuple[str, ...]
+    missing: tuple[MissingLink, ...]
+    shallow: bool
+
+
+def apply_links(view: ProjectionView, appended: AppendedEvent) -> None:
+    """Projection: each link becomes a commit record and extends its changes (one new
+    state per change and event: one per link made a change with many commits quadratic)."""
+    event = appended.event
+    assert isinstance(event, CommitsLinked)
+    per_change: dict[str, list[CommitLink]] = {}
+    at, seq = appended.at, appended.seq
+    # A sha in a change's commits always has a commit record (both are written here, and
+    # neither is ever removed): when no sha of this event had one, none can be named again.
+    renamed = False
+    for link in event.links:
+        renamed = renamed or view.get("commit", link.sha) is not None  # put() reads it too
+        # the link's values are typed already (the event was validated or built by the scan)
+        record = trusted(
+            CommitRecord,
+            {
+                "sha": link.sha,
+                "change_ids": link.change_ids,
+                "author_email": link.author_email,
+                "linked_at": at,
+                "linked_seq": seq,
+            },
+        )
+        view.put("commit", link.sha, record, seq)
+        for change_id in link.change_ids:
+            per_change.setdefault(change_id, []).append(link)
+    for change_id, links in per_change.items():
+        state = load_change(view, change_id)
+        if state is None:  # pragma: no cover - scan links known changes only
+            continue
+        authors = state.authors
+        if len(links) > 1 or links[0].author_email not in authors:
+            authors = tuple(dict.fromkeys((*authors, *(lk.author_email for lk in links))))
+        if renamed:  # as if linked one by one: a sha named again moves to its last position
+            last = dict.fromkeys(lk.sha for lk in reversed(links))
+            kept = tuple(c for c in state.commits if c not in last)
+            commits = (*kept, *reversed(last))
+        else:  # the usual case: every sha is new to the state and named once
+            commits = (*state.commits, *(lk.sha for lk in links))
+        update = {"authors": authors, "commits": commits, "last_seq": seq}
+        # what state.model_copy(update=update) gives, without pydantic's generic copy
+        view.put("change", change_id, updated_state(state, update), seq)
+
+
+def violations(
+    commit: CommitInfo,
+    links: CommitLinks,
+    states: dict[str, ChangeState],
+    merge_policy: str,
+) -> Iterator[Violation]:
+    """The custody violations of one commit, given the states of the changes it names."""
+
+    def v(
+        code: Code,
+        message: str,
+        cid: str | None = None,
+        severity: Literal["error", "warning"] = "error",
+    ) -> Violation:
+        return Violation(
+            code=code,
+            severity=severity,
+            sha=commit.sha,
+            subject=commit.subject[:200],
+            change_id=cid,
+            message=message,
+        )
+
+    for mention in links.unparsed_mentions:
+        yield v("HC-C004", mention.explanation, mention.change_id)
+    for bad in links.invalid_values:
+        yield v("HC-C006", f"{bad.key}: {bad.value!r} is not a change id (CR-YYYY-NNNN)")
+    if not links.change_ids:
+        if commit.is_merge and merge_policy == "parents":
+            return
+        if not links.unparsed_mentions:
+            yield v(
+                "HC-C001",
+                "names no change: add a trailer line `HIS-Change: CR-YYYY-NNNN` "
+                "as the last paragraph of the message",
+            )
+        return
+    for cid in links.change_ids:
+        state = states.get(cid)
+        if state is None:
+            yield v("HC-C002", f"names {cid}, which is not a registered change", cid)
+        elif state.state not in IMPLEMENTABLE or state.approval_stale or not state.approved:
+            if (
+                state.fields.emergency
+                and state.unapproved_emergency
+                and state.state in IMPLEMENTABLE
+            ):
+                yield v(
+                    "HC-C005",
+                    f"{cid} is an emergency change not yet approved retroactively",
+                    cid,
+                    "warning",
+                )
+            elif state.approval_stale:
+                yield v("HC-C003", f"{cid}'s approval is stale (edited after approval)", cid)
+            else:
+                yield v("HC-C003", f"{cid} is {state.state}, not approved", cid)
