@@ -38,7 +38,6 @@ from hischange.testing.manual import (
 )
 from hischange.testing.models import Outcome, TestCaseResult, TestReport, Tool, Totals
 from hischange.testing.report import DEFAULT_MAX_MESSAGE_CHARS, import_report
-from hischange.testing.text import BoundedText
 
 __all__ = [
     "DEFAULT_ENVIRONMENTS",
@@ -47,7 +46,6 @@ __all__ = [
     "MAX_ATTACHMENT_BYTES_KEY",
     "RESULTS",
     "Attachment",
-    "BoundedText",
     "EmptyReport",
     "EvidenceFormat",
     "FormatHandler",

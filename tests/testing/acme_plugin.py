@@ -13,13 +13,8 @@ The "ACME checker" writes::
 
 from __future__ import annotations
 
-from hischange.testing import (
-    BoundedText,
-    FormatHandler,
-    Outcome,
-    ParsedReport,
-    TestCaseResult,
-)
+from hischange.testing import FormatHandler, Outcome, ParsedReport, TestCaseResult
+from hischange.testing.text import BoundedText
 
 _OUTCOMES: dict[str, Outcome] = {"ok": "passed", "fail": "failed", "skip": "skipped"}
 
