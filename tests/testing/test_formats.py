@@ -6,7 +6,9 @@ put on sys.path, so importlib.metadata discovers and loads them as it would a pi
 
 from __future__ import annotations
 
+import re
 import sys
+import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,7 +65,7 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
     before = set(sys.modules)
     yield Site(tmp_path / "site", monkeypatch)
     for name in set(sys.modules) - before:
-        if name.startswith("acme_"):
+        if name.startswith(("acme_", "hischange_nunit")):
             del sys.modules[name]
 
 
@@ -259,3 +261,27 @@ def test_installed_formats_is_remembered_until_sys_path_changes(site: Site) -> N
     site.install("acme-evidence", f"acme = {PLUGIN}:ACME")
     again = installed_formats()
     assert again is not first and "acme" in again.names()
+
+
+def _fenced(text: str, language: str) -> str:
+    """The one fenced block of ``language`` in a Markdown text."""
+    blocks = re.findall(rf"^```{language}\n(.*?)^```$", text, flags=re.MULTILINE | re.DOTALL)
+    assert len(blocks) == 1, f"expected one ```{language} block, found {len(blocks)}"
+    return str(blocks[0])
+
+
+def test_documented_plugin_example_works(site: Site, tmp_path: Path) -> None:
+    """docs/evidence-formats.md's NUnit plugin, installed as documented, imports its sample."""
+    page = (Path(__file__).parents[2] / "docs" / "evidence-formats.md").read_text("utf-8")
+    project = tomllib.loads(_fenced(page, "toml"))["project"]
+    declared = project["entry-points"][ENTRY_POINT_GROUP]
+    assert declared == {"nunit": "hischange_nunit:NUNIT"}
+    lines = "\n".join(f"{name} = {target}" for name, target in declared.items())
+    site.install(project["name"], lines, {"hischange_nunit": _fenced(page, "python")})
+    report = import_report(_write(tmp_path, _fenced(page, "xml"), "TestResult.xml"))
+    assert (report.tool, report.tool_version) == ("nunit", "3.16.3")
+    assert [(c.classname, c.name, c.outcome, c.time_ms) for c in report.cases] == [
+        ("His.Billing.Tests.FeeTests", "RefundFee", "passed", 12),
+        ("His.Billing.Tests.FeeTests", "InsuranceShare", "failed", 34),
+    ]
+    assert report.cases[1].message == "Expected 3.40 but was 3.04"
