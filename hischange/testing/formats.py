@@ -95,7 +95,8 @@ class FormatRegistry:
         if other is not None:
             raise ConfigError(
                 f"{entry} is named {entry.name!r}, a name {other} already has",
-                hint="uninstall one of the two packages; a plugin cannot replace a format",
+                hint="rename the plugin's format or uninstall one of the packages; "
+                "a plugin cannot replace another format",
             )
         for root in sorted(entry.format.roots):
             other = self._by_root.get(root)
@@ -132,7 +133,7 @@ class FormatRegistry:
         if entry is None:
             raise UsageError(
                 f"unknown evidence format {name!r}; known formats: {', '.join(self.names())}",
-                hint=f"install the package that provides it ({ENTRY_POINT_GROUP}); {_GUIDE}",
+                hint=f"install the package that registers it in {ENTRY_POINT_GROUP}; {_GUIDE}",
             )
         return entry
 
