@@ -1,6 +1,7 @@
 """Test evidence adapters: report importers, the attachment store, manual test records.
 
 Pure functions over files and plain values; the core turns their models into events.
+Report formats form a registry that plugins extend (``formats.py``, docs/evidence-formats.md).
 """
 
 from hischange.testing.attachments import (
@@ -19,6 +20,14 @@ from hischange.testing.errors import (
     ReportRefused,
     UnsupportedReport,
 )
+from hischange.testing.formats import (
+    ENTRY_POINT_GROUP,
+    FormatRegistry,
+    RegisteredFormat,
+    installed_formats,
+    load_formats,
+)
+from hischange.testing.handler import EvidenceFormat, FormatHandler, ParsedReport
 from hischange.testing.manual import (
     DEFAULT_ENVIRONMENTS,
     RESULTS,
@@ -33,14 +42,20 @@ from hischange.testing.report import DEFAULT_MAX_MESSAGE_CHARS, import_report
 __all__ = [
     "DEFAULT_ENVIRONMENTS",
     "DEFAULT_MAX_MESSAGE_CHARS",
+    "ENTRY_POINT_GROUP",
     "MAX_ATTACHMENT_BYTES_KEY",
     "RESULTS",
     "Attachment",
     "EmptyReport",
+    "EvidenceFormat",
+    "FormatHandler",
+    "FormatRegistry",
     "MalformedReport",
     "ManualRecord",
     "ManualResult",
     "Outcome",
+    "ParsedReport",
+    "RegisteredFormat",
     "ReportError",
     "ReportRefused",
     "TestCaseResult",
@@ -54,6 +69,8 @@ __all__ = [
     "describe_environment",
     "display_name",
     "import_report",
+    "installed_formats",
+    "load_formats",
     "read_steps",
     "store_attachment",
     "verify_attachment",

@@ -1,5 +1,6 @@
 """Recognise a report before parsing it: its encoding from the first bytes, its format
-from the root element (the first parser event, so a non-report is refused at once).
+from the root element (the first parser event, so a non-report is refused at once) through
+the format registry (``formats.py``).
 """
 
 from __future__ import annotations
@@ -9,9 +10,8 @@ import re
 from typing import Any
 
 from hischange.testing.errors import EmptyReport, UnsupportedReport
+from hischange.testing.formats import FormatRegistry, RegisteredFormat, show_tag
 from hischange.testing.handler import FormatHandler, ParsedReport
-from hischange.testing.junit import JUNIT_ROOTS, JUnitHandler
-from hischange.testing.trx import TRX_ROOT, TrxHandler
 
 __all__ = ["RootDispatcher", "sniff_decoder"]
 
@@ -41,7 +41,7 @@ def sniff_decoder(first: bytes, file_name: str) -> codecs.IncrementalDecoder | N
         return None
     if b"\x00" in first:
         raise UnsupportedReport(
-            f"{file_name}: this is a binary file, not a JUnit XML or TRX report",
+            f"{file_name}: this is a binary file, not an XML test report",
             hint="pass the XML report the test tool wrote",
         )
     match = _DECLARATION.match(first)
@@ -61,12 +61,15 @@ def sniff_decoder(first: bytes, file_name: str) -> codecs.IncrementalDecoder | N
 
 
 class RootDispatcher:
-    """Parser target: picks the format handler at the root element, then forwards to it."""
+    """Parser target: picks the format at the root element, then forwards to its handler."""
 
-    def __init__(self, file_name: str, max_message_chars: int) -> None:
+    def __init__(self, file_name: str, max_message_chars: int, formats: FormatRegistry) -> None:
         self._file_name = file_name
         self._cap = max_message_chars
+        self._formats = formats
         self._handler: FormatHandler | None = None
+        #: The format the root element chose (None before the root element).
+        self.chosen: RegisteredFormat | None = None
         self._expat: Any = None
 
     def attach(self, xml_parser: Any) -> None:
@@ -97,17 +100,17 @@ class RootDispatcher:
         self._handler.start(tag, raw_attrs)
 
     def _choose(self, tag: str, raw_attrs: list[str]) -> FormatHandler:
-        if tag in JUNIT_ROOTS:
-            pairs = iter(raw_attrs)
-            return JUnitHandler(tag, dict(zip(pairs, pairs, strict=False)), self._cap)
-        if tag == TRX_ROOT:
-            return TrxHandler(self._cap)
-        shown = tag.replace("}", " ")[:120]
-        raise UnsupportedReport(
-            f"{self._file_name}: root element <{shown}> is neither JUnit XML "
-            "(<testsuites>/<testsuite>) nor Visual Studio TRX (<TestRun>)",
-            hint="pass a JUnit XML report (pytest --junitxml, Surefire, Gradle) or a .trx file",
-        )
+        chosen = self._formats.for_root(tag)
+        if chosen is None:
+            raise UnsupportedReport(
+                f"{self._file_name}: root element {show_tag(tag)} is not one of the known "
+                f"test report formats: {self._formats.known()}",
+                hint="pass a report in one of these formats (pytest --junitxml, Surefire, "
+                "Gradle, .trx), or install a plugin for yours (docs/evidence-formats.md)",
+            )
+        self.chosen = chosen
+        pairs = iter(raw_attrs)
+        return chosen.format.handler(tag, dict(zip(pairs, pairs, strict=False)), self._cap)
 
     def end(self, tag: str) -> None:
         """Forward the end of an element."""

@@ -12,7 +12,7 @@ from hischange.testing.handler import ParsedReport
 from hischange.testing.models import Outcome, TestCaseResult, Tool, Totals, trusted_case
 from hischange.testing.text import BoundedText, bounded, parse_count, seconds_to_ms
 
-__all__ = ["JUNIT_ROOTS", "JUnitHandler"]
+__all__ = ["JUNIT", "JUNIT_ROOTS", "JUnitFormat", "JUnitHandler"]
 
 JUNIT_ROOTS = frozenset({"testsuites", "testsuite"})
 
@@ -204,3 +204,18 @@ class JUnitHandler:
             timestamp=self._timestamp,
             declared=declared,
         )
+
+
+class JUnitFormat:
+    """The built-in ``junit`` evidence format."""
+
+    name = "junit"
+    title = "JUnit XML (pytest, Surefire, Gradle, Jenkins)"
+    roots = JUNIT_ROOTS
+
+    def handler(self, root: str, attrs: dict[str, str], max_message_chars: int) -> JUnitHandler:
+        """A handler that knows the root's attributes (they hint at the tool)."""
+        return JUnitHandler(root, attrs, max_message_chars)
+
+
+JUNIT = JUnitFormat()

@@ -11,10 +11,21 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 from pydantic.dataclasses import dataclass
 
-__all__ = ["Outcome", "TestCaseResult", "TestReport", "Tool", "Totals", "trusted_case"]
+__all__ = [
+    "TOOL_PATTERN",
+    "Outcome",
+    "TestCaseResult",
+    "TestReport",
+    "Tool",
+    "Totals",
+    "trusted_case",
+]
 
 Outcome = Literal["passed", "failed", "error", "skipped"]
+#: The tools the built-in formats report; a plugin format reports its own (``TOOL_PATTERN``).
 Tool = Literal["pytest", "surefire", "gradle", "junit", "trx"]
+#: What a report's ``tool`` (and an evidence format's name) may look like.
+TOOL_PATTERN = r"^[a-z][a-z0-9_.-]{0,31}$"
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
@@ -105,7 +116,8 @@ class TestReport(BaseModel):
     file_name: str
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     size: int = Field(ge=0)
-    tool: Tool
+    #: One of ``Tool`` for the built-in formats; a plugin format's own name otherwise.
+    tool: str = Field(pattern=TOOL_PATTERN)
     #: A version stated in the file, if any (for Surefire: the report schema version).
     tool_version: str | None = None
     #: The run's start time exactly as written in the file (not parsed: zones vary by tool).

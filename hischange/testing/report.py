@@ -13,8 +13,9 @@ from xml.etree.ElementTree import ParseError
 
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.ElementTree import DefusedXMLParser
+from pydantic import ValidationError
 
-from hischange.errors import NotFoundError, UsageError
+from hischange.errors import ConfigError, HischangeError, NotFoundError, UsageError
 from hischange.testing.detect import RootDispatcher, sniff_decoder
 from hischange.testing.errors import (
     EmptyReport,
@@ -22,6 +23,7 @@ from hischange.testing.errors import (
     ReportRefused,
     UnsupportedReport,
 )
+from hischange.testing.formats import FormatRegistry, RegisteredFormat, installed_formats
 from hischange.testing.handler import ParsedReport
 from hischange.testing.models import TestReport, Totals
 
@@ -31,11 +33,18 @@ DEFAULT_MAX_MESSAGE_CHARS = 2000
 _CHUNK = 1 << 16
 
 
-def import_report(path: Path, *, max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS) -> TestReport:
-    """Read a JUnit XML or TRX report and return what it says, with the file's SHA-256.
+def import_report(
+    path: Path,
+    *,
+    max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS,
+    formats: FormatRegistry | None = None,
+) -> TestReport:
+    """Read a report in any registered format and return what it says, with its SHA-256.
 
-    Raises NotFoundError for a missing file and a ReportError subclass (exit code 2) for
-    anything that is not a safe, well-formed report; nothing is returned half-built.
+    ``formats`` defaults to the built-in formats plus the installed plugins. Raises
+    NotFoundError for a missing file and a ReportError subclass (exit code 2) for anything
+    that is not a safe, well-formed report in a known format; a ConfigError (exit 6) when a
+    plugin format is broken. Nothing is returned half-built.
     """
     if max_message_chars < 1:
         raise UsageError(
@@ -49,10 +58,11 @@ def import_report(path: Path, *, max_message_chars: int = DEFAULT_MAX_MESSAGE_CH
         )
     if not path.is_file():
         raise UsageError(f"{name}: not a file", hint="pass the report file, not a directory")
+    registry = formats if formats is not None else installed_formats()
     hasher = hashlib.sha256()
     size = 0
     chunk_start = 0
-    target = RootDispatcher(name, max_message_chars)
+    target = RootDispatcher(name, max_message_chars, registry)
     # forbid_dtd on top of defusedxml's defaults: no test tool writes a DTD.
     parser = DefusedXMLParser(target=target, forbid_dtd=True)
     target.attach(parser)
@@ -89,9 +99,26 @@ def import_report(path: Path, *, max_message_chars: int = DEFAULT_MAX_MESSAGE_CH
         ) from None
     except OSError as exc:
         raise UsageError(f"{name}: cannot read the report: {exc.strerror or exc}") from None
+    except Exception as exc:
+        if isinstance(exc, HischangeError) or target.chosen is None or not target.chosen.plugin:
+            raise
+        raise _plugin_failed(target.chosen, name, exc) from exc
     if parsed is None:
         raise EmptyReport(f"{name}: the report has no root element")
-    return _build(name, hasher.hexdigest(), size, parsed)
+    try:
+        return _build(name, hasher.hexdigest(), size, parsed)
+    except (ValidationError, KeyError, TypeError) as exc:
+        # Built-in handlers produce only checked values; a plugin may not.
+        if target.chosen is None or not target.chosen.plugin:
+            raise
+        raise _plugin_failed(target.chosen, name, exc) from exc
+
+
+def _plugin_failed(chosen: RegisteredFormat, name: str, exc: Exception) -> ConfigError:
+    return ConfigError(
+        f"{chosen} failed on {name}: {type(exc).__name__}: {exc}",
+        hint="report it to the plugin's authors, or uninstall its package",
+    )
 
 
 def _malformed(name: str, exc: ParseError, *, started: bool) -> Exception:

@@ -11,7 +11,7 @@ from hischange.testing.handler import ParsedReport
 from hischange.testing.models import Outcome, Totals, trusted_case
 from hischange.testing.text import BoundedText, bounded, parse_count, timespan_to_ms
 
-__all__ = ["TRX_NAMESPACE", "TRX_ROOT", "TrxHandler"]
+__all__ = ["TRX", "TRX_NAMESPACE", "TRX_ROOT", "TrxFormat", "TrxHandler"]
 
 TRX_NAMESPACE = "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"
 # Tags arrive as expat writes them with "}" as namespace separator: "<uri>}<local>".
@@ -162,3 +162,18 @@ def _declared(attrs: dict[str, str]) -> Totals | None:
         # TRX states no run duration among its counters.
         duration_ms=0,
     )
+
+
+class TrxFormat:
+    """The built-in ``trx`` evidence format."""
+
+    name = "trx"
+    title = "Visual Studio TRX (vstest, dotnet test)"
+    roots = frozenset({TRX_ROOT})
+
+    def handler(self, root: str, attrs: dict[str, str], max_message_chars: int) -> TrxHandler:
+        """A handler for one TRX file (the root's attributes carry nothing it needs)."""
+        return TrxHandler(max_message_chars)
+
+
+TRX = TrxFormat()
