@@ -1,4 +1,6 @@
-"""Project configuration: ``.hischange/config.toml``.
+"""Project configuration: ``.hischange/config.toml`` and the ``HISCHANGE_*`` environment
+variables (``HISCHANGE_DB_URL``, ``HISCHANGE_LOCK_TIMEOUT``, ``HISCHANGE_USER``), each read and
+checked here and nowhere else (``HISCHANGE_PROJECT`` is the CLI's ``--project`` option).
 
 Everything here has a default, so an empty file (or none) is a working configuration.
 A malformed file is a ``ConfigError`` naming the file and line (exit 6).
@@ -154,3 +156,33 @@ def load_config(path: Path) -> Config:
 def env_db_url() -> str | None:
     """The store URL from ``HISCHANGE_DB_URL``, if set."""
     return os.environ.get("HISCHANGE_DB_URL") or None
+
+
+#: Seconds a writer waits for the ledger lock unless ``HISCHANGE_LOCK_TIMEOUT`` says otherwise.
+DEFAULT_LOCK_TIMEOUT = 30.0
+MAX_LOCK_TIMEOUT = 86_400.0
+
+
+def env_lock_timeout() -> float:
+    """Seconds a writer waits for the ledger lock: ``HISCHANGE_LOCK_TIMEOUT`` (0 to one day),
+    else 30. Anything else is a configuration error (exit 6) naming the value."""
+    raw = os.environ.get("HISCHANGE_LOCK_TIMEOUT")
+    if raw is None or not raw.strip():
+        return DEFAULT_LOCK_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not 0 <= value <= MAX_LOCK_TIMEOUT:  # also false for nan
+        raise ConfigError(
+            f"HISCHANGE_LOCK_TIMEOUT={raw[:40]!r} is not a number of seconds "
+            f"from 0 to {MAX_LOCK_TIMEOUT:.0f}",
+            hint="set e.g. HISCHANGE_LOCK_TIMEOUT=30, or unset it for the default of 30 s",
+        )
+    return value
+
+
+def env_user() -> str | None:
+    """Who acts by default: ``HISCHANGE_USER``, if set and not blank."""
+    value = os.environ.get("HISCHANGE_USER")
+    return value if value and value.strip() else None

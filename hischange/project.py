@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 
-from hischange.config import CONFIG_NAME, STATE_DIR, Config, env_db_url, load_config
+from hischange.config import (
+    CONFIG_NAME,
+    STATE_DIR,
+    Config,
+    env_db_url,
+    env_lock_timeout,
+    env_user,
+    load_config,
+)
 from hischange.errors import NotFoundError, StoreError, UsageError
 from hischange.store import Store
 
@@ -69,8 +76,7 @@ class Project:
     @cached_property
     def store(self) -> Store:
         """The store, opened (and upgraded if older) on first use."""
-        timeout = float(os.environ.get("HISCHANGE_LOCK_TIMEOUT", "30"))
-        return Store(self.db_url, clock=self._clock, lock_timeout=timeout)
+        return Store(self.db_url, clock=self._clock, lock_timeout=env_lock_timeout())
 
     def close(self) -> None:
         """Close the store if it was opened."""
@@ -109,16 +115,15 @@ def init_project(
     except OSError as exc:
         raise StoreError(f"cannot create {state}: {exc.strerror}") from exc
     project = Project(root, clock=clock)
-    timeout = float(os.environ.get("HISCHANGE_LOCK_TIMEOUT", "30"))
     project.__dict__["store"] = Store(
-        project.db_url, clock=clock, lock_timeout=timeout, create=True
+        project.db_url, clock=clock, lock_timeout=env_lock_timeout(), create=True
     )
     return project, created
 
 
 def resolve_actor(explicit: str | None, cwd: Path) -> str:
     """Who acts: ``--as``, else HISCHANGE_USER, else git's user.email."""
-    for candidate in (explicit, os.environ.get("HISCHANGE_USER")):
+    for candidate in (explicit, env_user()):
         if candidate and candidate.strip():
             return _check_actor(candidate)
     # Imported here: the git adapter (and GitPython) loads only when git must be asked.

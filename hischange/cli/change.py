@@ -165,9 +165,9 @@ def list_(state: str | None, kind: str | None, overdue: bool, fmt: str) -> None:
 @format_option()
 def show(change_id: str, fmt: str) -> None:
     """Show one change with every recorded field."""
-    from hischange.services.changes import get_change
+    from hischange.services.evidence import change_detail as detail
 
-    emit(fmt, get_change(open_project(), change_id), change_detail)
+    emit(fmt, detail(open_project(), change_id), change_detail)
 
 
 @change.command("ready")

@@ -3,8 +3,8 @@ become exit codes. Subcommand modules are imported only when used, so ``--help``
 
 from __future__ import annotations
 
-import importlib
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -14,31 +14,81 @@ from hischange.errors import HischangeError
 
 __all__ = ["cli", "main"]
 
-#: name → (module, attribute, short help). Short help lives here so that the top-level
+
+def _init() -> click.Command:
+    from hischange.cli.init import init
+
+    return init
+
+
+def _change() -> click.Command:
+    from hischange.cli.change import change
+
+    return change
+
+
+def _audit() -> click.Command:
+    from hischange.cli.audit import audit
+
+    return audit
+
+
+def _sql() -> click.Command:
+    from hischange.cli.sql import sql
+
+    return sql
+
+
+def _evidence() -> click.Command:
+    from hischange.cli.evidence import evidence
+
+    return evidence
+
+
+def _custody() -> click.Command:
+    from hischange.cli.custody import custody
+
+    return custody
+
+
+def _hook() -> click.Command:
+    from hischange.cli.custody import hook
+
+    return hook
+
+
+def _release() -> click.Command:
+    from hischange.cli.release import release
+
+    return release
+
+
+def _artifact() -> click.Command:
+    from hischange.cli.release import artifact
+
+    return artifact
+
+
+def _deploy() -> click.Command:
+    from hischange.cli.release import deploy
+
+    return deploy
+
+
+#: name → (loader, short help). Each loader imports its module on first use (an ordinary
+#: import, visible to the import contracts); short help lives here so that the top-level
 #: ``--help`` imports no subcommand module.
-COMMANDS: dict[str, tuple[str, str, str]] = {
-    "init": ("hischange.cli.init", "init", "Create .hischange/ with a config and an empty store."),
-    "change": ("hischange.cli.change", "change", "Register, approve and move changes (变更)."),
-    "audit": (
-        "hischange.cli.audit",
-        "audit",
-        "Verify the ledger (审计日志), read it, trace a change.",
-    ),
-    "sql": ("hischange.cli.sql", "sql", "Review SQL (SQL 审核) and approve it bound to content."),
-    "evidence": (
-        "hischange.cli.evidence",
-        "evidence",
-        "Test evidence (测试记录) bound to commits.",
-    ),
-    "custody": (
-        "hischange.cli.custody",
-        "custody",
-        "Link commits to changes and gate ranges (程序保管).",
-    ),
-    "hook": ("hischange.cli.custody", "hook", "Install or run the commit-msg hook."),
-    "release": ("hischange.cli.release", "release", "Cut releases (版本), notes, artifacts."),
-    "artifact": ("hischange.cli.release", "artifact", "Check a delivered file (制品) by SHA-256."),
-    "deploy": ("hischange.cli.release", "deploy", "Record deployments (部署) and rollbacks."),
+COMMANDS: dict[str, tuple[Callable[[], click.Command], str]] = {
+    "init": (_init, "Create .hischange/ with a config and an empty store."),
+    "change": (_change, "Register, approve and move changes (变更)."),
+    "audit": (_audit, "Verify the ledger (审计日志), read it, trace a change."),
+    "sql": (_sql, "Review SQL (SQL 审核) and approve it bound to content."),
+    "evidence": (_evidence, "Test evidence (测试记录) bound to commits."),
+    "custody": (_custody, "Link commits to changes and gate ranges (程序保管)."),
+    "hook": (_hook, "Install or run the commit-msg hook."),
+    "release": (_release, "Cut releases (版本), notes, artifacts."),
+    "artifact": (_artifact, "Check a delivered file (制品) by SHA-256."),
+    "deploy": (_deploy, "Record deployments (部署) and rollbacks."),
 }
 
 
@@ -58,7 +108,7 @@ class Failure(click.ClickException):
 
 class LazyGroup(click.Group):
     """A group whose subcommands are imported on first use; the one place where
-    hischange errors become exit codes (DESIGN.md: 0 ok … 6 configuration or store)."""
+    hischange errors become exit codes (docs/architecture.md: 0 ok … 6 configuration or store)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -73,12 +123,10 @@ class LazyGroup(click.Group):
         spec = COMMANDS.get(cmd_name)
         if spec is None:
             return None
-        module = importlib.import_module(spec[0])
-        command: click.Command = getattr(module, spec[1])
-        return command
+        return spec[0]()
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 

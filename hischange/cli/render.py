@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from hischange.events import EventRecord
     from hischange.services.audit import VerifyReport
+    from hischange.services.evidence import ChangeDetail
     from hischange.workflow.change import ChangeState
     from hischange.workflow.custody import CustodyReport, CustodyVerifyReport
     from hischange.workflow.release import ReleaseState
@@ -54,7 +55,7 @@ def change_line(c: ChangeState) -> str:
     )
 
 
-def change_detail(c: ChangeState) -> Iterator[str]:
+def change_detail(c: ChangeDetail) -> Iterator[str]:
     """Every recorded field of one change."""
     f = c.fields
     yield f"{c.id}  {f.title}"
@@ -87,22 +88,12 @@ def change_detail(c: ChangeState) -> Iterator[str]:
         yield from _evidence_lines(c)
 
 
-def _evidence_lines(c: ChangeState) -> Iterator[str]:
-    """Evidence with its staleness. Judging staleness asks git (descendant of the latest
-    linked commit?), so inside a command it uses the open project's repository."""
-    import click
+def _evidence_lines(c: ChangeDetail) -> Iterator[str]:
+    """Evidence with its staleness, as the service judged it."""
+    from hischange.workflow.evidence import short
 
-    from hischange.workflow.evidence import assess, short
-
-    if click.get_current_context(silent=True) is None:
-        facts = assess(c, None)
-    else:
-        from hischange.cli.output import open_project
-        from hischange.services.evidence import evidence_facts
-
-        facts = evidence_facts(open_project(), c)
     yield "  evidence 测试记录:"
-    for s in sorted(facts.items.values(), key=lambda s: s.seq):
+    for s in c.evidence_status:
         verdict = "pass" if s.passed else "FAIL"
         flag = "STALE" if s.stale else "current"
         yield f"    {s.evidence_id} {s.kind} {s.env} {short(s.commit)} {verdict} {flag}: {s.why}"

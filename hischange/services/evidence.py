@@ -44,10 +44,12 @@ from hischange.workflow.projector import project
 from hischange.workflow.state import load, load_change
 
 __all__ = [
+    "ChangeDetail",
     "EvidenceList",
     "Recorded",
     "add_reports",
     "bind_commit",
+    "change_detail",
     "evidence_facts",
     "list_evidence",
     "open_repo_or_none",
@@ -65,6 +67,13 @@ class Recorded(BaseModel):
 
     evidence: EvidenceItem
     notes: tuple[str, ...] = ()
+
+
+class ChangeDetail(ChangeState):
+    """A change as ``change show`` presents it: its state, and each evidence item judged
+    against its latest linked commit (git was asked; stale items say why)."""
+
+    evidence_status: tuple[EvidenceStatus, ...] = ()
 
 
 class EvidenceList(BaseModel):
@@ -298,6 +307,14 @@ def evidence_facts(proj: Project, state: ChangeState) -> EvidenceFacts:
     # Without a repository each question fails and the item is reported stale, saying why.
     ancestry: Ancestry = _LazyAncestry(proj)
     return assess(state, ancestry)
+
+
+def change_detail(proj: Project, change_id: str) -> ChangeDetail:
+    """One change with the staleness of its evidence (``change show``)."""
+    state = get_change(proj, change_id)
+    facts = evidence_facts(proj, state) if state.evidence else None
+    items = sorted(facts.items.values(), key=lambda s: s.seq) if facts else []
+    return ChangeDetail(**dict(state), evidence_status=tuple(items))
 
 
 def list_evidence(proj: Project, change_id: str) -> EvidenceList:

@@ -171,6 +171,8 @@ def test_staleness_after_new_linked_commit_and_ready(
     assert (item["commit"], item["stale"]) == (first, True)
     assert second[:8] in item["why"]
     assert "STALE" in run("change", "show", cid).stdout
+    shown = run.json("change", "show", cid)["evidence_status"]
+    assert [(s["evidence_id"], s["stale"]) for s in shown] == [(item["evidence_id"], True)]
     refused = run("change", "ready", cid, "--as", "dev@vendor", code=5)
     assert "is not ready" in refused.stderr and "stale" in refused.stderr
     assert first[:8] in refused.stderr
