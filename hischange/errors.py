@@ -1,4 +1,4 @@
-"""The one exception hierarchy. Each subclass carries the exit code of DESIGN.md.
+"""The one exception hierarchy. Each subclass carries its exit code (docs/architecture.md).
 
 The CLI turns these into exit codes in exactly one place (``hischange.cli.main``).
 Messages say what was wrong, with the offending value, and what to do.

@@ -1,21 +1,20 @@
-"""Shared fixtures: a project in tmp_path with a frozen clock, and a CLI runner."""
+"""Shared fixtures: a project in tmp_path with a frozen clock, the CLI runner bound to it, and
+the project folder as a real git repository. The helpers themselves live in tests/support/."""
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 from hypothesis import settings
 
-from hischange.cli.main import cli
 from hischange.project import Project, init_project
+from tests.support.cli import ROLES, Cli, FrozenClock, write_config
+from tests.support.git import GitRepo, git_env, init_repo
+
+__all__ = ["ROLES", "Cli", "FrozenClock", "NewChange", "Repo", "write_config"]
 
 # No per-example deadline (a shared CI machine is slow at times), and in CI a fixed seed:
 # a property test there either always passes or always fails, never by chance.
@@ -23,37 +22,11 @@ settings.register_profile("default", deadline=None)
 settings.register_profile("ci", deadline=None, derandomize=True, print_blob=True)
 settings.load_profile("ci" if os.environ.get("CI") else "default")
 
-ROLES = """
-[roles]
-approvers = ["reviewer@hospital", "dba@hospital"]
-developers = ["dev@vendor", "dev2@vendor"]
-auditors = ["auditor@hospital"]
-"""
-
-
-class FrozenClock:
-    """A clock the tests move by hand; starts 2026-11-02 08:00 UTC."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kwargs: float) -> None:
-        self.now += timedelta(**kwargs)
-
 
 @pytest.fixture
 def clock() -> FrozenClock:
     """A frozen, hand-moved clock."""
     return FrozenClock()
-
-
-def write_config(root: Path, extra: str = "") -> None:
-    """Write a test config with roles (and extra TOML) into root/.hischange/."""
-    (root / ".hischange").mkdir(exist_ok=True)
-    (root / ".hischange" / "config.toml").write_text(ROLES + extra, encoding="utf-8")
 
 
 @pytest.fixture
@@ -63,36 +36,6 @@ def project(tmp_path: Path, clock: FrozenClock) -> Iterator[Project]:
     proj, _ = init_project(tmp_path, clock=clock)
     yield proj
     proj.close()
-
-
-@dataclass
-class Cli:
-    """Runs the CLI in a project folder, as a user would."""
-
-    root: Path
-    clock: FrozenClock
-    env: dict[str, str] = field(default_factory=dict)
-
-    def __call__(self, *args: str, code: int | None = 0, stdin: str | None = None) -> Result:
-        runner = CliRunner()
-        result = runner.invoke(
-            cli,
-            ["--project", str(self.root), *args],
-            obj={"clock": self.clock},
-            env={"HISCHANGE_USER": "", **self.env},
-            input=stdin,
-            catch_exceptions=False,
-        )
-        if code is not None:
-            assert result.exit_code == code, (
-                f"exit {result.exit_code} != {code}\nstdout: {result.stdout}\n"
-                f"stderr: {result.stderr}"
-            )
-        return result
-
-    def json(self, *args: str, code: int | None = 0) -> Any:
-        """Run with --format json and parse stdout."""
-        return json.loads(self(*args, "--format", "json", code=code).stdout)
 
 
 @pytest.fixture
@@ -139,68 +82,19 @@ def _hermetic_env(
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
 
 
-class Repo:
-    """A real git repository (the project root) driven by plain git with pinned identities."""
-
-    def __init__(self, path: Path, home: Path) -> None:
-        self.path = path
-        self.tick = 0
-        self.env = {
-            **os.environ,
-            "HOME": str(home),
-            "GIT_CONFIG_GLOBAL": str(home / ".gitconfig"),
-            "GIT_CONFIG_NOSYSTEM": "1",
-            "GIT_COMMITTER_NAME": "CI",
-            "GIT_COMMITTER_EMAIL": "ci@vendor",
-        }
-
-    def git(self, *args: str) -> str:
-        """Run git here; return stdout."""
-        import subprocess
-
-        done = subprocess.run(
-            ["git", *args],
-            cwd=self.path,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert done.returncode == 0, f"git {args}: {done.stderr}"
-        return done.stdout.strip()
-
-    def commit(
-        self,
-        message: str,
-        files: dict[str, str | bytes] | None = None,
-        author: str = "dev@vendor",
-    ) -> str:
-        """Write files, commit with an exact message and author; return the sha."""
-        for name, content in (files or {}).items():
-            target = self.path / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content if isinstance(content, bytes) else content.encode())
-            self.git("add", "--", name)
-        self.tick += 1
-        stamp = f"{1_780_000_000 + 60 * self.tick} +0800"
-        self.env.update(
-            GIT_AUTHOR_NAME=author.split("@")[0],
-            GIT_AUTHOR_EMAIL=author,
-            GIT_AUTHOR_DATE=stamp,
-            GIT_COMMITTER_DATE=stamp,
-        )
-        self.git("commit", "-q", "--allow-empty", "--cleanup=verbatim", "-m", message)
-        return self.git("rev-parse", "HEAD")
+#: The project tests' repository is the git helper's, authored by dev@vendor by default.
+Repo = GitRepo
 
 
 @pytest.fixture
 def repo(tmp_path: Path, project: Project) -> Repo:
-    """The project folder as a git repository with one baseline commit tagged v3.2.0."""
+    """The project folder as a git repository with one baseline commit tagged v3.2.0;
+    commits are authored by dev@vendor unless a test says otherwise."""
     home = tmp_path.parent / f"{tmp_path.name}-home"
     home.mkdir(exist_ok=True)
     (home / ".gitconfig").write_text("[user]\n\temail = dev@vendor\n\tname = dev\n")
-    r = Repo(tmp_path, home)
-    r.git("init", "-q", "-b", "main")
+    env = git_env(home) | {"GIT_AUTHOR_NAME": "dev", "GIT_AUTHOR_EMAIL": "dev@vendor"}
+    r = init_repo(tmp_path, env)
     r.commit("baseline", {"README.md": "HIS\n"})
     r.git("tag", "-a", "v3.2.0", "-m", "3.2.0")
     return r

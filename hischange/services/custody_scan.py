@@ -24,7 +24,7 @@ all when the tip has not moved). Its result, events included, is that of a full 
   read again;
 * git lists the new commits in the order a full ``git log --reverse`` lists them among
   themselves, and an event holds ``_CHUNK`` *fresh* links, so the events come out the same
-  (tests/test_custody_incremental.py compares both paths on randomised histories).
+  (tests/services/test_custody_incremental.py compares both paths on randomised histories).
 
 Anything else (no memo, another base, a rewritten history, a symmetric range, a shallow
 clone, ``full=True``) reads the whole range, and leaves a new memo.

@@ -32,7 +32,7 @@ __all__ = [
     "trusted",
 ]
 
-#: The change id format of DESIGN.md: ``CR-`` year ``-`` a sequence of at least four digits.
+#: The change id format (``hischange.ids``): ``CR-`` year ``-`` at least four digits.
 CHANGE_ID_RE = re.compile(CHANGE_ID_TEXT)
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")

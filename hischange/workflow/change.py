@@ -370,7 +370,7 @@ def updated_state(state: ChangeState, update: dict[str, object]) -> ChangeState:
     ``copy.copy`` calls and a fields-set update) cost more than the rest of ``evolve``.
     ChangeState has no extra fields and no private attributes, so the copy is its field
     values with ``update`` applied, unvalidated, exactly as ``model_copy`` leaves them
-    (``tests/test_change.py`` checks the two agree).
+    (``tests/workflow/test_change.py`` checks the two agree).
     """
     fields_set = state.__pydantic_fields_set__ | update.keys()
     return assemble(ChangeState, {**state.__dict__, **update}, fields_set)

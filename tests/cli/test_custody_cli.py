@@ -122,11 +122,11 @@ def test_stale_approval_is_a_violation(run: Cli, new_change: NewChange, repo: Re
 def test_merge_commit_policy(run: Cli, new_change: NewChange, repo: Repo) -> None:
     """By default a merge needs no link of its own, but its non-merge parents do."""
     cid = _approved(run, new_change)
-    repo.git("checkout", "-q", "-b", "feature")
+    repo.text("checkout", "-q", "-b", "feature")
     repo.commit(f"feature\n\nHIS-Change: {cid}", {"f": "1"})
-    repo.git("checkout", "-q", "main")
+    repo.text("checkout", "-q", "main")
     repo.commit(f"main side\n\nHIS-Change: {cid}", {"m": "1"})
-    repo.git("merge", "-q", "--no-ff", "feature", "-m", "Merge feature")
+    repo.text("merge", "-q", "--no-ff", "feature", "-m", "Merge feature")
     run("custody", "check", "v3.2.0..HEAD")
 
 
@@ -150,9 +150,9 @@ def test_verify_catches_force_push_that_dropped_a_commit(
     sha = repo.commit(f"linked\n\nHIS-Change: {cid}", {"x": "1"})
     run("custody", "scan", "v3.2.0..HEAD", "--as", "dev@vendor")
     run("custody", "verify")
-    repo.git("reset", "-q", "--hard", "HEAD~1")
-    repo.git("reflog", "expire", "--expire=now", "--all")
-    repo.git("gc", "-q", "--prune=now")
+    repo.text("reset", "-q", "--hard", "HEAD~1")
+    repo.text("reflog", "expire", "--expire=now", "--all")
+    repo.text("gc", "-q", "--prune=now")
     result = run("custody", "verify", code=4)
     assert sha[:12] in result.stdout and cid in result.stdout and "absent" in result.stdout
 
@@ -162,10 +162,10 @@ def test_verify_catches_commit_left_unprotected(
 ) -> None:
     """A linked commit only on a deleted branch is unreachable from protected refs."""
     cid = _approved(run, new_change)
-    repo.git("checkout", "-q", "-b", "side")
+    repo.text("checkout", "-q", "-b", "side")
     repo.commit(f"side\n\nHIS-Change: {cid}", {"s": "1"})
     run("custody", "scan", "main..side", "--as", "dev@vendor")
-    repo.git("checkout", "-q", "main")
+    repo.text("checkout", "-q", "main")
     assert "unreachable" in run("custody", "verify", code=4).stdout
 
 
@@ -234,7 +234,7 @@ def test_installed_hook_runs_in_real_commit(run: Cli, new_change: NewChange, rep
     cid = _approved(run, new_change)
     run("hook", "install")
     (repo.path / "z.txt").write_text("z")
-    repo.git("add", "z.txt")
+    repo.text("add", "z.txt")
     env = {**repo.env, "GIT_AUTHOR_NAME": "d", "GIT_AUTHOR_EMAIL": "dev@vendor"}
     bad = subprocess.run(
         ["git", "commit", "-q", "-m", "no id"],
@@ -284,7 +284,7 @@ def test_large_scan_is_chunked_and_verifies(run: Cli, new_change: NewChange, rep
     )
     first = run.json("custody", "scan", "v3.2.0..HEAD", "--as", "dev@vendor")
     assert (first["commits"], first["new_links"]) == (6000, 6000)
-    order = repo.git("rev-list", "--reverse", "v3.2.0..HEAD").split()
+    order = repo.text("rev-list", "--reverse", "v3.2.0..HEAD").split()
     assert run.json("change", "show", ids[0])["commits"] == order[0::3]
     assert run.json("custody", "scan", "v3.2.0..HEAD", "--as", "dev@vendor")["new_links"] == 0
     assert run.json("audit", "verify")["ok"]

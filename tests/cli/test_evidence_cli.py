@@ -68,7 +68,7 @@ def test_add_binds_head_and_lists_current(
     data = run.json(
         "evidence", "add", cid, "--junit", str(report), "--env", "test", "--as", "ci@vendor"
     )
-    head = repo.git("rev-parse", "HEAD")
+    head = repo.text("rev-parse", "HEAD")
     assert data["evidence"]["commit"] == head
     assert data["evidence"]["passed"] is True
     assert data["evidence"]["evidence_id"] == "EV-2026-0001"
@@ -214,7 +214,7 @@ def test_ready_names_every_missing_kind_and_failure_blocks(
         "--actual",
         "LIS 收到",
         "--commit",
-        repo.git("rev-parse", "HEAD"),
+        repo.text("rev-parse", "HEAD"),
     )
     blocked = run("change", "ready", cid, "--as", "dev@vendor", code=5)
     assert "did not pass after the last passing" in blocked.stderr
@@ -266,7 +266,7 @@ def test_onsite_record_with_hostile_attachment_names(
     )
     ev = data["evidence"]
     assert ev["kind"] == "onsite" and ev["passed"] is False
-    assert ev["commit"] == repo.git("rev-list", "-n1", "v3.2.0")  # the tag of the version
+    assert ev["commit"] == repo.text("rev-list", "-n1", "v3.2.0")  # the tag of the version
     stored = sorted(p for p in (tmp_path / ".hischange" / "attachments").rglob("*") if p.is_file())
     assert len(stored) == 2
     assert all(len(p.name) == 64 and p.parent.name == p.name[:2] for p in stored)

@@ -68,7 +68,7 @@ def test_cut_release_auto_version_tag_and_manifest(
         head["head_seq"],
         head["head_hash"],
     )
-    tag = repo.git("tag", "-l", "--format=%(contents)", "v3.2.1")
+    tag = repo.text("tag", "-l", "--format=%(contents)", "v3.2.1")
     assert rel["manifest_digest"] in tag and f"{head['head_seq']}:{head['head_hash']}" in tag
     assert run.json("change", "show", cid)["state"] == "released"
     assert run.json("audit", "verify")["ok"]
@@ -100,7 +100,7 @@ def test_refusal_lists_every_missing_piece(
         assert needle in result.stderr, needle
     log = run.json("audit", "log")
     assert log[-1]["event"]["type"] == "command_refused"
-    assert repo.git("tag", "-l") == "v3.2.0"
+    assert repo.text("tag", "-l") == "v3.2.0"
 
 
 def test_explicit_version_rules(
@@ -129,7 +129,7 @@ def test_dirty_tree_and_existing_tag(
     ready_change(run, new_change, repo, tmp_path)
     (repo.path / "README.md").write_text("edited\n")
     assert "uncommitted" in run("release", "cut", "--from", "v3.2.0", "--as", "d@v", code=5).stderr
-    repo.git("tag", "-a", "v3.2.1", "-m", "someone else's")
+    repo.text("tag", "-a", "v3.2.1", "-m", "someone else's")
     assert (
         "already exists"
         in run("release", "cut", "--from", "v3.2.0", "--allow-dirty", "--as", "d@v", code=2).stderr
@@ -329,7 +329,7 @@ def test_signing_failure_records_nothing(
     events = len(run.json("audit", "log"))
     result = run("release", "cut", "--from", "v3.2.0", "--as", "d@v", code=None)
     assert result.exit_code != 0 and "Traceback" not in result.stderr
-    assert repo.git("tag", "-l") == "v3.2.0"
+    assert repo.text("tag", "-l") == "v3.2.0"
     assert len(run.json("audit", "log")) == events
     run("release", "show", "3.2.1", code=3)
 

@@ -98,7 +98,7 @@ def test_range_review_flags_view_that_drops_a_column(run: Cli, repo: Repo) -> No
         "view v1",
         {"db/v_report.sql": VIEW.format("dept_code, visits, fee")},
     )
-    repo.git("tag", "-a", "v3.3.0", "-m", "3.3.0")
+    repo.text("tag", "-a", "v3.3.0", "-m", "3.3.0")
     repo.commit(
         "view v2",
         {"db/v_report.sql": VIEW.format("dept_code, visits, amount")},

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from gitutil import GitRepo, git_env, init_repo
+
+from tests.support.git import GitRepo, git_env, init_repo
 
 
 @pytest.fixture

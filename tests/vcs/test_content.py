@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from gitutil import GitRepo
 
 from hischange.errors import NotFoundError, UsageError
 from hischange.vcs import changed_files, create_annotated_tag, file_at, open_repo, tag_exists
+from tests.support.git import GitRepo
 
 
 def test_file_at_revisions(git_repo: GitRepo) -> None:

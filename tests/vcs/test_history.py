@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from gitutil import AUTHOR, BASE_EPOCH, COMMITTER, TRICKY_MESSAGES, GitRepo
 
 from hischange.errors import NotFoundError
 from hischange.vcs import count_commits, iter_commits, open_repo, resolve_range
 from hischange.vcs.models import CommitInfo
+from tests.support.git import AUTHOR, BASE_EPOCH, COMMITTER, GitRepo
+from tests.vcs.messages import TRICKY_MESSAGES
 
 
 def _render(commit: CommitInfo) -> str:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 
 import pytest
-from gitutil import GitRepo
 
 from hischange.errors import UsageError
 from hischange.vcs import HOOK_MARKER, hook_script, install_hook, open_repo
+from tests.support.git import GitRepo
 
 
 def test_fresh_install_runs_the_command(git_repo: GitRepo) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from gitutil import TRICKY_MESSAGES, GitRepo
 from pydantic import ValidationError
 
 from hischange.vcs import (
@@ -14,6 +13,8 @@ from hischange.vcs import (
     open_repo,
     split_change_ids,
 )
+from tests.support.git import GitRepo
+from tests.vcs.messages import TRICKY_MESSAGES
 
 
 def _read(git_repo: GitRepo, message: str | bytes) -> CommitInfo:

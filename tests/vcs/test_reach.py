@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from gitutil import GitRepo
 
 from hischange.errors import NotFoundError, UsageError
 from hischange.vcs import default_protected_refs, missing_commits, open_repo
+from tests.support.git import GitRepo
 
 
 def _history(git_repo: GitRepo, n: int) -> list[str]:

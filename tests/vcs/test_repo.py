@@ -6,10 +6,10 @@ import os
 from pathlib import Path
 
 import pytest
-from gitutil import GitRepo
 
 from hischange.errors import IntegrityError, NotFoundError
 from hischange.vcs import head_sha, is_dirty, iter_commits, open_repo
+from tests.support.git import GitRepo
 
 
 def test_not_a_repository(tmp_path: Path, git_home: Path) -> None:

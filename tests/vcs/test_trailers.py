@@ -6,9 +6,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from gitutil import TRICKY_MESSAGES, GitRepo
 
 from hischange.vcs import check_message, cleanup_message, extract_links, iter_commits, open_repo
+from tests.support.git import GitRepo
+from tests.vcs.messages import TRICKY_MESSAGES
 
 _COMMITTABLE = [name for name, msg in TRICKY_MESSAGES.items() if msg.strip()]
 

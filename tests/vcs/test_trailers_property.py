@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from gitutil import GitRepo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hischange.vcs import check_message, extract_links, iter_commits, open_repo
+from tests.support.git import GitRepo
 
 _LINES = st.sampled_from(
     [

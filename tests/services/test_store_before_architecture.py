@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tests.conftest import Cli, FrozenClock, write_config
 
-DUMP = Path(__file__).parent / "data" / "store-pre-architecture.sql"
+DUMP = Path(__file__).with_name("store-pre-architecture.sql")
 
 
 def _restore(root: Path) -> None:

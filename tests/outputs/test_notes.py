@@ -1,4 +1,4 @@
-"""Release rules without a store: semver choice (hypothesis) and notes (golden files)."""
+"""Release notes (发布说明): rendered Markdown and HTML against reviewed golden files."""
 
 from __future__ import annotations
 
@@ -7,100 +7,27 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import semver
-from hypothesis import given
-from hypothesis import strategies as st
 
-from hischange.errors import UsageError
-from hischange.events import ChangeFields, ReleasedChange
+from hischange.events import ReleasedChange
 from hischange.outputs.notes import render_notes
 from hischange.workflow.change import ChangeState, SqlFileState
-from hischange.workflow.release import ReleaseState, choose_version
+from hischange.workflow.release import ReleaseState
+from tests.support.changes import change_state
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = Path(__file__).with_name("golden")
 AT = datetime(2026, 11, 20, 2, 30, tzinfo=UTC)
-
-versions = st.builds(
-    semver.Version,
-    major=st.integers(0, 20),
-    minor=st.integers(0, 20),
-    patch=st.integers(0, 20),
-    prerelease=st.one_of(st.none(), st.sampled_from(["rc.1", "rc.2", "alpha", "beta.3"])),
-)
-
-
-def _change(cid: str, kind: str, **fields: object) -> ChangeState:
-    return ChangeState(
-        id=cid,
-        fields=ChangeFields.model_validate({"kind": kind, "title": f"{cid} 标题", **fields}),
-        state="released",
-        registered_by="dev@vendor",
-        registered_at=AT,
-        due_at=AT,
-    )
-
-
-@given(last=versions, requested=versions)
-def test_explicit_version_must_exceed_the_last(
-    last: semver.Version, requested: semver.Version
-) -> None:
-    """An explicit version is accepted exactly when it orders after the last release."""
-    if requested > last:
-        assert choose_version(str(requested), last, None, [], False)[0] == str(requested)
-    else:
-        with pytest.raises(UsageError, match="not greater"):
-            choose_version(str(requested), last, None, [], False)
-
-
-@given(
-    last=versions,
-    kinds=st.lists(
-        st.sampled_from(
-            ["customization", "interface", "report", "view_interface", "bugfix", "security"]
-        ),
-        min_size=1,
-    ),
-)
-def test_automatic_bump_orders_after_last_and_follows_kinds(
-    last: semver.Version, kinds: list[str]
-) -> None:
-    """The chosen version is always greater; minor for functional kinds, patch otherwise."""
-    states = [_change(f"CR-2026-{i:04d}", k) for i, k in enumerate(kinds, 1)]
-    version, why = choose_version(None, last, None, states, False)
-    chosen = semver.Version.parse(version)
-    assert chosen > last
-    functional = set(kinds) - {"bugfix", "security"}
-    assert why.startswith("minor" if functional else "patch")
-
-
-def test_breaking_gives_major() -> None:
-    """A change marked breaking, or a breaking view finding, bumps the major version."""
-    last = semver.Version.parse("3.2.1")
-    assert (
-        choose_version(None, last, None, [_change("CR-2026-0001", "bugfix", breaking=True)], False)[
-            0
-        ]
-        == "4.0.0"
-    )
-    assert choose_version(None, last, None, [_change("CR-2026-0001", "bugfix")], True)[0] == "4.0.0"
-
-
-def test_invalid_explicit_version() -> None:
-    """A version that is not semver is a usage error naming it."""
-    with pytest.raises(UsageError, match="banana"):
-        choose_version("banana", None, None, [], False)
 
 
 def _release() -> tuple[ReleaseState, dict[str, ChangeState]]:
     changes = {
-        "CR-2026-0001": _change(
+        "CR-2026-0001": change_state(
             "CR-2026-0001",
             "interface",
             billing="free_interface",
             third_party="LIS",
             requester_dept="检验科",
         ),
-        "CR-2026-0002": _change(
+        "CR-2026-0002": change_state(
             "CR-2026-0002",
             "report",
             billing="negotiated",
@@ -108,7 +35,7 @@ def _release() -> tuple[ReleaseState, dict[str, ChangeState]]:
             requester_dept="医务科",
             urgency="high",
         ),
-        "CR-2026-0003": _change(
+        "CR-2026-0003": change_state(
             "CR-2026-0003", "bugfix", urgency="emergency", emergency=True, requester_dept="药剂科"
         ),
     }

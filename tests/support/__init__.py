@@ -1,0 +1,1 @@
+"""Helpers shared by the tests: the git-repository helper and the CLI runner."""
