@@ -4,7 +4,6 @@ become exit codes. Subcommand modules are imported only when used, so ``--help``
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from typing import Any
 
 import click
@@ -15,80 +14,52 @@ from hischange.errors import HischangeError
 __all__ = ["cli", "main"]
 
 
-def _init() -> click.Command:
-    from hischange.cli.init import init
+def _load(name: str) -> click.Command:
+    """Import one subcommand's module (an ordinary import, visible to the import contracts)."""
+    if name == "init":
+        from hischange.cli.init import init
 
-    return init
+        return init
+    if name == "change":
+        from hischange.cli.change import change
 
+        return change
+    if name == "audit":
+        from hischange.cli.audit import audit
 
-def _change() -> click.Command:
-    from hischange.cli.change import change
+        return audit
+    if name == "sql":
+        from hischange.cli.sql import sql
 
-    return change
+        return sql
+    if name == "evidence":
+        from hischange.cli.evidence import evidence
 
+        return evidence
+    if name in ("custody", "hook"):
+        from hischange.cli import custody
 
-def _audit() -> click.Command:
-    from hischange.cli.audit import audit
+        return custody.custody if name == "custody" else custody.hook
+    from hischange.cli import release
 
-    return audit
-
-
-def _sql() -> click.Command:
-    from hischange.cli.sql import sql
-
-    return sql
-
-
-def _evidence() -> click.Command:
-    from hischange.cli.evidence import evidence
-
-    return evidence
-
-
-def _custody() -> click.Command:
-    from hischange.cli.custody import custody
-
-    return custody
+    return {"release": release.release, "artifact": release.artifact, "deploy": release.deploy}[
+        name
+    ]
 
 
-def _hook() -> click.Command:
-    from hischange.cli.custody import hook
-
-    return hook
-
-
-def _release() -> click.Command:
-    from hischange.cli.release import release
-
-    return release
-
-
-def _artifact() -> click.Command:
-    from hischange.cli.release import artifact
-
-    return artifact
-
-
-def _deploy() -> click.Command:
-    from hischange.cli.release import deploy
-
-    return deploy
-
-
-#: name → (loader, short help). Each loader imports its module on first use (an ordinary
-#: import, visible to the import contracts); short help lives here so that the top-level
-#: ``--help`` imports no subcommand module.
-COMMANDS: dict[str, tuple[Callable[[], click.Command], str]] = {
-    "init": (_init, "Create .hischange/ with a config and an empty store."),
-    "change": (_change, "Register, approve and move changes (变更)."),
-    "audit": (_audit, "Verify the ledger (审计日志), read it, trace a change."),
-    "sql": (_sql, "Review SQL (SQL 审核) and approve it bound to content."),
-    "evidence": (_evidence, "Test evidence (测试记录) bound to commits."),
-    "custody": (_custody, "Link commits to changes and gate ranges (程序保管)."),
-    "hook": (_hook, "Install or run the commit-msg hook."),
-    "release": (_release, "Cut releases (版本), notes, artifacts."),
-    "artifact": (_artifact, "Check a delivered file (制品) by SHA-256."),
-    "deploy": (_deploy, "Record deployments (部署) and rollbacks."),
+#: name → short help. ``_load`` imports a subcommand's module on first use; the short help
+#: lives here so that the top-level ``--help`` imports no subcommand module.
+COMMANDS: dict[str, str] = {
+    "init": "Create .hischange/ with a config and an empty store.",
+    "change": "Register, approve and move changes (变更).",
+    "audit": "Verify the ledger (审计日志), read it, trace a change.",
+    "sql": "Review SQL (SQL 审核) and approve it bound to content.",
+    "evidence": "Test evidence (测试记录) bound to commits.",
+    "custody": "Link commits to changes and gate ranges (程序保管).",
+    "hook": "Install or run the commit-msg hook.",
+    "release": "Cut releases (版本), notes, artifacts.",
+    "artifact": "Check a delivered file (制品) by SHA-256.",
+    "deploy": "Record deployments (部署) and rollbacks.",
 }
 
 
@@ -120,13 +91,10 @@ class LazyGroup(click.Group):
         return sorted(COMMANDS)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        spec = COMMANDS.get(cmd_name)
-        if spec is None:
-            return None
-        return spec[0]()
+        return _load(cmd_name) if cmd_name in COMMANDS else None
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        rows = [(name, COMMANDS[name]) for name in self.list_commands(ctx)]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
