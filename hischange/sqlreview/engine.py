@@ -296,6 +296,20 @@ def review_sql(
     return SqlReview(dialect=settings.dialect, files=(review,))
 
 
+def review_with_rules(
+    text: str,
+    settings: SqlReviewSettings,
+    statement_rules: list[StatementRule],
+    file_rules: list[FileRule],
+    path: str = "<case>",
+) -> FileReview:
+    """Review ``text`` with exactly the given rule instances (the rule-case runner's path)."""
+    data = text.encode("utf-8", errors="surrogatepass")
+    return _review_bytes(
+        data, path, settings, decoded=(text, "utf-8"), rules=(statement_rules, file_rules)
+    )
+
+
 def review_files(
     paths: Iterable[str | os.PathLike[str]],
     settings: SqlReviewSettings | None = None,
