@@ -83,6 +83,9 @@ def render_rule_docs() -> str:
         "checks. Suppress one finding with `-- hischange: disable=HC101 <reason>` on the line",
         "before the statement, or a whole file with `-- hischange: disable-file=HC111 <reason>`.",
         "",
+        "Each rule's cases live in `tests/sqlreview/rules/cases/HCnnn.yml`. To add a site rule",
+        "of your own (a plugin), see [SQL rule plugins](sql-rule-plugins.md).",
+        "",
         "| code | name | severity | family |",
         "| --- | --- | --- | --- |",
     ]
