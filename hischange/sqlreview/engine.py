@@ -32,7 +32,6 @@ from hischange.sqlreview.suppress import ParsedSuppression, find_suppressions
 
 __all__ = ["review_files", "review_sql", "rules_for"]
 
-_ENGINE = "engine"
 _FILE_SPAN = Span(start_line=1, start_col=1, end_line=1, end_col=1)
 
 BuildContext = Callable[[Statement, Dialect, SqlReviewSettings, str | None], "RuleContext | str"]

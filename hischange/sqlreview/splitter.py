@@ -21,7 +21,7 @@ from hischange.sqlreview.lexer import COMMENT, OTHER, SEMI, WORD, WS, Lexer, set
 from hischange.sqlreview.model import Dialect, Span, Statement, StatementKind
 from hischange.sqlreview.tsql import split_tsql
 
-__all__ = ["SETTLED_RUNS", "split_sql", "statement_at"]
+__all__ = ["SETTLED_RUNS", "split_sql"]
 
 #: Tests switch this off to compare the token-by-token walk with the run-skipping one.
 SETTLED_RUNS = True
@@ -282,12 +282,3 @@ def _span(line_starts: list[int], start: int, end: int) -> Span:
         end_line=el + 1,
         end_col=last - line_starts[el] + 1,
     )
-
-
-def statement_at(statements: list[Statement], offset: int) -> Statement | None:
-    """The statement containing character ``offset``, if any (statements are in order)."""
-    starts = [s.start for s in statements]
-    i = bisect_right(starts, offset) - 1
-    if i >= 0 and statements[i].start <= offset < statements[i].end:
-        return statements[i]
-    return None
