@@ -36,6 +36,9 @@ OTHER: Final = 5
 _OTHER_RUN = r"[0-9.,()=<>+*%|:!?&^~{}\]]+"
 
 _WORD_COMMON = r"(?:[^\W\d]|[@#])[\w@#$]*"
+# Oracle conditional compilation ($IF ... $THEN ... $ELSE ... $END, $ERROR ... $END) lexes as
+# one word, so its $END is never taken for the END of a block.
+_WORD_ORACLE = r"(?:[^\W\d]|[@#]|\$(?=[^\W\d]))[\w@#$]*"
 _WORD_MYSQL = r"(?:[^\W\d]|@)[\w@$]*"
 _WORD_PG = r"[^\W\d][\w$]*"
 
@@ -46,7 +49,7 @@ _PATTERNS: dict[Dialect, str] = {
     "oracle": (
         r"(?P<ws>\s+)|(?P<lc>--[^\n]*)|(?P<bc>/\*)"
         r"|(?P<q>[nN]?[qQ]'|[nN]?'|\")"
-        rf"|(?P<word>{_WORD_COMMON})|(?P<semi>;)|(?P<other>{_OTHER_RUN})"
+        rf"|(?P<word>{_WORD_ORACLE})|(?P<semi>;)|(?P<other>{_OTHER_RUN})"
     ),
     "tsql": (
         r"(?P<ws>\s+)|(?P<lc>--[^\n]*)|(?P<bc>/\*)"
