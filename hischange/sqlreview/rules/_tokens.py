@@ -28,6 +28,7 @@ __all__ = [
     "extent_end",
     "find_at_depth",
     "ident",
+    "is_session_local",
     "is_start",
     "lex_tokens",
     "read_name",
@@ -342,8 +343,20 @@ def target_after(ws: Sequence[Word], i: int) -> str:
                 j += 1
         else:
             break
+    if (
+        j + 1 < len(ws)
+        and ws[j].value in ("#", "##")
+        and ws[j + 1].offset == ws[j].offset + len(ws[j].value)
+    ):
+        # T-SQL temporary tables: sqlparse lexes #t as "#" + "t".
+        return ws[j].value + ident(ws[j + 1])
     parts, _ = read_name(ws, j)
     return ".".join(parts)
+
+
+def is_session_local(name: str) -> bool:
+    """A T-SQL table variable (``@t``) or local temporary table (``#t``), gone with the session."""
+    return name.startswith("@") or (name.startswith("#") and not name.startswith("##"))
 
 
 #: ``UPDATE STATISTICS`` (T-SQL) and ``UPDATE HISTOGRAM`` (MySQL) maintain statistics.
