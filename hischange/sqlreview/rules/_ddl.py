@@ -29,6 +29,9 @@ class Action:
     verb: str
     table: str
     words: list[Word]
+    #: True when the clause has no verb of its own and continues the previous one
+    #: (``DROP PARTITION p0, p1``: ``p1`` continues ``PARTITION p0``).
+    continued: bool = False
 
 
 def alter_table_actions(ws: Sequence[Word]) -> Iterator[Action]:
@@ -47,6 +50,7 @@ def alter_table_actions(ws: Sequence[Word]) -> Iterator[Action]:
         d0 = w.depth
         verb = ""
         current: list[Word] = []
+        continued = False
         while j < len(ws):
             x = ws[j]
             nxt = ws[j + 1].up if j + 1 < len(ws) else ""
@@ -56,20 +60,24 @@ def alter_table_actions(ws: Sequence[Word]) -> Iterator[Action]:
                 break  # a T-SQL batch without semicolons: the next statement begins
             if x.depth == d0 and x.up == ",":
                 if current:
-                    yield Action(verb, table, current)
+                    yield Action(verb, table, current, continued)
                 current = []
+                continued = True
             elif x.depth == d0 and x.kind == "kw" and x.up in _ACTIONS and not current:
                 verb = x.up.split()[0]
+                continued = False
             else:
                 current.append(x)
             j += 1
         if current:
-            yield Action(verb, table, current)
+            yield Action(verb, table, current, continued)
 
 
 def column_defs(action: Action) -> list[list[Word]]:
     """Column definitions of an ADD/MODIFY clause: ``(a int, b int)`` or ``[COLUMN] a int``."""
     ws = action.words
+    while ws and ws[0].up in {"COLUMN", "IF NOT EXISTS", "IF EXISTS"}:
+        ws = ws[1:]  # MySQL ADD COLUMN (a int, b int): the list follows COLUMN
     if ws and ws[0].up == "(":
         inner_depth = ws[0].depth + 1
         defs: list[list[Word]] = [[]]
@@ -81,8 +89,6 @@ def column_defs(action: Action) -> list[list[Word]]:
             else:
                 defs[-1].append(w)
         return [d for d in defs if d]
-    while ws and ws[0].up in {"COLUMN", "IF NOT EXISTS", "IF EXISTS"}:
-        ws = ws[1:]
     return [ws] if ws else []
 
 

@@ -31,6 +31,8 @@ __all__ = [
     "is_session_local",
     "is_start",
     "lex_tokens",
+    "name_list",
+    "object_name",
     "read_name",
     "starts",
     "target_after",
@@ -343,15 +345,35 @@ def target_after(ws: Sequence[Word], i: int) -> str:
                 j += 1
         else:
             break
+    return object_name(ws, j)[0]
+
+
+def object_name(ws: Sequence[Word], j: int) -> tuple[str, int]:
+    """The dotted object name at ``j`` (T-SQL ``#t``/``##t`` included) and the index after it."""
     if (
         j + 1 < len(ws)
         and ws[j].value in ("#", "##")
         and ws[j + 1].offset == ws[j].offset + len(ws[j].value)
     ):
-        # T-SQL temporary tables: sqlparse lexes #t as "#" + "t".
-        return ws[j].value + ident(ws[j + 1])
-    parts, _ = read_name(ws, j)
-    return ".".join(parts)
+        return ws[j].value + ident(ws[j + 1]), j + 2
+    parts, nxt = read_name(ws, j)
+    return ".".join(parts), nxt
+
+
+def name_list(ws: Sequence[Word], j: int) -> tuple[list[str], int]:
+    """A comma-separated list of object names at ``j`` (``DROP TABLE a, b``) and the index after."""
+    names: list[str] = []
+    while j < len(ws):
+        name, nxt = object_name(ws, j)
+        if not name:
+            break
+        names.append(name)
+        j = nxt
+        if j + 1 < len(ws) and ws[j].up == ",":
+            j += 1
+            continue
+        break
+    return names, j
 
 
 def is_session_local(name: str) -> bool:
