@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from hischange.sqlreview.rules._tokens import Word, dml, is_session_local, target_after, words
+from hischange.sqlreview.rules._names import is_session_local, target_after
+from hischange.sqlreview.rules._tokens import Word, dml, words
 from hischange.sqlreview.rules.base import Hit, RuleContext, StatementRule
 
 __all__ = ["UpdateDeleteWithoutWhere"]

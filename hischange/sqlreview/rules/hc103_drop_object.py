@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from hischange.sqlreview.rules._tokens import is_session_local, name_list, words
+from hischange.sqlreview.rules._names import is_session_local, name_list
+from hischange.sqlreview.rules._tokens import words
 from hischange.sqlreview.rules.base import Hit, RuleContext, StatementRule
 
 __all__ = ["DropObject"]

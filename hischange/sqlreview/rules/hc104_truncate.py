@@ -4,15 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from hischange.sqlreview.rules._tokens import (
-    Word,
-    is_session_local,
-    is_start,
-    name_list,
-    object_name,
-    target_after,
-    words,
-)
+from hischange.sqlreview.rules._names import is_session_local, name_list, object_name, target_after
+from hischange.sqlreview.rules._tokens import Word, is_start, words
 from hischange.sqlreview.rules.base import Hit, RuleContext, StatementRule
 
 __all__ = ["Truncate"]
