@@ -15,6 +15,7 @@ from pathlib import Path
 from hischange.errors import NotFoundError
 from hischange.sqlreview.analysis import build_context, build_context_builtin
 from hischange.sqlreview.decode import FALLBACK_ENCODINGS, decode_sql
+from hischange.sqlreview.hazards import text_hazards
 from hischange.sqlreview.model import (
     Dialect,
     FileReview,
@@ -27,7 +28,7 @@ from hischange.sqlreview.model import (
 )
 from hischange.sqlreview.registry import BUILTIN_RULES, load_rules
 from hischange.sqlreview.rules.base import FileContext, FileRule, Hit, RuleContext, StatementRule
-from hischange.sqlreview.splitter import split_sql
+from hischange.sqlreview.splitter import split_sql_unclosed
 from hischange.sqlreview.suppress import ParsedSuppression, find_suppressions
 
 __all__ = ["review_files", "review_sql", "rules_for"]
@@ -65,6 +66,13 @@ def _refine(statement: Statement, offset: int) -> Span:
         end_line=span.end_line,
         end_col=span.end_col,
     )
+
+
+def _text_span(text: str, offset: int) -> Span:
+    """A one-character span at ``offset`` of the whole text."""
+    line = text.count("\n", 0, offset) + 1
+    col = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return Span(start_line=line, start_col=col, end_line=line, end_col=col)
 
 
 def _statement_findings(
@@ -159,7 +167,8 @@ def _apply(
     text: str,
 ) -> list[Finding]:
     """Drop disabled rules, apply severity overrides, then inline suppressions."""
-    engine_codes = {"HC000", "HC001", "HC002"}  # never disabled: they protect the review itself
+    # Never disabled: they protect the review itself (HC003 is a warning a project may silence).
+    engine_codes = {"HC000", "HC001", "HC002"}
     result: list[Finding] = []
     valid = [p for p in sups if p.suppression.reason]
     for f in findings:
@@ -201,7 +210,7 @@ def _review_bytes(
 ) -> FileReview:
     text, encoding = decoded if decoded is not None else decode_sql(data)
     dialect = settings.dialect
-    statements = split_sql(text, dialect)
+    statements, unclosed = split_sql_unclosed(text, dialect)
     statement_rules, file_rules = rules if rules is not None else load_rules(settings)
     findings: list[Finding] = []
     if encoding in FALLBACK_ENCODINGS:
@@ -229,6 +238,12 @@ def _review_bytes(
         )
     # Plugin rules may read raw tokens or the grouped tree, which the literal-rows fast path
     # abbreviates; it is taken only when every statement rule is a builtin one.
+    findings += [
+        _finding(
+            h.code, h.name, h.severity, h.message, _text_span(text, h.offset), h.statement_index
+        )
+        for h in text_hazards(text, dialect, statements, unclosed)
+    ]
     builtin_only = all(type(rule) in BUILTIN_RULES for rule in statement_rules)
     build = build_context_builtin if builtin_only else build_context
     findings += _statement_findings(statements, statement_rules, dialect, settings, path, build)

@@ -88,6 +88,9 @@ class Lexer:
         self.dialect = dialect
         self.pos = 0
         self._match = _COMPILED[dialect].match
+        #: Start of the first block comment or quoted token that never closes (it runs to the
+        #: end of the text), or -1.
+        self.unclosed = -1
 
     def next_token(self) -> tuple[int, int, int]:
         """Return ``(kind, start, end)`` of the token at ``pos`` and advance past it."""
@@ -104,10 +107,12 @@ class Lexer:
             kind = COMMENT
         elif group == "bc":
             close = text.find("*/", end)
-            end = len(text) if close < 0 else close + 2
+            end = close + 2 if close >= 0 else self._unclosed(start)
             kind = COMMENT
         elif group == "q":
             end = self._string_end(m.group("q"), end)
+            if end < 0:
+                end = self._unclosed(start)
             kind = STRING
         elif group == "word":
             kind = WORD
@@ -118,20 +123,26 @@ class Lexer:
         self.pos = end
         return kind, start, end
 
+    def _unclosed(self, start: int) -> int:
+        """Record an unterminated token at ``start``; it runs to the end of the text."""
+        if self.unclosed < 0:
+            self.unclosed = start
+        return len(self.text)
+
     def _string_end(self, opener: str, pos: int) -> int:
-        """Find the end of a quoted token whose opener ends at ``pos``; unterminated runs to EOF."""
+        """Find the end of a quoted token whose opener ends at ``pos``; -1 if it never closes."""
         text = self.text
         quote = opener[-1]
         if opener[0] == "$":  # PG dollar quote: the same tag closes it
             close = text.find(opener, pos)
-            return len(text) if close < 0 else close + len(opener)
+            return -1 if close < 0 else close + len(opener)
         if quote == "'" and opener[-2:-1] in ("q", "Q"):
             if pos >= len(text):
-                return pos
+                return -1
             delim = text[pos]
             closing = _Q_CLOSE.get(delim, delim) + "'"
             close = text.find(closing, pos + 1)
-            return len(text) if close < 0 else close + 2
+            return -1 if close < 0 else close + 2
         if quote == "[":
             m = _BRACKET.match(text, pos)
         elif quote == "`":
@@ -140,7 +151,7 @@ class Lexer:
             m = _BACKSLASH[quote].match(text, pos)
         else:
             m = _DOUBLED[quote].match(text, pos)
-        return len(text) if m is None else m.end()
+        return -1 if m is None else m.end()
 
 
 # --- Runs of tokens that cannot end a plain statement -------------------------------------

@@ -17,6 +17,7 @@ from hischange.sqlreview.rules.base import FileRule, Rule, StatementRule
 from hischange.sqlreview.rules.hc000_not_analysable import NotAnalysable
 from hischange.sqlreview.rules.hc001_encoding_fallback import EncodingFallback
 from hischange.sqlreview.rules.hc002_suppression_without_reason import SuppressionWithoutReason
+from hischange.sqlreview.rules.hc003_client_differs import ClientDiffers
 from hischange.sqlreview.rules.hc101_update_delete_without_where import UpdateDeleteWithoutWhere
 from hischange.sqlreview.rules.hc102_always_true_where import AlwaysTrueWhere
 from hischange.sqlreview.rules.hc103_drop_object import DropObject
@@ -46,7 +47,7 @@ __all__ = ["BUILTIN_RULES", "ENTRY_POINT_GROUP", "all_rules", "load_rules", "rul
 ENTRY_POINT_GROUP = "hischange.sqlreview.rules"
 
 BUILTIN_RULES: tuple[type[Rule], ...] = (
-    NotAnalysable, EncodingFallback, SuppressionWithoutReason,
+    NotAnalysable, EncodingFallback, SuppressionWithoutReason, ClientDiffers,
     UpdateDeleteWithoutWhere, AlwaysTrueWhere, DropObject, Truncate, NotNullWithoutDefault,
     DropOrRenameColumn, ChangeColumnType, IndexWithoutOnline, BroadGrant,
     DynamicSqlConcatenation, SelectStar, InsertWithoutColumns, TransactionControl,

@@ -186,8 +186,8 @@ def to_words(tokens: Sequence[Any], dialect: Dialect, base: int = 0, depth: int 
         start = offset
         offset += len(value)
         kind = _kind(ttype)
-        if kind is None:
-            continue
+        if kind is None or (kind == "other" and not value.strip("\x00")):
+            continue  # NUL is reported by the engine (HC000); here it only separates words
         if kind == "str" and dialect == "postgres" and value.startswith("$") and depth < 8:
             # A function or DO body is code hidden in a string; analyse it as code.
             tag_end = value.find("$", 1)
