@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -126,7 +127,7 @@ def _statement_findings(
                     _finding(
                         rule.code,
                         rule.name,
-                        rule.severity,
+                        rule.severity_for(dialect),
                         hit.message,
                         _refine(st, hit.offset),
                         st.index,
@@ -135,16 +136,26 @@ def _statement_findings(
     return out
 
 
-def _file_findings(rules: list[FileRule], ctx: FileContext) -> list[Finding]:
+def _file_hit_place(text: str, ctx: FileContext, offset: int) -> tuple[Span, int | None]:
+    """Where a file rule's hit points: the file, or the statement holding ``offset``."""
+    if offset <= 0 or offset >= len(text):
+        return _FILE_SPAN, None
+    starts = [st.start for st in ctx.statements]
+    k = bisect_right(starts, offset) - 1
+    inside = k >= 0 and ctx.statements[k].start <= offset < ctx.statements[k].end
+    return _text_span(text, offset), ctx.statements[k].index if inside else None
+
+
+def _file_findings(rules: list[FileRule], ctx: FileContext, text: str) -> list[Finding]:
     out: list[Finding] = []
     for rule in rules:
         if ctx.dialect not in rule.dialects:
             continue
         try:
             for hit in list(rule.check_file(ctx)):
-                out.append(
-                    _finding(rule.code, rule.name, rule.severity, hit.message, _FILE_SPAN, None)
-                )
+                span, index = _file_hit_place(text, ctx, hit.offset)
+                severity = rule.severity_for(ctx.dialect)
+                out.append(_finding(rule.code, rule.name, severity, hit.message, span, index))
         except Exception as exc:
             out.append(
                 _finding(
@@ -256,6 +267,7 @@ def _review_bytes(
             statements=statements,
             sibling_paths=tuple(siblings),
         ),
+        text,
     )
     sups = find_suppressions(text, dialect, statements)
     return FileReview(

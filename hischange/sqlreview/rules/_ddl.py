@@ -5,9 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from hischange.sqlreview.rules._tokens import Word, read_name
+from hischange.sqlreview.rules._tokens import Word, extent_end, read_name
 
-__all__ = ["Action", "alter_table_actions", "column_defs", "is_view_statement", "view_start"]
+__all__ = [
+    "Action",
+    "alter_table_actions",
+    "alter_table_clauses",
+    "column_defs",
+    "is_view_statement",
+    "view_start",
+]
 
 
 _ACTIONS = frozenset(
@@ -32,6 +39,14 @@ class Action:
     #: True when the clause has no verb of its own and continues the previous one
     #: (``DROP PARTITION p0, p1``: ``p1`` continues ``PARTITION p0``).
     continued: bool = False
+
+
+#: MySQL ALTER TABLE options written as clauses (``, ALGORITHM=INPLACE, LOCK=NONE``).
+_TABLE_OPTIONS = frozenset({"ALGORITHM", "LOCK"})
+
+
+def _table_option(clause: list[Word]) -> bool:
+    return clause[0].up in _TABLE_OPTIONS and len(clause) > 1 and clause[1].up == "="
 
 
 def alter_table_actions(ws: Sequence[Word]) -> Iterator[Action]:
@@ -59,7 +74,7 @@ def alter_table_actions(ws: Sequence[Word]) -> Iterator[Action]:
             if x.depth == d0 and x.up in _NEXT_STATEMENT:
                 break  # a T-SQL batch without semicolons: the next statement begins
             if x.depth == d0 and x.up == ",":
-                if current:
+                if current and not _table_option(current):
                     yield Action(verb, table, current, continued)
                 current = []
                 continued = True
@@ -69,8 +84,30 @@ def alter_table_actions(ws: Sequence[Word]) -> Iterator[Action]:
             else:
                 current.append(x)
             j += 1
-        if current:
+        if current and not _table_option(current):
             yield Action(verb, table, current, continued)
+
+
+def alter_table_clauses(ws: Sequence[Word]) -> Iterator[tuple[int, str, list[list[Word]]]]:
+    """Each ``ALTER TABLE``: its index, table and clauses split at top-level commas.
+
+    Unlike ``alter_table_actions`` a clause runs to the statement's end, through
+    ``ON DELETE CASCADE`` and T-SQL's ``WITH NOCHECK ADD``; its first word need not be a verb.
+    """
+    for i, w in enumerate(ws):
+        if w.up != "ALTER" or i + 1 >= len(ws) or ws[i + 1].up != "TABLE":
+            continue
+        j = i + 2
+        while j < len(ws) and ws[j].up in {"IF EXISTS", "ONLY"}:
+            j += 1
+        parts, j = read_name(ws, j)
+        clauses: list[list[Word]] = [[]]
+        for x in ws[j : extent_end(ws, i)]:
+            if x.depth == w.depth and x.up == ",":
+                clauses.append([])
+            else:
+                clauses[-1].append(x)
+        yield i, ".".join(parts), [c for c in clauses if c]
 
 
 def column_defs(action: Action) -> list[list[Word]]:

@@ -42,7 +42,7 @@ class DropOrRenameColumn(StatementRule):
 
     Fires on ``ALTER TABLE .. DROP COLUMN`` / ``DROP (c)`` / MySQL ``DROP c``, Oracle
     ``SET UNUSED``, ``RENAME COLUMN``, MySQL ``CHANGE old new`` with a different name, and
-    T-SQL ``sp_rename``.
+    T-SQL ``sp_rename`` of a column (renaming a table is HC123).
 
     Anti-pattern:
 
@@ -86,8 +86,10 @@ class DropOrRenameColumn(StatementRule):
                     yield Hit(f"column {names[0]} of {table} renamed to {names[1]}", cw[0].offset)
         for k, w in enumerate(ws):
             if w.kind == "name" and w.up in {"SP_RENAME", "SYS.SP_RENAME", "DBO.SP_RENAME"}:
-                args = [_unquote(x.value) for x in ws[k + 1 : k + 8] if x.kind == "str"][:2]
-                what = f" {args[0]} to {args[1]}" if len(args) == 2 else ""
+                args = [_unquote(x.value) for x in ws[k + 1 : k + 8] if x.kind == "str"][:3]
+                if len(args) == 2 and args[0].count(".") <= 1:
+                    continue  # a table (object) rename: HC123
+                what = f" {args[0]} to {args[1]}" if len(args) >= 2 else ""
                 yield Hit(
                     f"sp_rename renames{what}: callers that name the old name break", w.offset
                 )
