@@ -12,6 +12,7 @@ from hischange.sqlreview.rules.base import Hit, RuleContext, StatementRule
 __all__ = ["RenameTable"]
 
 _SP_RENAME = frozenset({"SP_RENAME", "SYS.SP_RENAME", "DBO.SP_RENAME"})
+_TRIGGERS = _SP_RENAME | {"RENAME"}
 
 
 class RenameTable(StatementRule):
@@ -41,24 +42,28 @@ class RenameTable(StatementRule):
     def check(self, ctx: RuleContext) -> Iterable[Hit]:
         """Fire on each table rename, naming old and new."""
         ws = words(ctx)
-        for _i, table, clauses in alter_table_clauses(ws):
-            for clause in clauses:
-                if len(clause) >= 3 and clause[0].up == "RENAME" and clause[1].up in ("TO", "AS"):
-                    new = object_name(clause, 2)[0]
-                    yield Hit(f"table {table} renamed to {new}", clause[0].offset)
-        for i, w in enumerate(ws):
-            if w.up != "RENAME" or not is_start(ws, i) or (i and ws[i - 1].up == "ALTER"):
-                continue
-            j = i + 2 if i + 1 < len(ws) and ws[i + 1].up == "TABLE" else i + 1
-            if ctx.dialect == "oracle" or (i + 1 < len(ws) and ws[i + 1].up == "TABLE"):
-                yield from _rename_list(ws, j, w.offset)
-        for i, w in enumerate(ws):
-            if w.kind == "name" and w.up in _SP_RENAME:
+        found = [i for i, w in enumerate(ws) if w.up in _TRIGGERS]
+        if not found:
+            return
+        if any(ws[i].up == "RENAME" for i in found):
+            for _i, table, clauses in alter_table_clauses(ws):
+                for c in clauses:
+                    if len(c) >= 3 and c[0].up == "RENAME" and c[1].up in ("TO", "AS"):
+                        yield Hit(f"table {table} renamed to {object_name(c, 2)[0]}", c[0].offset)
+        for i in found:
+            w = ws[i]
+            if w.up in _SP_RENAME:
+                if w.kind != "name":
+                    continue
                 args = [
                     x.value.lstrip("Nn").strip("'") for x in ws[i + 1 : i + 8] if x.kind == "str"
                 ]
                 if len(args) == 2 and args[0].count(".") <= 1:  # no 'COLUMN'/'INDEX' type given
                     yield Hit(f"table {args[0]} renamed to {args[1]} (sp_rename)", w.offset)
+            elif is_start(ws, i) and not (i and ws[i - 1].up == "ALTER"):
+                table_kw = i + 1 < len(ws) and ws[i + 1].up == "TABLE"
+                if ctx.dialect == "oracle" or table_kw:
+                    yield from _rename_list(ws, i + 2 if table_kw else i + 1, w.offset)
 
 
 def _rename_list(ws: Sequence[Word], j: int, offset: int) -> Iterable[Hit]:
