@@ -157,6 +157,13 @@ def run_rule_case(
     ``rule`` is the class to run; by default the registered rule with the file's code.
     """
     cls = _resolve(case, rule)
+    if dialect not in cls.dialects:
+        raise _bad(
+            case.source,
+            case.name,
+            f"{cls.code} does not check {dialect} (it checks {', '.join(sorted(cls.dialects))});"
+            " a case there could only pass",
+        )
     settings = SqlReviewSettings.model_validate({**case.config, "dialect": dialect})
     statement_rules = [cls()] if issubclass(cls, StatementRule) else []
     file_rules = [cls()] if issubclass(cls, FileRule) else []

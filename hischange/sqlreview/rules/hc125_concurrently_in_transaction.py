@@ -13,9 +13,9 @@ _CONCURRENTLY = re.compile(
     r"(?is)(?:create\s+(?:unique\s+)?index|drop\s+index|reindex(?:\s+\(.*?\))?\s+\w+)"
     r"\s+concurrently\b"
 )
-_BEGIN = re.compile(
-    r"(?is)(?:begin|start\s+transaction)(?:\s+(?:work|transaction|isolation\b.*))?\s*;?\Z"
-)
+# At the top level of a PostgreSQL script BEGIN always starts a transaction (PL/pgSQL blocks
+# live in DO and function bodies), with or without WORK/TRANSACTION and an isolation level.
+_BEGIN = re.compile(r"(?is)(?:begin|start\s+transaction)\b[^;]*;?\s*\Z")
 _END = re.compile(r"(?is)(?:commit|end|rollback|abort)(?:\s+(?:work|transaction))?\s*;?\Z")
 _BODY = re.compile(r"(?is)^(?:do\b|create\s+(?:or\s+replace\s+)?(?:function|procedure)\b)")
 

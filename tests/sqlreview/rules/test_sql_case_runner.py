@@ -125,3 +125,10 @@ def test_an_unknown_code_without_a_rule_class_is_refused(tmp_path: Path) -> None
     """Without ``rule=``, the code must belong to an installed rule."""
     with pytest.raises(ConfigError, match="no installed rule has code HC901"):
         check_rule_cases(_write(tmp_path, CASES))
+
+
+def test_a_dialect_the_rule_does_not_check_is_refused(tmp_path: Path) -> None:
+    """A case listing a dialect the rule skips could only pass, so loading it is an error."""
+    text = CASES.replace("[oracle]\n    expect: pass", "[oracle, mysql]\n    expect: pass")
+    with pytest.raises(ConfigError, match="HC901 does not check mysql"):
+        check_rule_cases(_write(tmp_path, text), rule=NoDbLink)
