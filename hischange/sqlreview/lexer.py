@@ -161,12 +161,14 @@ class Lexer:
 # regex call, the longest run of "(whitespace | comment)* significant-token" units that the
 # lexer above would read token by token, with the same alternatives in the same order, so it
 # stops exactly where the lexer would meet a ';' (or anything it cannot prove harmless, such
-# as an unterminated string, which the lexer then handles). The run always ends on a
-# significant token, so the statement's end offset is the run's end. Whitespace that contains
-# a newline is taken only when the next line cannot start a separator (Oracle ``/`` line,
-# MySQL ``DELIMITER``). Oracle ``q'[...]'`` literals and PostgreSQL dollar quotes end a run (the
-# lexer reads them): their closing delimiter needs a back-reference, and CPython 3.11 raises
-# SystemError on a capture group inside a possessive repeat. T-SQL has its own splitter.
+# as an unterminated string, which the lexer then handles; a string prefix such as N or E is
+# never read as a word before a quote, so an unterminated N'... starts where the lexer says).
+# The run always ends on a significant token, so the statement's end offset is the run's end.
+# Whitespace that contains a newline is taken only when the next line cannot start a separator
+# (Oracle ``/`` line, MySQL ``DELIMITER``). Oracle ``q'[...]'`` literals and PostgreSQL dollar
+# quotes end a run (the lexer reads them): their closing delimiter needs a back-reference, and
+# CPython 3.11 raises SystemError on a capture group inside a possessive repeat. T-SQL has its
+# own splitter.
 _OTHER_CLASS = r"0-9.,()=<>+*%|:!?&^~{}\]"
 _RUN_PARTS: dict[Dialect, tuple[str, str, str, str]] = {
     # dialect: (line guard, line comment, strings and quoted identifiers, word + fallback char)
@@ -174,7 +176,7 @@ _RUN_PARTS: dict[Dialect, tuple[str, str, str, str]] = {
         r"(?!/)",
         r"--[^\n]*+",
         r"[nN]?'[^']*+(?:''[^']*+)*+'|\"[^\"]*+(?:\"\"[^\"]*+)*+\"",
-        rf"(?![nN]?[qQ]')(?:[^\W\d]|[@#])[\w@#$]*+|[{_OTHER_CLASS}]++"
+        rf"(?![nN]?[qQ]?')(?:[^\W\d]|[@#])[\w@#$]*+|[{_OTHER_CLASS}]++"
         rf"|[^\s\w;'\"@#{_OTHER_CLASS}\-/]|-(?!-)|/(?!\*)",
     ),
     "mysql": (
@@ -182,7 +184,7 @@ _RUN_PARTS: dict[Dialect, tuple[str, str, str, str]] = {
         r"(?:--(?=[\s]|$)|#)[^\n]*+",
         r"[nN]?'[^'\\]*+(?:(?:\\.|'')[^'\\]*+)*+'"
         r"|\"[^\"\\]*+(?:(?:\\.|\"\")[^\"\\]*+)*+\"|`[^`]*+(?:``[^`]*+)*+`",
-        rf"(?:[^\W\d]|@)[\w@$]*+|[{_OTHER_CLASS}]++"
+        rf"(?![nN]')(?:[^\W\d]|@)[\w@$]*+|[{_OTHER_CLASS}]++"
         rf"|[^\s\w;'\"`@#{_OTHER_CLASS}\-/]|-(?!-(?:[\s]|$))|/(?!\*)",
     ),
     "postgres": (
@@ -190,7 +192,7 @@ _RUN_PARTS: dict[Dialect, tuple[str, str, str, str]] = {
         r"--[^\n]*+",
         r"[eE]'[^'\\]*+(?:(?:\\.|'')[^'\\]*+)*+'|'[^']*+(?:''[^']*+)*+'"
         r"|\"[^\"]*+(?:\"\"[^\"]*+)*+\"",
-        rf"[^\W\d][\w$]*+|[{_OTHER_CLASS}]++"
+        rf"(?![eE]')[^\W\d][\w$]*+|[{_OTHER_CLASS}]++"
         rf"|[^\s\w;'\"${_OTHER_CLASS}\-/]|-(?!-)|/(?!\*)|\$(?!(?:[^\W\d][\w]*)?\$)",
     ),
 }
