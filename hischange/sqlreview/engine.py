@@ -16,7 +16,7 @@ from pathlib import Path
 from hischange.errors import NotFoundError
 from hischange.sqlreview.analysis import build_context, build_context_builtin
 from hischange.sqlreview.decode import FALLBACK_ENCODINGS, decode_sql
-from hischange.sqlreview.hazards import text_hazards
+from hischange.sqlreview.hazards import line_col, text_hazards
 from hischange.sqlreview.model import (
     Dialect,
     FileReview,
@@ -71,8 +71,7 @@ def _refine(statement: Statement, offset: int) -> Span:
 
 def _text_span(text: str, offset: int) -> Span:
     """A one-character span at ``offset`` of the whole text."""
-    line = text.count("\n", 0, offset) + 1
-    col = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    line, col = line_col(text, offset)
     return Span(start_line=line, start_col=col, end_line=line, end_col=col)
 
 

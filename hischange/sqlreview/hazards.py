@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from hischange.sqlreview.lexer import COMMENT, Lexer
 from hischange.sqlreview.model import Dialect, Severity, Statement
 
-__all__ = ["TextHazard", "text_hazards"]
+__all__ = ["TextHazard", "line_col", "text_hazards"]
 
 _DELIMITER_IN_STATEMENT = re.compile(r"(?im)(?<=\n)[ \t]*delimiter[ \t]+\S+[ \t\r]*$")
 
@@ -36,9 +36,14 @@ class TextHazard:
     statement_index: int | None = None
 
 
+def line_col(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of character ``offset`` in ``text``."""
+    return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
 def _where(text: str, offset: int) -> str:
-    line = text.count("\n", 0, offset) + 1
-    return f"line {line}, column {offset - (text.rfind(chr(10), 0, offset) + 1) + 1}"
+    line, col = line_col(text, offset)
+    return f"line {line}, column {col}"
 
 
 def _unclosed(text: str, dialect: Dialect, at: int, statements: list[Statement]) -> TextHazard:

@@ -41,6 +41,18 @@ class Action:
     continued: bool = False
 
 
+def _alter_tables(ws: Sequence[Word]) -> Iterator[tuple[int, str, int]]:
+    """Each ``ALTER TABLE [IF EXISTS] [ONLY] name``: index of ALTER, the name, index after it."""
+    for i, w in enumerate(ws):
+        if w.up != "ALTER" or i + 1 >= len(ws) or ws[i + 1].up != "TABLE":
+            continue
+        j = i + 2
+        while j < len(ws) and ws[j].up in {"IF EXISTS", "ONLY"}:
+            j += 1
+        parts, j = read_name(ws, j)
+        yield i, ".".join(parts), j
+
+
 #: MySQL ALTER TABLE options written as clauses (``, ALGORITHM=INPLACE, LOCK=NONE``).
 _TABLE_OPTIONS = frozenset({"ALGORITHM", "LOCK"})
 
@@ -54,15 +66,8 @@ def alter_table_actions(ws: Sequence[Word]) -> Iterator[Action]:
 
     A clause without its own verb continues the previous one (T-SQL ``ADD a int, b int``).
     """
-    for i, w in enumerate(ws):
-        if w.up != "ALTER" or i + 1 >= len(ws) or ws[i + 1].up != "TABLE":
-            continue
-        j = i + 2
-        while j < len(ws) and ws[j].up in {"IF EXISTS", "ONLY"}:
-            j += 1
-        parts, j = read_name(ws, j)
-        table = ".".join(parts)
-        d0 = w.depth
+    for i, table, j in _alter_tables(ws):
+        d0 = ws[i].depth
         verb = ""
         current: list[Word] = []
         continued = False
@@ -94,20 +99,14 @@ def alter_table_clauses(ws: Sequence[Word]) -> Iterator[tuple[int, str, list[lis
     Unlike ``alter_table_actions`` a clause runs to the statement's end, through
     ``ON DELETE CASCADE`` and T-SQL's ``WITH NOCHECK ADD``; its first word need not be a verb.
     """
-    for i, w in enumerate(ws):
-        if w.up != "ALTER" or i + 1 >= len(ws) or ws[i + 1].up != "TABLE":
-            continue
-        j = i + 2
-        while j < len(ws) and ws[j].up in {"IF EXISTS", "ONLY"}:
-            j += 1
-        parts, j = read_name(ws, j)
+    for i, table, j in _alter_tables(ws):
         clauses: list[list[Word]] = [[]]
         for x in ws[j : extent_end(ws, i)]:
-            if x.depth == w.depth and x.up == ",":
+            if x.depth == ws[i].depth and x.up == ",":
                 clauses.append([])
             else:
                 clauses[-1].append(x)
-        yield i, ".".join(parts), [c for c in clauses if c]
+        yield i, table, [c for c in clauses if c]
 
 
 def column_defs(action: Action) -> list[list[Word]]:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from hischange.sqlreview.rules._tokens import Word, ident, read_name
 
-__all__ = ["is_session_local", "name_list", "object_name", "target_after"]
+__all__ = ["is_session_local", "name_list", "object_name", "target_after", "unquote_string"]
 
 _TARGET_SKIP = frozenset(
     {"FROM", "ONLY", "IGNORE", "LOW_PRIORITY", "QUICK", "INTO", "TABLE", "IF EXISTS", "IF"}
@@ -63,3 +63,9 @@ def name_list(ws: Sequence[Word], j: int) -> tuple[list[str], int]:
 def is_session_local(name: str) -> bool:
     """A T-SQL table variable (``@t``) or local temporary table (``#t``), gone with the session."""
     return name.startswith("@") or (name.startswith("#") and not name.startswith("##"))
+
+
+def unquote_string(value: str) -> str:
+    """A string literal's text: ``N'a.b'`` and ``'a.b'`` give ``a.b`` (doubled quotes undone)."""
+    v = value[1:] if value[:1] in ("N", "n") else value
+    return v[1:-1].replace("''", "'") if len(v) >= 2 and v[0] == v[-1] == "'" else v

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from hischange.sqlreview.rules._ddl import alter_table_actions
+from hischange.sqlreview.rules._names import unquote_string
 from hischange.sqlreview.rules._tokens import Word, ident, words
 from hischange.sqlreview.rules.base import Hit, RuleContext, StatementRule
 
@@ -86,19 +87,13 @@ class DropOrRenameColumn(StatementRule):
                     yield Hit(f"column {names[0]} of {table} renamed to {names[1]}", cw[0].offset)
         for k, w in enumerate(ws):
             if w.kind == "name" and w.up in {"SP_RENAME", "SYS.SP_RENAME", "DBO.SP_RENAME"}:
-                args = [_unquote(x.value) for x in ws[k + 1 : k + 8] if x.kind == "str"][:3]
+                args = [unquote_string(x.value) for x in ws[k + 1 : k + 8] if x.kind == "str"][:3]
                 if len(args) == 2 and args[0].count(".") <= 1:
                     continue  # a table (object) rename: HC123
                 what = f" {args[0]} to {args[1]}" if len(args) >= 2 else ""
                 yield Hit(
                     f"sp_rename renames{what}: callers that name the old name break", w.offset
                 )
-
-
-def _unquote(value: str) -> str:
-    """A T-SQL string argument without its quotes (``N'a.b'`` gives ``a.b``)."""
-    v = value[1:] if value[:1] in ("N", "n") else value
-    return v[1:-1].replace("''", "'") if len(v) >= 2 and v[0] == v[-1] == "'" else v
 
 
 def _names(cw: list[Word]) -> list[str]:

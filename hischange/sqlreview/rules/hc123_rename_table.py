@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from hischange.sqlreview.rules._ddl import alter_table_clauses
-from hischange.sqlreview.rules._names import object_name
+from hischange.sqlreview.rules._names import object_name, unquote_string
 from hischange.sqlreview.rules._tokens import Word, is_start, words
 from hischange.sqlreview.rules.base import Hit, RuleContext, StatementRule
 
@@ -55,9 +55,7 @@ class RenameTable(StatementRule):
             if w.up in _SP_RENAME:
                 if w.kind != "name":
                     continue
-                args = [
-                    x.value.lstrip("Nn").strip("'") for x in ws[i + 1 : i + 8] if x.kind == "str"
-                ]
+                args = [unquote_string(x.value) for x in ws[i + 1 : i + 8] if x.kind == "str"]
                 if len(args) == 2 and args[0].count(".") <= 1:  # no 'COLUMN'/'INDEX' type given
                     yield Hit(f"table {args[0]} renamed to {args[1]} (sp_rename)", w.offset)
             elif is_start(ws, i) and not (i and ws[i - 1].up == "ALTER"):
