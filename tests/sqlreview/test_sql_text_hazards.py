@@ -78,3 +78,9 @@ def test_mysql_delimiter_command_between_statements_is_still_a_command() -> None
     sql = "DELIMITER $$\nCREATE PROCEDURE p() BEGIN SELECT 1; END$$\nDELIMITER ;\nSELECT 1;\n"
     assert len(split_sql(sql, "mysql")) == 2
     assert _codes(sql, "mysql") == []
+
+
+def test_mysql_delimiter_word_in_any_case_is_reported() -> None:
+    """The client matches DELIMITER case-insensitively, so the warning does too."""
+    sql = "SELECT a FROM t ORDER BY\nDeLiMiTeR DESC;\n"
+    assert _codes(sql, "mysql") == ["HC003"]
