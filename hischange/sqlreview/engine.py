@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from hischange.errors import NotFoundError
 from hischange.sqlreview.analysis import build_context, build_context_builtin
 from hischange.sqlreview.decode import FALLBACK_ENCODINGS, decode_sql
+from hischange.sqlreview.hazards import line_col, text_hazards
 from hischange.sqlreview.model import (
     Dialect,
     FileReview,
@@ -27,12 +29,11 @@ from hischange.sqlreview.model import (
 )
 from hischange.sqlreview.registry import BUILTIN_RULES, load_rules
 from hischange.sqlreview.rules.base import FileContext, FileRule, Hit, RuleContext, StatementRule
-from hischange.sqlreview.splitter import split_sql
+from hischange.sqlreview.splitter import split_sql_unclosed
 from hischange.sqlreview.suppress import ParsedSuppression, find_suppressions
 
 __all__ = ["review_files", "review_sql", "rules_for"]
 
-_ENGINE = "engine"
 _FILE_SPAN = Span(start_line=1, start_col=1, end_line=1, end_col=1)
 
 BuildContext = Callable[[Statement, Dialect, SqlReviewSettings, str | None], "RuleContext | str"]
@@ -66,6 +67,12 @@ def _refine(statement: Statement, offset: int) -> Span:
         end_line=span.end_line,
         end_col=span.end_col,
     )
+
+
+def _text_span(text: str, offset: int) -> Span:
+    """A one-character span at ``offset`` of the whole text."""
+    line, col = line_col(text, offset)
+    return Span(start_line=line, start_col=col, end_line=line, end_col=col)
 
 
 def _statement_findings(
@@ -119,7 +126,7 @@ def _statement_findings(
                     _finding(
                         rule.code,
                         rule.name,
-                        rule.severity,
+                        rule.severity_for(dialect),
                         hit.message,
                         _refine(st, hit.offset),
                         st.index,
@@ -128,16 +135,26 @@ def _statement_findings(
     return out
 
 
-def _file_findings(rules: list[FileRule], ctx: FileContext) -> list[Finding]:
+def _file_hit_place(text: str, ctx: FileContext, offset: int) -> tuple[Span, int | None]:
+    """Where a file rule's hit points: the file, or the statement holding ``offset``."""
+    if offset <= 0 or offset >= len(text):
+        return _FILE_SPAN, None
+    starts = [st.start for st in ctx.statements]
+    k = bisect_right(starts, offset) - 1
+    inside = k >= 0 and ctx.statements[k].start <= offset < ctx.statements[k].end
+    return _text_span(text, offset), ctx.statements[k].index if inside else None
+
+
+def _file_findings(rules: list[FileRule], ctx: FileContext, text: str) -> list[Finding]:
     out: list[Finding] = []
     for rule in rules:
         if ctx.dialect not in rule.dialects:
             continue
         try:
             for hit in list(rule.check_file(ctx)):
-                out.append(
-                    _finding(rule.code, rule.name, rule.severity, hit.message, _FILE_SPAN, None)
-                )
+                span, index = _file_hit_place(text, ctx, hit.offset)
+                severity = rule.severity_for(ctx.dialect)
+                out.append(_finding(rule.code, rule.name, severity, hit.message, span, index))
         except Exception as exc:
             out.append(
                 _finding(
@@ -160,7 +177,8 @@ def _apply(
     text: str,
 ) -> list[Finding]:
     """Drop disabled rules, apply severity overrides, then inline suppressions."""
-    engine_codes = {"HC000", "HC001", "HC002"}  # never disabled: they protect the review itself
+    # Never disabled: they protect the review itself (HC003 is a warning a project may silence).
+    engine_codes = {"HC000", "HC001", "HC002"}
     result: list[Finding] = []
     valid = [p for p in sups if p.suppression.reason]
     for f in findings:
@@ -202,7 +220,7 @@ def _review_bytes(
 ) -> FileReview:
     text, encoding = decoded if decoded is not None else decode_sql(data)
     dialect = settings.dialect
-    statements = split_sql(text, dialect)
+    statements, unclosed = split_sql_unclosed(text, dialect)
     statement_rules, file_rules = rules if rules is not None else load_rules(settings)
     findings: list[Finding] = []
     if encoding in FALLBACK_ENCODINGS:
@@ -230,6 +248,12 @@ def _review_bytes(
         )
     # Plugin rules may read raw tokens or the grouped tree, which the literal-rows fast path
     # abbreviates; it is taken only when every statement rule is a builtin one.
+    findings += [
+        _finding(
+            h.code, h.name, h.severity, h.message, _text_span(text, h.offset), h.statement_index
+        )
+        for h in text_hazards(text, dialect, statements, unclosed)
+    ]
     builtin_only = all(type(rule) in BUILTIN_RULES for rule in statement_rules)
     build = build_context_builtin if builtin_only else build_context
     findings += _statement_findings(statements, statement_rules, dialect, settings, path, build)
@@ -242,6 +266,7 @@ def _review_bytes(
             statements=statements,
             sibling_paths=tuple(siblings),
         ),
+        text,
     )
     sups = find_suppressions(text, dialect, statements)
     return FileReview(
@@ -294,6 +319,20 @@ def review_sql(
         data, name = _read(file), path or file.as_posix()
     review = _review_bytes(data, name, settings, decoded=decoded)
     return SqlReview(dialect=settings.dialect, files=(review,))
+
+
+def review_with_rules(
+    text: str,
+    settings: SqlReviewSettings,
+    statement_rules: list[StatementRule],
+    file_rules: list[FileRule],
+    path: str = "<case>",
+) -> FileReview:
+    """Review ``text`` with exactly the given rule instances (the rule-case runner's path)."""
+    data = text.encode("utf-8", errors="surrogatepass")
+    return _review_bytes(
+        data, path, settings, decoded=(text, "utf-8"), rules=(statement_rules, file_rules)
+    )
 
 
 def review_files(

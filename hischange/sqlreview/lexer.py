@@ -36,6 +36,9 @@ OTHER: Final = 5
 _OTHER_RUN = r"[0-9.,()=<>+*%|:!?&^~{}\]]+"
 
 _WORD_COMMON = r"(?:[^\W\d]|[@#])[\w@#$]*"
+# Oracle conditional compilation ($IF ... $THEN ... $ELSE ... $END, $ERROR ... $END) lexes as
+# one word, so its $END is never taken for the END of a block.
+_WORD_ORACLE = r"(?:[^\W\d]|[@#]|\$(?=[^\W\d]))[\w@#$]*"
 _WORD_MYSQL = r"(?:[^\W\d]|@)[\w@$]*"
 _WORD_PG = r"[^\W\d][\w$]*"
 
@@ -46,7 +49,7 @@ _PATTERNS: dict[Dialect, str] = {
     "oracle": (
         r"(?P<ws>\s+)|(?P<lc>--[^\n]*)|(?P<bc>/\*)"
         r"|(?P<q>[nN]?[qQ]'|[nN]?'|\")"
-        rf"|(?P<word>{_WORD_COMMON})|(?P<semi>;)|(?P<other>{_OTHER_RUN})"
+        rf"|(?P<word>{_WORD_ORACLE})|(?P<semi>;)|(?P<other>{_OTHER_RUN})"
     ),
     "tsql": (
         r"(?P<ws>\s+)|(?P<lc>--[^\n]*)|(?P<bc>/\*)"
@@ -85,6 +88,9 @@ class Lexer:
         self.dialect = dialect
         self.pos = 0
         self._match = _COMPILED[dialect].match
+        #: Start of the first block comment or quoted token that never closes (it runs to the
+        #: end of the text), or -1.
+        self.unclosed = -1
 
     def next_token(self) -> tuple[int, int, int]:
         """Return ``(kind, start, end)`` of the token at ``pos`` and advance past it."""
@@ -101,10 +107,12 @@ class Lexer:
             kind = COMMENT
         elif group == "bc":
             close = text.find("*/", end)
-            end = len(text) if close < 0 else close + 2
+            end = close + 2 if close >= 0 else self._unclosed(start)
             kind = COMMENT
         elif group == "q":
             end = self._string_end(m.group("q"), end)
+            if end < 0:
+                end = self._unclosed(start)
             kind = STRING
         elif group == "word":
             kind = WORD
@@ -115,20 +123,26 @@ class Lexer:
         self.pos = end
         return kind, start, end
 
+    def _unclosed(self, start: int) -> int:
+        """Record an unterminated token at ``start``; it runs to the end of the text."""
+        if self.unclosed < 0:
+            self.unclosed = start
+        return len(self.text)
+
     def _string_end(self, opener: str, pos: int) -> int:
-        """Find the end of a quoted token whose opener ends at ``pos``; unterminated runs to EOF."""
+        """Find the end of a quoted token whose opener ends at ``pos``; -1 if it never closes."""
         text = self.text
         quote = opener[-1]
         if opener[0] == "$":  # PG dollar quote: the same tag closes it
             close = text.find(opener, pos)
-            return len(text) if close < 0 else close + len(opener)
+            return -1 if close < 0 else close + len(opener)
         if quote == "'" and opener[-2:-1] in ("q", "Q"):
             if pos >= len(text):
-                return pos
+                return -1
             delim = text[pos]
             closing = _Q_CLOSE.get(delim, delim) + "'"
             close = text.find(closing, pos + 1)
-            return len(text) if close < 0 else close + 2
+            return -1 if close < 0 else close + 2
         if quote == "[":
             m = _BRACKET.match(text, pos)
         elif quote == "`":
@@ -137,7 +151,7 @@ class Lexer:
             m = _BACKSLASH[quote].match(text, pos)
         else:
             m = _DOUBLED[quote].match(text, pos)
-        return len(text) if m is None else m.end()
+        return -1 if m is None else m.end()
 
 
 # --- Runs of tokens that cannot end a plain statement -------------------------------------
@@ -147,12 +161,14 @@ class Lexer:
 # regex call, the longest run of "(whitespace | comment)* significant-token" units that the
 # lexer above would read token by token, with the same alternatives in the same order, so it
 # stops exactly where the lexer would meet a ';' (or anything it cannot prove harmless, such
-# as an unterminated string, which the lexer then handles). The run always ends on a
-# significant token, so the statement's end offset is the run's end. Whitespace that contains
-# a newline is taken only when the next line cannot start a separator (Oracle ``/`` line,
-# MySQL ``DELIMITER``). Oracle ``q'[...]'`` literals and PostgreSQL dollar quotes end a run (the
-# lexer reads them): their closing delimiter needs a back-reference, and CPython 3.11 raises
-# SystemError on a capture group inside a possessive repeat. T-SQL has its own splitter.
+# as an unterminated string, which the lexer then handles; a string prefix such as N or E is
+# never read as a word before a quote, so an unterminated N'... starts where the lexer says).
+# The run always ends on a significant token, so the statement's end offset is the run's end.
+# Whitespace that contains a newline is taken only when the next line cannot start a separator
+# (Oracle ``/`` line, MySQL ``DELIMITER``). Oracle ``q'[...]'`` literals and PostgreSQL dollar
+# quotes end a run (the lexer reads them): their closing delimiter needs a back-reference, and
+# CPython 3.11 raises SystemError on a capture group inside a possessive repeat. T-SQL has its
+# own splitter.
 _OTHER_CLASS = r"0-9.,()=<>+*%|:!?&^~{}\]"
 _RUN_PARTS: dict[Dialect, tuple[str, str, str, str]] = {
     # dialect: (line guard, line comment, strings and quoted identifiers, word + fallback char)
@@ -160,7 +176,7 @@ _RUN_PARTS: dict[Dialect, tuple[str, str, str, str]] = {
         r"(?!/)",
         r"--[^\n]*+",
         r"[nN]?'[^']*+(?:''[^']*+)*+'|\"[^\"]*+(?:\"\"[^\"]*+)*+\"",
-        rf"(?![nN]?[qQ]')(?:[^\W\d]|[@#])[\w@#$]*+|[{_OTHER_CLASS}]++"
+        rf"(?![nN]?[qQ]?')(?:[^\W\d]|[@#]|\$(?=[^\W\d]))[\w@#$]*+|[{_OTHER_CLASS}]++"
         rf"|[^\s\w;'\"@#{_OTHER_CLASS}\-/]|-(?!-)|/(?!\*)",
     ),
     "mysql": (
@@ -168,7 +184,7 @@ _RUN_PARTS: dict[Dialect, tuple[str, str, str, str]] = {
         r"(?:--(?=[\s]|$)|#)[^\n]*+",
         r"[nN]?'[^'\\]*+(?:(?:\\.|'')[^'\\]*+)*+'"
         r"|\"[^\"\\]*+(?:(?:\\.|\"\")[^\"\\]*+)*+\"|`[^`]*+(?:``[^`]*+)*+`",
-        rf"(?:[^\W\d]|@)[\w@$]*+|[{_OTHER_CLASS}]++"
+        rf"(?![nN]')(?:[^\W\d]|@)[\w@$]*+|[{_OTHER_CLASS}]++"
         rf"|[^\s\w;'\"`@#{_OTHER_CLASS}\-/]|-(?!-(?:[\s]|$))|/(?!\*)",
     ),
     "postgres": (
@@ -176,7 +192,7 @@ _RUN_PARTS: dict[Dialect, tuple[str, str, str, str]] = {
         r"--[^\n]*+",
         r"[eE]'[^'\\]*+(?:(?:\\.|'')[^'\\]*+)*+'|'[^']*+(?:''[^']*+)*+'"
         r"|\"[^\"]*+(?:\"\"[^\"]*+)*+\"",
-        rf"[^\W\d][\w$]*+|[{_OTHER_CLASS}]++"
+        rf"(?![eE]')[^\W\d][\w$]*+|[{_OTHER_CLASS}]++"
         rf"|[^\s\w;'\"${_OTHER_CLASS}\-/]|-(?!-)|/(?!\*)|\$(?!(?:[^\W\d][\w]*)?\$)",
     ),
 }

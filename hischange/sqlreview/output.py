@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -22,21 +23,37 @@ _ENGINE_RULES: dict[str, tuple[str, Severity, str]] = {
     ),
     "HC001": ("encoding-fallback", "info", "The file is not UTF-8 and was decoded as GB18030."),
     "HC002": ("suppression-without-reason", "warning", "An inline suppression gave no reason."),
+    "HC003": (
+        "client-differs",
+        "warning",
+        "The database server and its command-line client would split the script differently.",
+    ),
 }
 
 
+#: Control characters (a CR inside a string, NUL, ESC) would move the terminal's cursor or
+#: colour the output; the human report shows them escaped (``\r``, ``\x00``).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_ESCAPES = {"\r": "\\r", "\x00": "\\0"}
+
+
+def _visible(text: str) -> str:
+    return _CONTROL.sub(lambda m: _ESCAPES.get(m.group(), f"\\x{ord(m.group()):02x}"), text)
+
+
 def _first_line(text: str, limit: int = 100) -> str:
-    line = text.lstrip().split("\n", 1)[0].rstrip()
+    line = _visible(text.lstrip().split("\n", 1)[0].rstrip())
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def _line(path: str, f: Finding) -> str:
-    mark = f" [suppressed: {f.suppression_reason}]" if f.suppressed else ""
-    return f"{path}:{f.span.start_line}:{f.span.start_col}: {f.code} {f.severity} {f.message}{mark}"
+    mark = f" [suppressed: {_visible(f.suppression_reason or '')}]" if f.suppressed else ""
+    where = f"{_visible(path)}:{f.span.start_line}:{f.span.start_col}"
+    return f"{where}: {f.code} {f.severity} {_visible(f.message)}{mark}"
 
 
 def _render_file(fr: FileReview) -> list[str]:
-    out = [f"== {fr.path} ({fr.dialect}, {fr.encoding}, {len(fr.statements)} statements)"]
+    out = [f"== {_visible(fr.path)} ({fr.dialect}, {fr.encoding}, {len(fr.statements)} statements)"]
     by_statement: dict[int | None, list[Finding]] = {}
     for f in fr.findings:
         by_statement.setdefault(f.statement_index, []).append(f)

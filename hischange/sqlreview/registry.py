@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import re
+from collections.abc import Mapping
 
 from hischange.errors import ConfigError
 from hischange.sqlreview.model import DIALECTS, SqlReviewSettings
@@ -17,6 +18,7 @@ from hischange.sqlreview.rules.base import FileRule, Rule, StatementRule
 from hischange.sqlreview.rules.hc000_not_analysable import NotAnalysable
 from hischange.sqlreview.rules.hc001_encoding_fallback import EncodingFallback
 from hischange.sqlreview.rules.hc002_suppression_without_reason import SuppressionWithoutReason
+from hischange.sqlreview.rules.hc003_client_differs import ClientDiffers
 from hischange.sqlreview.rules.hc101_update_delete_without_where import UpdateDeleteWithoutWhere
 from hischange.sqlreview.rules.hc102_always_true_where import AlwaysTrueWhere
 from hischange.sqlreview.rules.hc103_drop_object import DropObject
@@ -38,6 +40,17 @@ from hischange.sqlreview.rules.hc118_server_settings import ServerSettings
 from hischange.sqlreview.rules.hc119_unbounded_date_range_dml import UnboundedDateRangeDml
 from hischange.sqlreview.rules.hc120_hard_coded_schema import HardCodedSchema
 from hischange.sqlreview.rules.hc121_order_by_in_view import OrderByInView
+from hischange.sqlreview.rules.hc122_not_null_on_existing_column import NotNullOnExistingColumn
+from hischange.sqlreview.rules.hc123_rename_table import RenameTable
+from hischange.sqlreview.rules.hc124_constraint_validates_under_lock import (
+    ConstraintValidatesUnderLock,
+)
+from hischange.sqlreview.rules.hc125_concurrently_in_transaction import ConcurrentlyInTransaction
+from hischange.sqlreview.rules.hc126_ddl_without_lock_timeout import DdlWithoutLockTimeout
+from hischange.sqlreview.rules.hc127_mysql_alter_without_algorithm import (
+    MysqlAlterWithoutAlgorithm,
+)
+from hischange.sqlreview.rules.hc128_on_delete_cascade import OnDeleteCascade
 from hischange.sqlreview.rules.hc130_pii_exposed import PiiExposed
 from hischange.sqlreview.rules.hc140_breaking_view_change import BreakingViewChange
 
@@ -46,12 +59,14 @@ __all__ = ["BUILTIN_RULES", "ENTRY_POINT_GROUP", "all_rules", "load_rules", "rul
 ENTRY_POINT_GROUP = "hischange.sqlreview.rules"
 
 BUILTIN_RULES: tuple[type[Rule], ...] = (
-    NotAnalysable, EncodingFallback, SuppressionWithoutReason,
+    NotAnalysable, EncodingFallback, SuppressionWithoutReason, ClientDiffers,
     UpdateDeleteWithoutWhere, AlwaysTrueWhere, DropObject, Truncate, NotNullWithoutDefault,
     DropOrRenameColumn, ChangeColumnType, IndexWithoutOnline, BroadGrant,
     DynamicSqlConcatenation, SelectStar, InsertWithoutColumns, TransactionControl,
     ImplicitCrossJoin, ProtectedTable, MissingRollback, DirtyRead, ServerSettings,
-    UnboundedDateRangeDml, HardCodedSchema, OrderByInView, PiiExposed, BreakingViewChange,
+    UnboundedDateRangeDml, HardCodedSchema, OrderByInView, NotNullOnExistingColumn, RenameTable,
+    ConstraintValidatesUnderLock, ConcurrentlyInTransaction, DdlWithoutLockTimeout,
+    MysqlAlterWithoutAlgorithm, OnDeleteCascade, PiiExposed, BreakingViewChange,
 )  # fmt: skip
 
 _CODE = re.compile(r"^[A-Z]{2,5}\d{3,4}$")
@@ -76,6 +91,11 @@ def _validate(cls: object, origin: str) -> type[Rule]:
         problems.append(f"severity {getattr(cls, 'severity', None)!r} is not error/warning/info")
     if not isinstance(getattr(cls, "family", None), str):
         problems.append("family is missing")
+    by_dialect = getattr(cls, "dialect_severity", {})
+    if not isinstance(by_dialect, Mapping) or not (
+        set(by_dialect) <= set(DIALECTS) and set(by_dialect.values()) <= _SEVERITIES
+    ):
+        problems.append(f"dialect_severity {by_dialect!r} is not dialect -> error/warning/info")
     if not set(getattr(cls, "dialects", ())) <= set(DIALECTS):
         problems.append(f"dialects {sorted(getattr(cls, 'dialects', ()))} include unknown ones")
     if problems:

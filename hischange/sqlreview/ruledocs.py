@@ -45,6 +45,12 @@ def _kind(rule: type[Rule]) -> str:
     return "engine"
 
 
+def _by_dialect(rule: type[Rule]) -> str:
+    if not rule.dialect_severity:
+        return ""
+    return " (" + ", ".join(f"{d}: **{s}**" for d, s in sorted(rule.dialect_severity.items())) + ")"
+
+
 def _sql_block(text: str) -> list[str]:
     return ["```sql", *text.splitlines(), "```"]
 
@@ -57,7 +63,7 @@ def _rule_section(rule: type[Rule]) -> list[str]:
         "",
         f"{summary}",
         "",
-        f"- severity: **{rule.severity}**",
+        f"- severity: **{rule.severity}**{_by_dialect(rule)}",
         f"- dialects: {dialects}",
         f"- checks: {_kind(rule)}",
         "",
@@ -82,6 +88,9 @@ def render_rule_docs() -> str:
         "`[sqlreview]` of `.hischange/config.toml`, or disable the rule) and the dialects it",
         "checks. Suppress one finding with `-- hischange: disable=HC101 <reason>` on the line",
         "before the statement, or a whole file with `-- hischange: disable-file=HC111 <reason>`.",
+        "",
+        "Each rule's cases live in `tests/sqlreview/rules/cases/HCnnn.yml`. To add a site rule",
+        "of your own (a plugin), see [SQL rule plugins](sql-rule-plugins.md).",
         "",
         "| code | name | severity | family |",
         "| --- | --- | --- | --- |",

@@ -19,9 +19,9 @@ from bisect import bisect_right
 
 from hischange.sqlreview.lexer import COMMENT, OTHER, SEMI, WORD, WS, Lexer, settled_run
 from hischange.sqlreview.model import Dialect, Span, Statement, StatementKind
-from hischange.sqlreview.tsql import split_tsql
+from hischange.sqlreview.tsql import TsqlSplitter
 
-__all__ = ["SETTLED_RUNS", "split_sql", "statement_at"]
+__all__ = ["SETTLED_RUNS", "split_sql", "split_sql_unclosed"]
 
 #: Tests switch this off to compare the token-by-token walk with the run-skipping one.
 SETTLED_RUNS = True
@@ -102,7 +102,9 @@ class _Splitter:
                 self.found.append((pos, pos + end, "sqlplus"))
                 self.lexer.pos = line.end()
                 return True
-        elif dialect == "mysql":
+        elif dialect == "mysql" and self.start is None:
+            # Inside an open statement the server reads "delimiter" as a word (a column); the
+            # mysql client would not, which hazards.py reports (HC003).
             m = _DELIMITER_LINE.match(text, pos)
             if m:
                 self.finish()
@@ -249,7 +251,13 @@ class _Splitter:
 
 def split_sql(text: str, dialect: Dialect) -> list[Statement]:
     """Split decoded SQL ``text`` into statements for ``dialect``, each with its span."""
-    pieces = split_tsql(text) if dialect == "tsql" else _Splitter(text, dialect).run()
+    return split_sql_unclosed(text, dialect)[0]
+
+
+def split_sql_unclosed(text: str, dialect: Dialect) -> tuple[list[Statement], int]:
+    """``split_sql``, and where a comment or quote that never closes starts (-1 if none)."""
+    splitter = TsqlSplitter(text) if dialect == "tsql" else _Splitter(text, dialect)
+    pieces = splitter.run()
     line_starts = [0]
     find = text.find
     nl = find("\n")
@@ -268,7 +276,7 @@ def split_sql(text: str, dialect: Dialect) -> list[Statement]:
                 end=end,
             )
         )
-    return statements
+    return statements, splitter.lexer.unclosed
 
 
 def _span(line_starts: list[int], start: int, end: int) -> Span:
@@ -282,12 +290,3 @@ def _span(line_starts: list[int], start: int, end: int) -> Span:
         end_line=el + 1,
         end_col=last - line_starts[el] + 1,
     )
-
-
-def statement_at(statements: list[Statement], offset: int) -> Statement | None:
-    """The statement containing character ``offset``, if any (statements are in order)."""
-    starts = [s.start for s in statements]
-    i = bisect_right(starts, offset) - 1
-    if i >= 0 and statements[i].start <= offset < statements[i].end:
-        return statements[i]
-    return None

@@ -20,7 +20,7 @@ from typing import Final
 from hischange.sqlreview.lexer import COMMENT, SEMI, STRING, WORD, WS, Lexer
 from hischange.sqlreview.model import StatementKind
 
-__all__ = ["split_tsql"]
+__all__ = ["TsqlSplitter"]
 
 _GO_LINE = re.compile(r"(?i:go)(?:[ \t]+\d+)?[ \t]*;?[ \t\r]*(?=\n|\Z|--)")
 _GO_COUNT = re.compile(r"[ \t]+\d+\b")
@@ -78,7 +78,9 @@ class _Stmt:
         self.cte = head == "WITH"  # a WITH clause waits for its main statement
 
 
-class _TsqlSplitter:
+class TsqlSplitter:
+    """Top-level T-SQL statements of a text: ``run()`` gives ``(start, end, kind)`` each."""
+
     def __init__(self, text: str) -> None:
         self.text = text
         self.lexer = Lexer(text, "tsql")
@@ -392,8 +394,3 @@ class _TsqlSplitter:
                 self.other(kind, start, end)
         self.finish()
         return self.found
-
-
-def split_tsql(text: str) -> list[tuple[int, int, StatementKind]]:
-    """``(start, end, kind)`` of each top-level T-SQL statement in ``text``, in order."""
-    return _TsqlSplitter(text).run()

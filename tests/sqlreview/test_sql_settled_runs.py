@@ -70,3 +70,17 @@ def test_long_insert_review_is_unchanged(monkeypatch: pytest.MonkeyPatch) -> Non
         m.setattr(splitter, "SETTLED_RUNS", False)
         walked = review_sql(text, dialect="oracle")
     assert walked == review_sql(text, dialect="oracle")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT=$Q'{'}'E'\\';'",  # found by the generated-text property
+        "SELECT a FROM t WHERE $if x $then b $end = 1; SELECT 2;",
+        "UPDATE t SET a = $$plsql_line, b = $q'[;]'; SELECT 2;",
+    ],
+)
+def test_oracle_dollar_words_split_identically(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Oracle $-words ($IF, $END, $Q...) are one word to the run regex as to the lexer."""
+    walked, skipped = _both(text, "oracle", monkeypatch)
+    assert walked == skipped

@@ -56,22 +56,27 @@ class TableRef:
     write: bool
 
 
-def _into_is_table(ws: Sequence[Word], i: int) -> bool:
-    """``INSERT INTO t`` names a table; ``SELECT .. INTO v`` / ``FETCH c INTO v`` do not."""
+def _into_is_table(ws: Sequence[Word], i: int, select_into_table: bool) -> bool:
+    """``INSERT INTO t`` names a table; ``SELECT .. INTO v`` / ``FETCH c INTO v`` do not,
+    except T-SQL ``SELECT .. INTO t``, which creates table t (``select_into_table``)."""
     d = ws[i].depth
     for j in range(i - 1, -1, -1):
         w = ws[j]
         if w.up == ";":
             return True
         if w.depth == d and w.up in _VARIABLE_INTO:
-            return False
+            return select_into_table and w.up == "SELECT"
         if w.depth == d and w.up in {"INSERT", "MERGE", "REPLACE", "ALL", "FIRST"}:
             return True
     return True
 
 
-def table_refs(ws: Sequence[Word]) -> Iterator[TableRef]:
-    """Every object name in a table position, in order."""
+def table_refs(ws: Sequence[Word], select_into_table: bool = False) -> Iterator[TableRef]:
+    """Every object name in a table position, in order.
+
+    ``select_into_table``: ``SELECT ... INTO t`` creates and writes table t (T-SQL), rather than
+    filling variables (PL/SQL, PL/pgSQL, MySQL).
+    """
     for i, w in enumerate(ws):
         if w.up not in _INTRO and not w.up.endswith(" JOIN"):
             continue
@@ -79,22 +84,34 @@ def table_refs(ws: Sequence[Word]) -> Iterator[TableRef]:
             continue
         if w.up in {"UPDATE", "DELETE", "MERGE", "TRUNCATE"} and not is_start(ws, i):
             continue
-        if w.up == "INTO" and not _into_is_table(ws, i):
+        if w.up == "INTO" and not _into_is_table(ws, i, select_into_table):
             continue
         j = i + 1
         while j < len(ws) and ws[j].up in _SKIP | {"TOP"}:
             j += 1
         if ws[i].up == "DELETE" and j < len(ws) and ws[j].up == "FROM":
             continue  # the FROM that follows introduces the same name
-        yield from _read_list(ws, i, j)
+        select_into = w.up == "INTO" and select_into_table and _after_select(ws, i)
+        yield from _read_list(ws, i, j, select_into)
 
 
-def _read_list(ws: Sequence[Word], i: int, j: int) -> Iterator[TableRef]:
+def _after_select(ws: Sequence[Word], i: int) -> bool:
+    """The INTO at ``i`` belongs to a SELECT (not INSERT/MERGE)."""
+    d = ws[i].depth
+    for j in range(i - 1, -1, -1):
+        if ws[j].up == ";":
+            return False
+        if ws[j].depth == d and ws[j].up in _VARIABLE_INTO | {"INSERT", "MERGE", "REPLACE"}:
+            return ws[j].up == "SELECT"
+    return False
+
+
+def _read_list(ws: Sequence[Word], i: int, j: int, select_into: bool = False) -> Iterator[TableRef]:
     """The name at ``j`` (introduced by ``ws[i]``); after FROM, also the rest of a comma list."""
     intro = ws[i]
-    up = intro.up
+    up = "SELECT INTO" if select_into else intro.up
     prev = ws[i - 1].up if i else ""
-    write = up in _WRITES or (up == "FROM" and prev == "DELETE")
+    write = select_into or up in _WRITES or (up == "FROM" and prev == "DELETE")
     while j < len(ws):
         parts, nxt = read_name(ws, j)
         if not parts:

@@ -32,7 +32,6 @@ __all__ = [
     "lex_tokens",
     "read_name",
     "starts",
-    "target_after",
     "to_words",
     "words",
 ]
@@ -187,8 +186,8 @@ def to_words(tokens: Sequence[Any], dialect: Dialect, base: int = 0, depth: int 
         start = offset
         offset += len(value)
         kind = _kind(ttype)
-        if kind is None:
-            continue
+        if kind is None or (kind == "other" and not value.strip("\x00")):
+            continue  # NUL is reported by the engine (HC000); here it only separates words
         if kind == "str" and dialect == "postgres" and value.startswith("$") and depth < 8:
             # A function or DO body is code hidden in a string; analyse it as code.
             tag_end = value.find("$", 1)
@@ -319,31 +318,6 @@ def read_name(ws: Sequence[Word], j: int) -> tuple[list[str], int]:
             continue
         return parts, j + 1
     return parts, j
-
-
-_TARGET_SKIP = frozenset(
-    {"FROM", "ONLY", "IGNORE", "LOW_PRIORITY", "QUICK", "INTO", "TABLE", "IF EXISTS", "IF"}
-)
-
-
-def target_after(ws: Sequence[Word], i: int) -> str:
-    """The dotted table name a verb at ``i`` acts on (``DELETE FROM s.t`` gives ``s.t``)."""
-    j = i + 1
-    while j < len(ws):
-        up = ws[j].up
-        if up in _TARGET_SKIP:
-            j += 1
-        elif up == "TOP" and j + 1 < len(ws):
-            # T-SQL DELETE TOP (100) FROM t: skip the count, parenthesised or not.
-            j += 2
-            if ws[j - 1].up == "(":
-                while j < len(ws) and ws[j].up != ")":
-                    j += 1
-                j += 1
-        else:
-            break
-    parts, _ = read_name(ws, j)
-    return ".".join(parts)
 
 
 #: ``UPDATE STATISTICS`` (T-SQL) and ``UPDATE HISTOGRAM`` (MySQL) maintain statistics.

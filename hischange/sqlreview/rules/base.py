@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 from hischange.sqlreview.model import Dialect, Severity, SqlReviewSettings, Statement
@@ -17,7 +18,8 @@ class Hit:
     """What a rule reports: a message and, optionally, where in the statement text."""
 
     message: str
-    #: Character offset into ``Statement.text`` where the problem starts (0 = the statement).
+    #: Character offset where the problem starts: into ``Statement.text`` for a statement
+    #: rule (0 = the statement), into the file's text for a file rule (0 = the file).
     offset: int = 0
 
 
@@ -67,6 +69,14 @@ class Rule:
     severity: ClassVar[Severity]
     dialects: ClassVar[frozenset[Dialect]] = frozenset({"oracle", "tsql", "mysql", "postgres"})
     family: ClassVar[str]
+    #: Where a dialect's consequences differ (a silent data change in one, a failed deployment
+    #: in another), its own default severity; the others use ``severity``.
+    dialect_severity: ClassVar[Mapping[Dialect, Severity]] = MappingProxyType({})
+
+    @classmethod
+    def severity_for(cls, dialect: Dialect) -> Severity:
+        """The default severity of this rule's findings in ``dialect``."""
+        return cls.dialect_severity.get(dialect, cls.severity)
 
 
 class StatementRule(Rule):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from hischange.sqlreview.rules._tokens import read_name, words
+from hischange.sqlreview.rules._names import is_session_local, name_list
+from hischange.sqlreview.rules._tokens import words
 from hischange.sqlreview.rules.base import Hit, RuleContext, StatementRule
 
 __all__ = ["DropObject"]
@@ -37,7 +38,10 @@ _OBJECTS = frozenset(
         "EVENT",
     }
 )
-_SKIP = frozenset({"IF", "EXISTS", "BODY", "VIEW", "TABLE", "CONCURRENTLY", "PUBLIC"})
+_KIND_WORDS = frozenset({"BODY", "VIEW", "TABLE", "LINK"})
+_SKIP = frozenset({"IF", "EXISTS", "IF EXISTS", "CONCURRENTLY"})
+#: Oracle ``DROP PUBLIC SYNONYM`` / ``DROP PUBLIC DATABASE LINK``: PUBLIC is part of the kind.
+_PUBLIC_KINDS = frozenset({"SYNONYM", "DATABASE"})
 
 
 class DropObject(StatementRule):
@@ -45,7 +49,8 @@ class DropObject(StatementRule):
 
     A dropped table takes its rows with it; a dropped view or program unit breaks every caller
     until it is recreated. ``ALTER TABLE ... DROP INDEX/PARTITION`` counts too; dropping a
-    column is HC106.
+    column is HC106. A T-SQL local temporary table (``DROP TABLE #import``) belongs to the
+    session and does not fire; a global one (``##import``) does.
 
     Anti-pattern:
 
@@ -65,14 +70,22 @@ class DropObject(StatementRule):
     family = "destructive"
 
     def check(self, ctx: RuleContext) -> Iterable[Hit]:
-        """Fire on DROP followed by an object kind."""
+        """Fire on DROP followed by an object kind, naming the objects."""
         ws = words(ctx)
         for i, w in enumerate(ws):
-            if w.up != "DROP" or w.kind != "kw" or i + 1 >= len(ws) or ws[i + 1].up not in _OBJECTS:
+            if w.up != "DROP" or w.kind != "kw" or i + 1 >= len(ws):
                 continue
             j = i + 1
-            while j < len(ws) and ws[j].up in _OBJECTS | _SKIP:
+            if ws[j].up == "PUBLIC" and j + 1 < len(ws) and ws[j + 1].up in _PUBLIC_KINDS:
                 j += 1
-            parts, _ = read_name(ws, j)
-            what = " ".join(x.up for x in ws[i + 1 : j] if x.up not in {"IF", "EXISTS"})
-            yield Hit(f"DROP {what} {'.'.join(parts)}".rstrip(), w.offset)
+            if ws[j].up not in _OBJECTS:
+                continue
+            while j < len(ws) and ws[j].up in _OBJECTS | _KIND_WORDS:
+                j += 1
+            kind = " ".join(x.up for x in ws[i + 1 : j])
+            while j < len(ws) and ws[j].up in _SKIP:
+                j += 1
+            names, _ = name_list(ws, j)
+            if ctx.dialect == "tsql" and names and all(is_session_local(n) for n in names):
+                continue
+            yield Hit(f"DROP {kind} {', '.join(names)}".rstrip(), w.offset)

@@ -24,8 +24,9 @@ class ProtectedTable(StatementRule):
     Some tables are the hospital's system of record — the patient master index (EMPI), fee
     settlement, medical insurance reconciliation. Any INSERT, UPDATE, DELETE, MERGE, TRUNCATE,
     ALTER, DROP, CREATE INDEX/TRIGGER ON or GRANT on them needs the hospital's explicit sign-off,
-    whatever else the statement does. Names compare case-insensitively; an entry without a
-    schema matches the table in any schema. Reading the table does not fire.
+    whatever else the statement does; so does T-SQL ``SELECT ... INTO`` one (it creates it).
+    Names compare case-insensitively; an entry without a schema matches the table in any
+    schema. Reading the table does not fire.
 
     Anti-pattern:
 
@@ -47,6 +48,6 @@ class ProtectedTable(StatementRule):
         protected = ctx.settings.protected_tables
         if not protected:
             return
-        for ref in table_refs(words(ctx)):
+        for ref in table_refs(words(ctx), select_into_table=ctx.dialect == "tsql"):
             if ref.write and any(_matches(ref.parts, entry) for entry in protected):
                 yield Hit(f"{ref.intro} on protected table {'.'.join(ref.parts)}", ref.offset)

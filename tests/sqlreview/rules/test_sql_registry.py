@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.metadata
 from collections.abc import Iterable
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -131,3 +132,14 @@ def test_entry_point_reusing_a_builtin_code(monkeypatch: pytest.MonkeyPatch) -> 
     _install(monkeypatch, FakeEntryPoint("clash", Clash))
     with pytest.raises(ConfigError, match="reuses code HC101"):
         registry.all_rules()
+
+
+def test_entry_point_with_bad_dialect_severity(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A per-dialect severity must map known dialects to known severities."""
+
+    class Bad(SiteRule):
+        dialect_severity = MappingProxyType({"db2": "fatal"})
+
+    _install(monkeypatch, FakeEntryPoint("bad", Bad))
+    with pytest.raises(ConfigError, match="dialect_severity"):
+        load_rules(SqlReviewSettings())

@@ -1,45 +1,40 @@
-"""Every rule against its pass/fail cases in cases/*.json (one file per rule family)."""
+"""Every rule against its named cases in cases/HCnnn.yml, through the public case runner."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlrule_support import hits
 
-from hischange.sqlreview.registry import BUILTIN_RULES, rule_by_code
+from hischange.sqlreview.cases import RuleCase, check_rule_case, load_rule_cases
+from hischange.sqlreview.model import Dialect
+from hischange.sqlreview.registry import BUILTIN_RULES
 from hischange.sqlreview.rules.base import StatementRule
 
 CASES_DIR = Path(__file__).parent / "cases"
+CASE_FILES = sorted(CASES_DIR.glob("*.yml"))
+CASES = [case for path in CASE_FILES for case in load_rule_cases(path)]
 
 
-def _load() -> list[Any]:
-    params = []
-    for path in sorted(CASES_DIR.glob("*.json")):
-        data = json.loads(path.read_text(encoding="utf-8"))
-        for n, case in enumerate(data["cases"]):
-            outcome = "fire" if case["expect"] else "pass"
-            label = f"{path.stem}-{n}-{case['rule']}-{case['dialect']}-{outcome}"
-            params.append(pytest.param(case, id=label))
-    return params
+@pytest.mark.parametrize(
+    ("case", "dialect"),
+    [pytest.param(c, d, id=c.case_id(d)) for c in CASES for d in c.dialects],
+)
+def test_rule_case(case: RuleCase, dialect: Dialect) -> None:
+    """The case reports exactly its expected codes (or nothing) in each dialect it lists."""
+    check_rule_case(case, dialect)
 
 
-CASES = _load()
+def test_case_files_are_named_after_their_rule() -> None:
+    """HC101.yml holds HC101's cases and nothing else, so a rule's cases are in one place."""
+    for path in CASE_FILES:
+        assert {c.rule for c in load_rule_cases(path)} == {path.stem}, path.name
 
 
-@pytest.mark.parametrize("case", CASES)
-def test_rule_case(case: dict[str, Any]) -> None:
-    """The rule fires on the case's SQL exactly when the case expects it to."""
-    rule_cls = rule_by_code(case["rule"])
-    assert rule_cls is not None and issubclass(rule_cls, StatementRule)
-    assert case["dialect"] in rule_cls.dialects
-    found = hits(rule_cls(), case["sql"], case["dialect"], **case.get("settings", {}))
-    assert bool(found) is case["expect"], [h.message for h in found]
-    for hit in found:
-        assert 0 <= hit.offset < len(case["sql"])
-        assert hit.message
+def test_no_case_is_written_twice() -> None:
+    """No two cases of a rule share SQL and config (a duplicate adds a name, not a check)."""
+    keys = [(c.rule, c.sql, repr(sorted(c.config.items()))) for c in CASES]
+    assert len(keys) == len(set(keys))
 
 
 def _statement_rules() -> list[type[StatementRule]]:
@@ -49,10 +44,7 @@ def _statement_rules() -> list[type[StatementRule]]:
 @pytest.mark.parametrize("rule", _statement_rules(), ids=lambda r: r.code)
 def test_every_claimed_dialect_has_a_fire_and_a_pass_case(rule: type[StatementRule]) -> None:
     """Each statement rule has at least one firing and one passing case per claimed dialect."""
-    seen = {
-        (c.values[0]["dialect"], c.values[0]["expect"])
-        for c in CASES
-        if c.values[0]["rule"] == rule.code
-    }
+    seen = {(d, bool(c.expect)) for c in CASES if c.rule == rule.code for d in c.dialects}
     missing = [(d, e) for d in sorted(rule.dialects) for e in (True, False) if (d, e) not in seen]
     assert not missing, f"{rule.code} lacks cases for {missing}"
+    assert all(d in rule.dialects for c in CASES if c.rule == rule.code for d in c.dialects)
