@@ -101,7 +101,7 @@ def check(rev_range: str, fmt: str) -> None:
     else:
         emit(fmt, report, custody_lines)
     if not report.ok:
-        raise GateFailed(f"custody check failed for {rev_range}")
+        raise GateFailed(f"custody check failed for {rev_range}", reported=True)
 
 
 @custody.command("verify")
@@ -161,4 +161,6 @@ def check_msg(message_file: Path, fmt: str) -> None:
         ),
     )
     if not verdict.ok:
-        raise GateFailed("the commit message does not name an implementable change")
+        raise GateFailed(
+            "the commit message does not name an implementable change", reported=True
+        )

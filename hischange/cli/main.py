@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from hischange import __version__
-from hischange.errors import HischangeError
+from hischange.errors import GateFailed, HischangeError
 
 __all__ = ["cli", "main"]
 
@@ -101,6 +101,8 @@ class Failure(click.ClickException):
         self.exit_code = error.exit_code  # type: ignore[misc]
 
     def show(self, file: Any = None) -> None:
+        if isinstance(self.error, GateFailed) and self.error.reported:
+            return  # the report printed above is the message; the exit code says the rest
         click.echo(f"error [{self.error.code}]: {self.error.message}", err=True)
         if self.error.hint:
             click.echo(f"  hint: {self.error.hint}", err=True)

@@ -58,7 +58,7 @@ def review(
     else:
         emit(fmt, result, render_human)
     if result.has_errors:
-        raise GateFailed("SQL review found unsuppressed error findings (exit 1)")
+        raise GateFailed("SQL review found unsuppressed error findings", reported=True)
 
 
 @sql.command("approve")

@@ -367,3 +367,12 @@ def test_manifest_digest_recomputes(
     assert manifest_digest(shown) == shown.manifest_digest
     forged = shown.model_copy(update={"commits": shown.commits[:-1]})
     assert manifest_digest(forged) != shown.manifest_digest
+
+
+def test_gate_without_a_report_still_says_why(run: Cli, tmp_path: Path) -> None:
+    """A gate that printed no report (artifact verify of an unknown file) still names the
+    failure on stderr with its exit code 1."""
+    stray = tmp_path / "stray.war"
+    stray.write_bytes(b"PK stray")
+    result = run("artifact", "verify", str(stray), code=1)
+    assert "error [gate_failed]" in result.stderr and "not a released artifact" in result.stderr
