@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from hischange.cli.output import actor_option, emit, format_option, open_project, resolve_actor
-from hischange.cli.render import custody_lines, missing_lines
+from hischange.cli.render import counted, custody_lines, missing_lines
 from hischange.errors import GateFailed, IntegrityError
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ def scan(rev_range: str, actor: str | None, full: bool, fmt: str) -> None:
         fmt,
         result,
         lambda r: (
-            f"{r.commits} commits in {r.range}: {r.linked} name a known change, "
+            f"{counted(r.commits, 'commit')} in {r.range}: {r.linked} name a known change, "
             f"{r.new_links} newly recorded, {r.already_recorded} already recorded"
             + (f"; unknown change ids: {', '.join(r.unknown_changes)}" if r.unknown_changes else "")
         ),
@@ -116,7 +116,7 @@ def verify(fmt: str) -> None:
     emit(fmt, report, missing_lines)
     if report.missing:
         raise IntegrityError(
-            f"{len(report.missing)} linked commit(s) missing from protected history"
+            f"{counted(len(report.missing), 'linked commit')} missing from protected history"
         )
 
 
@@ -161,6 +161,4 @@ def check_msg(message_file: Path, fmt: str) -> None:
         ),
     )
     if not verdict.ok:
-        raise GateFailed(
-            "the commit message does not name an implementable change", reported=True
-        )
+        raise GateFailed("the commit message does not name an implementable change", reported=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from hischange.cli.output import actor_option, emit, format_option, open_project, resolve_actor
-from hischange.cli.render import deployment_line, release_lines
+from hischange.cli.render import counted, deployment_line, release_lines
 
 
 @click.group()
@@ -60,7 +60,8 @@ def list_(fmt: str) -> None:
         list_releases(open_project()),
         lambda rs: (
             [
-                f"{r.version:<14} {r.cut_at:%Y-%m-%d %H:%M} UTC  {len(r.changes)} change(s) {r.tag}"
+                f"{r.version:<14} {r.cut_at:%Y-%m-%d %H:%M} UTC  "
+                f"{counted(len(r.changes), 'change')} {r.tag}"
                 for r in rs
             ]
             or ["no releases"]

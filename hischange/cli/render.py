@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from hischange.workflow.evidence import counted
+
 if TYPE_CHECKING:
     from hischange.events import EventRecord
     from hischange.services.audit import VerifyReport
@@ -16,6 +18,7 @@ if TYPE_CHECKING:
 __all__ = [
     "change_detail",
     "change_line",
+    "counted",
     "custody_lines",
     "deployment_line",
     "event_line",
@@ -120,7 +123,7 @@ def verify_lines(report: VerifyReport) -> Iterator[str]:
             f"({', '.join(report.checked)})"
         )
     else:
-        yield f"ledger DAMAGED 审计日志被篡改: {len(report.problems)} problem(s)"
+        yield f"ledger DAMAGED 审计日志被篡改: {counted(len(report.problems), 'problem')}"
         for p in report.problems:
             yield f"  sequence {p.seq}: {p.damage}: {p.detail}"
     yield f"head: {report.head_seq}:{report.head_hash}"
@@ -131,7 +134,10 @@ def custody_lines(r: CustodyReport) -> Iterator[str]:
     for v in r.violations:
         yield f"{v.code} {v.severity:<7} {v.sha[:12]} {v.subject}\n    {v.message}"
     verdict = "custody OK 程序保管合规" if r.ok else "custody FAILED 程序保管不合规"
-    count = f"{r.commits} commits, {len(r.changes)} changes, {len(r.violations)} violation(s)"
+    count = (
+        f"{counted(r.commits, 'commit')}, {counted(len(r.changes), 'change')}, "
+        f"{counted(len(r.violations), 'violation')}"
+    )
     yield f"{count}: {verdict}"
 
 
@@ -143,13 +149,14 @@ def missing_lines(r: CustodyVerifyReport) -> Iterator[str]:
             f"{m.linked_at:%Y-%m-%d %H:%M} UTC at sequence {m.linked_seq}"
         )
     state = "all present" if not r.missing else f"{len(r.missing)} missing"
-    yield f"{r.checked} linked commits checked against {', '.join(r.protected_refs)}: {state}"
+    refs = ", ".join(r.protected_refs)
+    yield f"{counted(r.checked, 'linked commit')} checked against {refs}: {state}"
 
 
 def release_lines(r: ReleaseState) -> Iterator[str]:
     """A release record."""
     yield f"release {r.version} ({r.tag}) cut {_time(r.cut_at.isoformat())} by {r.cut_by}"
-    yield f"  range {r.range}: {len(r.commits)} commit(s); {r.bump_reason}"
+    yield f"  range {r.range}: {counted(len(r.commits), 'commit')}; {r.bump_reason}"
     yield f"  manifest sha256 {r.manifest_digest}"
     yield f"  ledger head {r.ledger_head_seq}:{r.ledger_head_hash}"
     if r.dirty:
@@ -160,7 +167,7 @@ def release_lines(r: ReleaseState) -> Iterator[str]:
     for change_id, path, sha in r.sql_files:
         yield f"  sql {path} ({change_id}) sha256 {sha[:16]}"
     for a in r.artifacts:
-        yield f"  artifact {a.name} sha256 {a.sha256[:16]} {a.size} bytes"
+        yield f"  artifact {a.name} sha256 {a.sha256[:16]} {counted(a.size, 'byte')}"
     for d in r.deployments:
         when = _time(d.at.isoformat())
         yield f"  {d.deployment_id} {d.env}@{d.site} {d.result} by {d.operator} {when}"

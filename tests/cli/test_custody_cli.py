@@ -301,3 +301,11 @@ def test_failed_gate_prints_its_report_once(run: Cli, new_change: NewChange, rep
     msg.write_text("fix\n", encoding="utf-8")
     result = run("hook", "check-msg", str(msg), code=1)
     assert "commit refused" in result.stdout and "gate_failed" not in result.stderr
+
+
+def test_custody_counts_are_singular_for_one(run: Cli, new_change: NewChange, repo: Repo) -> None:
+    """The gate's verdict says "1 commit, 1 change, 0 violations", never "1 commits"."""
+    cid = _approved(run, new_change)
+    repo.commit(f"ok\n\nHIS-Change: {cid}", {"x": "1"})
+    out = run("custody", "check", "v3.2.0..HEAD").stdout
+    assert "1 commit, 1 change, 0 violations: custody OK" in out
