@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -21,8 +22,10 @@ __all__ = [
     "counted",
     "custody_lines",
     "deployment_line",
+    "display_width",
     "event_line",
     "missing_lines",
+    "pad",
     "release_lines",
     "verify_lines",
 ]
@@ -48,12 +51,23 @@ def _time(value: object) -> str:
     return text[:16].replace("T", " ") + " UTC" if len(text) >= 16 else text
 
 
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: wide and full-width characters (East Asian
+    width W or F, e.g. 汉字) take two, everything else one."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, width: int) -> str:
+    """``text`` padded with spaces to ``width`` terminal columns (not code points)."""
+    return text + " " * max(0, width - display_width(text))
+
+
 def change_line(c: ChangeState) -> str:
-    """One line per change, for lists."""
+    """One line per change, for lists; columns line up in a terminal whatever the script."""
     flags = " [emergency 紧急]" if c.fields.emergency else ""
     flags += " [approval stale 审批已失效]" if c.approval_stale else ""
     return (
-        f"{c.id}  {c.state:<11} {STATE_ZH.get(c.state, ''):<4} {c.fields.kind:<14} "
+        f"{c.id}  {c.state:<11} {pad(STATE_ZH.get(c.state, ''), 6)} {c.fields.kind:<14} "
         f"{c.fields.urgency:<9} due {_time(c.due_at.isoformat())}  {c.fields.title}{flags}"
     )
 
