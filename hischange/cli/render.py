@@ -170,7 +170,8 @@ def missing_lines(r: CustodyVerifyReport) -> Iterator[str]:
 def release_lines(r: ReleaseState) -> Iterator[str]:
     """A release record."""
     yield f"release {r.version} ({r.tag}) cut {_time(r.cut_at.isoformat())} by {r.cut_by}"
-    yield f"  range {r.range}: {counted(len(r.commits), 'commit')}; {r.bump_reason}"
+    tip = r.head_commit[:12]
+    yield f"  range {r.range} (tip {tip}): {counted(len(r.commits), 'commit')}; {r.bump_reason}"
     yield f"  manifest sha256 {r.manifest_digest}"
     yield f"  ledger head {r.ledger_head_seq}:{r.ledger_head_hash}"
     if r.dirty:
