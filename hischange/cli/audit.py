@@ -57,4 +57,5 @@ def trace(change_id: str, fmt: str) -> None:
     from hischange.services.audit import trace_change
 
     records = trace_change(open_project(), change_id)
-    emit(fmt, records, lambda rs: [event_line(r) for r in rs])
+    focus = change_id.strip().upper()
+    emit(fmt, records, lambda rs: [event_line(r, focus) for r in rs])

@@ -6,13 +6,14 @@ import unicodedata
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from hischange.events import change_refs
 from hischange.workflow.evidence import counted
 
 if TYPE_CHECKING:
-    from hischange.events import EventRecord
+    from hischange.events import AnyEvent, EventRecord
     from hischange.services.audit import VerifyReport
     from hischange.services.evidence import ChangeDetail
-    from hischange.workflow.change import ChangeState
+    from hischange.workflow.change import ChangeState, SqlFileState
     from hischange.workflow.custody import CustodyReport, CustodyVerifyReport
     from hischange.workflow.release import ReleaseState
 
@@ -101,8 +102,34 @@ def change_detail(c: ChangeDetail) -> Iterator[str]:
         yield f"  withdrawn 撤回:    {c.withdrawn_reason}"
     if f.description:
         yield f"  description:       {f.description}"
+    yield from _custody_lines(c)
     if c.evidence:
         yield from _evidence_lines(c)
+
+
+def _custody_lines(c: ChangeDetail) -> Iterator[str]:
+    """The change's commits, SQL files and releases."""
+    if c.commits:
+        authors = f" by {', '.join(c.authors)}" if c.authors else ""
+        yield f"  commits 提交:      {counted(len(c.commits), 'commit')}{authors}"
+        for sha in c.commits:
+            yield f"    {sha[:12]}"
+    if c.sql_files:
+        yield "  SQL 脚本:"
+        for path, f in sorted(c.sql_files.items()):
+            yield f"    {path}  {_sql_status(f)}"
+    if c.releases:
+        yield f"  releases 版本:     {', '.join(c.releases)}"
+
+
+def _sql_status(f: SqlFileState) -> str:
+    reviewed = f"reviewed sha256 {f.reviewed_sha256[:12]}" if f.reviewed_sha256 else "not reviewed"
+    text = f"{reviewed}, {counted(f.errors, 'error')}"
+    if not f.approved_sha256:
+        return text + ", not approved 未审批"
+    stale = "" if f.approved_sha256 == f.reviewed_sha256 else " (an earlier content)"
+    risk = f", accepted risk: {f.accept_risk}" if f.accept_risk else ""
+    return f"{text}, approved 已审批 by {f.approved_by} at {f.approved_sha256[:12]}{stale}{risk}"
 
 
 def _evidence_lines(c: ChangeDetail) -> Iterator[str]:
@@ -116,17 +143,60 @@ def _evidence_lines(c: ChangeDetail) -> Iterator[str]:
         yield f"    {s.evidence_id} {s.kind} {s.env} {short(s.commit)} {verdict} {flag}: {s.why}"
 
 
-def event_line(r: EventRecord) -> str:
-    """One ledger event."""
-    detail = ""
+def event_line(r: EventRecord, focus: str | None = None) -> str:
+    """One ledger event: whom it concerns and what it records (commits, files, versions,
+    evidence ids). ``focus`` (the change ``audit trace`` follows) narrows both to that change."""
     ev = r.event
+    refs = sorted(change_refs(ev))
+    target = focus if focus in refs else ",".join(refs[:3]) + (",…" if len(refs) > 3 else "")
+    detail = "".join(f" {k}={v}" for k, v in _event_detail(ev, focus))
     for attr in ("to", "reason", "command"):
         value = getattr(ev, attr, "")
         if value:
             detail += f" {attr}={value}"
-    target = r.change_id or ""
     when = _time(r.at.isoformat())
     return f"#{r.seq:<6} {when}  {r.actor:<24} {ev.type:<22} {target}{detail}  {r.hash[:16]}"
+
+
+def _some(values: list[str], limit: int = 5) -> str:
+    more = f",+{len(values) - limit} more" if len(values) > limit else ""
+    return ",".join(values[:limit]) + more
+
+
+def _event_detail(ev: AnyEvent, focus: str | None) -> Iterator[tuple[str, str]]:
+    """The identifying facts of an event, as key=value pairs."""
+    if ev.type == "commits_linked":
+        links = [x for x in ev.links if focus is None or focus in x.change_ids] or list(ev.links)
+        yield "range", ev.range
+        yield "commits", _some([x.sha[:12] for x in links])
+    elif ev.type == "sql_reviewed":
+        yield "files", _some([f"{f.path}@{f.sha256[:12]}" for f in ev.files])
+        if any(f.errors for f in ev.files):
+            yield "errors", str(sum(f.errors for f in ev.files))
+    elif ev.type == "sql_approved":
+        yield "file", f"{ev.path}@{ev.sha256[:12]}"
+    elif ev.type == "release_cut":
+        yield "version", ev.version
+        yield "tag", ev.tag
+        yield "head", ev.head_commit[:12]
+    elif ev.type == "evidence_recorded":
+        yield "evidence", ev.evidence_id
+        yield "kind", ev.kind
+        yield "env", ev.env
+        yield "commit", ev.commit[:12] if ev.commit else f"version {ev.version or '?'}"
+        yield "result", "pass" if ev.passed else "FAIL"
+    elif ev.type == "artifact_attached":
+        yield "version", ev.version
+        yield "artifact", f"{ev.name}@{ev.sha256[:12]}"
+    elif ev.type == "deployment_recorded":
+        yield "deployment", ev.deployment_id
+        yield "version", ev.version
+        yield "where", f"{ev.env}@{ev.site}"
+        yield "result", ev.result
+    elif ev.type == "rollback_recorded":
+        yield "version", ev.version
+        yield "to_version", ev.to_version
+        yield "where", f"{ev.env}@{ev.site}"
 
 
 def verify_lines(report: VerifyReport) -> Iterator[str]:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
+from hashlib import sha256
 from pathlib import Path
 
-from tests.conftest import Cli, NewChange
+from tests.conftest import Cli, NewChange, Repo
 
 
 def _approved(run: Cli, new_change: NewChange) -> str:
@@ -127,3 +128,35 @@ def test_newer_store_refused(run: Cli, tmp_path: Path) -> None:
     db.close()
     result = run("change", "list", code=6)
     assert "newer hischange" in result.stderr and "9.9.0" in result.stderr
+
+
+def test_show_and_trace_name_commits_files_releases_and_evidence(
+    run: Cli, new_change: NewChange, repo: Repo, tmp_path: Path
+) -> None:
+    """`change show` lists the change's commits, SQL files (with review and approval) and
+    releases; `audit trace` names the change on every event and shows what each records:
+    commit SHAs, SQL files, the version, the evidence id."""
+    from tests.cli.test_release_cli import ready_change
+
+    sql = "UPDATE drug_stock SET qty = 0 WHERE drug_code = 'X';\n"
+    files = {"db/fix.sql": sql, "db/fix.rollback.sql": sql}
+    cid = ready_change(run, new_change, repo, tmp_path, files=files)
+    sha = repo.git("rev-parse", "HEAD")
+    paths = [str(repo.path / p) for p in files]
+    run("sql", "review", *paths, "--change", cid, "--as", "dev@vendor")
+    for path in paths:
+        run("sql", "approve", cid, path, "--as", "dba@hospital")
+    run("release", "cut", "--from", "v3.2.0", "--as", "d@v")
+    shown = run("change", "show", cid).stdout
+    assert sha[:12] in shown and "dev@vendor" in shown
+    assert "db/fix.sql" in shown and "approved 已审批 by dba@hospital" in shown
+    assert "releases 版本:     3.2.1" in shown
+    trace = {line.split()[5]: line for line in run("audit", "trace", cid).stdout.splitlines()}
+    assert (
+        f"commits_linked         {cid} range=v3.2.0..HEAD commits={sha[:12]}"
+        in (trace["commits_linked"])
+    )
+    assert f"files=db/fix.sql@{sha256(sql.encode()).hexdigest()[:12]}" in trace["sql_reviewed"]
+    assert "version=3.2.1 tag=v3.2.1" in trace["release_cut"]
+    assert "evidence=EV-2026-0001" in trace["evidence_recorded"]
+    assert f"commit={sha[:12]} result=pass" in trace["evidence_recorded"]
