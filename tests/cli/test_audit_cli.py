@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
+import tomllib
 from hashlib import sha256
 from pathlib import Path
+
+from pydantic import BaseModel
 
 from tests.conftest import Cli, NewChange, Repo
 
@@ -160,3 +164,32 @@ def test_show_and_trace_name_commits_files_releases_and_evidence(
     assert "version=3.2.1 tag=v3.2.1" in trace["release_cut"]
     assert "evidence=EV-2026-0001" in trace["evidence_recorded"]
     assert f"commit={sha[:12]} result=pass" in trace["evidence_recorded"]
+
+
+def _uncommented(template: str) -> str:
+    """The template with every commented setting switched on: a "#" goes unless "# " and a
+    word follow it (an explanation)."""
+    lines = [line[1:] if re.match(r"#(?! \S)", line) else line for line in template.splitlines()]
+    return "\n".join(lines) + "\n"
+
+
+def test_init_config_shows_every_setting_with_its_default(tmp_path: Path, clock: object) -> None:
+    """The config.toml that init writes names every section and key of the configuration,
+    and switching all of them on gives exactly the default configuration."""
+    from hischange.config import Config
+    from hischange.sqlreview import SqlReviewSettings
+
+    target = tmp_path / "repo"
+    target.mkdir()
+    Cli(target, clock)("init")  # type: ignore[arg-type]
+    written = (target / ".hischange" / "config.toml").read_text(encoding="utf-8")
+    data = tomllib.loads(_uncommented(written))
+    config = Config.model_validate(data)
+    assert config.model_copy(update={"sqlreview": {}}) == Config()
+    assert SqlReviewSettings.model_validate(config.sqlreview) == SqlReviewSettings()
+    for name, field in Config.model_fields.items():
+        assert re.search(rf"^#? ?\[?{name}\b", written, flags=re.M), name
+        section = field.default if isinstance(field.default, BaseModel) else None
+        for key in type(section).model_fields if section is not None else ():
+            assert re.search(rf"^#? ?{key} =", written, flags=re.M), f"{name}.{key}"
+    assert set(data["sqlreview"]) == set(SqlReviewSettings.model_fields)
