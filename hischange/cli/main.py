@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from hischange import __version__
+from hischange.cli.output import example
 from hischange.errors import GateFailed, HischangeError
 
 __all__ = ["cli", "main"]
@@ -133,7 +134,13 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=example(
+        "hischange change new --kind report --title 门诊日报 --system 门诊 --requester 门诊部"
+    ),
+)
 @click.version_option(__version__, prog_name="hischange")
 @click.option(
     "--project",
