@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from hischange.cli.output import actor_option, emit, format_option, open_project, resolve_actor
+from hischange.cli.output import (
+    actor_option,
+    emit,
+    example,
+    format_option,
+    open_project,
+    resolve_actor,
+)
 from hischange.errors import UsageError
 
 if TYPE_CHECKING:
@@ -17,7 +24,7 @@ if TYPE_CHECKING:
 RESULTS = ("pass", "fail", "blocked")
 
 
-@click.group()
+@click.group(epilog=example("hischange evidence list CR-2026-0001"))
 def evidence() -> None:
     """Test evidence (测试记录): JUnit/TRX reports, pytest runs and on-site test records,
     each bound to the commit it tested; evidence on an older commit is stale."""
@@ -50,7 +57,12 @@ def _split_args(args: tuple[str, ...], reports: list[Path]) -> list[str]:
     return ids
 
 
-@evidence.command("add")
+@evidence.command(
+    "add",
+    epilog=example(
+        "hischange evidence add CR-2026-0001 --junit build/test-results/*.xml --env test"
+    ),
+)
 @click.argument("args", nargs=-1, required=True, metavar="CR [CR…]")
 @click.option(
     "--junit",
@@ -79,8 +91,10 @@ def add(
     actor: str | None,
     fmt: str,
 ) -> None:
-    """Import test reports as ONE automated evidence item for the changes. It passes only
-    if every report ran at least one test and none failed; 0 tests is evidence of nothing."""
+    """Import test reports as one automated evidence item.
+
+    One item for all the changes named. It passes only if every report ran at least one
+    test and none failed; 0 tests is evidence of nothing."""
     from hischange.services.evidence import add_reports
 
     reports = [*junit, *trx]
@@ -90,7 +104,13 @@ def add(
     emit(fmt, result, _recorded_lines)
 
 
-@evidence.command("record")
+@evidence.command(
+    "record",
+    epilog=example(
+        "hischange evidence record CR-2026-0001 --result pass --steps steps.md "
+        '--expected "LIS 收到医嘱" --actual "LIS 收到医嘱" --version 3.3.0 --attach photo.jpg'
+    ),
+)
 @click.argument("change_id")
 @click.option("--env", default="onsite-test", show_default=True, help="Where it was tested.")
 @click.option("--tester", help="Who tested (default: the acting identity).")
@@ -112,8 +132,10 @@ def add(
 @actor_option
 @format_option()
 def record(change_id: str, actor: str | None, fmt: str, **values: object) -> None:
-    """Record a manual or on-site test (现场测试, IEC 62304 §9.8): tester, environment, steps,
-    expected and actual result, anomalies, attachments, the version or commit tested."""
+    """Record a manual or on-site test (现场测试).
+
+    Tester, environment, steps, expected and actual result, anomalies, attachments, the
+    version or commit tested (IEC 62304 §9.8)."""
     from hischange.services.onsite import OnsiteForm, record_onsite
 
     project = open_project()
@@ -140,12 +162,14 @@ def _list_lines(r: EvidenceList) -> Iterator[str]:
         yield "evidence suffices for `change ready`"
 
 
-@evidence.command("list")
+@evidence.command("list", epilog=example("hischange evidence list CR-2026-0001 --format json"))
 @click.argument("change_id")
 @format_option()
 def list_(change_id: str, fmt: str) -> None:
-    """Every evidence item of a change: kind, environment, commit, result, and whether it is
-    stale (tested an older commit than the change's latest) and why."""
+    """List a change's evidence, current or stale.
+
+    Each item's kind, environment, commit and result, and whether it is stale (tested an
+    older commit than the change's latest) and why."""
     from hischange.services.evidence import list_evidence
 
     emit(fmt, list_evidence(open_project(), change_id), _list_lines)

@@ -8,16 +8,23 @@ from pathlib import Path
 
 import click
 
-from hischange.cli.output import actor_option, emit, format_option, open_project, resolve_actor
-from hischange.cli.render import deployment_line, release_lines
+from hischange.cli.output import (
+    actor_option,
+    emit,
+    example,
+    format_option,
+    open_project,
+    resolve_actor,
+)
+from hischange.cli.render import counted, deployment_line, release_lines
 
 
-@click.group()
+@click.group(epilog=example("hischange release cut --from v3.2.0"))
 def release() -> None:
     """Releases (版本): cut, show, list, notes, attach artifacts."""
 
 
-@release.command("cut")
+@release.command("cut", epilog=example("hischange release cut --from v3.2.0 --to HEAD"))
 @click.argument("version", required=False)
 @click.option("--from", "from_ref", required=True, help="The previous release's tag (v3.2.0).")
 @click.option(
@@ -29,9 +36,11 @@ def release() -> None:
 def cut(
     version: str | None, from_ref: str, to_ref: str, allow_dirty: bool, actor: str | None, fmt: str
 ) -> None:
-    """Cut a release of FROM..TO: every commit must belong to an approved change, each change
-    must be ready (approved, passing current evidence, its SQL approved at its current
-    SHA-256). VERSION is chosen from the changes when omitted. Tags v<VERSION>."""
+    """Cut a release of FROM..TO, and tag it.
+
+    Every commit must belong to an approved change, each change must be ready (approved,
+    passing current evidence, its SQL approved at its current SHA-256). VERSION is chosen
+    from the changes when omitted. Tags v<VERSION>."""
     from hischange.services.releases import cut_release
 
     project = open_project()
@@ -39,17 +48,19 @@ def cut(
     emit(fmt, state, release_lines)
 
 
-@release.command("show")
+@release.command("show", epilog=example("hischange release show 3.3.0"))
 @click.argument("version")
 @format_option()
 def show(version: str, fmt: str) -> None:
-    """Show a release record: changes, commits, SQL, evidence, artifacts, deployments."""
+    """Show a release record.
+
+    Its changes, commits, SQL, evidence, artifacts and deployments."""
     from hischange.services.releases import get_release
 
     emit(fmt, get_release(open_project(), version), release_lines)
 
 
-@release.command("list")
+@release.command("list", epilog=example("hischange release list --format json"))
 @format_option()
 def list_(fmt: str) -> None:
     """List releases, oldest first."""
@@ -60,7 +71,8 @@ def list_(fmt: str) -> None:
         list_releases(open_project()),
         lambda rs: (
             [
-                f"{r.version:<14} {r.cut_at:%Y-%m-%d %H:%M} UTC  {len(r.changes)} change(s) {r.tag}"
+                f"{r.version:<14} {r.cut_at:%Y-%m-%d %H:%M} UTC  "
+                f"{counted(len(r.changes), 'change')} {r.tag}"
                 for r in rs
             ]
             or ["no releases"]
@@ -68,7 +80,9 @@ def list_(fmt: str) -> None:
     )
 
 
-@release.command("notes")
+@release.command(
+    "notes", epilog=example("hischange release notes 3.3.0 --format html --lang en > notes.html")
+)
 @click.argument("version")
 @click.option(
     "--format",
@@ -86,8 +100,9 @@ def list_(fmt: str) -> None:
     help="zh: 简体中文; en: English.",
 )
 def notes(version: str, fmt: str, lang: str) -> None:
-    """Release notes (发布说明), grouped by kind, with billing counts, SQL review state and
-    the ledger head."""
+    """Release notes (发布说明), zh-CN or English.
+
+    Grouped by kind, with billing counts, SQL review state and the ledger head."""
     from hischange.outputs.notes import render_notes
     from hischange.services.changes import get_change
     from hischange.services.releases import get_release
@@ -101,7 +116,9 @@ def notes(version: str, fmt: str, lang: str) -> None:
     click.echo(render_notes(state, changes, fmt=fmt, lang=lang), nl=False)  # type: ignore[arg-type]
 
 
-@release.command("attach")
+@release.command(
+    "attach", epilog=example("hischange release attach 3.3.0 dist/his-outpatient-3.3.0.war")
+)
 @click.argument("version")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @actor_option
@@ -114,17 +131,21 @@ def attach(version: str, files: tuple[Path, ...], actor: str | None, fmt: str) -
     emit(fmt, state, release_lines)
 
 
-@click.group()
+@click.group(epilog=example("hischange artifact verify his-outpatient.war"))
 def artifact() -> None:
     """Artifacts (制品): check a delivered file against the releases."""
 
 
-@artifact.command("verify")
+@artifact.command(
+    "verify", epilog=example("hischange artifact verify /opt/his/webapps/his-outpatient.war")
+)
 @click.argument("file", type=click.Path(path_type=Path))
 @format_option()
 def verify(file: Path, fmt: str) -> None:
-    """Which release and change set FILE belongs to, by SHA-256; exit 1 with "not a released
-    artifact" when it belongs to none."""
+    """Which release FILE belongs to, by SHA-256.
+
+    Prints its releases and changes; exit 1 with "not a released artifact" when it belongs
+    to none."""
     from hischange.services.artifacts import verify_artifact
 
     match = verify_artifact(open_project(), file)
@@ -138,12 +159,23 @@ def verify(file: Path, fmt: str) -> None:
     )
 
 
-@click.group()
+@click.group(
+    epilog=example(
+        "hischange deploy record 3.3.0 --env test --site 总院 --operator ops@vendor "
+        "--result success"
+    )
+)
 def deploy() -> None:
     """Deployments (部署): record one, or a rollback (回退)."""
 
 
-@deploy.command("record")
+@deploy.command(
+    "record",
+    epilog=example(
+        "hischange deploy record 3.3.0 --env production --site 总院 --operator ops@vendor "
+        "--result success --bastion-session BH-20261120-07"
+    ),
+)
 @click.argument("version")
 @click.option("--env", required=True, help="Environment: test, staging, production (configurable).")
 @click.option("--site", required=True, help="Site (院区), e.g. 总院.")
@@ -193,7 +225,12 @@ def record(
     emit(fmt, state, deployment_line)
 
 
-@deploy.command("rollback")
+@deploy.command(
+    "rollback",
+    epilog=example(
+        'hischange deploy rollback 3.3.0 --env production --to 3.2.1 --reason "门诊挂号失败"'
+    ),
+)
 @click.argument("version")
 @click.option("--env", required=True, help="The environment rolled back.")
 @click.option("--to", "to_version", required=True, help="The release restored.")
@@ -210,8 +247,9 @@ def rollback(
     actor: str | None,
     fmt: str,
 ) -> None:
-    """Record a rollback to a release that ran there before; VERSION's changes become
-    rolled_back and need a fresh ready and cut before any later release."""
+    """Record a rollback (回退) to a release that ran there before.
+
+    VERSION's changes become rolled_back and need a fresh ready and cut before any later release."""
     from hischange.services.deployments import rollback_release
 
     state = rollback_release(

@@ -7,19 +7,28 @@ from pathlib import Path
 
 import click
 
-from hischange.cli.output import actor_option, emit, format_option, open_project, resolve_actor
+from hischange.cli.output import (
+    actor_option,
+    emit,
+    example,
+    format_option,
+    open_project,
+    resolve_actor,
+)
 from hischange.errors import GateFailed, UsageError
 
 DIALECTS = ("oracle", "tsql", "mysql", "postgres")
 
 
-@click.group()
+@click.group(epilog=example("hischange sql review db/2026-11/*.sql"))
 def sql() -> None:
     """SQL review (SQL 审核): static review of scripts, never executed; approvals bound to
     each file's SHA-256."""
 
 
-@sql.command("review")
+@sql.command(
+    "review", epilog=example("hischange sql review --range v3.2.0..HEAD --change CR-2026-0002")
+)
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--range", "rev_range", help="Review the *.sql files this git range adds or changes.")
 @click.option("--change", "change_id", help="Record the review for this change (CR-…).")
@@ -38,8 +47,10 @@ def review(
     actor: str | None,
     fmt: str,
 ) -> None:
-    """Review SQL files, or the SQL of a range (views are compared with the range's base for
-    removed columns, HC140). Exit 1 when an unsuppressed error finding remains."""
+    """Review SQL files, or the SQL of a range.
+
+    A view is compared with the range's base for removed columns (HC140). Exit 1 when an
+    unsuppressed error finding remains."""
     from hischange import __version__
     from hischange.services import sql as sqlrecord
     from hischange.sqlreview import render_human, to_sarif
@@ -58,10 +69,15 @@ def review(
     else:
         emit(fmt, result, render_human)
     if result.has_errors:
-        raise GateFailed("SQL review found unsuppressed error findings (exit 1)")
+        raise GateFailed("SQL review found unsuppressed error findings", reported=True)
 
 
-@sql.command("approve")
+@sql.command(
+    "approve",
+    epilog=example(
+        "hischange sql approve CR-2026-0002 db/2026-11/0002_report.sql --as dba@hospital"
+    ),
+)
 @click.argument("change_id")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option(
@@ -73,8 +89,10 @@ def review(
 @actor_option
 @format_option()
 def approve(change_id: str, file: Path, accept_risk: str, actor: str | None, fmt: str) -> None:
-    """Approve one reviewed SQL file of a change at its current SHA-256 (approvers only, not
-    an author of the file's commits). A later edit makes the approval stale."""
+    """Approve one reviewed SQL file at its current SHA-256.
+
+    Approvers only, and not an author of the file's commits. A later edit makes the
+    approval stale."""
     from hischange.services import sql as sqlrecord
 
     project = open_project()
@@ -82,7 +100,7 @@ def approve(change_id: str, file: Path, accept_risk: str, actor: str | None, fmt
     emit(fmt, state, lambda s: f"approved {file} for {s.id}")
 
 
-@sql.command("status")
+@sql.command("status", epilog=example("hischange sql status CR-2026-0002"))
 @click.argument("change_id")
 @format_option()
 def status(change_id: str, fmt: str) -> None:

@@ -12,7 +12,7 @@ from hischange.events import (
     DeploymentRecorded,
     RollbackRecorded,
 )
-from hischange.ids import deployment_id
+from hischange.ids import DEPLOYMENT_ID, next_yearly_id
 from hischange.project import Project
 from hischange.services.changes import get_change, refuse, run_change_command
 from hischange.services.releases import get_release
@@ -91,10 +91,11 @@ def record_deployment(
     except WorkflowError as refusal:
         raise refuse(proj, actor, "deploy record", release.version, refusal) from None
     with proj.store.write(project) as tx:
-        number = len(tx.keys("deployment")) + 1
+        year = tx.now.year
+        taken = tx.keys("deployment", f"DP-{year}-")
         events: list[AnyEvent] = [
             DeploymentRecorded(
-                deployment_id=deployment_id(number),
+                deployment_id=next_yearly_id(DEPLOYMENT_ID, "DP", year, taken),
                 version=release.version,
                 env=env,
                 site=site,

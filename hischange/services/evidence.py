@@ -35,6 +35,7 @@ from hischange.workflow.evidence import (
     EvidenceItem,
     EvidenceStatus,
     assess,
+    counted,
     decide_evidence,
     decide_ready,
     readiness_problems,
@@ -92,8 +93,8 @@ class EvidenceList(BaseModel):
 def summarise(tool: str, totals: Totals) -> str:
     """One line such as ``pytest: 12 tests, 0 failures, 0 errors, 1 skipped``."""
     text = (
-        f"{tool}: {totals.tests} tests, {totals.failures} failures, {totals.errors} errors, "
-        f"{totals.skipped} skipped"
+        f"{tool}: {counted(totals.tests, 'test')}, {counted(totals.failures, 'failure')}, "
+        f"{counted(totals.errors, 'error')}, {totals.skipped} skipped"
     )
     return text + (" (0 tests: evidence of nothing)" if totals.tests == 0 else "")
 

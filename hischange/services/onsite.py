@@ -26,6 +26,7 @@ from hischange.testing import (
     store_attachment,
 )
 from hischange.vcs.ancestry import tag_commit
+from hischange.workflow.evidence import counted
 
 __all__ = ["ATTACHMENTS_DIR", "OnsiteForm", "record_onsite", "version_commit"]
 
@@ -146,7 +147,8 @@ def record_onsite(proj: Project, actor: str, change_id: str, form: OnsiteForm) -
     )
     summary = (
         f"{record.environment} test by {record.tester}: {record.result}"
-        f"; {len(record.anomalies)} anomalies; {len(record.attachments)} attachments"
+        f"; {counted(len(record.anomalies), 'anomaly', 'anomalies')}"
+        f"; {counted(len(record.attachments), 'attachment')}"
     )
 
     event = EvidenceRecorded(

@@ -30,6 +30,7 @@ __all__ = [
     "EvidenceStatus",
     "apply_evidence_event",
     "assess",
+    "counted",
     "decide_evidence",
     "decide_ready",
     "readiness_problems",
@@ -79,6 +80,11 @@ class EvidenceFacts(BaseModel):
 def short(sha: str | None) -> str:
     """A commit id as people read it (8 characters)."""
     return sha[:8] if sha else "(no commit)"
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` and the noun in its number, for English text: ``1 test``, ``2 tests``."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
 def same_commit(a: str, b: str) -> bool:
