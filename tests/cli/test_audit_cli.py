@@ -145,7 +145,7 @@ def test_show_and_trace_name_commits_files_releases_and_evidence(
     sql = "UPDATE drug_stock SET qty = 0 WHERE drug_code = 'X';\n"
     files = {"db/fix.sql": sql, "db/fix.rollback.sql": sql}
     cid = ready_change(run, new_change, repo, tmp_path, files=files)
-    sha = repo.git("rev-parse", "HEAD")
+    sha = repo.text("rev-parse", "HEAD")
     paths = [str(repo.path / p) for p in files]
     run("sql", "review", *paths, "--change", cid, "--as", "dev@vendor")
     for path in paths:

@@ -387,7 +387,7 @@ def test_notes_speak_one_language_with_units_and_the_tip(
         run, new_change, repo, tmp_path, kind="report", billing="negotiated", effort="3"
     )
     run("release", "cut", "--from", "v3.2.0", "--as", "d@v")
-    head = repo.git("rev-parse", "HEAD")
+    head = repo.text("rev-parse", "HEAD")
     zh = run("release", "notes", "3.3.0").stdout
     assert f"次版本号: 含新增或修改的功能 ({cid})" in zh and "minor" not in zh
     assert "另行协商 (3 人天)" in zh
