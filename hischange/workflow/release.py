@@ -31,6 +31,7 @@ __all__ = [
     "decide_cut",
     "decide_dirty_tree",
     "manifest_digest",
+    "new_artifacts",
     "parse_version",
 ]
 
@@ -186,6 +187,20 @@ def manifest_digest(manifest: ReleaseManifest) -> str:
     fields = set(ReleaseManifest.model_fields) - {"manifest_digest"}
     data = manifest.model_dump(mode="json", include=fields)
     return hashlib.sha256(canonical(data)).hexdigest()
+
+
+def new_artifacts(
+    release: ReleaseState, candidates: list[ArtifactAttached]
+) -> list[ArtifactAttached]:
+    """The attachments not yet recorded: attaching the same file (name and SHA-256) again, or
+    twice in one command, records it once (attach is idempotent)."""
+    seen = {(a.name, a.sha256) for a in release.artifacts}
+    out = []
+    for event in candidates:
+        if (event.name, event.sha256) not in seen:
+            seen.add((event.name, event.sha256))
+            out.append(event)
+    return out
 
 
 def apply_release_event(view: ProjectionView, appended: AppendedEvent) -> None:
