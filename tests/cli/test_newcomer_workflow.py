@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.cli.test_release_cli import ready_change
+from tests.cli.test_release_cli import _junit, deploy, ready_change
 from tests.conftest import Cli, NewChange, Repo
 
 
@@ -23,3 +23,28 @@ def test_attach_same_file_twice_records_one_artifact(
     assert len(rel["artifacts"]) == 1
     assert len(run.json("audit", "log")) == events
     assert len(run.json("release", "show", "3.2.1")["artifacts"]) == 1
+
+
+def test_retroactive_approval_says_it_was_retroactive(
+    run: Cli, new_change: NewChange, repo: Repo, tmp_path: Path
+) -> None:
+    """Approving a verified emergency change says it was retroactively approved (事后审批) and
+    that the state stays verified; an ordinary approval says approved."""
+    cid = new_change(kind="bugfix", urgency="emergency", emergency=True)
+    run("change", "submit", cid, "--as", "dev@vendor")
+    run("change", "start", cid, "--as", "dev@vendor")
+    repo.commit(f"hotfix\n\nHIS-Change: {cid}", {"hot.py": "1"})
+    run("custody", "scan", "v3.2.0..HEAD", "--as", "dev@vendor")
+    run("evidence", "add", cid, "--junit", _junit(tmp_path), "--env", "test", "--as", "dev@vendor")
+    run("change", "ready", cid, "--as", "dev@vendor")
+    run("release", "cut", "--from", "v3.2.0", "--as", "d@v")
+    for env in ("test", "production"):
+        deploy(run, "3.2.1", env)
+    run("change", "verify", cid, "--as", "reviewer@hospital")
+    out = run("change", "approve", cid, "--as", "reviewer@hospital").stdout
+    assert f"{cid} retroactively approved (事后审批) by reviewer@hospital" in out
+    assert "it stays verified" in out
+    other = new_change(kind="bugfix")
+    run("change", "submit", other, "--as", "dev@vendor")
+    out = run("change", "approve", other, "--as", "reviewer@hospital").stdout
+    assert out.strip() == f"{other} approved (审批通过); it is now approved"
