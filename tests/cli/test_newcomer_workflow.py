@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.cli.test_release_cli import _junit, deploy, ready_change
+import pytest
+
+from tests.cli.test_release_cli import JUNIT, _junit, deploy, ready_change
 from tests.conftest import Cli, NewChange, Repo
 
 
@@ -48,3 +50,54 @@ def test_retroactive_approval_says_it_was_retroactive(
     run("change", "submit", other, "--as", "dev@vendor")
     out = run("change", "approve", other, "--as", "reviewer@hospital").stdout
     assert out.strip() == f"{other} approved (审批通过); it is now approved"
+
+
+def test_evidence_record_defaults_to_head_like_evidence_add(
+    run: Cli, new_change: NewChange, repo: Repo, tmp_path: Path
+) -> None:
+    """`evidence record` without --commit or --version binds to HEAD, as `evidence add` does,
+    and both commands' help says so."""
+    cid = new_change()
+    head = repo.commit("work", {"a.py": "1\n"})
+    data = run.json(
+        "evidence", "record", cid, "--result", "pass", "--steps", "1. 挂号",
+        "--expected", "ok", "--actual", "ok", "--as", "tester@hospital",
+    )  # fmt: skip
+    assert data["evidence"]["commit"] == head
+    for command in ("add", "record"):
+        text = " ".join(run("evidence", command, "--help").stdout.split())
+        assert "default: HEAD" in text, command
+
+
+def test_evidence_record_outside_git_names_both_options(run: Cli, new_change: NewChange) -> None:
+    """Outside a git repository `evidence record` needs --commit or --version, and says so."""
+    cid = new_change()
+    result = run(
+        "evidence", "record", cid, "--result", "pass", "--steps", "s",
+        "--expected", "ok", "--actual", "ok", "--as", "tester@hospital", code=2,
+    )  # fmt: skip
+    assert "--commit SHA or --version" in result.stderr
+
+
+def test_evidence_add_expands_a_quoted_glob(
+    run: Cli, new_change: NewChange, repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`evidence add --junit 'target/surefire-reports/*.xml'` (a pattern a Windows shell left
+    unexpanded) reads every matching report; a pattern matching nothing is exit 2."""
+    cid = new_change()
+    reports = tmp_path / "target" / "surefire-reports"
+    reports.mkdir(parents=True)
+    for name in ("TEST-a.xml", "TEST-b.xml"):
+        (reports / name).write_text(JUNIT.replace('name="pytest"', f'name="{name}"'))
+    monkeypatch.chdir(tmp_path)
+    data = run.json(
+        "evidence", "add", cid, "--junit", "target/surefire-reports/*.xml", "--env", "test",
+        "--as", "dev@vendor",
+    )  # fmt: skip
+    assert data["evidence"]["passed"]
+    assert len(run.json("audit", "log")[-1]["event"]["detail"]["reports"]) == 2
+    result = run(
+        "evidence", "add", cid, "--junit", "target/nothing/*.xml", "--env", "test",
+        "--as", "dev@vendor", code=2,
+    )  # fmt: skip
+    assert "target/nothing/*.xml" in result.stderr
