@@ -24,6 +24,7 @@ from hischange.workflow.state import load_change, put_change
 
 __all__ = [
     "KIND_LABELS",
+    "NO_EVIDENCE_STATES",
     "Ancestry",
     "EvidenceFacts",
     "EvidenceItem",
@@ -235,10 +236,14 @@ def decide_ready(
     return decide_transition(state, "ready", reason=reason, ref=",".join(used))
 
 
+#: The states in which a change takes no more test evidence.
+NO_EVIDENCE_STATES = frozenset({"closed", "rejected", "withdrawn"})
+
+
 def decide_evidence(states: list[ChangeState]) -> None:
     """Evidence may be recorded for open changes only (every change it names)."""
     for state in states:
-        if state.state in {"closed", "rejected", "withdrawn"}:
+        if state.state in NO_EVIDENCE_STATES:
             raise WorkflowError(
                 f"{state.id} is {state.state}; it takes no more test evidence",
                 rule="state_machine",
