@@ -13,6 +13,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from hischange import vcs
+from hischange.config import CONFIG_NAME, unknown_key_problem
 from hischange.errors import ConfigError, NotFoundError, UsageError
 from hischange.events import (
     AnyEvent,
@@ -48,8 +49,18 @@ __all__ = [
 
 
 def sql_settings(proj: Project, dialect: str | None = None) -> SqlReviewSettings:
-    """The ``[sqlreview]`` settings, with ``--dialect`` taking precedence."""
+    """The ``[sqlreview]`` settings, with ``--dialect`` taking precedence; an unknown key is a
+    configuration error naming the closest valid one."""
     raw = dict(proj.config.sqlreview)
+    unknown = sorted(set(raw) - set(SqlReviewSettings.model_fields))
+    if unknown:
+        problems = "; ".join(
+            unknown_key_problem(k, "sqlreview", SqlReviewSettings.model_fields) for k in unknown
+        )
+        raise ConfigError(
+            f"{proj.state_dir / CONFIG_NAME}: invalid configuration: {problems}",
+            hint="see docs/configuration.md, section [sqlreview]",
+        )
     if dialect:
         raw["dialect"] = dialect
     try:

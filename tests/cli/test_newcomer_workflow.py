@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.test_release_cli import JUNIT, _junit, deploy, ready_change
-from tests.conftest import Cli, NewChange, Repo
+from tests.conftest import ROLES, Cli, NewChange, Repo
 
 
 def test_attach_same_file_twice_records_one_artifact(
@@ -101,3 +101,32 @@ def test_evidence_add_expands_a_quoted_glob(
         "--as", "dev@vendor", code=2,
     )  # fmt: skip
     assert "target/nothing/*.xml" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("toml", "key", "closest"),
+    [
+        (
+            '[sqlreview]\nprotected_table = ["pat_master_index"]\n',
+            "protected_table",
+            "protected_tables",
+        ),
+        ('[custody]\nprotected_ref = ["refs/heads/main"]\n', "protected_ref", "protected_refs"),
+        ('[sqlreveiw]\ndialect = "oracle"\n', "sqlreveiw", "sqlreview"),
+        ("[release]\ntag_prefx = 'v'\n", "tag_prefx", "tag_prefix"),
+    ],
+)
+def test_unknown_config_key_names_key_file_and_closest(
+    run: Cli, tmp_path: Path, toml: str, key: str, closest: str
+) -> None:
+    """An unknown config key (a typo) is a configuration error (exit 6) naming the key, the
+    file and the closest valid name, in every section including [sqlreview]."""
+    config = tmp_path / ".hischange" / "config.toml"
+    config.write_text(ROLES + toml, encoding="utf-8")
+    script = tmp_path / "0001_x.sql"
+    script.write_text("SELECT 1 FROM dual;\n", encoding="utf-8")
+    result = run("sql", "review", str(script), code=6)
+    message = " ".join(result.stderr.split())
+    assert f"unknown key {key!r}" in message
+    assert f"did you mean {closest!r}?" in message
+    assert str(config) in message
