@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from tests.cli.test_release_cli import JUNIT, _junit, deploy, ready_change
-from tests.conftest import ROLES, Cli, NewChange, Repo
+from tests.conftest import ROLES, Cli, FrozenClock, NewChange, Repo
 
 
 def test_attach_same_file_twice_records_one_artifact(
@@ -130,3 +131,20 @@ def test_unknown_config_key_names_key_file_and_closest(
     assert f"unknown key {key!r}" in message
     assert f"did you mean {closest!r}?" in message
     assert str(config) in message
+
+
+def test_sql_review_of_a_file_needs_no_project(tmp_path: Path, clock: FrozenClock) -> None:
+    """A DBA can lint a script received by e-mail outside any project: the review runs with
+    the default settings (exit 1 on an error finding, JSON as usual); recording it for a
+    change still needs a project (exit 3)."""
+    mail = tmp_path / "mail"
+    mail.mkdir()
+    script = mail / "fix.sql"
+    script.write_text("DELETE FROM pat_master_index;\n", encoding="utf-8")
+    run = Cli(mail, clock)
+    result = run("sql", "review", str(script), code=1)
+    assert "HC101" in result.stdout and "no hischange project here" in result.stderr
+    data = json.loads(run("sql", "review", str(script), "--format", "json", code=1).stdout)
+    assert data["files"][0]["path"] == script.as_posix()
+    run("sql", "review", str(script), "--change", "CR-2026-0001", code=3)
+    assert not (mail / ".hischange").exists()
