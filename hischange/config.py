@@ -142,7 +142,8 @@ def _problem(loc: tuple[int | str, ...], kind: str, msg: str) -> str:
                 break
             model = annotation
         section = ".".join(str(p) for p in loc[:-1])
-        return unknown_key_problem(str(loc[-1]), section, model.model_fields)
+        dotted = ".".join(str(p) for p in loc)
+        return f"{dotted}: {unknown_key_problem(str(loc[-1]), section, model.model_fields)}"
     return f"{'.'.join(str(p) for p in loc)}: {msg}"
 
 

@@ -55,7 +55,8 @@ def sql_settings(proj: Project | None, dialect: str | None = None) -> SqlReviewS
     unknown = sorted(set(raw) - set(SqlReviewSettings.model_fields))
     if unknown:
         problems = "; ".join(
-            unknown_key_problem(k, "sqlreview", SqlReviewSettings.model_fields) for k in unknown
+            f"sqlreview.{k}: " + unknown_key_problem(k, "sqlreview", SqlReviewSettings.model_fields)
+            for k in unknown
         )
         where = proj.state_dir / CONFIG_NAME if proj is not None else "config"
         raise ConfigError(
