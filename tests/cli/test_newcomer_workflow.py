@@ -148,3 +148,32 @@ def test_sql_review_of_a_file_needs_no_project(tmp_path: Path, clock: FrozenCloc
     assert data["files"][0]["path"] == script.as_posix()
     run("sql", "review", str(script), "--change", "CR-2026-0001", code=3)
     assert not (mail / ".hischange").exists()
+
+
+def test_change_ready_needs_the_changes_sql_approved(
+    run: Cli, new_change: NewChange, repo: Repo, tmp_path: Path
+) -> None:
+    """`change ready` refuses (exit 5, rule sql_approval_required, recorded) while an SQL file
+    reviewed for the change is not approved, or was edited after approval; approved at its
+    current content, the change becomes ready."""
+    sql = "UPDATE drug_stock SET qty = 0 WHERE drug_code = 'X';\n"
+    cid = new_change(kind="bugfix")
+    run("change", "submit", cid, "--as", "dev@vendor")
+    run("change", "approve", cid, "--as", "reviewer@hospital")
+    run("change", "start", cid, "--as", "dev@vendor")
+    files = {"db/fix.sql": sql, "db/fix.rollback.sql": sql}
+    repo.commit(f"fix\n\nHIS-Change: {cid}", dict(files))
+    run("custody", "scan", "v3.2.0..HEAD", "--as", "dev@vendor")
+    script = str(repo.path / "db/fix.sql")
+    run("sql", "review", script, "--change", cid, "--as", "dev@vendor")
+    run("evidence", "add", cid, "--junit", _junit(tmp_path), "--env", "test", "--as", "dev@vendor")
+    result = run("change", "ready", cid, "--as", "dev@vendor", code=5)
+    assert "SQL db/fix.sql is not approved" in result.stderr
+    refused = run.json("audit", "log")[-1]["event"]
+    assert (refused["type"], refused["rule"]) == ("command_refused", "sql_approval_required")
+    run("sql", "approve", cid, script, "--as", "dba@hospital")
+    (repo.path / "db/fix.sql").write_text(sql + "-- edited\n", encoding="utf-8")
+    result = run("change", "ready", cid, "--as", "dev@vendor", code=5)
+    assert "SQL db/fix.sql changed since its approval" in result.stderr
+    (repo.path / "db/fix.sql").write_text(sql, encoding="utf-8")
+    assert run.json("change", "ready", cid, "--as", "dev@vendor")["state"] == "ready"
