@@ -5,11 +5,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from hischange.cli.output import actor_option, emit, format_option, open_project, resolve_actor
 from hischange.cli.render import deployment_line, release_lines
+from hischange.errors import GateFailed
+
+if TYPE_CHECKING:
+    from hischange.workflow.release import CutPlan
 
 
 @click.group()
@@ -24,19 +29,49 @@ def release() -> None:
     "--to", "to_ref", default="HEAD", show_default=True, help="The last commit to release."
 )
 @click.option("--allow-dirty", is_flag=True, help="Cut despite uncommitted changes (recorded).")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Show the version, the changes and every problem that would refuse the cut; write "
+    "nothing (no tag, no event). Exit 1 when the cut would be refused.",
+)
 @actor_option
 @format_option()
 def cut(
-    version: str | None, from_ref: str, to_ref: str, allow_dirty: bool, actor: str | None, fmt: str
+    version: str | None,
+    from_ref: str,
+    to_ref: str,
+    allow_dirty: bool,
+    dry_run: bool,
+    actor: str | None,
+    fmt: str,
 ) -> None:
     """Cut a release of FROM..TO: every commit must belong to an approved change, each change
     must be ready (approved, passing current evidence, its SQL approved at its current
     SHA-256). VERSION is chosen from the changes when omitted. Tags v<VERSION>."""
-    from hischange.services.releases import cut_release
+    from hischange.services.releases import cut_release, plan_release
 
     project = open_project()
+    if dry_run:
+        plan = plan_release(project, from_ref, to_ref, version, allow_dirty)
+        emit(fmt, plan, _plan_lines)
+        if plan.would_refuse:
+            raise GateFailed(f"release cut would be refused: {len(plan.problems)} problem(s)")
+        return
     state = cut_release(project, resolve_actor(actor), from_ref, to_ref, version, allow_dirty)
     emit(fmt, state, release_lines)
+
+
+def _plan_lines(plan: CutPlan) -> list[str]:
+    verdict = "WOULD BE REFUSED" if plan.would_refuse else "would be cut"
+    lines = [
+        f"dry run (试运行), nothing written: release {plan.version} ({plan.tag}) of {plan.range} "
+        f"{verdict}",
+        f"  version: {plan.bump_reason}",
+        f"  {plan.commits} commit(s); changes: {', '.join(plan.changes) or 'none'}",
+    ]
+    lines += [f"  problem: {p}" for p in plan.problems]
+    return lines
 
 
 @release.command("show")

@@ -23,9 +23,11 @@ from hischange.workflow.change import ChangeState
 from hischange.workflow.evidence import required_kinds
 from hischange.workflow.projector import project
 from hischange.workflow.release import (
+    CutPlan,
     ReleaseState,
     change_problems,
     choose_version,
+    cut_problems,
     decide_cut,
     decide_dirty_tree,
     manifest_digest,
@@ -33,7 +35,7 @@ from hischange.workflow.release import (
 )
 from hischange.workflow.state import load_change
 
-__all__ = ["cut_release", "get_release", "list_releases"]
+__all__ = ["cut_release", "get_release", "list_releases", "plan_release"]
 
 
 def list_releases(proj: Project) -> list[ReleaseState]:
@@ -78,10 +80,31 @@ def cut_release(
     """Cut a release of the range; refuse listing every missing piece of every change."""
     repo = vcs.open_repo(proj.root)
     try:
-        return _cut(proj, repo, actor, from_ref, to_ref, version, allow_dirty)
+        done = _cut(proj, repo, actor, from_ref, to_ref, version, allow_dirty)
+        assert isinstance(done, ReleaseState)
+        return done
     finally:
         # Ends git's persistent cat-file processes and their pipes now, not whenever the
         # cyclic collector happens to reach the repository (a ResourceWarning then).
+        repo.git_repo.close()
+
+
+def plan_release(
+    proj: Project,
+    from_ref: str,
+    to_ref: str = "HEAD",
+    version: str | None = None,
+    allow_dirty: bool = False,
+) -> CutPlan:
+    """``release cut --dry-run``: the version, the changes and every problem that would refuse
+    the cut. Writes nothing: no tag, no event (not even the custody scan's links, so the
+    changes' commits are as last scanned)."""
+    repo = vcs.open_repo(proj.root)
+    try:
+        plan = _cut(proj, repo, "", from_ref, to_ref, version, allow_dirty, dry_run=True)
+        assert isinstance(plan, CutPlan)
+        return plan
+    finally:
         repo.git_repo.close()
 
 
@@ -93,18 +116,23 @@ def _cut(
     to_ref: str,
     version: str | None,
     allow_dirty: bool,
-) -> ReleaseState:
+    dry_run: bool = False,
+) -> ReleaseState | CutPlan:
     cfg = proj.config.release
     rev_range = f"{from_ref}..{to_ref}"
     rng = vcs.resolve_range(repo, rev_range)
     if rng.empty:
         raise UsageError(f"the range {rev_range} has no commits: nothing to release")
     dirty = vcs.is_dirty(repo)
+    found: list[str] = []  # a dry run collects what a cut refuses at
     try:
         decide_dirty_tree(dirty, allow_dirty)
     except WorkflowError as refusal:
-        raise refuse(proj, actor, "release cut", rev_range, refusal) from None
-    custody.scan_range(proj, actor, rev_range)
+        if not dry_run:
+            raise refuse(proj, actor, "release cut", rev_range, refusal) from None
+        found.append(refusal.message)
+    if not dry_run:
+        custody.scan_range(proj, actor, rev_range)
     gate = custody.check_range(proj, rev_range)
     custody_errors = [
         f"custody {v.code} {v.sha[:12]}: {v.message}"
@@ -114,26 +142,42 @@ def _cut(
     sql = _sql_in_range(repo, rev_range, rng.tip)
     states = [get_change(proj, cid) for cid in gate.changes if proj.store.aggregate("change", cid)]
     covered = {path for s in states for path in s.sql_files}
-    try:
-        decide_cut(
-            rev_range,
-            custody_errors,
-            {state.id: _change_problems(proj, state, sql) for state in states},
-            sql,
-            covered,
-        )
-    except WorkflowError as refusal:
-        raise refuse(proj, actor, "release cut", rev_range, refusal) from None
+    problems = {state.id: _change_problems(proj, state, sql) for state in states}
+    if dry_run:
+        found += cut_problems(custody_errors, problems, sql, covered)
+    else:
+        try:
+            decide_cut(rev_range, custody_errors, problems, sql, covered)
+        except WorkflowError as refusal:
+            raise refuse(proj, actor, "release cut", rev_range, refusal) from None
     releases = list_releases(proj)
     last = semver.Version.parse(releases[-1].version) if releases else None
     breaking_sql = any(f.breaking for s in states for f in s.sql_files.values() if f.path in sql)
-    chosen, why = choose_version(
-        version, last, parse_version(from_ref, cfg.tag_prefix), states, breaking_sql
-    )
+    try:
+        chosen, why = choose_version(
+            version, last, parse_version(from_ref, cfg.tag_prefix), states, breaking_sql
+        )
+    except UsageError as exc:
+        if not dry_run:
+            raise
+        chosen, why = version or "?", exc.message
+        found.append(exc.message)
     tag = f"{cfg.tag_prefix}{chosen}"
     if vcs.tag_exists(repo, tag) or proj.store.aggregate("release", chosen):
-        raise UsageError(f"tag {tag} already exists", hint="choose another version")
+        if not dry_run:
+            raise UsageError(f"tag {tag} already exists", hint="choose another version")
+        found.append(f"tag {tag} already exists (choose another version)")
     commits = tuple(c.sha for c in vcs.iter_commits(repo, rev_range))[::-1]
+    if dry_run:
+        return CutPlan(
+            range=rev_range,
+            version=chosen,
+            tag=tag,
+            bump_reason=why,
+            changes=tuple(s.id for s in states),
+            commits=len(commits),
+            problems=tuple(found),
+        )
     return _record_cut(
         proj, actor, repo, rev_range, rng.tip, chosen, tag, why, dirty, commits, states, sql
     )

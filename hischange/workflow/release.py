@@ -22,12 +22,14 @@ from hischange.workflow.state import load
 __all__ = [
     "ArtifactMatch",
     "ArtifactRef",
+    "CutPlan",
     "DeploymentRef",
     "ReleaseState",
     "apply_artifact_event",
     "apply_release_event",
     "change_problems",
     "choose_version",
+    "cut_problems",
     "decide_cut",
     "decide_dirty_tree",
     "manifest_digest",
@@ -158,15 +160,33 @@ def decide_dirty_tree(dirty: bool, allow_dirty: bool) -> None:
         )
 
 
-def decide_cut(
-    rev_range: str,
+class CutPlan(BaseModel):
+    """What ``release cut --dry-run`` found: the release it would make and every problem that
+    would refuse it. Nothing is written."""
+
+    model_config = ConfigDict(frozen=True)
+
+    range: str
+    version: str
+    tag: str
+    bump_reason: str
+    changes: tuple[str, ...]
+    commits: int
+    problems: tuple[str, ...]
+
+    @property
+    def would_refuse(self) -> bool:
+        """True when the cut would be refused."""
+        return bool(self.problems)
+
+
+def cut_problems(
     custody_errors: list[str],
     problems: Mapping[str, list[str]],
     sql: Mapping[str, str],
     covered: set[str],
-) -> None:
-    """The release gate: every change ready, approved and tested, every SQL file in the range
-    reviewed for a change of it and approved at its content, custody clean."""
+) -> list[str]:
+    """Everything that keeps a range from being released (see ``decide_cut``)."""
     found = list(custody_errors)
     for change_id, listed in problems.items():
         found += [f"{change_id} {p}" for p in listed]
@@ -176,6 +196,19 @@ def decide_cut(
     ]
     if not problems:
         found.append("no change is named by the range's commits")
+    return found
+
+
+def decide_cut(
+    rev_range: str,
+    custody_errors: list[str],
+    problems: Mapping[str, list[str]],
+    sql: Mapping[str, str],
+    covered: set[str],
+) -> None:
+    """The release gate: every change ready, approved and tested, every SQL file in the range
+    reviewed for a change of it and approved at its content, custody clean."""
+    found = cut_problems(custody_errors, problems, sql, covered)
     if found:
         raise WorkflowError(
             f"cannot cut a release of {rev_range}: " + "; ".join(found), rule="release_gate"

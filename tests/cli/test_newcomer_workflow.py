@@ -177,3 +177,29 @@ def test_change_ready_needs_the_changes_sql_approved(
     assert "SQL db/fix.sql changed since its approval" in result.stderr
     (repo.path / "db/fix.sql").write_text(sql, encoding="utf-8")
     assert run.json("change", "ready", cid, "--as", "dev@vendor")["state"] == "ready"
+
+
+def test_release_cut_dry_run_writes_nothing(
+    run: Cli, new_change: NewChange, repo: Repo, tmp_path: Path
+) -> None:
+    """`release cut --dry-run` shows the version, the changes and every problem that would
+    refuse the cut (exit 1 then), and writes nothing: no tag, no event, the ledger head is
+    unchanged, not even custody links."""
+    cid = ready_change(run, new_change, repo, tmp_path)
+    waiting = new_change(kind="report")
+    run("change", "submit", waiting, "--as", "dev@vendor")
+    repo.commit(f"report\n\nHIS-Change: {waiting}", {"r.py": "1\n"})
+    head = run.json("audit", "verify")["head_hash"]
+    result = run("release", "cut", "--from", "v3.2.0", "--dry-run", "--as", "d@v", code=1)
+    assert "dry run" in result.stdout and "WOULD BE REFUSED" in result.stdout
+    assert f"{waiting} is submitted" in result.stdout
+    plan = run.json("release", "cut", "--from", "v3.2.0", "--dry-run", "--as", "d@v", code=1)
+    assert plan["version"] == "3.3.0" and set(plan["changes"]) == {cid, waiting}
+    assert any(waiting in p for p in plan["problems"])
+    assert run.json("audit", "verify")["head_hash"] == head
+    assert repo.git("tag", "-l") == "v3.2.0"
+    repo.git("reset", "-q", "--hard", "HEAD~1")
+    plan = run.json("release", "cut", "--from", "v3.2.0", "--dry-run", "--as", "d@v")
+    assert (plan["version"], plan["changes"], plan["problems"]) == ("3.2.1", [cid], [])
+    assert run.json("audit", "verify")["head_hash"] == head
+    assert run.json("release", "cut", "--from", "v3.2.0", "--as", "d@v")["version"] == "3.2.1"
