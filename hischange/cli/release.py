@@ -14,7 +14,8 @@ from hischange.cli.render import deployment_line, release_lines
 from hischange.errors import GateFailed
 
 if TYPE_CHECKING:
-    from hischange.workflow.release import CutPlan
+    from hischange.workflow.deployment import SiteRunning
+    from hischange.workflow.release import CutPlan, ReleaseState
 
 
 @click.group()
@@ -78,10 +79,34 @@ def _plan_lines(plan: CutPlan) -> list[str]:
 @click.argument("version")
 @format_option()
 def show(version: str, fmt: str) -> None:
-    """Show a release record: changes, commits, SQL, evidence, artifacts, deployments."""
-    from hischange.services.releases import get_release
+    """Show a release record: changes, commits, SQL, evidence, artifacts, deployments with
+    their maintenance window and bastion session, and rollbacks (回退)."""
+    from hischange.services.deployments import show_release
 
-    emit(fmt, get_release(open_project(), version), release_lines)
+    emit(fmt, show_release(open_project(), version), _show_lines)
+
+
+def _show_lines(r: ReleaseState) -> list[str]:
+    lines = list(release_lines(r))
+    for d in r.deployments:
+        if d.window_start or d.window_end:
+            start = f"{d.window_start:%Y-%m-%d %H:%M}" if d.window_start else "?"
+            end = f"{d.window_end:%Y-%m-%d %H:%M}" if d.window_end else "?"
+            lines.append(f"  {d.deployment_id} maintenance window (维护窗口) {start} – {end} UTC")
+        if d.remote_session:
+            rs = d.remote_session
+            lines.append(
+                f"  {d.deployment_id} bastion session (堡垒机会话) {rs.get('session_id', '')} "
+                f"opened {rs.get('opened') or '?'} closed {rs.get('closed') or '?'}"
+            )
+        if d.rolled_back_to:
+            lines.append(f"  {d.deployment_id} rolled back (已回退) to {d.rolled_back_to}")
+    for rb in r.rollbacks:
+        lines.append(
+            f"  rollback (回退) {rb.env}@{rb.site} to {rb.to_version} by {rb.by} "
+            f"{rb.at:%Y-%m-%d %H:%M} UTC: {rb.reason}"
+        )
+    return lines
 
 
 @release.command("list")
@@ -259,3 +284,25 @@ def rollback(
         site=site,
     )
     emit(fmt, state, lambda r: f"recorded the rollback of {r.version} in {env} to {to_version}")
+
+
+@deploy.command("where")
+@click.option("--env", help="Only this environment.")
+@click.option("--site", help="Only this site (院区).")
+@format_option()
+def where(env: str | None, site: str | None, fmt: str) -> None:
+    """What version runs where (运行版本): per environment and site, the version, since when,
+    and how it got there (deployment, rollback or baseline), with the versions before it."""
+    from hischange.services.deployments import where_running
+
+    emit(fmt, where_running(open_project(), env, site), _where_lines)
+
+
+def _where_lines(sites: list[SiteRunning]) -> list[str]:
+    if not sites:
+        return ["nothing recorded as running yet (deploy record, or release import --running)"]
+    return [
+        f"{s.env}@{s.site}: {s.version} since {s.since:%Y-%m-%d %H:%M} UTC by {s.by} "
+        f"({s.how}); before: {', '.join(s.history[:-1]) or '-'}"
+        for s in sites
+    ]

@@ -25,6 +25,7 @@ __all__ = [
     "CutPlan",
     "DeploymentRef",
     "ReleaseState",
+    "RollbackRef",
     "apply_artifact_event",
     "apply_release_event",
     "change_problems",
@@ -51,7 +52,12 @@ class ArtifactRef(BaseModel):
 
 
 class DeploymentRef(BaseModel):
-    """A deployment of a release, as the release record keeps it."""
+    """A deployment of a release, as the release record keeps it.
+
+    The projection stores the first six fields. ``rolled_back_to``, the window, the bastion
+    session and the rollback plan are filled when the record is read
+    (``workflow.deployment.with_history``) from the ledger's events: projections of stored
+    events never change, so a ledger written before still replays to the same rows."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -62,6 +68,24 @@ class DeploymentRef(BaseModel):
     result: str
     at: datetime
     rolled_back_to: str = ""
+    window_start: datetime | None = None
+    window_end: datetime | None = None
+    rollback_plan: str = ""
+    #: The bastion-host (堡垒机) session: session_id, opened, closed.
+    remote_session: dict[str, str] | None = None
+
+
+class RollbackRef(BaseModel):
+    """A rollback (回退) of a release, read from the ledger with the release record."""
+
+    model_config = ConfigDict(frozen=True)
+
+    env: str
+    site: str
+    to_version: str
+    reason: str
+    by: str
+    at: datetime
 
 
 class ReleaseState(ReleaseManifest):
@@ -73,6 +97,8 @@ class ReleaseState(ReleaseManifest):
     cut_at: datetime
     artifacts: tuple[ArtifactRef, ...] = ()
     deployments: tuple[DeploymentRef, ...] = ()
+    #: Filled when read, like DeploymentRef's extra fields (never stored by the projection).
+    rollbacks: tuple[RollbackRef, ...] = ()
 
 
 class ArtifactMatch(BaseModel):

@@ -203,3 +203,55 @@ def test_release_cut_dry_run_writes_nothing(
     assert (plan["version"], plan["changes"], plan["problems"]) == ("3.2.1", [cid], [])
     assert run.json("audit", "verify")["head_hash"] == head
     assert run.json("release", "cut", "--from", "v3.2.0", "--as", "d@v")["version"] == "3.2.1"
+
+
+def _two_releases_in_production(
+    run: Cli, new_change: NewChange, repo: Repo, tmp_path: Path
+) -> None:
+    """3.2.1 then 3.2.2 deployed to test and production at 总院."""
+    ready_change(run, new_change, repo, tmp_path)
+    run("release", "cut", "--from", "v3.2.0", "--as", "d@v")
+    deploy(run, "3.2.1", "test")
+    deploy(
+        run, "3.2.1", "production", "--bastion-session", "BH-42",
+        "--session-opened", "2026-11-02T01:00Z", "--session-closed", "2026-11-02T02:00Z",
+        "--window-start", "2026-11-02T01:00:00", "--window-end", "2026-11-02T03:00:00",
+    )  # fmt: skip
+    ready_change(run, new_change, repo, tmp_path)
+    run("release", "cut", "--from", "v3.2.1", "--as", "d@v")
+    deploy(run, "3.2.2", "test")
+    deploy(run, "3.2.2", "production")
+
+
+def test_rollback_shows_in_release_show_and_deploy_where(
+    run: Cli, new_change: NewChange, repo: Repo, tmp_path: Path, clock: FrozenClock
+) -> None:
+    """After `deploy rollback`, `release show` names the version restored (rolled_back_to and
+    the rollback), carries each deployment's bastion session and maintenance window, and
+    `deploy where` says what runs where, since when and how; the ledger still verifies."""
+    _two_releases_in_production(run, new_change, repo, tmp_path)
+    clock.advance(hours=2)
+    run(
+        "deploy", "rollback", "3.2.2", "--env", "production", "--to", "3.2.1",
+        "--reason", "医保结算异常", "--as", "ops@vendor",
+    )  # fmt: skip
+    rel = run.json("release", "show", "3.2.2")
+    production = [d for d in rel["deployments"] if d["env"] == "production"]
+    assert production[-1]["rolled_back_to"] == "3.2.1"
+    assert rel["rollbacks"][0]["to_version"] == "3.2.1"
+    assert rel["rollbacks"][0]["reason"] == "医保结算异常"
+    assert "rolled back (已回退) to 3.2.1" in run("release", "show", "3.2.2").stdout
+    old = run.json("release", "show", "3.2.1")
+    (prod,) = [d for d in old["deployments"] if d["env"] == "production"]
+    assert prod["remote_session"]["session_id"] == "BH-42"
+    assert prod["window_start"].startswith("2026-11-02T01:00")
+    assert prod["rolled_back_to"] == ""
+    sites = run.json("deploy", "where")
+    where = {(s["env"], s["site"]): s for s in sites}
+    assert where[("production", "总院")]["version"] == "3.2.1"
+    assert where[("production", "总院")]["how"].startswith("rollback from 3.2.2")
+    assert where[("production", "总院")]["since"].startswith("2026-11-02T10:00")
+    assert where[("test", "总院")]["version"] == "3.2.2"
+    human = run("deploy", "where", "--env", "production").stdout
+    assert "production@总院: 3.2.1 since 2026-11-02 10:00 UTC" in human and "test@" not in human
+    assert run.json("audit", "verify")["ok"]
