@@ -15,8 +15,8 @@ from hischange.events import (
     RollbackRecorded,
     parse_event,
 )
-from hischange.ledger import AppendedEvent
 from hischange.ids import deployment_id
+from hischange.ledger import AppendedEvent
 from hischange.project import Project
 from hischange.services.changes import get_change, refuse, run_change_command
 from hischange.services.releases import get_release

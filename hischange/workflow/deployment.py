@@ -110,12 +110,11 @@ def with_history(release: ReleaseState, records: Iterable[AppendedEvent]) -> Rel
                 }
             )
         elif isinstance(event, RollbackRecorded):
-            rollbacks.append(
-                RollbackRef(
-                    env=event.env, site=event.site, to_version=event.to_version,
-                    reason=event.reason, by=rec.actor, at=rec.at,
-                )  # fmt: skip
-            )
+            ref = RollbackRef(
+                env=event.env, site=event.site, to_version=event.to_version,
+                reason=event.reason, by=rec.actor, at=rec.at,
+            )  # fmt: skip
+            rollbacks.append(ref)
             for i in reversed(range(len(deployments))):
                 d = deployments[i]
                 if (d.env, d.site, d.result) == (event.env, event.site, "success") and (
