@@ -75,6 +75,61 @@ def _plan_lines(plan: CutPlan) -> list[str]:
     return lines
 
 
+def _env_site(value: str) -> tuple[str, str]:
+    env, sep, site = value.partition(":")
+    if not sep or not env.strip() or not site.strip():
+        raise click.BadParameter(f"{value!r} is not ENV:SITE (e.g. production:总院)")
+    return env.strip(), site.strip()
+
+
+@release.command("import")
+@click.argument("version")
+@click.option("--tag", help="Its git tag (default: v<VERSION> when the repository has it).")
+@click.option("--commit", help="Its commit, when there is no tag.")
+@click.option(
+    "--artifact",
+    "artifacts",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="A delivered package of it (recorded by SHA-256); repeatable.",
+)
+@click.option(
+    "--running",
+    multiple=True,
+    metavar="ENV:SITE",
+    help="Where it runs now, e.g. production:总院; repeatable.",
+)
+@click.option("--note", default="", help="Where the facts come from (recorded).")
+@actor_option
+@format_option()
+def import_(
+    version: str,
+    tag: str | None,
+    commit: str | None,
+    artifacts: tuple[Path, ...],
+    running: tuple[str, ...],
+    note: str,
+    actor: str | None,
+    fmt: str,
+) -> None:
+    """Register a version that ran before hischange (版本基线, baseline) as a release: its tag,
+    artifacts, and where it runs, so a later rollback can restore it. Adopting hischange in
+    the middle of a contract starts here."""
+    from hischange.services.releases import import_release
+
+    state = import_release(
+        open_project(),
+        resolve_actor(actor),
+        version,
+        tag=tag,
+        commit=commit,
+        artifacts=list(artifacts),
+        running=[_env_site(v) for v in running],
+        note=note,
+    )
+    emit(fmt, state, _show_lines)
+
+
 @release.command("show")
 @click.argument("version")
 @format_option()

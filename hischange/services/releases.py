@@ -4,6 +4,8 @@ version, an annotated tag carrying the manifest digest and the ledger head, and 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
+from pathlib import Path
 
 import semver
 
@@ -12,13 +14,16 @@ from hischange.errors import NotFoundError, UsageError, WorkflowError
 from hischange.events import (
     AnyEvent,
     ChangeTransitioned,
+    ImportedArtifact,
     ReleaseCut,
     ReleasedChange,
+    ReleaseImported,
 )
 from hischange.project import Project
 from hischange.services import custody
 from hischange.services.changes import get_change, refuse
 from hischange.services.evidence import evidence_facts
+from hischange.vcs.ancestry import resolve_commit, tag_commit
 from hischange.workflow.change import ChangeState
 from hischange.workflow.evidence import required_kinds
 from hischange.workflow.projector import project
@@ -30,12 +35,13 @@ from hischange.workflow.release import (
     cut_problems,
     decide_cut,
     decide_dirty_tree,
+    decide_import,
     manifest_digest,
     parse_version,
 )
 from hischange.workflow.state import load_change
 
-__all__ = ["cut_release", "get_release", "list_releases", "plan_release"]
+__all__ = ["cut_release", "get_release", "import_release", "list_releases", "plan_release"]
 
 
 def list_releases(proj: Project) -> list[ReleaseState]:
@@ -53,6 +59,85 @@ def get_release(proj: Project, version: str) -> ReleaseState:
         known = ", ".join(r.version for r in list_releases(proj)) or "none yet"
         raise NotFoundError(f"no release {version} (releases: {known})")
     return ReleaseState.model_validate(data)
+
+
+def import_release(
+    proj: Project,
+    actor: str,
+    version: str,
+    *,
+    tag: str | None = None,
+    commit: str | None = None,
+    artifacts: Sequence[Path] = (),
+    running: Sequence[tuple[str, str]] = (),
+    note: str = "",
+) -> ReleaseState:
+    """Register a version that ran before hischange (版本基线) as a release: its tag and commit
+    (the tag ``<tag_prefix><version>`` when the repository has it), its artifacts by SHA-256,
+    and the (environment, site) pairs where it runs, so it can be a rollback target."""
+    cfg = proj.config.release
+    parsed = parse_version(version, cfg.tag_prefix)
+    if parsed is None:
+        raise UsageError(f"{version!r} is not a semantic version (e.g. 3.2.0)")
+    name = str(parsed)
+    for env, _site in running:
+        if env not in cfg.environments:
+            raise UsageError(
+                f"unknown environment {env!r}; configured: {', '.join(cfg.environments)}"
+            )
+    head, tag_name = _baseline_commit(proj, name, tag, commit)
+    items = [_imported(path) for path in dict.fromkeys(artifacts)]
+    occupied = {(s["env"], s["site"]): s["current"] for s in proj.store.aggregates_of("site")}
+    existing = proj.store.aggregate("release", name)
+    decide_import(
+        name,
+        ReleaseState.model_validate(existing) if existing else None,
+        tuple(running),
+        occupied,
+    )
+    event = ReleaseImported(
+        version=name,
+        tag=tag_name,
+        head_commit=head,
+        artifacts=tuple(items),
+        running=tuple(dict.fromkeys(running)),
+        note=note,
+    )
+    with proj.store.write(project) as tx:
+        tx.append(actor, [event])
+    return get_release(proj, name)
+
+
+def _imported(path: Path) -> ImportedArtifact:
+    digest, size = hashlib.sha256(), 0
+    try:
+        with path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+                size += len(chunk)
+    except OSError as exc:
+        raise NotFoundError(f"cannot read artifact {path}: {exc.strerror}") from exc
+    return ImportedArtifact(name=path.name, sha256=digest.hexdigest(), size=size)
+
+
+def _baseline_commit(
+    proj: Project, version: str, tag: str | None, commit: str | None
+) -> tuple[str, str]:
+    """The commit and tag of a baseline: from --commit/--tag, else the version's tag if the
+    repository has it; empty when unknown (no repository, no tag)."""
+    try:
+        repo = vcs.open_repo(proj.root)
+    except NotFoundError:
+        return (commit or "").lower(), tag or ""
+    try:
+        name = tag or f"{proj.config.release.tag_prefix}{version}"
+        tagged = tag_commit(repo, name)
+        if tag and tagged is None:
+            raise NotFoundError(f"no tag {tag} in {proj.root}", hint="check `git tag -l`")
+        head = resolve_commit(repo, commit) if commit else (tagged or "")
+        return head, name if tagged else (tag or "")
+    finally:
+        repo.git_repo.close()
 
 
 def _sql_in_range(repo: vcs.GitRepository, rev_range: str, tip: str) -> dict[str, str]:

@@ -15,6 +15,7 @@ from hischange.events import (
     AnyEvent,
     ChangeTransitioned,
     DeploymentRecorded,
+    ReleaseImported,
     ReviewRecorded,
     RollbackRecorded,
 )
@@ -27,6 +28,7 @@ from hischange.workflow.state import load, load_change, put_change
 __all__ = [
     "SiteRunning",
     "SiteState",
+    "apply_baseline_sites",
     "apply_deployment_event",
     "decide_close",
     "decide_deploy",
@@ -85,6 +87,9 @@ def running_where(records: Iterable[AppendedEvent]) -> list[SiteRunning]:
         elif isinstance(event, RollbackRecorded):
             how = f"rollback from {event.version}: {event.reason}"
             put(event.env, event.site, event.to_version, rec, how)
+        elif isinstance(event, ReleaseImported):
+            for env, site in event.running:
+                put(env, site, event.version, rec, "baseline (版本基线)")
     return sorted(sites.values(), key=lambda s: (s.env, s.site))
 
 
@@ -286,6 +291,14 @@ def apply_deployment_event(view: ProjectionView, appended: AppendedEvent) -> Non
         return
     assert isinstance(event, RollbackRecorded)
     _set_site(view, event.env, event.site, event.to_version, appended.seq)
+
+
+def apply_baseline_sites(view: ProjectionView, appended: AppendedEvent) -> None:
+    """Projection: a baseline version runs at the sites it was imported for."""
+    event = appended.event
+    assert isinstance(event, ReleaseImported)
+    for env, site in event.running:
+        _set_site(view, env, site, event.version, appended.seq)
 
 
 def _set_site(view: ProjectionView, env: str, site: str, version: str, seq: int) -> None:

@@ -12,7 +12,13 @@ import semver
 from pydantic import BaseModel, ConfigDict
 
 from hischange.errors import UsageError, WorkflowError
-from hischange.events import ArtifactAttached, ReleaseCut, ReleaseManifest
+from hischange.events import (
+    ArtifactAttached,
+    ImportedArtifact,
+    ReleaseCut,
+    ReleaseImported,
+    ReleaseManifest,
+)
 from hischange.ledger import AppendedEvent, ProjectionView, canonical
 from hischange.workflow.change import ChangeState
 from hischange.workflow.evidence import EvidenceFacts, readiness_problems
@@ -27,12 +33,14 @@ __all__ = [
     "ReleaseState",
     "RollbackRef",
     "apply_artifact_event",
+    "apply_import_event",
     "apply_release_event",
     "change_problems",
     "choose_version",
     "cut_problems",
     "decide_cut",
     "decide_dirty_tree",
+    "decide_import",
     "manifest_digest",
     "new_artifacts",
     "parse_version",
@@ -99,6 +107,8 @@ class ReleaseState(ReleaseManifest):
     deployments: tuple[DeploymentRef, ...] = ()
     #: Filled when read, like DeploymentRef's extra fields (never stored by the projection).
     rollbacks: tuple[RollbackRef, ...] = ()
+    #: A version that ran before hischange (``release import``), not cut by it.
+    baseline: bool = False
 
 
 class ArtifactMatch(BaseModel):
@@ -272,11 +282,72 @@ def apply_release_event(view: ProjectionView, appended: AppendedEvent) -> None:
     view.put("release", event.version, state, appended.seq)
 
 
+def decide_import(
+    version: str,
+    existing: ReleaseState | None,
+    running: tuple[tuple[str, str], ...],
+    occupied: Mapping[tuple[str, str], str],
+) -> None:
+    """A baseline registers what ran before hischange: a version it does not know yet, at
+    sites where nothing is recorded as running (``occupied``: (env, site) → current version)."""
+    if existing is not None:
+        what = "imported" if existing.baseline else "cut"
+        raise UsageError(f"release {version} already exists ({what} {existing.cut_at:%Y-%m-%d})")
+    taken = [
+        f"{env}@{site} (runs {occupied[(env, site)]})"
+        for env, site in running
+        if (env, site) in occupied
+    ]
+    if taken:
+        raise UsageError(
+            f"{', '.join(taken)}: deployments are already recorded there; a baseline registers "
+            "only what ran before hischange",
+            hint="drop those --running values (deploy where shows what runs where)",
+        )
+
+
+def apply_import_event(view: ProjectionView, appended: AppendedEvent) -> None:
+    """Projection: a baseline (imported) release record and its artifacts; its sites are the
+    deployment module's (see ``workflow.deployment.apply_baseline_sites``)."""
+    event = appended.event
+    assert isinstance(event, ReleaseImported)
+    state = ReleaseState(
+        version=event.version,
+        tag=event.tag,
+        range="",
+        head_commit=event.head_commit,
+        commits=(),
+        changes=(),
+        sql_files=(),
+        evidence=(),
+        ledger_head_seq=0,
+        ledger_head_hash="",
+        manifest_digest="",
+        bump_reason="baseline (版本基线): ran before hischange"
+        + (f"; {event.note}" if event.note else ""),
+        cut_by=appended.actor,
+        cut_at=appended.at,
+        baseline=True,
+    )
+    view.put("release", event.version, state, appended.seq)
+    for artifact in event.artifacts:
+        _attach(view, appended, event.version, artifact)
+
+
 def apply_artifact_event(view: ProjectionView, appended: AppendedEvent) -> None:
     """Projection: the release's artifact list and the index by content hash."""
     event = appended.event
     assert isinstance(event, ArtifactAttached)
-    release = load(view, "release", event.version, ReleaseState)
+    _attach(view, appended, event.version, event)
+
+
+def _attach(
+    view: ProjectionView,
+    appended: AppendedEvent,
+    version: str,
+    event: ArtifactAttached | ImportedArtifact,
+) -> None:
+    release = load(view, "release", version, ReleaseState)
     assert release is not None
     ref = ArtifactRef(
         name=event.name,
@@ -286,13 +357,13 @@ def apply_artifact_event(view: ProjectionView, appended: AppendedEvent) -> None:
         attached_at=appended.at,
     )
     updated = release.model_copy(update={"artifacts": (*release.artifacts, ref)})
-    view.put("release", event.version, updated, appended.seq)
+    view.put("release", version, updated, appended.seq)
     old = load(view, "artifact", event.sha256, ArtifactMatch)
     changes = tuple(c.change_id for c in release.changes)
     match = ArtifactMatch(
         sha256=event.sha256,
         size=event.size,
-        releases=tuple(dict.fromkeys((*(old.releases if old else ()), event.version))),
+        releases=tuple(dict.fromkeys((*(old.releases if old else ()), version))),
         names=tuple(dict.fromkeys((*(old.names if old else ()), event.name))),
         changes=tuple(dict.fromkeys((*(old.changes if old else ()), *changes))),
     )

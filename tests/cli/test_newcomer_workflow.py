@@ -255,3 +255,35 @@ def test_rollback_shows_in_release_show_and_deploy_where(
     human = run("deploy", "where", "--env", "production").stdout
     assert "production@总院: 3.2.1 since 2026-11-02 10:00 UTC" in human and "test@" not in human
     assert run.json("audit", "verify")["ok"]
+
+
+def test_release_import_registers_the_baseline_as_rollback_target(
+    run: Cli, new_change: NewChange, repo: Repo, tmp_path: Path
+) -> None:
+    """Adopting hischange mid-contract: `release import 3.2.0 --running production:总院`
+    registers the version already in production (tag, commit, artifacts), so a rollback of
+    the first hischange release can restore it; it shows in `deploy where`."""
+    war = tmp_path.parent / f"{tmp_path.name}-his-3.2.0.war"
+    war.write_bytes(b"PK\x03\x04 outpatient 3.2.0")
+    base = run.json(
+        "release", "import", "3.2.0", "--running", "production:总院", "--running", "test:总院",
+        "--artifact", str(war), "--note", "交接清单", "--as", "ops@vendor",
+    )  # fmt: skip
+    assert (base["tag"], base["head_commit"]) == ("v3.2.0", repo.git("rev-list", "-n1", "v3.2.0"))
+    assert base["baseline"] is True and base["artifacts"][0]["name"] == war.name
+    assert run.json("artifact", "verify", str(war))["releases"] == ["3.2.0"]
+    run("release", "import", "3.2.0", "--as", "ops@vendor", code=2)
+    ready_change(run, new_change, repo, tmp_path)
+    assert run.json("release", "cut", "--from", "v3.2.0", "--as", "d@v")["version"] == "3.2.1"
+    deploy(run, "3.2.1", "test")
+    deploy(run, "3.2.1", "production")
+    run("release", "import", "3.1.0", "--running", "production:总院", "--as", "o@v", code=2)
+    run(
+        "deploy", "rollback", "3.2.1", "--env", "production", "--to", "3.2.0",
+        "--reason", "医保结算异常", "--as", "ops@vendor",
+    )  # fmt: skip
+    where = {(s["env"], s["site"]): s for s in run.json("deploy", "where")}
+    assert where[("production", "总院")]["version"] == "3.2.0"
+    assert where[("production", "总院")]["history"] == ["3.2.0", "3.2.1"]
+    assert [r["version"] for r in run.json("release", "list")] == ["3.2.0", "3.2.1"]
+    assert run.json("audit", "verify")["ok"]
