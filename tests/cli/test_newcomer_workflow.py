@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -287,3 +291,40 @@ def test_release_import_registers_the_baseline_as_rollback_target(
     assert where[("production", "总院")]["history"] == ["3.2.0", "3.2.1"]
     assert [r["version"] for r in run.json("release", "list")] == ["3.2.0", "3.2.1"]
     assert run.json("audit", "verify")["ok"]
+
+
+def test_hook_survives_a_moved_virtualenv_and_says_how_to_fix(
+    run: Cli, new_change: NewChange, repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The commit-msg hook finds hischange on PATH when the virtualenv that installed it is
+    gone (moved or recreated); with neither, the commit fails with a message that says how
+    to fix it, not a bare 'No such file'."""
+    cid = new_change()
+    run("change", "submit", cid, "--as", "dev@vendor")
+    run("change", "approve", cid, "--as", "reviewer@hospital")
+    python = sys.executable
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "gone-venv" / "bin" / "python"))
+    run("hook", "install")
+    shims = tmp_path.parent / f"{tmp_path.name}-bin"
+    shims.mkdir()
+    shim = shims / "hischange"
+    shim.write_text(f'#!/bin/sh\nexec "{python}" -m hischange "$@"\n')
+    shim.chmod(0o755)
+    system_path = os.pathsep.join(
+        str(Path(p).parent) for p in (shutil.which("git"), shutil.which("sh")) if p
+    )
+
+    def commit(path: str, message: str) -> subprocess.CompletedProcess[str]:
+        (repo.path / "z.txt").write_text(message)
+        repo.git("add", "z.txt")
+        env = {**repo.env, "PATH": path, "GIT_AUTHOR_NAME": "d", "GIT_AUTHOR_EMAIL": "dev@vendor"}
+        return subprocess.run(
+            ["git", "commit", "-q", "-m", message],
+            cwd=repo.path, env=env, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+
+    done = commit(f"{shims}{os.pathsep}{system_path}", f"ok\n\nHIS-Change: {cid}")
+    assert done.returncode == 0, done.stderr
+    done = commit(system_path, f"again\n\nHIS-Change: {cid}")
+    assert done.returncode != 0
+    assert "cannot find hischange" in done.stderr and "hischange hook install" in done.stderr
