@@ -84,6 +84,7 @@ RefusalRule = Literal[
     "rollback_plan",
     "rollback_target",
     "separation_of_duties",
+    "sql_approval_required",
     "sql_error_findings",
     "sql_review_first",
     "sql_stale_review",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar, get_args
+from typing import TYPE_CHECKING, Any, TypeVar, get_args
 
 import click
 
@@ -18,6 +18,9 @@ from hischange.cli.output import (
 from hischange.cli.render import change_detail, change_line
 from hischange.events import Billing, Risk, Urgency
 from hischange.workflow.kinds import KINDS as KIND_TABLE
+
+if TYPE_CHECKING:
+    from hischange.workflow.change import ChangeState
 
 F = TypeVar("F", bound=Callable[..., Any])
 KINDS = tuple(k.name for k in KIND_TABLE)
@@ -129,6 +132,22 @@ def edit(change_id: str, reason: str, actor: str | None, fmt: str, **values: Any
     emit(fmt, state, lambda s: f"edited {s.id}{stale}")
 
 
+def _state_line(state: ChangeState) -> str:
+    return f"{state.id} is now {state.state}"
+
+
+def _approved_line(state: ChangeState) -> str:
+    """An approval says it approved; a retroactive one (事后审批) says so and that the state
+    (e.g. verified) is unchanged by it."""
+    approval = state.approval
+    if approval is not None and approval.retroactive:
+        return (
+            f"{state.id} retroactively approved (事后审批) by {approval.approver}; "
+            f"it stays {state.state}"
+        )
+    return f"{state.id} approved (审批通过); it is now {state.state}"
+
+
 def _transition(
     name: str, doc: str, sample: str, needs_reason: bool = False, comment: bool = False
 ) -> None:
@@ -142,7 +161,7 @@ def _transition(
 
         func = getattr(service, f"{name}_change")
         state = func(open_project(), resolve_actor(actor), change_id, **extra)
-        emit(fmt, state, lambda s: f"{s.id} is now {s.state}")
+        emit(fmt, state, _approved_line if name == "approve" else _state_line)
 
     command.__doc__ = doc
     if needs_reason:

@@ -40,6 +40,27 @@ def _recorded_lines(r: Recorded) -> Iterator[str]:
         yield f"  note: {note}"
 
 
+def _expand(reports: list[Path]) -> list[Path]:
+    """Report patterns a shell left unexpanded (cmd.exe and PowerShell pass
+    ``target/surefire-reports/*.xml`` as typed) are expanded here, like a POSIX shell would."""
+    import glob
+
+    out: list[Path] = []
+    for path in reports:
+        text = str(path)
+        if path.exists() or not glob.has_magic(text):
+            out.append(path)
+            continue
+        found = sorted(glob.glob(text, recursive=True))
+        if not found:
+            raise UsageError(
+                f"no report file matches {text!r}",
+                hint="check the pattern and the folder it is relative to (the current one)",
+            )
+        out += [Path(f) for f in found]
+    return out
+
+
 def _split_args(args: tuple[str, ...], reports: list[Path]) -> list[str]:
     """Change ids, and report files a shell glob spilled after ``--junit``/``--trx``."""
     from hischange.ids import is_change_id
@@ -79,7 +100,10 @@ def _split_args(args: tuple[str, ...], reports: list[Path]) -> list[str]:
     help="Visual Studio TRX report; repeatable.",
 )
 @click.option("--env", required=True, help="Environment the tests ran in (e.g. test).")
-@click.option("--commit", help="Commit the tests ran on (default: HEAD).")
+@click.option(
+    "--commit",
+    help="Commit the tests ran on (default: HEAD; required outside a git repository).",
+)
 @actor_option
 @format_option()
 def add(
@@ -93,12 +117,14 @@ def add(
 ) -> None:
     """Import test reports as one automated evidence item.
 
-    One item for all the changes named. It passes only if every report ran at least one
-    test and none failed; 0 tests is evidence of nothing."""
+    One item for all the changes named, bound to --commit (default: HEAD). It passes only if
+    every report ran at least one test and none failed; 0 tests is evidence of nothing. A
+    quoted pattern (--junit 'reports/*.xml') is expanded."""
     from hischange.services.evidence import add_reports
 
     reports = [*junit, *trx]
     ids = _split_args(args, reports)
+    reports = _expand(reports)
     project = open_project()
     result = add_reports(project, resolve_actor(actor), ids, reports, env=env, commit=commit)
     emit(fmt, result, _recorded_lines)
@@ -126,8 +152,15 @@ def add(
     type=click.Path(path_type=Path),
     help="A file (screenshot, log); stored by its SHA-256; repeatable.",
 )
-@click.option("--version", help="Version tested; binds to its release tag's commit if any.")
-@click.option("--commit", help="Commit tested.")
+@click.option(
+    "--version",
+    help="Version tested; binds to its release tag's commit if any (without --commit).",
+)
+@click.option(
+    "--commit",
+    help="Commit tested (default: HEAD, or the --version's tag; without a git repository "
+    "one of --commit/--version is required).",
+)
 @click.option("--date", "tested_at", help="Test date YYYY-MM-DD (default: today).")
 @actor_option
 @format_option()
@@ -135,7 +168,7 @@ def record(change_id: str, actor: str | None, fmt: str, **values: object) -> Non
     """Record a manual or on-site test (现场测试).
 
     Tester, environment, steps, expected and actual result, anomalies, attachments, the
-    version or commit tested (IEC 62304 §9.8)."""
+    version or commit tested (default: HEAD, as for `evidence add`; IEC 62304 §9.8)."""
     from hischange.services.onsite import OnsiteForm, record_onsite
 
     project = open_project()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,6 +18,11 @@ from hischange.cli.output import (
     resolve_actor,
 )
 from hischange.cli.render import counted, deployment_line, release_lines
+from hischange.errors import GateFailed
+
+if TYPE_CHECKING:
+    from hischange.workflow.deployment import SiteRunning
+    from hischange.workflow.release import CutPlan, ReleaseState
 
 
 @click.group(epilog=example("hischange release cut --from v3.2.0"))
@@ -31,21 +37,109 @@ def release() -> None:
     "--to", "to_ref", default="HEAD", show_default=True, help="The last commit to release."
 )
 @click.option("--allow-dirty", is_flag=True, help="Cut despite uncommitted changes (recorded).")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Show the version, the changes and every problem that would refuse the cut; write "
+    "nothing (no tag, no event). Exit 1 when the cut would be refused.",
+)
 @actor_option
 @format_option()
 def cut(
-    version: str | None, from_ref: str, to_ref: str, allow_dirty: bool, actor: str | None, fmt: str
+    version: str | None,
+    from_ref: str,
+    to_ref: str,
+    allow_dirty: bool,
+    dry_run: bool,
+    actor: str | None,
+    fmt: str,
 ) -> None:
     """Cut a release of FROM..TO, and tag it.
 
     Every commit must belong to an approved change, each change must be ready (approved,
     passing current evidence, its SQL approved at its current SHA-256). VERSION is chosen
     from the changes when omitted. Tags v<VERSION>."""
-    from hischange.services.releases import cut_release
+    from hischange.services.releases import cut_release, plan_release
 
     project = open_project()
+    if dry_run:
+        plan = plan_release(project, from_ref, to_ref, version, allow_dirty)
+        emit(fmt, plan, _plan_lines)
+        if plan.would_refuse:
+            raise GateFailed(f"release cut would be refused: {len(plan.problems)} problem(s)")
+        return
     state = cut_release(project, resolve_actor(actor), from_ref, to_ref, version, allow_dirty)
     emit(fmt, state, release_lines)
+
+
+def _plan_lines(plan: CutPlan) -> list[str]:
+    verdict = "WOULD BE REFUSED" if plan.would_refuse else "would be cut"
+    lines = [
+        f"dry run (试运行), nothing written: release {plan.version} ({plan.tag}) of {plan.range} "
+        f"{verdict}",
+        f"  version: {plan.bump_reason}",
+        f"  {plan.commits} commit(s); changes: {', '.join(plan.changes) or 'none'}",
+    ]
+    lines += [f"  problem: {p}" for p in plan.problems]
+    return lines
+
+
+def _env_site(value: str) -> tuple[str, str]:
+    env, sep, site = value.partition(":")
+    if not sep or not env.strip() or not site.strip():
+        raise click.BadParameter(f"{value!r} is not ENV:SITE (e.g. production:总院)")
+    return env.strip(), site.strip()
+
+
+@release.command(
+    "import", epilog=example("hischange release import 3.2.0 --running production:总院")
+)
+@click.argument("version")
+@click.option("--tag", help="Its git tag (default: v<VERSION> when the repository has it).")
+@click.option("--commit", help="Its commit, when there is no tag.")
+@click.option(
+    "--artifact",
+    "artifacts",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="A delivered package of it (recorded by SHA-256); repeatable.",
+)
+@click.option(
+    "--running",
+    multiple=True,
+    metavar="ENV:SITE",
+    help="Where it runs now, e.g. production:总院; repeatable.",
+)
+@click.option("--note", default="", help="Where the facts come from (recorded).")
+@actor_option
+@format_option()
+def import_(
+    version: str,
+    tag: str | None,
+    commit: str | None,
+    artifacts: tuple[Path, ...],
+    running: tuple[str, ...],
+    note: str,
+    actor: str | None,
+    fmt: str,
+) -> None:
+    """Register a version that ran before hischange (版本基线) as a release.
+
+    Its tag, artifacts, and where it runs, so a later rollback can restore it. Adopting
+    hischange in the middle of a contract starts here."""
+    from hischange.services.releases import import_release
+
+    state = import_release(
+        open_project(),
+        resolve_actor(actor),
+        version,
+        tag=tag,
+        commit=commit,
+        artifacts=list(artifacts),
+        running=[_env_site(v) for v in running],
+        note=note,
+    )
+    emit(fmt, state, _show_lines)
 
 
 @release.command("show", epilog=example("hischange release show 3.3.0"))
@@ -54,10 +148,39 @@ def cut(
 def show(version: str, fmt: str) -> None:
     """Show a release record.
 
-    Its changes, commits, SQL, evidence, artifacts and deployments."""
-    from hischange.services.releases import get_release
+    Its changes, commits, SQL, evidence, artifacts, deployments with their maintenance
+    window and bastion session, and rollbacks (回退)."""
+    from hischange.services.deployments import show_release
 
-    emit(fmt, get_release(open_project(), version), release_lines)
+    emit(fmt, show_release(open_project(), version), _show_lines)
+
+
+def _show_lines(r: ReleaseState) -> list[str]:
+    lines = list(release_lines(r))
+    if r.baseline:  # imported, not cut: say so instead of "cut … by"
+        lines[0] = (
+            f"release {r.version} ({r.tag or 'no tag'}) baseline (版本基线), registered "
+            f"{r.cut_at:%Y-%m-%d %H:%M} UTC by {r.cut_by}"
+        )
+    for d in r.deployments:
+        if d.window_start or d.window_end:
+            start = f"{d.window_start:%Y-%m-%d %H:%M}" if d.window_start else "?"
+            end = f"{d.window_end:%Y-%m-%d %H:%M}" if d.window_end else "?"
+            lines.append(f"  {d.deployment_id} maintenance window (维护窗口) {start} – {end} UTC")
+        if d.remote_session:
+            rs = d.remote_session
+            lines.append(
+                f"  {d.deployment_id} bastion session (堡垒机会话) {rs.get('session_id', '')} "
+                f"opened {rs.get('opened') or '?'} closed {rs.get('closed') or '?'}"
+            )
+        if d.rolled_back_to:
+            lines.append(f"  {d.deployment_id} rolled back (已回退) to {d.rolled_back_to}")
+    for rb in r.rollbacks:
+        lines.append(
+            f"  rollback (回退) {rb.env}@{rb.site} to {rb.to_version} by {rb.by} "
+            f"{rb.at:%Y-%m-%d %H:%M} UTC: {rb.reason}"
+        )
+    return lines
 
 
 @release.command("list", epilog=example("hischange release list --format json"))
@@ -262,3 +385,27 @@ def rollback(
         site=site,
     )
     emit(fmt, state, lambda r: f"recorded the rollback of {r.version} in {env} to {to_version}")
+
+
+@deploy.command("where", epilog=example("hischange deploy where --env production"))
+@click.option("--env", help="Only this environment.")
+@click.option("--site", help="Only this site (院区).")
+@format_option()
+def where(env: str | None, site: str | None, fmt: str) -> None:
+    """What version runs where (运行版本).
+
+    Per environment and site: the version, since when, and how it got there (deployment,
+    rollback or baseline), with the versions before it."""
+    from hischange.services.deployments import where_running
+
+    emit(fmt, where_running(open_project(), env, site), _where_lines)
+
+
+def _where_lines(sites: list[SiteRunning]) -> list[str]:
+    if not sites:
+        return ["nothing recorded as running yet (deploy record, or release import --running)"]
+    return [
+        f"{s.env}@{s.site}: {s.version} since {s.since:%Y-%m-%d %H:%M} UTC by {s.by} "
+        f"({s.how}); before: {', '.join(s.history[:-1]) or '-'}"
+        for s in sites
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,6 +18,9 @@ from hischange.cli.output import (
 )
 from hischange.errors import GateFailed, UsageError
 
+if TYPE_CHECKING:
+    from hischange.project import Project
+
 DIALECTS = ("oracle", "tsql", "mysql", "postgres")
 
 
@@ -24,6 +28,21 @@ DIALECTS = ("oracle", "tsql", "mysql", "postgres")
 def sql() -> None:
     """SQL review (SQL 审核): static review of scripts, never executed; approvals bound to
     each file's SHA-256."""
+
+
+def _project_or_none() -> Project | None:
+    """The project, or None outside one: a plain review records nothing and needs none."""
+    from hischange.errors import NotFoundError
+
+    try:
+        return open_project()
+    except NotFoundError:
+        click.echo(
+            "note: no hischange project here (.hischange/ not found): reviewed with the "
+            "default settings; nothing is recorded",
+            err=True,
+        )
+        return None
 
 
 @sql.command(
@@ -50,20 +69,23 @@ def review(
     """Review SQL files, or the SQL of a range.
 
     A view is compared with the range's base for removed columns (HC140). Exit 1 when an
-    unsuppressed error finding remains."""
+    unsuppressed error finding remains. Reviewing files needs no project (default settings
+    outside one); --range and --change do."""
     from hischange import __version__
     from hischange.services import sql as sqlrecord
     from hischange.sqlreview import render_human, to_sarif
 
-    project = open_project()
     if rev_range and files:
         raise UsageError("pass files or --range, not both")
     if rev_range:
-        result = sqlrecord.review_range(project, rev_range, dialect)
+        result = sqlrecord.review_range(open_project(), rev_range, dialect)
     else:
+        project = open_project() if change_id else _project_or_none()
         result = sqlrecord.review_paths(project, list(files), dialect)
     if change_id:
-        sqlrecord.record_review(project, resolve_actor(actor), change_id, result, rev_range or "")
+        sqlrecord.record_review(
+            open_project(), resolve_actor(actor), change_id, result, rev_range or ""
+        )
     if fmt == "sarif":
         click.echo(json.dumps(to_sarif(result, __version__), ensure_ascii=False, indent=2))
     else:
