@@ -157,11 +157,6 @@ def show(version: str, fmt: str) -> None:
 
 def _show_lines(r: ReleaseState) -> list[str]:
     lines = list(release_lines(r))
-    if r.baseline:  # imported, not cut: say so instead of "cut … by"
-        lines[0] = (
-            f"release {r.version} ({r.tag or 'no tag'}) baseline (版本基线), registered "
-            f"{r.cut_at:%Y-%m-%d %H:%M} UTC by {r.cut_by}"
-        )
     for d in r.deployments:
         if d.window_start or d.window_end:
             start = f"{d.window_start:%Y-%m-%d %H:%M}" if d.window_start else "?"

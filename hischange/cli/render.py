@@ -238,12 +238,19 @@ def missing_lines(r: CustodyVerifyReport) -> Iterator[str]:
 
 
 def release_lines(r: ReleaseState) -> Iterator[str]:
-    """A release record."""
-    yield f"release {r.version} ({r.tag}) cut {_time(r.cut_at.isoformat())} by {r.cut_by}"
+    """A release record (a baseline, imported rather than cut, has no range or manifest)."""
+    when = _time(r.cut_at.isoformat())
     tip = r.head_commit[:12]
-    yield f"  range {r.range} (tip {tip}): {counted(len(r.commits), 'commit')}; {r.bump_reason}"
-    yield f"  manifest sha256 {r.manifest_digest}"
-    yield f"  ledger head {r.ledger_head_seq}:{r.ledger_head_hash}"
+    if r.baseline:
+        tag = r.tag or "no tag"
+        yield f"release {r.version} ({tag}) baseline (版本基线), registered {when} by {r.cut_by}"
+        yield f"  commit {tip or '(unknown)'}: {r.bump_reason}"
+    else:
+        yield f"release {r.version} ({r.tag}) cut {when} by {r.cut_by}"
+        commits = counted(len(r.commits), "commit")
+        yield f"  range {r.range} (tip {tip}): {commits}; {r.bump_reason}"
+        yield f"  manifest sha256 {r.manifest_digest}"
+        yield f"  ledger head {r.ledger_head_seq}:{r.ledger_head_hash}"
     if r.dirty:
         yield "  WARNING: cut from a working tree with uncommitted changes"
     for c in r.changes:
