@@ -10,7 +10,7 @@ from hischange.store.tables import store_meta
 __all__ = ["KNOWN_REVISIONS", "SCHEMA_HEAD", "current_revision", "ensure_schema", "upgrade"]
 
 #: Every revision this hischange knows, oldest first. A test checks this against Alembic.
-KNOWN_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004")
+KNOWN_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005")
 SCHEMA_HEAD = KNOWN_REVISIONS[-1]
 
 
