@@ -1,0 +1,125 @@
+"""Conformance: the ledger lock — timeouts, time stamped under the lock, racing processes."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from hischange import service
+from hischange.audit import verify_store
+from hischange.errors import StoreError
+from hischange.project import Project
+from hischange.projection import project
+from hischange.store import Store
+from tests.store.helpers import start_writer
+
+FIELDS = {"kind": "report", "title": "门诊日报表", "rollback_plan": "恢复旧版报表"}
+
+
+def _append_one(store: Store, change_id: str) -> None:
+    with store.write(project) as tx:
+        made = service.change.decide_register(change_id, service.make_fields(FIELDS), tx.now)
+        tx.append("dev@vendor", list(made))
+
+
+def test_lock_timeout_is_honoured(ledger: Project, store_url: str) -> None:
+    """A writer that cannot get the ledger lock within its lock timeout (0.5 s here, as
+    HISCHANGE_LOCK_TIMEOUT=0.5 gives) fails soon after with a StoreError (exit 6) naming
+    the lock and the variable, and writes nothing."""
+    waiting = Store(store_url, lock_timeout=0.5)
+    try:
+        with ledger.store.write(project) as tx:
+            tx.flush()
+            started = time.monotonic()
+            with pytest.raises(StoreError) as caught:
+                _append_one(waiting, "CR-2026-0001")
+            waited = time.monotonic() - started
+        assert waited < 5, f"waited {waited:.1f} s for a 0.5 s lock timeout"
+        assert caught.value.exit_code == 6
+        assert "locked by another writer past the timeout" in caught.value.message
+        assert caught.value.hint is not None and "HISCHANGE_LOCK_TIMEOUT" in caught.value.hint
+        assert waiting.head()[0] == 0
+    finally:
+        waiting.close()
+
+
+def test_time_is_read_after_the_lock_is_taken(ledger: Project, store_url: str) -> None:
+    """A writer blocked behind another reads the clock only once it holds the lock: its
+    events can never carry a time older than those of the writer it waited for."""
+    holding = threading.Event()
+    holding.set()
+    clock_read = threading.Event()
+    read_while_held: list[bool] = []
+
+    def clock() -> datetime:
+        read_while_held.append(holding.is_set())
+        clock_read.set()
+        return datetime.now(UTC)
+
+    second = Store(store_url, clock=clock, lock_timeout=30)
+    errors: list[BaseException] = []
+
+    def write_second() -> None:
+        try:
+            _append_one(second, "CR-2026-0002")
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    try:
+        with ledger.store.write(project) as tx:
+            thread = threading.Thread(target=write_second)
+            thread.start()
+            # The second writer is now blocked on the lock; its clock must not be read
+            # (waiting a second for it to show that it was is the test's only wait).
+            clock_read.wait(1.0)
+            made = service.change.decide_register(
+                "CR-2026-0001", service.make_fields(FIELDS), tx.now
+            )
+            tx.append("dev@vendor", list(made))
+            holding.clear()
+        thread.join(30)
+        assert not errors, errors
+        assert read_while_held == [False], "the clock was read before the lock was held"
+    finally:
+        second.close()
+
+
+def _race(root: Path, url: str, writers: int, appends: int) -> list[str]:
+    """Start ``writers`` processes, release them together, return the ids they printed."""
+    procs = [start_writer(root, appends, url) for _ in range(writers)]
+    for proc in procs:  # all stores are open: now let them race
+        assert proc.stdin is not None
+        proc.stdin.write("go\n")
+        proc.stdin.close()
+    printed: list[str] = []
+    for proc in procs:
+        with proc:
+            assert proc.stdout is not None
+            printed.extend(proc.stdout.read().split())
+        assert proc.returncode == 0
+    return printed
+
+
+def check_race(ledger: Project, printed: list[str], total: int) -> None:
+    """Gap-free sequence 1..total, ids unique and gap-free, chain, time order, projection."""
+    seqs = [row.seq for row in ledger.store.stored_events()]
+    assert seqs == list(range(1, total + 1))
+    report = verify_store(ledger)
+    assert report.ok, report.problems
+    assert len(printed) == total and len(set(printed)) == total
+    numbers = sorted(int(m.group(1)) for i in printed if (m := re.match(r"CR-\d{4}-(\d+)$", i)))
+    assert numbers == list(range(1, total + 1))
+    stored = [row["change_id"] for row in ledger.store.projection_rows()[1]]
+    assert sorted(stored) == sorted(printed)
+
+
+def test_racing_first_appends_on_an_empty_store(ledger: Project, store_url: str) -> None:
+    """4 processes start appending to an EMPTY store at once (10 appends each): none fails,
+    and the ledger is gap-free, chained, in time order and fully projected."""
+    printed = _race(ledger.root, store_url, 4, 10)
+    check_race(ledger, printed, 40)
