@@ -160,3 +160,20 @@ def load_config(path: Path) -> Config:
 def env_db_url() -> str | None:
     """The store URL from ``HISCHANGE_DB_URL``, if set."""
     return os.environ.get("HISCHANGE_DB_URL") or None
+
+
+def env_lock_timeout() -> float:
+    """Seconds a store command waits for the ledger lock: ``HISCHANGE_LOCK_TIMEOUT``, else 30."""
+    raw = os.environ.get("HISCHANGE_LOCK_TIMEOUT", "").strip()
+    if not raw:
+        return 30.0
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < 86400:
+        raise ConfigError(
+            f"HISCHANGE_LOCK_TIMEOUT={raw!r} is not a number of seconds between 0 and 86400",
+            hint="set it to e.g. 30 (seconds), or unset it for the default of 30",
+        )
+    return value

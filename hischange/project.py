@@ -8,9 +8,17 @@ from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 
-from hischange.config import CONFIG_NAME, STATE_DIR, Config, env_db_url, load_config
+from hischange.config import (
+    CONFIG_NAME,
+    STATE_DIR,
+    Config,
+    env_db_url,
+    env_lock_timeout,
+    load_config,
+)
 from hischange.errors import NotFoundError, StoreError, UsageError
 from hischange.store import Store
+from hischange.store.location import remember_store
 
 __all__ = ["CONFIG_TEMPLATE", "Project", "find_project", "init_project", "resolve_actor"]
 
@@ -69,8 +77,7 @@ class Project:
     @cached_property
     def store(self) -> Store:
         """The store, opened (and upgraded if older) on first use."""
-        timeout = float(os.environ.get("HISCHANGE_LOCK_TIMEOUT", "30"))
-        return Store(self.db_url, clock=self._clock, lock_timeout=timeout)
+        return Store(self.db_url, clock=self._clock, lock_timeout=env_lock_timeout())
 
     def close(self) -> None:
         """Close the store if it was opened."""
@@ -109,10 +116,10 @@ def init_project(
     except OSError as exc:
         raise StoreError(f"cannot create {state}: {exc.strerror}") from exc
     project = Project(root, clock=clock)
-    timeout = float(os.environ.get("HISCHANGE_LOCK_TIMEOUT", "30"))
     project.__dict__["store"] = Store(
-        project.db_url, clock=clock, lock_timeout=timeout, create=True
+        project.db_url, clock=clock, lock_timeout=env_lock_timeout(), create=True
     )
+    remember_store(state, project.db_url)
     return project, created
 
 

@@ -39,6 +39,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "release": ("hischange.cli.release", "release", "Cut releases (版本), notes, artifacts."),
     "artifact": ("hischange.cli.release", "artifact", "Check a delivered file (制品) by SHA-256."),
     "deploy": ("hischange.cli.release", "deploy", "Record deployments (部署) and rollbacks."),
+    "db": ("hischange.cli.db", "db", "The store's schema: status, upgrade (Alembic)."),
 }
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
 
 from hischange.errors import StoreError
+from hischange.store.location import check_local_store
 
 __all__ = ["describe_url", "make_engine", "store_error"]
 
@@ -21,6 +22,12 @@ def store_error(exc: DBAPIError, where: str) -> StoreError:
         return StoreError(
             f"the store at {where} is locked by another writer past the timeout ({text})",
             hint="wait for the other hischange command to finish, or raise HISCHANGE_LOCK_TIMEOUT",
+        )
+    if "permission denied for" in text or "must be owner of" in text:
+        return StoreError(
+            f"the database role used for {where} may not do this ({text})",
+            hint="appends need INSERT/SELECT/UPDATE as in docs/team-store.md; a schema upgrade "
+            "needs the owner role: run `hischange db upgrade` with the owner's URL",
         )
     if "readonly" in text or "unable to open" in text or "permission" in text.lower():
         return StoreError(
@@ -53,6 +60,7 @@ def make_engine(url: str, lock_timeout: float) -> Engine:
                 f"no hischange store at {path} (folder {folder} does not exist)",
                 hint="run `hischange init` in the repository first",
             )
+        check_local_store(Path(path))
     engine = create_engine(url, connect_args={"timeout": lock_timeout})
 
     @event.listens_for(engine, "connect")
