@@ -117,3 +117,40 @@ def test_readers_do_not_wait_for_a_writer(ledger: Project) -> None:
         assert ledger.store.head() == committed
         assert [r.seq for r in ledger.store.stored_events()] == [1]
     assert ledger.store.head()[0] == 2
+
+
+def test_a_large_checkpointed_append_projects_what_replay_gives(ledger: Project) -> None:
+    """One transaction linking 2,500 commits in events of 500 links, checkpointed (the
+    custody scan's pattern, written in bulk): every event and projection row is stored,
+    and verify's replay of the ledger equals the stored projection."""
+    from datetime import UTC, datetime
+
+    from hischange.events import CommitLink, CommitsLinked
+
+    ids = _register(ledger, 5)
+    at = datetime(2026, 11, 2, tzinfo=UTC)
+    links = [
+        CommitLink(
+            sha=f"{n:040x}",
+            change_ids=(ids[n % 5],),
+            author_name="dev",
+            author_email="dev@vendor",
+            committer_email="dev@vendor",
+            authored_at=at,
+            committed_at=at,
+            subject=f"改动 {n} 'quoted' \\ {{braces}}",
+            via="trailer",
+        )
+        for n in range(2500)
+    ]
+    with ledger.store.write(project) as tx:
+        assert tx.existing_keys("commit", (link.sha for link in links)) == set()
+        for start in range(0, len(links), 500):
+            tx.append(
+                "dev@vendor", [CommitsLinked(range="a..b", links=tuple(links[start : start + 500]))]
+            )
+            tx.checkpoint("commit", every=2)
+    assert ledger.store.head()[0] == 10
+    assert len(ledger.store.aggregates_of("commit")) == 2500
+    report = verify_store(ledger)
+    assert report.ok, report.problems
