@@ -49,3 +49,55 @@ def test_postgresql_head_moves_forward_through_appends(ledger: Project) -> None:
     for n in range(1, 4):
         service.register_change(ledger, "dev@vendor", fields)
         assert ledger.store.head()[0] == n
+
+
+def _documented_grants() -> list[str]:
+    """The GRANT statements for the application role in docs/team-store.md."""
+    from pathlib import Path
+
+    doc = Path(__file__).parents[3] / "docs" / "team-store.md"
+    lines = doc.read_text("utf-8").splitlines()
+    return [ln.rstrip(";") for ln in lines if ln.startswith("GRANT ") and " ON DATABASE " not in ln]
+
+
+@pytest.mark.parametrize("backend", [BACKENDS[1]])
+def test_the_documented_application_role_can_append_but_not_edit(
+    ledger: Project, store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With exactly the grants of docs/team-store.md, a role that does not own the tables
+    opens the store, appends, reads and verifies; it may not UPDATE an event (a permission
+    error even before the trigger) nor drop the trigger."""
+    import uuid
+
+    import psycopg
+
+    from hischange.audit import verify_store
+
+    role = f"app_{uuid.uuid4().hex[:10]}"
+    schema = store_url.rsplit("search_path%3D", 1)[1]
+    with psycopg.connect(raw_pg(store_url), autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {role} NOLOGIN")
+        for grant in _documented_grants():
+            conn.execute(grant.replace("hischange_app", role).replace("public", schema))
+    try:
+        app_url = store_url.replace("search_path%3D", f"role%3D{role}%20-csearch_path%3D")
+        monkeypatch.setenv("HISCHANGE_DB_URL", app_url)
+        app = Project(ledger.root)
+        try:
+            for _ in range(2):
+                service.register_change(app, "dev@vendor", service.make_fields(FIELDS))
+            assert app.store.head()[0] == 2
+            report = verify_store(app)
+            assert report.ok, report.problems
+        finally:
+            app.close()
+        with psycopg.connect(raw_pg(app_url)) as conn:
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute("UPDATE events SET actor = 'mallory@vendor'")
+            conn.rollback()
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute("DROP TRIGGER events_append_only ON events")
+    finally:
+        with psycopg.connect(raw_pg(store_url), autocommit=True) as conn:
+            conn.execute(f"DROP OWNED BY {role}")
+            conn.execute(f"DROP ROLE {role}")
