@@ -11,6 +11,9 @@ a. single-event transactions: ``Store.write`` + one ``change_edited`` (ledger lo
 b. bulk: N events in one transaction vs the raw driver's ``executemany`` of the same rows;
 c. chain read: ``Store.chain_rows`` + SHA-256 over every body (what ``audit verify``'s chain
    check reads) vs a raw cursor reading the same columns + the same hashing.
+d. ``--scan N``: a first ``custody scan`` (``scan_range``, in-process) of bench/custody.py's
+   synthetic N-commit history (built once under bench/.cache/), 500 changes registered;
+   compared across backends only (the raw side is git, the same for both).
 
 Printed: ours/raw per backend, and PostgreSQL/SQLite for ours. Absolute times depend on the
 machine (and the server's settings: .ci/pg.sh runs with fsync off); only ratios are compared.
@@ -203,11 +206,49 @@ def measure(backend: Backend, singles: int, bulk: int) -> dict[str, tuple[float,
     return out
 
 
+def scan(backend: Backend, commits: int) -> float:
+    """Seconds of a first custody scan of the synthetic history on this backend."""
+    import subprocess
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    import custody as custody_bench  # bench/custody.py: the synthetic repository
+
+    from hischange.custody_scan import scan_range
+    from hischange.project import init_project
+
+    repo = custody_bench.build_repo(commits)
+    work = Path(tempfile.mkdtemp()) / "work"
+    subprocess.run(
+        ["git", "clone", "-q", "--shared", "--no-checkout", str(repo), str(work)], check=True
+    )
+    os.environ["HISCHANGE_DB_URL"] = backend.url
+    try:
+        proj, _ = init_project(work)
+        due = datetime(2026, 12, 1, tzinfo=UTC)
+        regs = [
+            ChangeRegistered(change_id=f"CR-{y}-{n + 1:04d}", fields=_fields(n), due_at=due)
+            for y in custody_bench.YEARS
+            for n in range(custody_bench.PER_YEAR)
+        ]
+        with proj.store.write(project) as tx:
+            tx.append(ACTOR, regs)
+        start = time.perf_counter()
+        result = scan_range(proj, ACTOR, "HEAD")
+        took = time.perf_counter() - start
+        proj.close()
+        assert result.new_links > 0
+        return took
+    finally:
+        del os.environ["HISCHANGE_DB_URL"]
+        shutil.rmtree(work.parent)
+
+
 def main() -> None:
     """Run every case on SQLite and (when a server is given) PostgreSQL; print ratios."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--single", type=int, default=300, help="single-event transactions")
     parser.add_argument("--events", type=int, default=20_000, help="events in the bulk append")
+    parser.add_argument("--scan", type=int, default=0, help="commits of a custody scan case")
     args = parser.parse_args()
     admin = os.environ.get("HISCHANGE_TEST_PG_URL")
     results: dict[str, dict[str, tuple[float, float]]] = {}
@@ -216,6 +257,15 @@ def main() -> None:
     if admin:
         with pg_backend(admin) as backend:
             results["postgresql"] = measure(backend, args.single, args.events)
+    if args.scan:
+        with sqlite_backend() as backend:
+            lite = scan(backend, args.scan)
+        if admin:
+            with pg_backend(admin) as backend:
+                pg = scan(backend, args.scan)
+            print(f"d. custody scan, {args.scan} commits: PostgreSQL/SQLite {pg / lite:.2f}x")
+        else:
+            print(f"d. custody scan, {args.scan} commits: SQLite only")
     else:
         print(
             "PostgreSQL SKIPPED: set HISCHANGE_TEST_PG_URL or run under .ci/pg.sh", file=sys.stderr

@@ -13,6 +13,7 @@ takes: the append path passes ints, strings, bools and bytes only.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, cast
@@ -94,19 +95,34 @@ class Prepared:
                 cursor.executemany(sql, [convert(r) for r in rows])
 
     def batches(self, conn: Connection, row: Params = (), batch: int = 5000) -> Iterator[list[Any]]:
-        """Execute a query and yield its rows (driver tuples), ``batch`` at a time."""
+        """Execute a query and yield its rows (driver tuples), ``batch`` at a time.
+
+        On PostgreSQL through a server-side (named) cursor: a client-side cursor would
+        receive the whole result before the first row (a million-event verify would hold
+        the whole ledger in memory); SQLite steps through its result anyway."""
         sql, convert = self._for(conn)
-        with _cursor(conn, sql) as cursor:
+        named = conn.dialect.name == "postgresql"
+        with _cursor(conn, sql, named=named) as cursor:
+            if named:
+                cursor.itersize = batch
             cursor.execute(sql, convert(row))
             while part := cursor.fetchmany(batch):
                 yield part
 
 
+_NAMES = itertools.count()
+
+
 @contextmanager
-def _cursor(conn: Connection, sql: str) -> Iterator[Any]:
-    """A DB-API cursor on the connection's current transaction; driver errors come out as
-    SQLAlchemy's (``OperationalError`` ...), as they would from ``Connection.execute``."""
-    cursor = conn.connection.cursor()
+def _cursor(conn: Connection, sql: str, *, named: bool = False) -> Iterator[Any]:
+    """A DB-API cursor on the connection's current transaction (``named``: psycopg's
+    server-side cursor); driver errors come out as SQLAlchemy's (``OperationalError``
+    ...), as they would from ``Connection.execute``."""
+    if named:
+        name = f"hischange_rows_{next(_NAMES)}"  # unique: two streams may share a session
+        cursor = conn.connection.dbapi_connection.cursor(name=name)  # type: ignore[union-attr]
+    else:
+        cursor = conn.connection.cursor()
     try:
         yield cursor
     except conn.dialect.loaded_dbapi.Error as exc:

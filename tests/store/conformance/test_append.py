@@ -154,3 +154,19 @@ def test_a_large_checkpointed_append_projects_what_replay_gives(ledger: Project)
     assert len(ledger.store.aggregates_of("commit")) == 2500
     report = verify_store(ledger)
     assert report.ok, report.problems
+
+
+def test_events_stream_in_batches_in_order(ledger: Project) -> None:
+    """Reading 7 events 2 at a time (PostgreSQL: a server-side cursor) gives every event
+    once, in order, as bytes; one change's events and a start after a sequence number too."""
+    ids = _register(ledger, 7)
+    rows = list(ledger.store.chain_rows(batch=2))
+    assert [r[0] for r in rows] == list(range(1, 8))
+    assert all(type(r[1]) is bytes for r in rows)
+    assert [r.seq for r in ledger.store.stored_events(since_seq=4, batch=2)] == [5, 6, 7]
+    assert [r.seq for r in ledger.store.stored_events(change_id=ids[2], batch=2)] == [3]
+    # two streams open at once (a verify reading events while a report reads them)
+    first, second = ledger.store.chain_rows(batch=2), ledger.store.chain_rows(batch=2)
+    assert [next(first)[0], next(second)[0], next(first)[0]] == [1, 1, 2]
+    first.close()
+    second.close()
