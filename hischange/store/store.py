@@ -45,6 +45,16 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _server_now(conn: Connection) -> datetime:
+    """The database server's current time, in UTC (PostgreSQL's ``clock_timestamp()``)."""
+    found = prepared.SERVER_NOW.first(conn)
+    assert found is not None
+    value = found[0]
+    if not isinstance(value, datetime):
+        value = datetime.fromisoformat(str(value))
+    return value.astimezone(UTC)
+
+
 _ROW_NAMES = ("seq", "body", "prev_hash", "hash", "algorithm", "type", "actor", "at")
 _ROW_FIELDS = operator.attrgetter(*_ROW_NAMES)
 
@@ -64,6 +74,9 @@ class Store:
         self.where = _describe(url)
         self.clock: Clock = clock or _utc_now
         self.engine = _make_engine(url, lock_timeout)
+        # A team store's time is the server's: clients on several hosts, with clocks
+        # apart, would otherwise stamp times out of order even under the lock.
+        self._server_time = clock is None and self.engine.dialect.name == "postgresql"
         try:
             with self._write_conn() as conn, conn.begin():
                 ensure_schema(conn, made_by=__version__, create=create, where=self.where)
@@ -97,7 +110,10 @@ class Store:
         PostgreSQL: the head row FOR UPDATE), time stamped after the lock is held."""
         try:
             with self._write_conn() as conn, conn.begin():
-                tx = WriteTx(conn, projector, self.clock)
+                clock = self.clock
+                if self._server_time:
+                    clock = lambda: _server_now(conn)  # noqa: E731 - read after the lock
+                tx = WriteTx(conn, projector, clock)
                 yield tx
                 tx.flush()
         except DBAPIError as exc:

@@ -116,11 +116,17 @@ class WriteTx:
 
         One ``IN`` query per ``chunk`` keys instead of one ``get`` per key: checking 50,000
         keys costs about a hundred queries. Chunks stay under every backend's bind limit.
+        PostgreSQL takes the keys as one array (``prepared.existing_keys``).
         """
         wanted = list(dict.fromkeys(keys))
         found = {k for k in wanted if self._cache.get((kind, k)) is not None}
         rest = [k for k in wanted if (kind, k) not in self._cache]
-        for start in range(0, len(rest), chunk):
+        if self._conn.dialect.name == "postgresql":
+            found.update(prepared.existing_keys(self._conn, kind, rest))
+            rest_chunks: range = range(0)
+        else:
+            rest_chunks = range(0, len(rest), chunk)
+        for start in rest_chunks:
             part = {"kind": kind, "keys": rest[start : start + chunk]}
             found.update(self._conn.execute(_EXISTING_KEYS, part).scalars())
         # what was learned is kept as get() would keep it: a later put() needs no query

@@ -123,3 +123,24 @@ def test_racing_first_appends_on_an_empty_store(ledger: Project, store_url: str)
     and the ledger is gap-free, chained, in time order and fully projected."""
     printed = _race(ledger.root, store_url, 4, 10)
     check_race(ledger, printed, 40)
+
+
+def test_a_team_store_stamps_the_servers_time(
+    ledger: Project, store_url: str, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without an injected clock, PostgreSQL events carry the database server's time (read
+    after the lock), so writers on hosts with clocks apart still stamp in order; SQLite, a
+    single machine's file, uses the local clock. (The local clock is set to 2001 here.)"""
+    import hischange.store.store as store_module
+
+    monkeypatch.setattr(store_module, "_utc_now", lambda: datetime(2001, 1, 1, tzinfo=UTC))
+    store = Store(store_url)
+    try:
+        _append_one(store, "CR-2026-0001")
+        at = datetime.fromisoformat(next(iter(store.stored_events())).at)
+    finally:
+        store.close()
+    if backend == "postgresql":
+        assert abs((at - datetime.now(UTC)).total_seconds()) < 300
+    else:
+        assert at == datetime(2001, 1, 1, tzinfo=UTC)
