@@ -127,3 +127,42 @@ def test_db_upgrade_without_a_store_is_a_store_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["--project", str(tmp_path), "db", "upgrade"])
     assert result.exit_code == 6, result.output
     assert "no hischange store" in result.stderr
+
+
+def test_processes_opening_an_old_store_at_once_all_succeed(
+    old_project: tuple[Path, str],
+) -> None:
+    """Eight processes open the same schema-0002 store at the same moment: one migrates, the
+    others wait for it and find the schema current; none fails, and the ledger verifies."""
+    import subprocess
+    import sys
+
+    root, url = old_project
+    code = (
+        "import sys; from hischange.store import Store; sys.stdin.readline(); "
+        "Store(sys.argv[1]).close(); print('ok')"
+    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, url],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(8)
+    ]
+    for proc in procs:
+        assert proc.stdin is not None
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0 and out == "ok\n", err
+    proj = Project(root)
+    try:
+        report = verify_store(proj)
+        assert report.ok, report.problems
+    finally:
+        proj.close()
+    assert _db(root, "status")["revision"] == SCHEMA_HEAD
