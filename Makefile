@@ -35,13 +35,15 @@ contracts: $(STAMP_DEV)
 unit: $(STAMP_DEV)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# The CLI tests again, each test's store a fresh PostgreSQL schema (HISCHANGE_TEST_PG_URL:
-# a server the tests may create schemas in; .ci/pg.sh starts a throwaway one).
+# The CLI tests (and the custody scan comparisons) again, each test's store a fresh
+# PostgreSQL schema (HISCHANGE_TEST_PG_URL: a server the tests may create schemas in;
+# .ci/pg.sh starts a throwaway one). PG_TESTS=tests runs the whole suite so (~4 min).
+PG_TESTS ?= tests/cli tests/test_custody_incremental.py
 unit-pg: $(STAMP_DEV)
 	@if [ -z "$$HISCHANGE_TEST_PG_URL" ]; then \
 		echo "unit-pg: SKIPPED PostgreSQL (HISCHANGE_TEST_PG_URL is not set)" >&2; \
 	else \
-		HISCHANGE_TEST_STORE=postgresql $(BIN)/python -m pytest tests/cli $(PYTEST_ARGS); \
+		HISCHANGE_TEST_STORE=postgresql $(BIN)/python -m pytest $(PG_TESTS) $(PYTEST_ARGS); \
 	fi
 
 test-units: unit unit-pg

@@ -202,13 +202,17 @@ class Store:
     def projection_rows(
         self,
     ) -> tuple[dict[tuple[str, str], tuple[str, int]], list[dict[str, Any]]]:
-        """All projection rows, for verification: aggregates and typed change rows."""
+        """All projection rows, for verification: aggregates and typed change rows, in key
+        order (the same on every backend; PostgreSQL returns updated rows in any order)."""
         with self.read() as conn:
             aggs = {
                 (r.kind, r.key): (r.state, int(r.last_seq))
-                for r in conn.execute(select(aggregates))
+                for r in conn.execute(
+                    select(aggregates).order_by(aggregates.c.kind, aggregates.c.key)
+                )
             }
-            rows = [dict(r._mapping) for r in conn.execute(select(changes))]
+            ordered = select(changes).order_by(changes.c.change_id)
+            rows = [dict(r._mapping) for r in conn.execute(ordered)]
         return aggs, rows
 
 
