@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,23 +26,37 @@ def _append_one(store: Store, change_id: str) -> None:
         tx.append("dev@vendor", list(made))
 
 
-def test_lock_timeout_is_honoured(ledger: Project, store_url: str) -> None:
-    """A writer that cannot get the ledger lock within its lock timeout (0.5 s here, as
-    HISCHANGE_LOCK_TIMEOUT=0.5 gives) fails soon after with a StoreError (exit 6) naming
-    the lock and the variable, and writes nothing."""
-    waiting = Store(store_url, lock_timeout=0.5)
+def test_lock_timeout_is_honoured(
+    ledger: Project, store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With HISCHANGE_LOCK_TIMEOUT=0.5, a command that cannot get the ledger lock fails
+    soon after with a StoreError (exit 6) naming the lock and the variable, and writes
+    nothing (PostgreSQL used to wait as long as the holder did)."""
+    monkeypatch.setenv("HISCHANGE_LOCK_TIMEOUT", "0.5")
+    waiting = Project(ledger.root)
+    raised: list[BaseException] = []
+
+    def append() -> None:
+        try:
+            service.register_change(waiting, "dev@vendor", service.make_fields(FIELDS))
+        except BaseException as exc:
+            raised.append(exc)
+
     try:
         with ledger.store.write(project) as tx:
             tx.flush()
-            started = time.monotonic()
-            with pytest.raises(StoreError) as caught:
-                _append_one(waiting, "CR-2026-0001")
-            waited = time.monotonic() - started
-        assert waited < 5, f"waited {waited:.1f} s for a 0.5 s lock timeout"
-        assert caught.value.exit_code == 6
-        assert "locked by another writer past the timeout" in caught.value.message
-        assert caught.value.hint is not None and "HISCHANGE_LOCK_TIMEOUT" in caught.value.hint
-        assert waiting.head()[0] == 0
+            thread = threading.Thread(target=append)
+            thread.start()
+            thread.join(10)  # a waiter that ignores the timeout is still waiting here
+            timed_out = not thread.is_alive()
+        thread.join(30)
+        assert timed_out, "the writer still waited after 10 s for a 0.5 s lock timeout"
+        assert len(raised) == 1 and isinstance(raised[0], StoreError), raised
+        error = raised[0]
+        assert error.exit_code == 6
+        assert "locked by another writer past the timeout" in error.message
+        assert error.hint is not None and "HISCHANGE_LOCK_TIMEOUT" in error.hint
+        assert waiting.store.head()[0] == 0
     finally:
         waiting.close()
 
