@@ -48,8 +48,8 @@ run_with() {
             exit 1
         fi
         skipped
-        "$@"
-        local rc=$?
+        local rc=0
+        "$@" || rc=$?
         skipped
         return $rc
     fi
