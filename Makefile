@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
 
-.PHONY: demo test lint typecheck contracts unit bench clean
+.PHONY: demo test lint typecheck contracts unit unit-pg test-units bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,23 @@ contracts: $(STAMP_DEV)
 unit: $(STAMP_DEV)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test: lint typecheck contracts unit
+# The CLI tests (and the custody scan comparisons) again, each test's store a fresh
+# PostgreSQL schema (HISCHANGE_TEST_PG_URL: a server the tests may create schemas in;
+# .ci/pg.sh starts a throwaway one). PG_TESTS=tests runs the whole suite so (~4 min).
+PG_TESTS ?= tests/cli tests/services/test_custody_incremental.py
+unit-pg: $(STAMP_DEV)
+	@if [ -z "$$HISCHANGE_TEST_PG_URL" ]; then \
+		echo "unit-pg: SKIPPED PostgreSQL (HISCHANGE_TEST_PG_URL is not set)" >&2; \
+	else \
+		HISCHANGE_TEST_STORE=postgresql $(BIN)/python -m pytest $(PG_TESTS) $(PYTEST_ARGS); \
+	fi
+
+test-units: unit unit-pg
+
+# A throwaway PostgreSQL cluster (when pg_ctl exists; with CI=true it must) for the store
+# conformance suite (SQLite and PostgreSQL) and the CLI tests' PostgreSQL pass.
+test: lint typecheck contracts $(STAMP_DEV)
+	bash .ci/pg.sh with $(MAKE) --no-print-directory test-units
 
 bench: $(STAMP_DEV)
 	$(BIN)/python bench/ledger.py

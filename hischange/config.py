@@ -188,8 +188,9 @@ MAX_LOCK_TIMEOUT = 86_400.0
 
 
 def env_lock_timeout() -> float:
-    """Seconds a writer waits for the ledger lock: ``HISCHANGE_LOCK_TIMEOUT`` (0 to one day),
-    else 30. Anything else is a configuration error (exit 6) naming the value."""
+    """Seconds a writer waits for the ledger lock: ``HISCHANGE_LOCK_TIMEOUT`` (more than 0, at
+    most a day), else 30. Anything else is a configuration error (exit 6) naming the value.
+    0 is refused: PostgreSQL reads a lock timeout of 0 as "wait for ever"."""
     raw = os.environ.get("HISCHANGE_LOCK_TIMEOUT")
     if raw is None or not raw.strip():
         return DEFAULT_LOCK_TIMEOUT
@@ -197,10 +198,10 @@ def env_lock_timeout() -> float:
         value = float(raw)
     except ValueError:
         value = float("nan")
-    if not 0 <= value <= MAX_LOCK_TIMEOUT:  # also false for nan
+    if not 0 < value <= MAX_LOCK_TIMEOUT:  # also false for nan
         raise ConfigError(
             f"HISCHANGE_LOCK_TIMEOUT={raw[:40]!r} is not a number of seconds "
-            f"from 0 to {MAX_LOCK_TIMEOUT:.0f}",
+            f"above 0 and at most {MAX_LOCK_TIMEOUT:.0f}",
             hint="set e.g. HISCHANGE_LOCK_TIMEOUT=30, or unset it for the default of 30 s",
         )
     return value

@@ -18,6 +18,7 @@ from hischange.config import (
 )
 from hischange.errors import NotFoundError, StoreError, UsageError
 from hischange.store import Store
+from hischange.store.location import remember_store
 
 __all__ = ["CONFIG_TEMPLATE", "Project", "find_project", "init_project", "resolve_actor"]
 
@@ -167,6 +168,7 @@ def init_project(
     project.__dict__["store"] = Store(
         project.db_url, clock=clock, lock_timeout=env_lock_timeout(), create=True
     )
+    remember_store(state, project.db_url)
     return project, created
 
 

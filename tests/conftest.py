@@ -11,6 +11,7 @@ import pytest
 from hypothesis import settings
 
 from hischange.project import Project, init_project
+from tests.store.backends import PG_URL, pg_schema
 from tests.support.cli import ROLES, Cli, FrozenClock, write_config
 from tests.support.git import GitRepo, git_env, init_repo
 
@@ -67,12 +68,41 @@ def new_change(run: Cli) -> NewChange:
     return make
 
 
+#: HISCHANGE_TEST_STORE=postgresql (with HISCHANGE_TEST_PG_URL): every test's store is a
+#: fresh PostgreSQL schema instead of the project's SQLite file (`make test` runs the CLI
+#: tests so, see .ci/pg.sh); tests that open the SQLite file themselves are skipped then.
+ON_PG = os.environ.get("HISCHANGE_TEST_STORE") == "postgresql"
+if ON_PG and not PG_URL:
+    raise pytest.UsageError("HISCHANGE_TEST_STORE=postgresql needs HISCHANGE_TEST_PG_URL")
+
+
+#: Tests that assume each project folder has a store of its own (on the PostgreSQL pass
+#: every project of a test shares the test's schema).
+_OWN_STORE_PER_FOLDER = {"tests/cli/test_custody_cli.py::test_shallow_clone_warns"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """On the PostgreSQL pass, skip the tests that edit the SQLite file directly or need a
+    second store in the same test."""
+    if not ON_PG:
+        return
+    sqlite = pytest.mark.skip(reason="opens the SQLite file itself (PostgreSQL pass)")
+    second = pytest.mark.skip(reason="needs a store per project folder (PostgreSQL pass)")
+    for item in items:
+        module = getattr(item, "module", None)
+        if module is not None and "sqlite3" in vars(module):
+            item.add_marker(sqlite)
+        elif item.nodeid in _OWN_STORE_PER_FOLDER:
+            item.add_marker(second)
+
+
 @pytest.fixture(autouse=True)
 def _hermetic_env(
     monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
-) -> None:
+) -> Iterator[None]:
     """Tests never see the machine's identity or git configuration: git's global config is
-    a file of the test session's own, naming dev@vendor (as a developer's clone would)."""
+    a file of the test session's own, naming dev@vendor (as a developer's clone would).
+    The store is the project's SQLite file, or on the PostgreSQL pass a fresh schema."""
     for key in ("HISCHANGE_USER", "HISCHANGE_DB_URL", "HISCHANGE_PROJECT"):
         monkeypatch.delenv(key, raising=False)
     config = tmp_path_factory.getbasetemp() / "gitconfig"
@@ -80,6 +110,13 @@ def _hermetic_env(
         config.write_text("[user]\n\temail = dev@vendor\n\tname = dev\n", encoding="utf-8")
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    if not ON_PG:
+        yield
+        return
+    assert PG_URL is not None
+    with pg_schema(PG_URL) as url:
+        monkeypatch.setenv("HISCHANGE_DB_URL", url)
+        yield
 
 
 #: The project tests' repository is the git helper's, authored by dev@vendor by default.

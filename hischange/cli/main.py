@@ -41,6 +41,10 @@ def _load(name: str) -> click.Command:
         from hischange.cli import custody
 
         return custody.custody if name == "custody" else custody.hook
+    if name == "db":
+        from hischange.cli.db import db
+
+        return db
     from hischange.cli import release
 
     return {"release": release.release, "artifact": release.artifact, "deploy": release.deploy}[
@@ -61,6 +65,7 @@ COMMANDS: dict[str, str] = {
     "release": "Cut releases (版本), notes, artifacts.",
     "artifact": "Check a delivered file (制品) by SHA-256.",
     "deploy": "Record deployments (部署) and rollbacks.",
+    "db": "The store's schema: status, upgrade (Alembic).",
 }
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
 
 from hischange.errors import StoreError
+from hischange.store.location import check_local_store
 
 __all__ = ["describe_url", "make_engine", "store_error"]
 
@@ -16,10 +17,17 @@ __all__ = ["describe_url", "make_engine", "store_error"]
 def store_error(exc: DBAPIError, where: str) -> StoreError:
     """The StoreError for a database error: locked, not writable, or other."""
     text = str(exc.orig) if exc.orig is not None else str(exc)
-    if "locked" in text or "busy" in text:
+    text = text.strip().splitlines()[0] if text.strip() else text
+    if "locked" in text or "busy" in text or "lock timeout" in text:
         return StoreError(
             f"the store at {where} is locked by another writer past the timeout ({text})",
             hint="wait for the other hischange command to finish, or raise HISCHANGE_LOCK_TIMEOUT",
+        )
+    if "permission denied for" in text or "must be owner of" in text:
+        return StoreError(
+            f"the database role used for {where} may not do this ({text})",
+            hint="appends need INSERT/SELECT/UPDATE as in docs/team-store.md; a schema upgrade "
+            "needs the owner role: run `hischange db upgrade` with the owner's URL",
         )
     if "readonly" in text or "unable to open" in text or "permission" in text.lower():
         return StoreError(
@@ -43,7 +51,7 @@ def make_engine(url: str, lock_timeout: float) -> Engine:
     """An engine; for SQLite with WAL, synchronous=FULL, a 16 MB page cache, a busy timeout
     and BEGIN IMMEDIATE for writes (a connection with the ``hischange_write`` execution option)."""
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
+        return _server_engine(url, lock_timeout)
     path = url.removeprefix("sqlite:///")
     if path and path != ":memory:":
         folder = Path(path).parent
@@ -52,6 +60,7 @@ def make_engine(url: str, lock_timeout: float) -> Engine:
                 f"no hischange store at {path} (folder {folder} does not exist)",
                 hint="run `hischange init` in the repository first",
             )
+        check_local_store(Path(path))
     engine = create_engine(url, connect_args={"timeout": lock_timeout})
 
     @event.listens_for(engine, "connect")
@@ -71,7 +80,27 @@ def make_engine(url: str, lock_timeout: float) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        write = conn.get_execution_options().get("hischange_write")
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        options = conn.get_execution_options()
+        # A reader (``hischange_read``) cannot write, even by mistake; any other may again.
+        conn.exec_driver_sql(f"PRAGMA query_only = {1 if options.get('hischange_read') else 0}")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("hischange_write") else "BEGIN")
+
+    return engine
+
+
+def _server_engine(url: str, lock_timeout: float) -> Engine:
+    """A PostgreSQL (or other server) engine whose sessions wait at most ``lock_timeout``
+    for any lock (the ledger head included), then fail with "lock timeout"."""
+    engine = create_engine(url, pool_pre_ping=True)
+    if engine.dialect.name != "postgresql":
+        return engine
+    millis = max(1, int(lock_timeout * 1000))
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute(f"SET lock_timeout = {millis}")
+        cur.close()
+        dbapi_conn.commit()
 
     return engine

@@ -10,7 +10,7 @@ from hischange.store.tables import store_meta
 __all__ = ["KNOWN_REVISIONS", "SCHEMA_HEAD", "current_revision", "ensure_schema", "upgrade"]
 
 #: Every revision this hischange knows, oldest first. A test checks this against Alembic.
-KNOWN_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004")
+KNOWN_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005")
 SCHEMA_HEAD = KNOWN_REVISIONS[-1]
 
 
@@ -50,6 +50,13 @@ def ensure_schema(conn: Connection, *, made_by: str, create: bool, where: str) -
     revision = current_revision(conn)
     if revision == SCHEMA_HEAD:
         return
+    if conn.dialect.name == "postgresql":
+        # Two commands opening an old (or no) store at once: one migrates, the other waits
+        # here (until its transaction ends) and then finds the schema current.
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('hischange schema'))"))
+        revision = current_revision(conn)
+        if revision == SCHEMA_HEAD:
+            return
     if revision is None:
         if not create:
             raise StoreError(

@@ -9,36 +9,31 @@ from __future__ import annotations
 
 import json
 import operator
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel
-from sqlalchemy import Connection, bindparam, select
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy import Connection, select
+from sqlalchemy.exc import DBAPIError
 
 from hischange import __version__
-from hischange.events import change_refs
 from hischange.ledger import (
-    ALGORITHM,
     GENESIS,
     AppendedEvent,
     ChainRow,
-    ChainWriter,
     ProjectionView,
     Projector,
     StoredEvent,
-    canonical,
-    format_time,
 )
 from hischange.store import prepared
-from hischange.store.collector import collector_paused
 from hischange.store.engine import describe_url as _describe
 from hischange.store.engine import make_engine as _make_engine
 from hischange.store.engine import store_error as _store_error
+from hischange.store.protocol import LedgerStore
 from hischange.store.schema import ensure_schema
-from hischange.store.tables import aggregates, caches, changes, events, ledger_head
+from hischange.store.tables import aggregates, changes, ledger_head
+from hischange.store.write import WriteTx, change_row
 
 __all__ = [
     "AppendedEvent",
@@ -56,215 +51,18 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _server_now(conn: Connection) -> datetime:
+    """The database server's current time, in UTC (PostgreSQL's ``clock_timestamp()``)."""
+    found = prepared.SERVER_NOW.first(conn)
+    assert found is not None
+    value = found[0]
+    if not isinstance(value, datetime):
+        value = datetime.fromisoformat(str(value))
+    return value.astimezone(UTC)
+
+
 _ROW_NAMES = ("seq", "body", "prev_hash", "hash", "algorithm", "type", "actor", "at")
 _ROW_FIELDS = operator.attrgetter(*_ROW_NAMES)
-
-
-def change_row(state: dict[str, Any], seq: int) -> dict[str, Any]:
-    """The typed ``changes`` row of a change aggregate's state."""
-    fields = state["fields"]
-    return {
-        "change_id": state["id"],
-        "kind": fields["kind"],
-        "state": state["state"],
-        "title": fields["title"],
-        "system": fields["system"],
-        "urgency": fields["urgency"],
-        "billing": fields["billing"],
-        "requester_dept": fields["requester_dept"],
-        "due_at": state["due_at"],
-        "emergency": bool(fields["emergency"]),
-        "approved": bool(state.get("approved")),
-        "last_seq": seq,
-    }
-
-
-_EXISTING_KEYS = select(aggregates.c.key).where(
-    aggregates.c.kind == bindparam("kind"), aggregates.c.key.in_(bindparam("keys", expanding=True))
-)
-
-
-#: Event classes whose only change reference is their ``change_id`` field.
-_SINGLE_REF: dict[type, bool] = {}
-
-
-def _refs_of(model: BaseModel, change_id: Any) -> list[str]:
-    """``sorted(change_refs(model))``, without its per-event attribute probing for the
-    common event that names one change in a ``change_id`` field (``change_id``: that
-    field's dumped value)."""
-    cls = type(model)
-    single = _SINGLE_REF.get(cls)
-    if single is None:
-        single = _SINGLE_REF[cls] = (
-            "change_id" in cls.model_fields and getattr(cls, "change_refs", None) is None
-        )
-    if single:
-        return [change_id] if change_id else []
-    return sorted(change_refs(model))
-
-
-class WriteTx:
-    """One write transaction. Obtain it from ``Store.write``; never construct it directly."""
-
-    def __init__(self, conn: Connection, projector: Projector, now: datetime) -> None:
-        self._conn = conn
-        self._projector = projector
-        self.now = now
-        head = prepared.HEAD_SELECT.first(conn, (1,))
-        self._head_exists = head is not None
-        self.head_seq: int = int(head[0]) if head else 0
-        self.head_hash: str = str(head[1]) if head else GENESIS
-        # States as the projector put them (models), or as read (dicts): serialised at flush.
-        self._cache: dict[tuple[str, str], Any | None] = {}
-        self._existed: dict[tuple[str, str], bool] = {}
-        self._dirty: dict[tuple[str, str], int] = {}
-        # Buffered rows, as tuples in ``prepared.EVENT_COLUMNS`` and (seq, change_id) order.
-        self._rows: list[tuple[Any, ...]] = []
-        self._refs: list[tuple[int, str]] = []
-
-    def get(self, kind: str, key: str) -> Any | None:
-        """The current state of one aggregate (a dict, or the model this transaction put)."""
-        ident = (kind, key)
-        if ident not in self._cache:
-            row = prepared.STATE_SELECT.first(self._conn, ident)
-            self._cache[ident] = None if row is None else json.loads(row[0])
-            self._existed[ident] = row is not None
-        return self._cache[ident]
-
-    def put(self, kind: str, key: str, state: BaseModel, seq: int) -> None:
-        """Replace an aggregate's state (called by the projector)."""
-        ident = (kind, key)
-        if ident not in self._cache:
-            self.get(kind, key)  # learns whether the row exists (insert or update at flush)
-        self._cache[ident] = state
-        self._dirty[ident] = seq
-
-    def existing_keys(self, kind: str, keys: Iterable[str], chunk: int = 500) -> set[str]:
-        """Which of ``keys`` have a state of ``kind`` (committed or this transaction's).
-
-        One ``IN`` query per ``chunk`` keys instead of one ``get`` per key: checking 50,000
-        keys costs about a hundred queries. Chunks stay under every backend's bind limit.
-        """
-        wanted = list(dict.fromkeys(keys))
-        found = {k for k in wanted if self._cache.get((kind, k)) is not None}
-        rest = [k for k in wanted if (kind, k) not in self._cache]
-        for start in range(0, len(rest), chunk):
-            part = {"kind": kind, "keys": rest[start : start + chunk]}
-            found.update(self._conn.execute(_EXISTING_KEYS, part).scalars())
-        # what was learned is kept as get() would keep it: a later put() needs no query
-        for key in rest:
-            if key not in found:
-                self._cache[(kind, key)] = None
-                self._existed[(kind, key)] = False
-        return found
-
-    def checkpoint(self, *kinds: str, every: int = 1) -> None:
-        """Once ``every`` events are buffered, write them out (still inside the transaction)
-        and forget the cached states of ``kinds``.
-
-        For appends too large to hold at once (a scan of 100k commits): memory stays bounded
-        by what is appended between checkpoints; nothing is visible before the end.
-        """
-        if len(self._rows) < every:
-            return
-        self.flush()
-        for ident in [i for i in self._cache if i[0] in kinds and i not in self._dirty]:
-            del self._cache[ident]
-            self._existed.pop(ident, None)
-
-    def keys(self, kind: str, prefix: str = "") -> list[str]:
-        """Keys of one aggregate kind (committed ones plus this transaction's)."""
-        rows = self._conn.execute(
-            select(aggregates.c.key).where(
-                aggregates.c.kind == kind, aggregates.c.key.startswith(prefix)
-            )
-        )
-        found = {r.key for r in rows}
-        found.update(k for (kd, k), v in self._cache.items() if kd == kind and v is not None)
-        return sorted(k for k in found if k.startswith(prefix))
-
-    def event_hash(self, seq: int) -> str | None:
-        """The stored hash of the committed event ``seq``, or None when there is none."""
-        found = self._conn.execute(select(events.c.hash).where(events.c.seq == seq)).scalar()
-        return None if found is None else str(found)
-
-    def cached(self, kind: str, key: str) -> str | None:
-        """A cache entry (``tables.caches``): derived data the caller checks before use."""
-        found = self._conn.execute(
-            select(caches.c.value).where(caches.c.kind == kind, caches.c.key == key)
-        ).scalar()
-        return None if found is None else str(found)
-
-    def set_cached(self, kind: str, key: str, value: str) -> None:
-        """Write a cache entry now; it commits (or rolls back) with this transaction."""
-        where = (caches.c.kind == kind) & (caches.c.key == key)
-        if self._conn.execute(caches.update().where(where).values(value=value)).rowcount == 0:
-            self._conn.execute(caches.insert().values(kind=kind, key=key, value=value))
-
-    def append(self, actor: str, new_events: Sequence[BaseModel]) -> list[AppendedEvent]:
-        """Chain, record and project events; they become visible when the transaction ends."""
-        out: list[AppendedEvent] = []
-        now, at = self.now, format_time(self.now)
-        chain = ChainWriter(self.head_seq, self.head_hash, actor, now)
-        rows, refs, projector = self._rows, self._refs, self._projector
-        with collector_paused():  # see collector.py: full passes here reclaim nothing
-            for model in new_events:
-                # model_dump(mode="json") without its keyword handling (it only forwards them)
-                data = model.__pydantic_serializer__.to_python(model, mode="json")
-                prev = chain.hash
-                body = chain.link(canonical(data))
-                seq, digest = chain.seq, chain.hash
-                change_id = data.get("change_id")
-                row = (seq, at, actor, data["type"], change_id, ALGORITHM, prev, digest, body)
-                rows.append(row)
-                refs.extend([(seq, c) for c in _refs_of(model, change_id)])
-                appended = AppendedEvent.of(seq, now, actor, prev, digest, model)
-                projector(self, appended)
-                self.head_seq, self.head_hash = seq, digest
-                out.append(appended)
-        return out
-
-    def flush(self) -> None:
-        """Write the buffered events, head and projections (inside the transaction)."""
-        if not self._rows:
-            return
-        prepared.EVENT_INSERT.run_many(self._conn, self._rows)
-        prepared.REF_INSERT.run_many(self._conn, self._refs)
-        if self._head_exists:
-            prepared.HEAD_UPDATE.run(self._conn, (self.head_seq, self.head_hash, 1))
-        else:
-            prepared.HEAD_INSERT.run(self._conn, (1, self.head_seq, self.head_hash))
-            self._head_exists = True  # a later flush in this transaction updates it
-        # one executemany per statement: a scan writes tens of thousands of states
-        new_aggregates: list[tuple[Any, ...]] = []
-        old_aggregates: list[tuple[Any, ...]] = []
-        new_changes: list[tuple[Any, ...]] = []
-        old_changes: list[tuple[Any, ...]] = []
-        for (kind, key), seq in self._dirty.items():
-            model = self._cache[(kind, key)]
-            assert isinstance(model, BaseModel)
-            state = model.model_dump(mode="json")
-            text = canonical(state).decode("utf-8")
-            existed = self._existed[(kind, key)]
-            if existed:
-                old_aggregates.append((text, seq, kind, key))
-            else:
-                new_aggregates.append((kind, key, text, seq))
-            if kind == "change":
-                row = change_row(state, seq)
-                values = tuple(row[c] for c in prepared.CHANGE_COLUMNS)
-                if existed:
-                    old_changes.append((*values, key))
-                else:
-                    new_changes.append(values)
-        prepared.AGGREGATE_UPDATE.run_many(self._conn, old_aggregates)
-        prepared.AGGREGATE_INSERT.run_many(self._conn, new_aggregates)
-        prepared.CHANGE_UPDATE.run_many(self._conn, old_changes)
-        prepared.CHANGE_INSERT.run_many(self._conn, new_changes)
-        self._rows.clear()
-        self._refs.clear()
-        self._dirty.clear()
-        self._existed.update({k: v is not None for k, v in self._cache.items()})
 
 
 class Store:
@@ -282,6 +80,9 @@ class Store:
         self.where = _describe(url)
         self.clock: Clock = clock or _utc_now
         self.engine = _make_engine(url, lock_timeout)
+        # A team store's time is the server's: clients on several hosts, with clocks
+        # apart, would otherwise stamp times out of order even under the lock.
+        self._server_time = clock is None and self.engine.dialect.name == "postgresql"
         try:
             with self._write_conn() as conn, conn.begin():
                 ensure_schema(conn, made_by=__version__, create=create, where=self.where)
@@ -295,28 +96,42 @@ class Store:
     def _write_conn(self) -> Connection:
         return self.engine.connect().execution_options(hischange_write=True)
 
+    def _read_conn(self) -> Connection:
+        conn = self.engine.connect().execution_options(hischange_read=True)
+        if self.engine.dialect.name == "postgresql":
+            # one snapshot for the whole read (a verify reads several tables), and a
+            # reader that cannot write by mistake; MVCC: it never waits for a writer
+            return conn.execution_options(
+                isolation_level="REPEATABLE READ", postgresql_readonly=True
+            )
+        return conn
+
     def close(self) -> None:
         """Release connections."""
         self.engine.dispose()
 
     @contextmanager
     def write(self, projector: Projector) -> Iterator[WriteTx]:
-        """One write transaction holding the ledger lock (SQLite: BEGIN IMMEDIATE)."""
+        """One write transaction holding the ledger lock (SQLite: BEGIN IMMEDIATE;
+        PostgreSQL: the head row FOR UPDATE), time stamped after the lock is held."""
         try:
             with self._write_conn() as conn, conn.begin():
-                tx = WriteTx(conn, projector, self.clock())
+                clock = self.clock
+                if self._server_time:
+                    clock = lambda: _server_now(conn)  # noqa: E731 - read after the lock
+                tx = WriteTx(conn, projector, clock)
                 yield tx
                 tx.flush()
-        except OperationalError as exc:
+        except DBAPIError as exc:
             raise _store_error(exc, self.where) from exc
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """A read-only snapshot connection."""
+        """A read-only snapshot connection (it takes no lock and writes nothing)."""
         try:
-            with self.engine.connect() as conn, conn.begin():
+            with self._read_conn() as conn, conn.begin():
                 yield conn
-        except OperationalError as exc:
+        except DBAPIError as exc:
             raise _store_error(exc, self.where) from exc
 
     def head(self) -> tuple[int, str]:
@@ -393,11 +208,20 @@ class Store:
     def projection_rows(
         self,
     ) -> tuple[dict[tuple[str, str], tuple[str, int]], list[dict[str, Any]]]:
-        """All projection rows, for verification: aggregates and typed change rows."""
+        """All projection rows, for verification: aggregates and typed change rows, in key
+        order (the same on every backend; PostgreSQL returns updated rows in any order)."""
         with self.read() as conn:
             aggs = {
                 (r.kind, r.key): (r.state, int(r.last_seq))
-                for r in conn.execute(select(aggregates))
+                for r in conn.execute(
+                    select(aggregates).order_by(aggregates.c.kind, aggregates.c.key)
+                )
             }
-            rows = [dict(r._mapping) for r in conn.execute(select(changes))]
+            ordered = select(changes).order_by(changes.c.change_id)
+            rows = [dict(r._mapping) for r in conn.execute(ordered)]
         return aggs, rows
+
+
+def _conforms(store: Store) -> LedgerStore:
+    """Never called: mypy checks here that ``Store`` satisfies the ``LedgerStore`` protocol."""
+    return store

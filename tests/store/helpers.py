@@ -21,9 +21,12 @@ SLOW = [
 ]
 
 
-def start_writer(root: Path, count: int) -> subprocess.Popen[str]:
-    """Start a writer process and wait until its store is open (it printed ``ready``)."""
+def start_writer(root: Path, count: int, url: str | None = None) -> subprocess.Popen[str]:
+    """Start a writer process and wait until its store is open (it printed ``ready``);
+    ``url``: the store's URL when it is not the project's SQLite file."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("HISCHANGE_")}
+    if url is not None:
+        env["HISCHANGE_DB_URL"] = url
     proc = subprocess.Popen(
         [sys.executable, str(WRITER), str(root), str(count)],
         stdin=subprocess.PIPE,

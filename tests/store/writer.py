@@ -1,7 +1,8 @@
 """A writer process for the store tests: registers changes and prints each id once its
 append has returned (flushed), so the parent knows exactly which appends completed.
 
-Usage: python writer.py PROJECT_ROOT COUNT   (COUNT 0 = until killed)
+Usage: python writer.py PROJECT_ROOT COUNT [SCAN]   (COUNT 0 = until killed)
+The store is the project's (HISCHANGE_DB_URL, when the parent passes one).
 It opens the store, prints ``ready``, and waits for one line on stdin before writing, so
 that several writers start their appends together.
 """
