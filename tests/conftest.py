@@ -11,7 +11,7 @@ import pytest
 from hypothesis import settings
 
 from hischange.project import Project, init_project
-from tests.store.backends import PG_URL, pg_schema
+from tests.support.backends import PG_URL, pg_schema
 from tests.support.cli import ROLES, Cli, FrozenClock, write_config
 from tests.support.git import GitRepo, git_env, init_repo
 

@@ -10,7 +10,7 @@ import pytest
 from hischange.project import Project, init_project
 from hischange.store import Store
 from tests.conftest import FrozenClock, write_config
-from tests.store.backends import BACKENDS, fresh_url
+from tests.support.backends import BACKENDS, fresh_url
 
 
 @pytest.fixture(params=BACKENDS)

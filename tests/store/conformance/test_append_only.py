@@ -6,7 +6,7 @@ import pytest
 
 from hischange.project import Project
 from hischange.services import changes as service
-from tests.store.backends import BACKENDS, raw_pg
+from tests.support.backends import BACKENDS, raw_pg
 
 FIELDS = {"kind": "report", "title": "门诊日报表", "rollback_plan": "恢复旧版报表"}
 EDITS = [
