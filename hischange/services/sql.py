@@ -21,18 +21,8 @@ from hischange.events import (
 )
 from hischange.project import Project
 from hischange.services.changes import run_change_command
-from hischange.sqlreview import (
-    Dialect,
-    FileReview,
-    Finding,
-    SqlReview,
-    SqlReviewSettings,
-    Statement,
-    decode_sql,
-    review_contents,
-)
-from hischange.sqlreview.registry import rule_by_code
-from hischange.sqlreview.views import ViewChange, view_changes, view_columns
+from hischange.services.sql_base import BaseViews, attribute, compare_with_base
+from hischange.sqlreview import FileReview, SqlReview, SqlReviewSettings, review_contents
 from hischange.store import WriteTx
 from hischange.workflow.change import ChangeState
 from hischange.workflow.sql import SqlStatus, decide_sql_approve, decide_sql_review, file_status
@@ -80,96 +70,26 @@ def review_paths(proj: Project, paths: list[Path], dialect: str | None = None) -
 
 
 def review_range(proj: Project, rev_range: str, dialect: str | None = None) -> SqlReview:
-    """Review the SQL files a range adds or modifies, as committed at its tip, and compare
-    each view with its previous definition at the range's base (HC140)."""
+    """Review the SQL files a range adds or modifies, as committed at its tip, each with the
+    changes whose commits modified it, and compare each view with its previous definition at
+    the range's base (HC140)."""
     repo = vcs.open_repo(proj.root)
     rng = vcs.resolve_range(repo, rev_range)
     if rng.empty:
         raise UsageError(f"the range {rev_range!r} has no commits", hint="check both ends")
     names = vcs.changed_files(repo, rev_range, "*.sql")
-    items: list[tuple[str, bytes | Path]] = []
+    contents: dict[str, bytes] = {}
     for name in names:
         data = vcs.file_at(repo, rng.tip, name)
         if data is not None:
-            items.append((name, data))
+            contents[name] = data
     settings = sql_settings(proj, dialect)
-    review = review_contents(items, settings)
+    review = attribute(proj, repo, rng, review_contents(contents.items(), settings))
     if rng.base is None:
         return review
-    base = rng.base
-    old_texts = _BaseViews(repo, base)
-    files = tuple(_with_view_findings(fr, old_texts, settings) for fr in review.files)
+    base = BaseViews(repo, rng.base)
+    files = tuple(compare_with_base(fr, base, settings, contents[fr.path]) for fr in review.files)
     return review.model_copy(update={"files": files})
-
-
-class _BaseViews:
-    """Previous view definitions at the base: same path first, then any *.sql there."""
-
-    def __init__(self, repo: vcs.GitRepository, base: str) -> None:
-        self.repo, self.base = repo, base
-        self._all: dict[str, str] | None = None
-
-    def text_at(self, path: str) -> str:
-        data = vcs.file_at(self.repo, self.base, path)
-        return "" if data is None else decode_sql(data)[0]
-
-    def find(self, view: str, dialect: Dialect) -> str:
-        if self._all is None:
-            self._all = {
-                p: self.text_at(p) for p in vcs.changed_files(self.repo, self.base, "*.sql")
-            }
-        for text in self._all.values():
-            if view in view_columns(text, dialect):
-                return text
-        return ""
-
-
-def _with_view_findings(
-    fr: FileReview, base: _BaseViews, settings: SqlReviewSettings
-) -> FileReview:
-    dialect = settings.dialect
-    new_views: dict[str, int] = {}
-    for statement in fr.statements:
-        for name in view_columns(statement.text, dialect):
-            new_views[name] = statement.index
-    if not new_views or "HC140" in settings.disabled:
-        return fr
-    old_text = base.text_at(fr.path)
-    extra: list[Finding] = []
-    for name, index in sorted(new_views.items()):
-        statement = fr.statements[index]
-        previous = old_text if name in view_columns(old_text, dialect) else base.find(name, dialect)
-        for change in view_changes(previous, statement.text, dialect):
-            extra.append(_hc140(change, statement, settings))
-    if not extra:
-        return fr
-    return fr.model_copy(update={"findings": (*fr.findings, *extra)})
-
-
-def _hc140(change: ViewChange, statement: Statement, settings: SqlReviewSettings) -> Finding:
-    rule = rule_by_code("HC140")
-    name = rule.name if rule else "breaking-view-change"
-    diff = change.diff
-    if diff.breaking:
-        severity = settings.severity.get("HC140", "error")
-        message = (
-            f"view {change.name} removes or renames column(s) {', '.join(diff.removed)}: "
-            "a breaking interface change (数据上报视图接口), consumers will fail"
-        )
-    else:
-        severity = "info"
-        detail = f"adds {', '.join(diff.added)}" if diff.added else "changes column order"
-        if not diff.comparable:
-            detail = "selects *, so its columns cannot be compared"
-        message = f"view {change.name} {detail}"
-    return Finding(
-        code="HC140",
-        rule=name,
-        severity=severity,
-        message=message,
-        span=statement.span,
-        statement_index=statement.index,
-    )
 
 
 def _file_event(fr: FileReview) -> SqlFileReview:

@@ -131,6 +131,15 @@ class FileReview(BaseModel):
     statements: tuple[Statement, ...]
     findings: tuple[Finding, ...]
     suppressions: tuple[Suppression, ...] = ()
+    #: The changes (CR-…) whose commits modified the file in the reviewed range.
+    changes: tuple[str, ...] = ()
+    #: The revision the file was compared with (HC140), or None when there was none.
+    base: str | None = None
+    #: The unified diff from the version at ``base`` to the reviewed text (None without a
+    #: base; empty when they are the same).
+    diff: tuple[str, ...] | None = None
+    #: False when the file did not exist at ``base``.
+    in_base: bool = False
 
     @property
     def has_errors(self) -> bool:
