@@ -8,9 +8,11 @@ A malformed file is a ``ConfigError`` naming the file and line (exit 6).
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
+from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -28,6 +30,7 @@ __all__ = [
     "ReleaseConfig",
     "RolesConfig",
     "load_config",
+    "unknown_key_problem",
 ]
 
 STATE_DIR = ".hischange"
@@ -121,6 +124,29 @@ def _toml_error(path: Path, raw: str, exc: tomllib.TOMLDecodeError) -> ConfigErr
     )
 
 
+def unknown_key_problem(key: str, section: str, valid: Iterable[str]) -> str:
+    """``unknown key 'x' in [section] (did you mean 'y'?)``: a typo must not pass silently
+    (``protected_table`` for ``protected_tables`` would leave a table unprotected)."""
+    where = f"in [{section}]" if section else "at the top level"
+    near = difflib.get_close_matches(key, sorted(valid), n=1, cutoff=0.6)
+    guess = f" (did you mean {near[0]!r}?)" if near else f" (valid: {', '.join(sorted(valid))})"
+    return f"unknown key {key!r} {where}{guess}"
+
+
+def _problem(loc: tuple[int | str, ...], kind: str, msg: str) -> str:
+    if kind == "extra_forbidden":
+        model: type[BaseModel] = Config
+        for part in loc[:-1]:
+            annotation = model.model_fields[str(part)].annotation
+            if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+                break
+            model = annotation
+        section = ".".join(str(p) for p in loc[:-1])
+        dotted = ".".join(str(p) for p in loc)
+        return f"{dotted}: {unknown_key_problem(str(loc[-1]), section, model.model_fields)}"
+    return f"{'.'.join(str(p) for p in loc)}: {msg}"
+
+
 def load_config(path: Path) -> Config:
     """Read a config file; a missing file is the default configuration."""
     if not path.exists():
@@ -140,9 +166,7 @@ def load_config(path: Path) -> Config:
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
+        problems = "; ".join(_problem(err["loc"], err["type"], err["msg"]) for err in exc.errors())
         raise ConfigError(
             f"{path}: invalid configuration: {problems}",
             hint="see docs/configuration.md for the keys each section takes",

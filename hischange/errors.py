@@ -43,6 +43,12 @@ class GateFailed(HischangeError):
     exit_code = 1
     code = "gate_failed"
 
+    def __init__(self, message: str, *, hint: str | None = None, reported: bool = False) -> None:
+        super().__init__(message, hint=hint)
+        #: The command already printed the gate's report (its verdict included), so the CLI
+        #: only sets the exit code instead of repeating the verdict as an error line.
+        self.reported = reported
+
 
 class UsageError(HischangeError):
     """The caller's input is not acceptable (bad value, missing option)."""
@@ -78,6 +84,7 @@ RefusalRule = Literal[
     "rollback_plan",
     "rollback_target",
     "separation_of_duties",
+    "sql_approval_required",
     "sql_error_findings",
     "sql_review_first",
     "sql_stale_review",

@@ -29,7 +29,9 @@ __all__ = [
     "DeploymentRecorded",
     "EventRecord",
     "EvidenceRecorded",
+    "ImportedArtifact",
     "ReleaseCut",
+    "ReleaseImported",
     "ReleaseManifest",
     "ReleasedChange",
     "ReviewRecorded",
@@ -289,6 +291,30 @@ class ArtifactAttached(_Event):
     size: int
 
 
+class ImportedArtifact(BaseModel):
+    """A delivered package of a version that ran before hischange, by content hash."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    sha256: str
+    size: int
+
+
+class ReleaseImported(_Event):
+    """A version that ran before hischange was adopted (版本基线), registered so that it is a
+    release (and a rollback target) like any cut one: its tag and commit where known, its
+    artifacts where known, and the (environment, site) pairs it runs at."""
+
+    type: Literal["release_imported"] = "release_imported"
+    version: str
+    tag: str = ""
+    head_commit: str = ""
+    artifacts: tuple[ImportedArtifact, ...] = ()
+    running: tuple[tuple[str, str], ...] = ()
+    note: str = ""
+
+
 class DeploymentRecorded(_Event):
     type: Literal["deployment_recorded"] = "deployment_recorded"
     deployment_id: str
@@ -344,6 +370,7 @@ AnyEvent = Annotated[
     | SqlApproved
     | EvidenceRecorded
     | ReleaseCut
+    | ReleaseImported
     | ArtifactAttached
     | DeploymentRecorded
     | RollbackRecorded

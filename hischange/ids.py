@@ -1,6 +1,10 @@
-"""Identifier formats (编号): changes ``CR-YYYY-NNNN``, evidence ``EV-YYYY-NNNN``, deployments
-``DP-NNNNN``; how they are written, normalised and allocated. One definition of each, used by
-the services (allocation inside the append transaction), the CLI and the git adapter."""
+"""Identifier formats (编号), one scheme for all: ``PREFIX-YYYY-NNNN``, the prefix naming what
+is numbered, the year of allocation (UTC) and a number that restarts at 0001 each year and
+grows past 9999 when needed. Changes ``CR-2026-0001``, evidence ``EV-2026-0001``, deployments
+``DP-2026-0001``. Ledgers written before this scheme hold deployments as ``DP-00001``; those
+ids stay as recorded (stored events are never rewritten) and new ones cannot collide with
+them. How ids are written, normalised and allocated is defined here once, for the services
+(allocation inside the append transaction), the CLI and the git adapter."""
 
 from __future__ import annotations
 
@@ -12,8 +16,8 @@ from hischange.errors import UsageError
 __all__ = [
     "CHANGE_ID",
     "CHANGE_ID_TEXT",
+    "DEPLOYMENT_ID",
     "EVIDENCE_ID",
-    "deployment_id",
     "is_change_id",
     "next_yearly_id",
     "normalise_change_id",
@@ -25,6 +29,8 @@ CHANGE_ID_TEXT = r"CR-\d{4}-\d{4,}"
 CHANGE_ID = re.compile(r"^CR-(\d{4})-(\d{4,})$")
 #: A whole evidence id, with the year and the number as groups.
 EVIDENCE_ID = re.compile(r"^EV-(\d{4})-(\d{4,})$")
+#: A whole deployment id, with the year and the number as groups.
+DEPLOYMENT_ID = re.compile(r"^DP-(\d{4})-(\d{4,})$")
 
 
 def is_change_id(text: str) -> bool:
@@ -48,8 +54,3 @@ def next_yearly_id(pattern: re.Pattern[str], prefix: str, year: int, taken: Iter
         int(m.group(2)) for k in taken if (m := pattern.match(k)) and int(m.group(1)) == year
     ]
     return f"{prefix}-{year}-{max(numbers, default=0) + 1:04d}"
-
-
-def deployment_id(number: int) -> str:
-    """The id of the ``number``-th deployment recorded: ``DP-00001``."""
-    return f"DP-{number:05d}"

@@ -23,35 +23,92 @@ __all__ = ["CONFIG_TEMPLATE", "Project", "find_project", "init_project", "resolv
 
 DB_NAME = "hischange.db"
 
+#: What ``init`` writes: every setting with its default (docs/configuration.md shows it too).
 CONFIG_TEMPLATE = """\
-# hischange project configuration (TOML). Every key has a default; see docs/configuration.md.
+# hischange project configuration (TOML); docs/configuration.md explains every key.
+# Every setting is shown with its default, commented out: to change one, remove the "#" in
+# front of its [section] line and of the key (lines of "# " and words are explanations).
+
+# A team store on PostgreSQL instead of the SQLite file .hischange/hischange.db
+# (HISCHANGE_DB_URL wins over this), e.g.
+# db_url = "postgresql+psycopg://hischange@db.hospital.local/hischange"
+# Keys outside a [section] must stay above the first [section].
 
 # Hours from registration to due time, per urgency (紧急/高/普通/低).
-# [due_hours]
-# emergency = 4
-# high = 24
-# normal = 120
-# low = 360
+#[due_hours]
+#emergency = 4
+#high = 24
+#normal = 120
+#low = 360
 
-# Who may do what. Identities are compared case-insensitively.
-# An approval (审批) needs an identity in approvers who neither registered nor requested
-# the change nor authored its commits (separation of duties, 职责分离).
+# Who may do what; identities are compared case-insensitively. An approval (审批) needs an
+# identity in approvers who neither registered nor requested the change nor authored its
+# commits (separation of duties, 职责分离). Fill these in, e.g.
+# approvers = ["reviewer@hospital"], developers = ["dev@vendor"]
 [roles]
-# approvers = ["reviewer@hospital"]
-# developers = ["dev@vendor"]
-# auditors = ["auditor@hospital"]
 approvers = []
 developers = []
 auditors = []
+requesters = []
 
-# A team store on PostgreSQL instead of the default SQLite file (or set HISCHANGE_DB_URL):
-# db_url = "postgresql+psycopg://hischange@db.hospital.local/hischange"
+# Code custody (程序保管): how commits name their changes, which refs are protected.
+#[custody]
+#trailer_keys = ["HIS-Change"]
+# legacy history: regexes whose first group is the change id, or {pattern, template} tables
+#subject_patterns = []
+#merge_policy = "parents"                   # parents | self | both
+#protected_refs = ["refs/tags/*", "refs/heads/main", "refs/heads/master"]
 
-# [custody]
-# trailer_keys = ["HIS-Change"]
-# subject_patterns = ['\\[(CR-\\d{4}-\\d{4})\\]']
-# merge_policy = "parents"     # parents | self | both
-# protected_refs = ["refs/tags/*", "refs/heads/main", "refs/heads/master"]
+# SQL review (SQL 审核); the rules and their codes are in docs/sql-rules.md.
+#[sqlreview]
+#dialect = "oracle"                         # oracle (DM), tsql, mysql, postgres (KingbaseES)
+#disabled = []                              # rule codes to skip, e.g. ["HC120"]
+#severity = {}                              # e.g. { HC111 = "error" }
+#protected_tables = []
+# personal-information column names (HC130); a list here replaces the default one
+#pii_columns = [
+#  "id_card", "idcard", "id_no", "id_number", "sfzh", "sfzhm", "shenfenzheng", "zjhm",
+#  "身份证号", "身份证号码", "身份证", "证件号码",
+#  "mobile", "mobile_phone", "patient_phone", "contact_phone", "lxdh", "sjhm",
+#  "联系电话", "手机号", "手机号码",
+#  "patient_name", "brxm", "hzxm", "姓名", "患者姓名", "病人姓名",
+#  "home_address", "patient_address", "jtzz", "xzz", "家庭住址", "现住址", "住址",
+#  "insurance_no", "medical_insurance_no", "ybkh", "yibao_no", "sbkh",
+#  "医保卡号", "医保号", "社保卡号",
+#]
+#allowed_schemas = []                       # HC120; empty means do not check
+#forward_pattern = '(?i)\\.sql$'             # HC116: a forward script needs …
+#rollback_replacement = ".rollback.sql"     # … this sibling
+#rollback_pattern = '(?i)(\\.rollback\\.sql|_rollback\\.sql|\\.down\\.sql)$'
+#max_statement_preview = 200
+# house standards the DBA sets (HC2xx), each off until given; see docs/sql-rules.md
+#table_name_pattern = ""                    # HC201, e.g. "(his|lis)_[a-z0-9_]+"
+#index_name_pattern = ""                    # HC202, e.g. "(idx|uk)_[a-z0-9_]+"
+#constraint_name_pattern = ""               # HC203, e.g. "(pk|fk|uk|ck)_[a-z0-9_]+"
+#required_columns = []                      # HC204, e.g. ["创建时间", "修改时间"]
+#denied_types = []                          # HC205, e.g. ["CLOB", "FLOAT"]
+#require_comments = false                   # HC206: COMMENT ON / COMMENT '' / MS_Description
+#max_varchar_length = 0                     # HC207; 0 does not check
+
+# Test evidence (测试记录). required: per change kind, any of "automated", "onsite"; a kind
+# not listed needs what the kinds table says (docs/concepts.md), e.g. report = ["onsite"].
+#[evidence]
+#required = {}
+#environments = ["onsite-test", "test", "staging", "production"]
+#max_attachment_bytes = 52428800
+#max_message_chars = 2000
+
+# Releases (版本) and deployments (部署). signing_key is unset by default (release tags are
+# annotated, not signed); to sign them with git tag -u KEY, set e.g.
+# signing_key = "ABCD1234"
+#[release]
+#tag_prefix = "v"
+#environments = ["test", "staging", "production"]
+#production_environments = ["production"]
+#test_environments = ["test", "staging"]
+#require_test_before_production = true
+#operator_not_sole_developer = true
+#retro_approval_hours = 24                  # emergency changes: retroactive approval due
 """
 
 _GITIGNORE = (

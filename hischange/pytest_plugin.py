@@ -8,7 +8,9 @@ unrelated failure makes it fail too), with Python, platform and plugins as the c
 Without the option or the marker it records nothing and imports nothing but pytest. If the
 evidence cannot be recorded the terminal summary says why, and a run that would have exited
 0 exits 4 (usage error) instead, so CI cannot mistake "tests passed" for "evidence
-recorded". An unknown change named by the option is refused before any test runs.
+recorded". An unknown change named by the option is refused before any test runs. A marker
+naming a closed, rejected or withdrawn change is reported and skipped; the run is recorded
+for the others.
 """
 
 from __future__ import annotations
@@ -143,6 +145,9 @@ class EvidenceRecorder:
         from hischange.testing import Totals, describe_environment
 
         project = self._open()
+        change_ids = self._open_changes(project)
+        if not change_ids:
+            return
         counts = dict.fromkeys(_RANK, 0)
         for case in self.cases.values():
             counts[case["outcome"]] += 1
@@ -162,7 +167,7 @@ class EvidenceRecorder:
         done = record_session(
             project,
             resolve_actor(None, project.root),
-            self.change_ids(),
+            change_ids,
             totals=totals,
             cases=list(self.cases.values()),
             configuration=configuration,
@@ -176,6 +181,30 @@ class EvidenceRecorder:
             f"{', '.join(e.change_ids)} at commit {(e.commit or '')[:12]}"
         )
         self.lines.extend(f"hischange: note: {n}" for n in done.notes)
+
+    def _open_changes(self, project: Project) -> list[str]:
+        """The changes to record for; a marker naming a closed (rejected, withdrawn) change is
+        reported and skipped, since old tests keep their markers. A change named by the
+        option, or an unknown one, is still an error."""
+        from hischange.services.changes import get_change
+        from hischange.workflow.evidence import NO_EVIDENCE_STATES
+
+        out = []
+        for change_id in self.change_ids():
+            if change_id not in self.named:
+                state = get_change(project, change_id)
+                if state.state in NO_EVIDENCE_STATES:
+                    self.lines.append(
+                        f"hischange: skipped the marker for {change_id}: it is {state.state} "
+                        "and takes no more test evidence (测试记录); remove the marker"
+                    )
+                    continue
+            out.append(change_id)
+        if not out:
+            self.lines.append(
+                "hischange: nothing recorded: every marked change is closed, rejected or withdrawn"
+            )
+        return out
 
     def change_ids(self) -> list[str]:
         """The changes the run is evidence for: named first, then marked."""

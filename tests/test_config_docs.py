@@ -42,3 +42,10 @@ def test_non_utf8_config_is_refused(tmp_path: Path) -> None:
     path.write_bytes('[roles]\napprovers = ["审批人"]\n'.encode("gbk"))
     with pytest.raises(ConfigError, match="not UTF-8"):
         load_config(path)
+
+
+def test_docs_show_the_template_init_writes() -> None:
+    """docs/configuration.md shows the config.toml that `hischange init` writes, verbatim."""
+    from hischange.project import CONFIG_TEMPLATE
+
+    assert f"```toml\n{CONFIG_TEMPLATE}```" in DOC.read_text(encoding="utf-8")

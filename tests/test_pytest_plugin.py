@@ -135,7 +135,7 @@ def test_dispense():
     result = pytester.runpytest_subprocess("--strict-markers")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(
-        ["hischange: recorded * (NOT passing; pytest: 3 tests, 1 failures*"]
+        ["hischange: recorded * (NOT passing; pytest: 3 tests, 1 failure,*"]
     )
     (item,) = _evidence(root)
     assert item["change_ids"] == [cid] and item["passed"] is False
@@ -184,4 +184,47 @@ def test_collection_error_counts_as_error(
     pytester.makepyfile(test_broken="import no_such_module_for_hischange\n")
     pytester.runpytest_subprocess("--hischange-change", cid)
     (item,) = _evidence(root)
-    assert item["passed"] is False and "1 errors" in item["summary"]
+    assert item["passed"] is False and "1 error," in item["summary"]
+
+
+def test_marker_of_a_closed_change_is_skipped_and_the_rest_recorded(
+    pytester: pytest.Pytester, sample: tuple[Path, str]
+) -> None:
+    """A marker naming a change that takes no more evidence (closed, rejected, withdrawn) is
+    reported and skipped: the run is recorded for the other changes and exits 0, not 4."""
+    from hischange.services.changes import withdraw_change
+
+    root, cid = sample
+    proj = find_project(root)
+    old = register_change(
+        proj, "dev@vendor", make_fields({"kind": "bugfix", "title": "o", "rollback_plan": "r"})
+    ).id
+    withdraw_change(proj, "dev@vendor", old, reason="superseded")
+    proj.close()
+    pytester.makepyfile(
+        test_marked=f"""
+import pytest
+
+@pytest.mark.hischange("{old}")
+def test_old():
+    pass
+
+@pytest.mark.hischange("{cid}")
+def test_new():
+    pass
+"""
+    )
+    result = pytester.runpytest_subprocess()
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines([f"hischange: skipped the marker for {old}: it is withdrawn*"])
+    (item,) = _evidence(root)
+    assert item["change_ids"] == [cid] and item["passed"] is True
+    pytester.makepyfile(
+        test_marked=f'import pytest\n\n@pytest.mark.hischange("{old}")\ndef test_old():\n    pass\n'
+    )
+    result = pytester.runpytest_subprocess()
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(
+        ["hischange: nothing recorded: every marked change is closed, rejected or withdrawn"]
+    )
+    assert len(_evidence(root)) == 1

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import click
 
-from hischange.cli.output import emit, format_option, open_project
+from hischange.cli.output import emit, example, format_option, open_project
 from hischange.cli.render import event_line, verify_lines
 from hischange.errors import IntegrityError
 
 
-@click.group()
+@click.group(epilog=example("hischange audit verify"))
 def audit() -> None:
     """The ledger (审计日志): verify it, read it, trace one change end to end."""
 
 
-@audit.command("verify")
+@audit.command("verify", epilog=example("hischange audit verify --expect-head 42:7a8d363e…"))
 @click.option(
     "--expect-head",
     metavar="SEQ:HASH",
@@ -22,8 +22,9 @@ def audit() -> None:
 )
 @format_option()
 def verify(expect_head: str | None, fmt: str) -> None:
-    """Recompute the hash chain and replay every event into fresh projections.
+    """Recompute the hash chain and replay every event.
 
+    Replays every event into fresh projections and compares them with the stored ones.
     Names the first bad sequence number and the damage (edited, deleted, reordered,
     inserted, projection drift). Exit 4 when anything is wrong.
     """
@@ -36,7 +37,7 @@ def verify(expect_head: str | None, fmt: str) -> None:
         raise IntegrityError(f"ledger verification failed at sequence {first.seq}: {first.damage}")
 
 
-@audit.command("log")
+@audit.command("log", epilog=example("hischange audit log --since 100 --limit 20"))
 @click.option("--since", type=int, default=0, help="Only events after this sequence number.")
 @click.option("--change", "change_id", help="Only events of this change.")
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many events.")
@@ -49,7 +50,7 @@ def log(since: int, change_id: str | None, limit: int | None, fmt: str) -> None:
     emit(fmt, records, lambda rs: [event_line(r) for r in rs] or ["no events"])
 
 
-@audit.command("trace")
+@audit.command("trace", epilog=example("hischange audit trace CR-2026-0001"))
 @click.argument("change_id")
 @format_option()
 def trace(change_id: str, fmt: str) -> None:
@@ -57,4 +58,5 @@ def trace(change_id: str, fmt: str) -> None:
     from hischange.services.audit import trace_change
 
     records = trace_change(open_project(), change_id)
-    emit(fmt, records, lambda rs: [event_line(r) for r in rs])
+    focus = change_id.strip().upper()
+    emit(fmt, records, lambda rs: [event_line(r, focus) for r in rs])

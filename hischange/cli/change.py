@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar, get_args
+from typing import TYPE_CHECKING, Any, TypeVar, get_args
 
 import click
 
-from hischange.cli.output import actor_option, emit, format_option, open_project, resolve_actor
+from hischange.cli.output import (
+    actor_option,
+    emit,
+    example,
+    format_option,
+    open_project,
+    resolve_actor,
+)
 from hischange.cli.render import change_detail, change_line
 from hischange.events import Billing, Risk, Urgency
 from hischange.workflow.kinds import KINDS as KIND_TABLE
+
+if TYPE_CHECKING:
+    from hischange.workflow.change import ChangeState
 
 F = TypeVar("F", bound=Callable[..., Any])
 KINDS = tuple(k.name for k in KIND_TABLE)
@@ -47,7 +57,9 @@ def _field_options(required: bool) -> list[Any]:
             help="covered 维保范围内, free_interface 免费接口调整, negotiated 另行协商.",
         ),
         click.option(
-            "--effort", "effort_days", help="Effort in person-days (需要 for negotiated)."
+            "--effort",
+            "effort_days",
+            help="Effort in person-days (工作量, 人天); required for negotiated billing.",
         ),
         click.option("--third-party", help="Third-party system involved (第三方系统)."),
         click.option(
@@ -79,12 +91,18 @@ def _with(options: list[Any]) -> Callable[[F], F]:
     return decorate
 
 
-@click.group()
+@click.group(epilog=example("hischange change list --state submitted"))
 def change() -> None:
     """Changes (变更): the request, its approval, and its state."""
 
 
-@change.command("new")
+@change.command(
+    "new",
+    epilog=example(
+        'hischange change new --kind interface --title "LIS 接口字段调整" --system 检验 '
+        '--requester 检验科 --rollback-plan "恢复旧版接口配置"'
+    ),
+)
 @_with(_field_options(required=True))
 @actor_option
 @format_option()
@@ -97,7 +115,9 @@ def new(actor: str | None, fmt: str, **values: Any) -> None:
     emit(fmt, state, lambda s: f"registered {s.id} (draft 草稿), due {s.due_at:%Y-%m-%d %H:%M} UTC")
 
 
-@change.command("edit")
+@change.command(
+    "edit", epilog=example("hischange change edit CR-2026-0001 --urgency high --reason 科室催办")
+)
 @click.argument("change_id")
 @_with(_field_options(required=False))
 @click.option("--reason", default="", help="Why the request changed.")
@@ -112,7 +132,25 @@ def edit(change_id: str, reason: str, actor: str | None, fmt: str, **values: Any
     emit(fmt, state, lambda s: f"edited {s.id}{stale}")
 
 
-def _transition(name: str, doc: str, needs_reason: bool = False, comment: bool = False) -> None:
+def _state_line(state: ChangeState) -> str:
+    return f"{state.id} is now {state.state}"
+
+
+def _approved_line(state: ChangeState) -> str:
+    """An approval says it approved; a retroactive one (事后审批) says so and that the state
+    (e.g. verified) is unchanged by it."""
+    approval = state.approval
+    if approval is not None and approval.retroactive:
+        return (
+            f"{state.id} retroactively approved (事后审批) by {approval.approver}; "
+            f"it stays {state.state}"
+        )
+    return f"{state.id} approved (审批通过); it is now {state.state}"
+
+
+def _transition(
+    name: str, doc: str, sample: str, needs_reason: bool = False, comment: bool = False
+) -> None:
     """Define ``change <name> CR`` commands that share one shape."""
 
     @click.argument("change_id")
@@ -123,7 +161,7 @@ def _transition(name: str, doc: str, needs_reason: bool = False, comment: bool =
 
         func = getattr(service, f"{name}_change")
         state = func(open_project(), resolve_actor(actor), change_id, **extra)
-        emit(fmt, state, lambda s: f"{s.id} is now {s.state}")
+        emit(fmt, state, _approved_line if name == "approve" else _state_line)
 
     command.__doc__ = doc
     if needs_reason:
@@ -132,22 +170,39 @@ def _transition(name: str, doc: str, needs_reason: bool = False, comment: bool =
         command = click.option("--comment", default="", help="Reviewer's comment (recorded).")(
             command
         )
-    change.command(name)(command)
+    change.command(name, epilog=example(sample))(command)
 
 
-_transition("submit", "Submit a draft for approval (提交审批).")
+_transition(
+    "submit", "Submit a draft for approval (提交审批).", "hischange change submit CR-2026-0001"
+)
 _transition(
     "approve",
     "Approve a submitted change (审批通过). The approver must be in [roles] approvers and "
     "must not have registered, requested or coded it; a rollback plan is required.",
+    "hischange change approve CR-2026-0001 --comment 同意 --as reviewer@hospital",
     comment=True,
 )
-_transition("reject", "Reject a submitted change (驳回).", needs_reason=True)
-_transition("start", "Start implementing an approved change (开始实施).")
-_transition("withdraw", "Withdraw a change (撤回).", needs_reason=True)
+_transition(
+    "reject",
+    "Reject a submitted change (驳回).",
+    'hischange change reject CR-2026-0001 --reason "超出维保范围" --as reviewer@hospital',
+    needs_reason=True,
+)
+_transition(
+    "start",
+    "Start implementing an approved change (开始实施).",
+    "hischange change start CR-2026-0001",
+)
+_transition(
+    "withdraw",
+    "Withdraw a change (撤回).",
+    'hischange change withdraw CR-2026-0001 --reason "科室取消需求"',
+    needs_reason=True,
+)
 
 
-@change.command("list")
+@change.command("list", epilog=example("hischange change list --overdue"))
 @click.option("--state", help="Only changes in this state (e.g. approved).")
 @click.option("--kind", type=click.Choice(KINDS), help="Only changes of this kind.")
 @click.option("--overdue", is_flag=True, help="Only open changes past their due time (逾期).")
@@ -160,7 +215,7 @@ def list_(state: str | None, kind: str | None, overdue: bool, fmt: str) -> None:
     emit(fmt, items, lambda xs: [change_line(x) for x in xs] or ["no changes"])
 
 
-@change.command("show")
+@change.command("show", epilog=example("hischange change show CR-2026-0001"))
 @click.argument("change_id")
 @format_option()
 def show(change_id: str, fmt: str) -> None:
@@ -170,52 +225,73 @@ def show(change_id: str, fmt: str) -> None:
     emit(fmt, detail(open_project(), change_id), change_detail)
 
 
-@change.command("ready")
+@change.command("ready", epilog=example("hischange change ready CR-2026-0001"))
 @click.argument("change_id")
 @actor_option
 @format_option()
 def ready(change_id: str, actor: str | None, fmt: str) -> None:
-    """Mark a change ready for release (待发布): in_progress → ready. Refused (exit 5, recorded)
-    unless each evidence kind [evidence] required for its kind passed on its latest commit."""
+    """Mark a change ready for release (待发布).
+
+    in_progress → ready. Refused (exit 5, recorded) unless each evidence kind the change's
+    kind needs ([evidence] required) passed on its latest commit."""
     from hischange.services.evidence import ready_change
 
     state = ready_change(open_project(), resolve_actor(actor), change_id)
     emit(fmt, state, lambda s: f"{s.id} is now {s.state}")
 
 
-@change.command("verify")
+@change.command(
+    "verify",
+    epilog=example(
+        "hischange change verify CR-2026-0001 --note 科室确认结果正确 --as 检验科主任@hospital"
+    ),
+)
 @click.argument("change_id")
 @click.option("--note", default="", help="What was checked (recorded).")
 @actor_option
 @format_option()
 def verify(change_id: str, note: str, actor: str | None, fmt: str) -> None:
-    """Post-implementation verification (验收) by the requester side: deployed → verified,
-    then closed (an emergency change needs a retroactive approval and a PIR first)."""
+    """Verify a deployed change (验收), by the requester side.
+
+    deployed → verified, then closed (an emergency change needs a retroactive approval and a
+    post-implementation review first)."""
     from hischange.services.deployments import verify_change
 
     state = verify_change(open_project(), resolve_actor(actor), change_id, note)
     emit(fmt, state, lambda s: f"{s.id} is now {s.state}")
 
 
-@change.command("review")
+@change.command(
+    "review",
+    epilog=example(
+        'hischange change review CR-2026-0003 --pir "根因: 取整函数; 已补测试" '
+        "--as reviewer@hospital"
+    ),
+)
 @click.argument("change_id")
 @click.option("--pir", required=True, help="The post-implementation review (实施后评审).")
 @actor_option
 @format_option()
 def review(change_id: str, pir: str, actor: str | None, fmt: str) -> None:
-    """Record a post-implementation review; closes a verified change that was waiting for it."""
+    """Record a post-implementation review (实施后评审).
+
+    Closes a verified change that was waiting for it."""
     from hischange.services.deployments import record_review
 
     state = record_review(open_project(), resolve_actor(actor), change_id, pir)
     emit(fmt, state, lambda s: f"recorded the review of {s.id}; it is {s.state}")
 
 
-@change.command("close")
+@change.command(
+    "close", epilog=example("hischange change close CR-2026-0001 --as reviewer@hospital")
+)
 @click.argument("change_id")
 @actor_option
 @format_option()
 def close(change_id: str, actor: str | None, fmt: str) -> None:
-    """verified → closed. An emergency change needs its retroactive approval and PIR."""
+    """Close a verified change (关闭).
+
+    verified → closed. An emergency change needs its retroactive approval and PIR."""
     from hischange.services.deployments import close_change
 
     state = close_change(open_project(), resolve_actor(actor), change_id)

@@ -9,8 +9,15 @@ from typing import TYPE_CHECKING
 
 import click
 
-from hischange.cli.output import actor_option, emit, format_option, open_project, resolve_actor
-from hischange.cli.render import custody_lines, missing_lines
+from hischange.cli.output import (
+    actor_option,
+    emit,
+    example,
+    format_option,
+    open_project,
+    resolve_actor,
+)
+from hischange.cli.render import counted, custody_lines, missing_lines
 from hischange.errors import GateFailed, IntegrityError
 
 if TYPE_CHECKING:
@@ -18,7 +25,7 @@ if TYPE_CHECKING:
     from hischange.services.custody_scan import ScanResult
 
 
-@click.group()
+@click.group(epilog=example("hischange custody check v3.2.0..HEAD"))
 def custody() -> None:
     """Code custody (程序保管): every commit that reaches a hospital belongs to an approved
     change, and what was recorded is still there."""
@@ -33,7 +40,7 @@ def _warn_shallow(shallow: bool) -> None:
         )
 
 
-@custody.command("scan")
+@custody.command("scan", epilog=example("hischange custody scan v3.2.0..HEAD"))
 @click.argument("rev_range", metavar="RANGE")
 @actor_option
 @click.option(
@@ -43,8 +50,10 @@ def _warn_shallow(shallow: bool) -> None:
 )
 @format_option()
 def scan(rev_range: str, actor: str | None, full: bool, fmt: str) -> None:
-    """Link the range's commits to their changes (trailer `HIS-Change: CR-…`, or configured
-    subject patterns) and record the links. Scanning again records nothing new, and asks
+    """Link the range's commits to their changes and record the links.
+
+    A commit names its change by the trailer `HIS-Change: CR-…` or a configured subject
+    pattern. Scanning again records nothing new, and asks
     git only for the commits added since the last scan of the same range start."""
     project = open_project()
     who = resolve_actor(actor)
@@ -59,7 +68,7 @@ def scan(rev_range: str, actor: str | None, full: bool, fmt: str) -> None:
         fmt,
         result,
         lambda r: (
-            f"{r.commits} commits in {r.range}: {r.linked} name a known change, "
+            f"{counted(r.commits, 'commit')} in {r.range}: {r.linked} name a known change, "
             f"{r.new_links} newly recorded, {r.already_recorded} already recorded"
             + (f"; unknown change ids: {', '.join(r.unknown_changes)}" if r.unknown_changes else "")
         ),
@@ -84,12 +93,14 @@ def _scan(project: Project, who: str, rev_range: str, full: bool) -> ScanResult:
         return scan_range(project, who, rev_range, progress=tick, full=full)
 
 
-@custody.command("check")
+@custody.command("check", epilog=example("hischange custody check v3.2.0..HEAD --format sarif"))
 @click.argument("rev_range", metavar="RANGE")
 @format_option("sarif")
 def check(rev_range: str, fmt: str) -> None:
-    """The gate: exit 1 and list violations when a commit names no change, an unknown one,
-    an unapproved one, or a change id git will not parse as a trailer."""
+    """The gate: every commit belongs to an approved change.
+
+    Exit 1 and list violations when a commit names no change, an unknown one, an unapproved
+    one, or a change id git will not parse as a trailer."""
     from hischange import __version__
     from hischange.outputs.sarif import custody_sarif
     from hischange.services import custody as lib
@@ -101,13 +112,15 @@ def check(rev_range: str, fmt: str) -> None:
     else:
         emit(fmt, report, custody_lines)
     if not report.ok:
-        raise GateFailed(f"custody check failed for {rev_range}")
+        raise GateFailed(f"custody check failed for {rev_range}", reported=True)
 
 
-@custody.command("verify")
+@custody.command("verify", epilog=example("hischange custody verify"))
 @format_option()
 def verify(fmt: str) -> None:
-    """Every commit ever linked still exists and is reachable from the protected refs (tags and
+    """Check that every linked commit is still in protected history.
+
+    Every commit ever linked must exist and be reachable from the protected refs (tags and
     the main branch by default). A force-push that dropped a linked commit exits 4."""
     from hischange.services import custody as lib
 
@@ -116,27 +129,29 @@ def verify(fmt: str) -> None:
     emit(fmt, report, missing_lines)
     if report.missing:
         raise IntegrityError(
-            f"{len(report.missing)} linked commit(s) missing from protected history"
+            f"{counted(len(report.missing), 'linked commit')} missing from protected history"
         )
 
 
-@click.group()
+@click.group(epilog=example("hischange hook install"))
 def hook() -> None:
     """The commit-msg hook that refuses messages without a valid change id."""
 
 
-@hook.command("install")
+@hook.command("install", epilog=example("hischange hook install --force"))
 @click.option("--force", is_flag=True, help="Replace a commit-msg hook not written by hischange.")
 def install(force: bool) -> None:
-    """Install the commit-msg hook in this clone (respects core.hooksPath). `git commit
-    --no-verify` stays the escape hatch; `custody check` still catches what slipped."""
+    """Install the commit-msg hook in this clone.
+
+    Respects core.hooksPath. `git commit --no-verify` stays the escape hatch; `custody check`
+    still catches what slipped."""
     from hischange.services.hooks import install_commit_hook
 
     path = install_commit_hook(open_project(), force=force)
     click.echo(f"installed {path}")
 
 
-@hook.command("check-msg")
+@hook.command("check-msg", epilog=example("hischange hook check-msg .git/COMMIT_EDITMSG"))
 @click.argument("message_file", type=click.Path(path_type=Path))
 @format_option()
 def check_msg(message_file: Path, fmt: str) -> None:
@@ -161,4 +176,4 @@ def check_msg(message_file: Path, fmt: str) -> None:
         ),
     )
     if not verdict.ok:
-        raise GateFailed("the commit message does not name an implementable change")
+        raise GateFailed("the commit message does not name an implementable change", reported=True)

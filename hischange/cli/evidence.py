@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from hischange.cli.output import actor_option, emit, format_option, open_project, resolve_actor
+from hischange.cli.output import (
+    actor_option,
+    emit,
+    example,
+    format_option,
+    open_project,
+    resolve_actor,
+)
 from hischange.errors import UsageError
 
 if TYPE_CHECKING:
@@ -17,7 +24,7 @@ if TYPE_CHECKING:
 RESULTS = ("pass", "fail", "blocked")
 
 
-@click.group()
+@click.group(epilog=example("hischange evidence list CR-2026-0001"))
 def evidence() -> None:
     """Test evidence (测试记录): JUnit/TRX reports, pytest runs and on-site test records,
     each bound to the commit it tested; evidence on an older commit is stale."""
@@ -31,6 +38,27 @@ def _recorded_lines(r: Recorded) -> Iterator[str]:
     yield f"  tested {where} in {e.env}: {e.summary}"
     for note in r.notes:
         yield f"  note: {note}"
+
+
+def _expand(reports: list[Path]) -> list[Path]:
+    """Report patterns a shell left unexpanded (cmd.exe and PowerShell pass
+    ``target/surefire-reports/*.xml`` as typed) are expanded here, like a POSIX shell would."""
+    import glob
+
+    out: list[Path] = []
+    for path in reports:
+        text = str(path)
+        if path.exists() or not glob.has_magic(text):
+            out.append(path)
+            continue
+        found = sorted(glob.glob(text, recursive=True))
+        if not found:
+            raise UsageError(
+                f"no report file matches {text!r}",
+                hint="check the pattern and the folder it is relative to (the current one)",
+            )
+        out += [Path(f) for f in found]
+    return out
 
 
 def _split_args(args: tuple[str, ...], reports: list[Path]) -> list[str]:
@@ -50,7 +78,12 @@ def _split_args(args: tuple[str, ...], reports: list[Path]) -> list[str]:
     return ids
 
 
-@evidence.command("add")
+@evidence.command(
+    "add",
+    epilog=example(
+        "hischange evidence add CR-2026-0001 --junit build/test-results/*.xml --env test"
+    ),
+)
 @click.argument("args", nargs=-1, required=True, metavar="CR [CR…]")
 @click.option(
     "--junit",
@@ -67,7 +100,10 @@ def _split_args(args: tuple[str, ...], reports: list[Path]) -> list[str]:
     help="Visual Studio TRX report; repeatable.",
 )
 @click.option("--env", required=True, help="Environment the tests ran in (e.g. test).")
-@click.option("--commit", help="Commit the tests ran on (default: HEAD).")
+@click.option(
+    "--commit",
+    help="Commit the tests ran on (default: HEAD; required outside a git repository).",
+)
 @actor_option
 @format_option()
 def add(
@@ -79,18 +115,28 @@ def add(
     actor: str | None,
     fmt: str,
 ) -> None:
-    """Import test reports as ONE automated evidence item for the changes. It passes only
-    if every report ran at least one test and none failed; 0 tests is evidence of nothing."""
+    """Import test reports as one automated evidence item.
+
+    One item for all the changes named, bound to --commit (default: HEAD). It passes only if
+    every report ran at least one test and none failed; 0 tests is evidence of nothing. A
+    quoted pattern (--junit 'reports/*.xml') is expanded."""
     from hischange.services.evidence import add_reports
 
     reports = [*junit, *trx]
     ids = _split_args(args, reports)
+    reports = _expand(reports)
     project = open_project()
     result = add_reports(project, resolve_actor(actor), ids, reports, env=env, commit=commit)
     emit(fmt, result, _recorded_lines)
 
 
-@evidence.command("record")
+@evidence.command(
+    "record",
+    epilog=example(
+        "hischange evidence record CR-2026-0001 --result pass --steps steps.md "
+        '--expected "LIS 收到医嘱" --actual "LIS 收到医嘱" --version 3.3.0 --attach photo.jpg'
+    ),
+)
 @click.argument("change_id")
 @click.option("--env", default="onsite-test", show_default=True, help="Where it was tested.")
 @click.option("--tester", help="Who tested (default: the acting identity).")
@@ -106,14 +152,23 @@ def add(
     type=click.Path(path_type=Path),
     help="A file (screenshot, log); stored by its SHA-256; repeatable.",
 )
-@click.option("--version", help="Version tested; binds to its release tag's commit if any.")
-@click.option("--commit", help="Commit tested.")
+@click.option(
+    "--version",
+    help="Version tested; binds to its release tag's commit if any (without --commit).",
+)
+@click.option(
+    "--commit",
+    help="Commit tested (default: HEAD, or the --version's tag; without a git repository "
+    "one of --commit/--version is required).",
+)
 @click.option("--date", "tested_at", help="Test date YYYY-MM-DD (default: today).")
 @actor_option
 @format_option()
 def record(change_id: str, actor: str | None, fmt: str, **values: object) -> None:
-    """Record a manual or on-site test (现场测试, IEC 62304 §9.8): tester, environment, steps,
-    expected and actual result, anomalies, attachments, the version or commit tested."""
+    """Record a manual or on-site test (现场测试).
+
+    Tester, environment, steps, expected and actual result, anomalies, attachments, the
+    version or commit tested (default: HEAD, as for `evidence add`; IEC 62304 §9.8)."""
     from hischange.services.onsite import OnsiteForm, record_onsite
 
     project = open_project()
@@ -140,12 +195,14 @@ def _list_lines(r: EvidenceList) -> Iterator[str]:
         yield "evidence suffices for `change ready`"
 
 
-@evidence.command("list")
+@evidence.command("list", epilog=example("hischange evidence list CR-2026-0001 --format json"))
 @click.argument("change_id")
 @format_option()
 def list_(change_id: str, fmt: str) -> None:
-    """Every evidence item of a change: kind, environment, commit, result, and whether it is
-    stale (tested an older commit than the change's latest) and why."""
+    """List a change's evidence, current or stale.
+
+    Each item's kind, environment, commit and result, and whether it is stale (tested an
+    older commit than the change's latest) and why."""
     from hischange.services.evidence import list_evidence
 
     emit(fmt, list_evidence(open_project(), change_id), _list_lines)

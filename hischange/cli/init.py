@@ -6,16 +6,18 @@ from pathlib import Path
 
 import click
 
-from hischange.cli.output import emit, format_option
+from hischange.cli.output import emit, example, format_option
 
 
-@click.command()
+@click.command(epilog=example("hischange init"))
 @click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path))
 @format_option()
 @click.pass_context
 def init(ctx: click.Context, folder: Path | None, fmt: str) -> None:
-    """Create .hischange/ (config with a commented [roles] example, and the store) in FOLDER
-    (default: --project or the current folder). Running it again changes nothing."""
+    """Create .hischange/ with a config and an empty store.
+
+    In FOLDER (default: --project or the current folder). config.toml shows every setting
+    with its default, commented out. Running it again changes nothing."""
     from hischange.project import init_project
 
     root = folder or Path(ctx.find_root().obj.get("project_dir") or ".")

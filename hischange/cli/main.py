@@ -9,7 +9,8 @@ from typing import Any
 import click
 
 from hischange import __version__
-from hischange.errors import HischangeError
+from hischange.cli.output import example
+from hischange.errors import GateFailed, HischangeError
 
 __all__ = ["cli", "main"]
 
@@ -72,6 +73,8 @@ class Failure(click.ClickException):
         self.exit_code = error.exit_code  # type: ignore[misc]
 
     def show(self, file: Any = None) -> None:
+        if isinstance(self.error, GateFailed) and self.error.reported:
+            return  # the report printed above is the message; the exit code says the rest
         click.echo(f"error [{self.error.code}]: {self.error.message}", err=True)
         if self.error.hint:
             click.echo(f"  hint: {self.error.hint}", err=True)
@@ -99,7 +102,13 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=example(
+        "hischange change new --kind report --title 门诊日报 --system 门诊 --requester 门诊部"
+    ),
+)
 @click.version_option(__version__, prog_name="hischange")
 @click.option(
     "--project",

@@ -12,7 +12,14 @@ import click
 if TYPE_CHECKING:
     from hischange.project import Project
 
-__all__ = ["actor_option", "emit", "format_option", "open_project", "resolve_actor"]
+__all__ = [
+    "actor_option",
+    "emit",
+    "example",
+    "format_option",
+    "open_project",
+    "resolve_actor",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -34,6 +41,11 @@ def format_option(*choices: str) -> Callable[[F], F]:
         )(func)
 
     return decorate
+
+
+def example(*lines: str) -> str:
+    """A command's help epilog: one example, shown as written (click's \\b keeps the lines)."""
+    return "\b\nExample:\n" + "\n".join(f"  {line}" for line in lines)
 
 
 def actor_option(func: F) -> F:

@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from hischange.events import change_refs
+from hischange.workflow.evidence import counted
+
 if TYPE_CHECKING:
-    from hischange.events import EventRecord
+    from hischange.events import AnyEvent, EventRecord
     from hischange.services.audit import VerifyReport
     from hischange.services.evidence import ChangeDetail
-    from hischange.workflow.change import ChangeState
+    from hischange.workflow.change import ChangeState, SqlFileState
     from hischange.workflow.custody import CustodyReport, CustodyVerifyReport
     from hischange.workflow.release import ReleaseState
 
 __all__ = [
     "change_detail",
     "change_line",
+    "counted",
     "custody_lines",
     "deployment_line",
+    "display_width",
     "event_line",
     "missing_lines",
+    "pad",
     "release_lines",
     "verify_lines",
 ]
@@ -45,12 +52,23 @@ def _time(value: object) -> str:
     return text[:16].replace("T", " ") + " UTC" if len(text) >= 16 else text
 
 
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: wide and full-width characters (East Asian
+    width W or F, e.g. 汉字) take two, everything else one."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, width: int) -> str:
+    """``text`` padded with spaces to ``width`` terminal columns (not code points)."""
+    return text + " " * max(0, width - display_width(text))
+
+
 def change_line(c: ChangeState) -> str:
-    """One line per change, for lists."""
+    """One line per change, for lists; columns line up in a terminal whatever the script."""
     flags = " [emergency 紧急]" if c.fields.emergency else ""
     flags += " [approval stale 审批已失效]" if c.approval_stale else ""
     return (
-        f"{c.id}  {c.state:<11} {STATE_ZH.get(c.state, ''):<4} {c.fields.kind:<14} "
+        f"{c.id}  {c.state:<11} {pad(STATE_ZH.get(c.state, ''), 6)} {c.fields.kind:<14} "
         f"{c.fields.urgency:<9} due {_time(c.due_at.isoformat())}  {c.fields.title}{flags}"
     )
 
@@ -84,8 +102,34 @@ def change_detail(c: ChangeDetail) -> Iterator[str]:
         yield f"  withdrawn 撤回:    {c.withdrawn_reason}"
     if f.description:
         yield f"  description:       {f.description}"
+    yield from _custody_lines(c)
     if c.evidence:
         yield from _evidence_lines(c)
+
+
+def _custody_lines(c: ChangeDetail) -> Iterator[str]:
+    """The change's commits, SQL files and releases."""
+    if c.commits:
+        authors = f" by {', '.join(c.authors)}" if c.authors else ""
+        yield f"  commits 提交:      {counted(len(c.commits), 'commit')}{authors}"
+        for sha in c.commits:
+            yield f"    {sha[:12]}"
+    if c.sql_files:
+        yield "  SQL 脚本:"
+        for path, f in sorted(c.sql_files.items()):
+            yield f"    {path}  {_sql_status(f)}"
+    if c.releases:
+        yield f"  releases 版本:     {', '.join(c.releases)}"
+
+
+def _sql_status(f: SqlFileState) -> str:
+    reviewed = f"reviewed sha256 {f.reviewed_sha256[:12]}" if f.reviewed_sha256 else "not reviewed"
+    text = f"{reviewed}, {counted(f.errors, 'error')}"
+    if not f.approved_sha256:
+        return text + ", not approved 未审批"
+    stale = "" if f.approved_sha256 == f.reviewed_sha256 else " (an earlier content)"
+    risk = f", accepted risk: {f.accept_risk}" if f.accept_risk else ""
+    return f"{text}, approved 已审批 by {f.approved_by} at {f.approved_sha256[:12]}{stale}{risk}"
 
 
 def _evidence_lines(c: ChangeDetail) -> Iterator[str]:
@@ -99,17 +143,60 @@ def _evidence_lines(c: ChangeDetail) -> Iterator[str]:
         yield f"    {s.evidence_id} {s.kind} {s.env} {short(s.commit)} {verdict} {flag}: {s.why}"
 
 
-def event_line(r: EventRecord) -> str:
-    """One ledger event."""
-    detail = ""
+def event_line(r: EventRecord, focus: str | None = None) -> str:
+    """One ledger event: whom it concerns and what it records (commits, files, versions,
+    evidence ids). ``focus`` (the change ``audit trace`` follows) narrows both to that change."""
     ev = r.event
+    refs = sorted(change_refs(ev))
+    target = focus if focus in refs else ",".join(refs[:3]) + (",…" if len(refs) > 3 else "")
+    detail = "".join(f" {k}={v}" for k, v in _event_detail(ev, focus))
     for attr in ("to", "reason", "command"):
         value = getattr(ev, attr, "")
         if value:
             detail += f" {attr}={value}"
-    target = r.change_id or ""
     when = _time(r.at.isoformat())
     return f"#{r.seq:<6} {when}  {r.actor:<24} {ev.type:<22} {target}{detail}  {r.hash[:16]}"
+
+
+def _some(values: list[str], limit: int = 5) -> str:
+    more = f",+{len(values) - limit} more" if len(values) > limit else ""
+    return ",".join(values[:limit]) + more
+
+
+def _event_detail(ev: AnyEvent, focus: str | None) -> Iterator[tuple[str, str]]:
+    """The identifying facts of an event, as key=value pairs."""
+    if ev.type == "commits_linked":
+        links = [x for x in ev.links if focus is None or focus in x.change_ids] or list(ev.links)
+        yield "range", ev.range
+        yield "commits", _some([x.sha[:12] for x in links])
+    elif ev.type == "sql_reviewed":
+        yield "files", _some([f"{f.path}@{f.sha256[:12]}" for f in ev.files])
+        if any(f.errors for f in ev.files):
+            yield "errors", str(sum(f.errors for f in ev.files))
+    elif ev.type == "sql_approved":
+        yield "file", f"{ev.path}@{ev.sha256[:12]}"
+    elif ev.type == "release_cut":
+        yield "version", ev.version
+        yield "tag", ev.tag
+        yield "head", ev.head_commit[:12]
+    elif ev.type == "evidence_recorded":
+        yield "evidence", ev.evidence_id
+        yield "kind", ev.kind
+        yield "env", ev.env
+        yield "commit", ev.commit[:12] if ev.commit else f"version {ev.version or '?'}"
+        yield "result", "pass" if ev.passed else "FAIL"
+    elif ev.type == "artifact_attached":
+        yield "version", ev.version
+        yield "artifact", f"{ev.name}@{ev.sha256[:12]}"
+    elif ev.type == "deployment_recorded":
+        yield "deployment", ev.deployment_id
+        yield "version", ev.version
+        yield "where", f"{ev.env}@{ev.site}"
+        yield "result", ev.result
+    elif ev.type == "rollback_recorded":
+        yield "version", ev.version
+        yield "to_version", ev.to_version
+        yield "where", f"{ev.env}@{ev.site}"
 
 
 def verify_lines(report: VerifyReport) -> Iterator[str]:
@@ -120,7 +207,7 @@ def verify_lines(report: VerifyReport) -> Iterator[str]:
             f"({', '.join(report.checked)})"
         )
     else:
-        yield f"ledger DAMAGED 审计日志被篡改: {len(report.problems)} problem(s)"
+        yield f"ledger DAMAGED 审计日志被篡改: {counted(len(report.problems), 'problem')}"
         for p in report.problems:
             yield f"  sequence {p.seq}: {p.damage}: {p.detail}"
     yield f"head: {report.head_seq}:{report.head_hash}"
@@ -131,7 +218,10 @@ def custody_lines(r: CustodyReport) -> Iterator[str]:
     for v in r.violations:
         yield f"{v.code} {v.severity:<7} {v.sha[:12]} {v.subject}\n    {v.message}"
     verdict = "custody OK 程序保管合规" if r.ok else "custody FAILED 程序保管不合规"
-    count = f"{r.commits} commits, {len(r.changes)} changes, {len(r.violations)} violation(s)"
+    count = (
+        f"{counted(r.commits, 'commit')}, {counted(len(r.changes), 'change')}, "
+        f"{counted(len(r.violations), 'violation')}"
+    )
     yield f"{count}: {verdict}"
 
 
@@ -143,15 +233,24 @@ def missing_lines(r: CustodyVerifyReport) -> Iterator[str]:
             f"{m.linked_at:%Y-%m-%d %H:%M} UTC at sequence {m.linked_seq}"
         )
     state = "all present" if not r.missing else f"{len(r.missing)} missing"
-    yield f"{r.checked} linked commits checked against {', '.join(r.protected_refs)}: {state}"
+    refs = ", ".join(r.protected_refs)
+    yield f"{counted(r.checked, 'linked commit')} checked against {refs}: {state}"
 
 
 def release_lines(r: ReleaseState) -> Iterator[str]:
-    """A release record."""
-    yield f"release {r.version} ({r.tag}) cut {_time(r.cut_at.isoformat())} by {r.cut_by}"
-    yield f"  range {r.range}: {len(r.commits)} commit(s); {r.bump_reason}"
-    yield f"  manifest sha256 {r.manifest_digest}"
-    yield f"  ledger head {r.ledger_head_seq}:{r.ledger_head_hash}"
+    """A release record (a baseline, imported rather than cut, has no range or manifest)."""
+    when = _time(r.cut_at.isoformat())
+    tip = r.head_commit[:12]
+    if r.baseline:
+        tag = r.tag or "no tag"
+        yield f"release {r.version} ({tag}) baseline (版本基线), registered {when} by {r.cut_by}"
+        yield f"  commit {tip or '(unknown)'}: {r.bump_reason}"
+    else:
+        yield f"release {r.version} ({r.tag}) cut {when} by {r.cut_by}"
+        commits = counted(len(r.commits), "commit")
+        yield f"  range {r.range} (tip {tip}): {commits}; {r.bump_reason}"
+        yield f"  manifest sha256 {r.manifest_digest}"
+        yield f"  ledger head {r.ledger_head_seq}:{r.ledger_head_hash}"
     if r.dirty:
         yield "  WARNING: cut from a working tree with uncommitted changes"
     for c in r.changes:
@@ -160,7 +259,7 @@ def release_lines(r: ReleaseState) -> Iterator[str]:
     for change_id, path, sha in r.sql_files:
         yield f"  sql {path} ({change_id}) sha256 {sha[:16]}"
     for a in r.artifacts:
-        yield f"  artifact {a.name} sha256 {a.sha256[:16]} {a.size} bytes"
+        yield f"  artifact {a.name} sha256 {a.sha256[:16]} {counted(a.size, 'byte')}"
     for d in r.deployments:
         when = _time(d.at.isoformat())
         yield f"  {d.deployment_id} {d.env}@{d.site} {d.result} by {d.operator} {when}"

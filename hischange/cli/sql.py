@@ -10,22 +10,47 @@ from typing import TYPE_CHECKING
 
 import click
 
-from hischange.cli.output import actor_option, emit, format_option, open_project, resolve_actor
+from hischange.cli.output import (
+    actor_option,
+    emit,
+    example,
+    format_option,
+    open_project,
+    resolve_actor,
+)
 from hischange.errors import GateFailed, UsageError
 
 if TYPE_CHECKING:
+    from hischange.project import Project
     from hischange.sqlreview import SqlReview
 
 DIALECTS = ("oracle", "tsql", "mysql", "postgres")
 
 
-@click.group()
+@click.group(epilog=example("hischange sql review db/2026-11/*.sql"))
 def sql() -> None:
     """SQL review (SQL 审核): static review of scripts, never executed; approvals bound to
     each file's SHA-256."""
 
 
-@sql.command("review")
+def _project_or_none() -> Project | None:
+    """The project, or None outside one: a plain review records nothing and needs none."""
+    from hischange.errors import NotFoundError
+
+    try:
+        return open_project()
+    except NotFoundError:
+        click.echo(
+            "note: no hischange project here (.hischange/ not found): reviewed with the "
+            "default settings; nothing is recorded",
+            err=True,
+        )
+        return None
+
+
+@sql.command(
+    "review", epilog=example("hischange sql review --range v3.2.0..HEAD --change CR-2026-0002")
+)
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--range", "rev_range", help="Review the *.sql files this git range adds or changes.")
 @click.option("--staged", is_flag=True, help="Review the *.sql files staged for the next commit.")
@@ -84,32 +109,37 @@ def review(
     actor: str | None,
     fmt: str,
 ) -> None:
-    """Review SQL files, the SQL of a range, or the staged SQL; views are compared with the
-    base version for removed columns (HC140). Exit 1 when an unsuppressed error finding
-    remains."""
+    """Review SQL files, the SQL of a range, or the staged SQL.
+
+    A view is compared with a base version for removed columns (HC140): the range's base,
+    else --base REF, else the version before the change's first commit of the file, else
+    HEAD. Exit 1 when an unsuppressed error finding remains. Reviewing files needs no project
+    (default settings outside one); --range, --staged and --change do."""
     from hischange.services import sql as sqlrecord
     from hischange.services import sql_base
 
-    project = open_project()
     if sum((bool(files), bool(rev_range), staged)) > 1:
         raise UsageError("pass files, --range or --staged, only one of them")
     if rev_range and base_ref:
         raise UsageError("--base is for files; a range is compared with its own base")
     if rev_range:
-        result = sqlrecord.review_range(project, rev_range, dialect)
+        result = sqlrecord.review_range(open_project(), rev_range, dialect)
     elif staged:
-        settings = sqlrecord.sql_settings(project, dialect)
-        result = sql_base.review_staged(project, settings, base_ref)
+        settings = sqlrecord.sql_settings(open_project(), dialect)
+        result = sql_base.review_staged(open_project(), settings, base_ref)
     else:
+        project = open_project() if change_id else _project_or_none()
         result = sqlrecord.review_paths(project, list(files), dialect)
         settings = sqlrecord.sql_settings(project, dialect)
         result = sql_base.compare_files(project, result, files, settings, base_ref, change_id)
     if change_id:
         mine = sql_base.by_change(result, change_id, rev_range) if rev_range else result
-        sqlrecord.record_review(project, resolve_actor(actor), change_id, mine, rev_range or "")
+        sqlrecord.record_review(
+            open_project(), resolve_actor(actor), change_id, mine, rev_range or ""
+        )
     _render(result, fmt, context_lines, _use_color(color), lang)
     if result.has_errors:
-        raise GateFailed("SQL review found unsuppressed error findings (exit 1)")
+        raise GateFailed("SQL review found unsuppressed error findings", reported=True)
 
 
 def _use_color(choice: str) -> bool:
@@ -135,7 +165,12 @@ def _render(result: SqlReview, fmt: str, context_lines: int, color: bool, lang: 
         emit(fmt, result, render_human)
 
 
-@sql.command("approve")
+@sql.command(
+    "approve",
+    epilog=example(
+        "hischange sql approve CR-2026-0002 db/2026-11/0002_report.sql --as dba@hospital"
+    ),
+)
 @click.argument("change_id")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option(
@@ -147,8 +182,10 @@ def _render(result: SqlReview, fmt: str, context_lines: int, color: bool, lang: 
 @actor_option
 @format_option()
 def approve(change_id: str, file: Path, accept_risk: str, actor: str | None, fmt: str) -> None:
-    """Approve one reviewed SQL file of a change at its current SHA-256 (approvers only, not
-    an author of the file's commits). A later edit makes the approval stale."""
+    """Approve one reviewed SQL file at its current SHA-256.
+
+    Approvers only, and not an author of the file's commits. A later edit makes the
+    approval stale."""
     from hischange.services import sql as sqlrecord
 
     project = open_project()
@@ -156,7 +193,7 @@ def approve(change_id: str, file: Path, accept_risk: str, actor: str | None, fmt
     emit(fmt, state, lambda s: f"approved {file} for {s.id}")
 
 
-@sql.command("status")
+@sql.command("status", epilog=example("hischange sql status CR-2026-0002"))
 @click.argument("change_id")
 @format_option()
 def status(change_id: str, fmt: str) -> None:

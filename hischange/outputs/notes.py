@@ -3,16 +3,18 @@ and English with ``lang="en"``."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any, Literal
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from hischange.ids import CHANGE_ID_TEXT
 from hischange.workflow.change import ChangeState
 from hischange.workflow.kinds import KINDS
 from hischange.workflow.release import ReleaseState
 
-__all__ = ["LABELS", "notes_context", "render_notes"]
+__all__ = ["LABELS", "bump_text", "notes_context", "render_notes"]
 
 Lang = Literal["zh", "en"]
 
@@ -60,6 +62,10 @@ LABELS: dict[str, dict[str, str]] = {
         "bump_minor": "次版本号: 含新增或修改的功能",
         "bump_patch": "修订号: 仅缺陷与安全修复",
         "bump_given": "指定版本号",
+        "last_release": "上一版本",
+        "breaking_view": "视图删除或重命名了列 (HC140)",
+        "days": "人天",
+        "head_commit": "末端提交",
     },
     "en": {
         "title": "Release notes",
@@ -104,6 +110,10 @@ LABELS: dict[str, dict[str, str]] = {
         "bump_minor": "minor: new or changed function",
         "bump_patch": "patch: fixes only",
         "bump_given": "given explicitly",
+        "last_release": "last release",
+        "breaking_view": "a view drops or renames a column (HC140)",
+        "days": "person-days",
+        "head_commit": "Head commit",
     },
 }
 
@@ -124,40 +134,70 @@ def notes_context(
     free = [c for c in changes.values() if c.fields.billing == "free_interface"]
     negotiated = [c for c in changes.values() if c.fields.billing == "negotiated"]
     effort = sum((Decimal(c.fields.effort_days or "0") for c in negotiated), Decimal(0))
-    sql = []
-    for change_id, path, sha in release.sql_files:
-        entry = changes[change_id].sql_files.get(path) if change_id in changes else None
-        approved = entry is not None and entry.approved_sha256 == sha
-        sql.append(
-            {
-                "change_id": change_id,
-                "path": path,
-                "sha": sha,
-                "approved": approved,
-                "by": entry.approved_by if entry else "",
-                "risk": entry.accept_risk if entry else "",
-            }
-        )
     return {
         "r": release,
         "L": LABELS[lang],
         "groups": groups,
-        "sql": sql,
+        "sql": _sql_rows(release, changes),
         "free": len(free),
         "free_third_party": sum(1 for c in free if c.fields.third_party),
         "negotiated": len(negotiated),
         "effort": str(effort),
         "covered": sum(1 for c in changes.values() if c.fields.billing == "covered"),
         "cut_at": release.cut_at.strftime("%Y-%m-%d %H:%M UTC"),
-        "bump_text": LABELS[lang][_bump_key(release.bump_reason)],
+        "bump_text": bump_text(release.bump_reason, lang),
+        "range": _range(release),
     }
 
 
-def _bump_key(reason: str) -> str:
-    for kind in ("major", "minor", "patch"):
-        if reason.startswith(kind):
-            return f"bump_{kind}"
-    return "bump_given"
+def _sql_rows(release: ReleaseState, changes: dict[str, ChangeState]) -> list[dict[str, Any]]:
+    """One row per SQL file, however many changes it was reviewed for: the changes, and
+    approved when each of them approved the released content."""
+    rows: dict[str, dict[str, Any]] = {}
+    for change_id, path, sha in release.sql_files:
+        entry = changes[change_id].sql_files.get(path) if change_id in changes else None
+        row = rows.setdefault(
+            path,
+            {"path": path, "sha": sha, "ids": [], "approved": True, "by": [], "risk": []},
+        )
+        row["ids"].append(change_id)
+        row["approved"] = row["approved"] and entry is not None and entry.approved_sha256 == sha
+        for key, value in (("by", entry.approved_by), ("risk", entry.accept_risk)) if entry else ():
+            if value and value not in row[key]:
+                row[key].append(value)
+    return [
+        {
+            **r,
+            "change_id": ", ".join(sorted(r["ids"])),
+            "by": ", ".join(r["by"]),
+            "risk": "; ".join(r["risk"]),
+        }
+        for r in rows.values()
+    ]
+
+
+def _range(release: ReleaseState) -> str:
+    """The range with its tip as the commit it resolved to when the release was cut (the
+    cut records the range as given, e.g. ``v3.2.0..HEAD``, and the tip's id beside it)."""
+    start, sep, _tip = release.range.rpartition("..")
+    tip = release.head_commit[:12]
+    return f"{start}{sep}{tip}" if sep else tip
+
+
+def bump_text(reason: str, lang: Lang) -> str:
+    """Why the version was chosen, in ``lang``: the kind of bump and what caused it (the
+    changes, a breaking view, the last release), from the reason the cut recorded."""
+    labels = LABELS[lang]
+    key = next((k for k in ("major", "minor", "patch") if reason.startswith(k)), "given")
+    detail = list(re.findall(CHANGE_ID_TEXT, reason))
+    if "HC140" in reason:
+        detail.append(labels["breaking_view"])
+    last = re.search(r"last release (\S+?)\)?$", reason)
+    if key == "given" and last:
+        shown = last.group(1) if last.group(1) != "none" else labels["none"]
+        detail.append(f"{labels['last_release']} {shown}")
+    text = labels[f"bump_{key}"]
+    return f"{text} ({', '.join(detail)})" if detail else text
 
 
 def render_notes(

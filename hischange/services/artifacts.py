@@ -11,17 +11,18 @@ from hischange.events import AnyEvent, ArtifactAttached
 from hischange.project import Project
 from hischange.services.releases import get_release
 from hischange.workflow.projector import project
-from hischange.workflow.release import ArtifactMatch, ReleaseState
+from hischange.workflow.release import ArtifactMatch, ReleaseState, new_artifacts
 
 __all__ = ["attach_artifacts", "verify_artifact"]
 
 
 def attach_artifacts(proj: Project, actor: str, version: str, files: list[Path]) -> ReleaseState:
-    """Record delivered packages of a release by SHA-256, size and name."""
+    """Record delivered packages of a release by SHA-256, size and name; a file already
+    attached under the same name and content is not recorded again."""
     release = get_release(proj, version)
     if not files:
         raise UsageError("no files to attach")
-    events: list[AnyEvent] = []
+    events: list[ArtifactAttached] = []
     for path in files:
         try:
             digest, size = _hash_file(path)
@@ -30,8 +31,12 @@ def attach_artifacts(proj: Project, actor: str, version: str, files: list[Path])
         events.append(
             ArtifactAttached(version=release.version, name=path.name, sha256=digest, size=size)
         )
+    fresh = new_artifacts(release, events)
+    if not fresh:
+        return release
+    batch: list[AnyEvent] = [*fresh]
     with proj.store.write(project) as tx:
-        tx.append(actor, events)
+        tx.append(actor, batch)
     return get_release(proj, release.version)
 
 

@@ -3,6 +3,8 @@ requester's verification that closes each change."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from hischange.errors import UsageError, WorkflowError
@@ -11,20 +13,25 @@ from hischange.events import (
     ChangeTransitioned,
     DeploymentRecorded,
     RollbackRecorded,
+    parse_event,
 )
-from hischange.ids import deployment_id
+from hischange.ids import DEPLOYMENT_ID, next_yearly_id
+from hischange.ledger import AppendedEvent
 from hischange.project import Project
 from hischange.services.changes import get_change, refuse, run_change_command
 from hischange.services.releases import get_release
 from hischange.store import WriteTx
 from hischange.workflow.change import ChangeState
 from hischange.workflow.deployment import (
+    SiteRunning,
     SiteState,
     decide_close,
     decide_deploy,
     decide_review,
     decide_rollback,
     decide_verify,
+    running_where,
+    with_history,
 )
 from hischange.workflow.projector import project
 from hischange.workflow.release import ReleaseState
@@ -36,9 +43,44 @@ __all__ = [
     "record_review",
     "remote_session",
     "rollback_release",
+    "show_release",
     "utc_window",
     "verify_change",
+    "where_running",
 ]
+
+#: The event types that say what runs where.
+_DEPLOY_TYPES = frozenset({"deployment_recorded", "rollback_recorded", "release_imported"})
+
+
+def _deploy_events(proj: Project, change_id: str | None = None) -> Iterator[AppendedEvent]:
+    """Deployment, rollback and baseline events in ledger order (of one change, when given:
+    the store indexes events by change, so a release's history is read without a full scan)."""
+    for row in proj.store.stored_events(change_id=change_id):
+        if row.type in _DEPLOY_TYPES:
+            doc = json.loads(row.body)
+            at = datetime.fromisoformat(doc["at"])
+            event = parse_event(doc["event"])
+            yield AppendedEvent.of(row.seq, at, row.actor, row.prev_hash, row.hash, event)
+
+
+def show_release(proj: Project, version: str) -> ReleaseState:
+    """One release record with its deployments' windows, bastion sessions and rollbacks
+    (``release show``)."""
+    release = get_release(proj, version)
+    first = release.changes[0].change_id if release.changes else None
+    return with_history(release, _deploy_events(proj, first))
+
+
+def where_running(
+    proj: Project, env: str | None = None, site: str | None = None
+) -> list[SiteRunning]:
+    """What version runs where (per environment and site), since when and how."""
+    return [
+        s
+        for s in running_where(_deploy_events(proj))
+        if (env is None or s.env == env) and (site is None or s.site == site)
+    ]
 
 
 def utc_window(
@@ -91,10 +133,11 @@ def record_deployment(
     except WorkflowError as refusal:
         raise refuse(proj, actor, "deploy record", release.version, refusal) from None
     with proj.store.write(project) as tx:
-        number = len(tx.keys("deployment")) + 1
+        year = tx.now.year
+        taken = tx.keys("deployment", f"DP-{year}-")
         events: list[AnyEvent] = [
             DeploymentRecorded(
-                deployment_id=deployment_id(number),
+                deployment_id=next_yearly_id(DEPLOYMENT_ID, "DP", year, taken),
                 version=release.version,
                 env=env,
                 site=site,

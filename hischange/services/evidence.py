@@ -12,6 +12,7 @@ the ids read in recording order.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -35,12 +36,14 @@ from hischange.workflow.evidence import (
     EvidenceItem,
     EvidenceStatus,
     assess,
+    counted,
     decide_evidence,
     decide_ready,
     readiness_problems,
     required_kinds,
 )
 from hischange.workflow.projector import project
+from hischange.workflow.sql import sql_readiness_problems
 from hischange.workflow.state import load, load_change
 
 __all__ = [
@@ -92,8 +95,8 @@ class EvidenceList(BaseModel):
 def summarise(tool: str, totals: Totals) -> str:
     """One line such as ``pytest: 12 tests, 0 failures, 0 errors, 1 skipped``."""
     text = (
-        f"{tool}: {totals.tests} tests, {totals.failures} failures, {totals.errors} errors, "
-        f"{totals.skipped} skipped"
+        f"{tool}: {counted(totals.tests, 'test')}, {counted(totals.failures, 'failure')}, "
+        f"{counted(totals.errors, 'error')}, {totals.skipped} skipped"
     )
     return text + (" (0 tests: evidence of nothing)" if totals.tests == 0 else "")
 
@@ -337,10 +340,24 @@ def list_evidence(proj: Project, change_id: str) -> EvidenceList:
 
 def ready_change(proj: Project, actor: str, change_id: str) -> ChangeState:
     """in_progress → ready (待发布) when passing, current evidence of each required kind
-    exists; refused (and the refusal recorded) naming everything missing."""
+    exists and the change's SQL is approved at its current content; refused (and the refusal
+    recorded) naming everything missing."""
     state = get_change(proj, change_id)
     facts = evidence_facts(proj, state)  # git I/O happens here, before the transaction
     required = required_kinds(proj.config.evidence.required, state.fields.kind)
-    return run_change_command(
-        proj, actor, "change ready", change_id, lambda s, _tx: decide_ready(s, facts, required)
-    )
+    sql = sql_readiness_problems(state, _sql_hashes(proj, state))
+
+    def decide(s: ChangeState, _tx: WriteTx) -> list[AnyEvent]:
+        return decide_ready(s, facts, required, sql)
+
+    return run_change_command(proj, actor, "change ready", change_id, decide)
+
+
+def _sql_hashes(proj: Project, state: ChangeState) -> dict[str, str | None]:
+    """The SHA-256 of each SQL file of the change in the working tree (what `sql approve`
+    hashes), None when it is gone."""
+    out: dict[str, str | None] = {}
+    for name in state.sql_files:
+        path = proj.root / name
+        out[name] = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+    return out

@@ -31,10 +31,13 @@ class HookVerdict(BaseModel):
 def install_commit_hook(proj: Project, *, force: bool) -> Path:
     """Install the commit-msg hook in the project's clone.
 
-    The hook calls this very installation (git runs hooks without the virtualenv on PATH).
+    The hook runs ``hischange`` from PATH, else this installation's Python (recorded in the
+    hook: git runs hooks without the virtualenv on PATH); when both are gone (a moved or
+    recreated virtualenv) it fails saying how to fix it.
     """
-    command = f'"{sys.executable}" -m hischange'
-    return vcs.install_hook(vcs.open_repo(proj.root), command=command, force=force)
+    return vcs.install_hook(
+        vcs.open_repo(proj.root), command="hischange", force=force, fallback_python=sys.executable
+    )
 
 
 def check_commit_message(proj: Project, message_file: Path) -> HookVerdict:

@@ -26,6 +26,7 @@ from hischange.testing import (
     store_attachment,
 )
 from hischange.vcs.ancestry import tag_commit
+from hischange.workflow.evidence import counted
 
 __all__ = ["ATTACHMENTS_DIR", "OnsiteForm", "record_onsite", "version_commit"]
 
@@ -105,13 +106,21 @@ def version_commit(proj: Project, version: str) -> str | None:
 def record_onsite(proj: Project, actor: str, change_id: str, form: OnsiteForm) -> Recorded:
     """Record a manual / on-site test of one change, bound to the commit or version tested.
 
-    A ``--version`` without ``--commit`` binds to the commit its release tag points at; with
-    no such tag the record keeps only the version (commit None), and it counts as stale as
-    soon as the change has linked commits.
+    With neither, it binds to ``HEAD`` (as ``evidence add`` does); outside a git repository
+    one of them is required. A ``--version`` without ``--commit`` binds to the commit its
+    release tag points at; with no such tag the record keeps only the version (commit None),
+    and it counts as stale as soon as the change has linked commits.
     """
     state = get_change(proj, change_id)
     notes: list[str] = []
     commit = bind_commit(proj, form.commit) if form.commit else None
+    if commit is None and not form.version:
+        if open_repo_or_none(proj) is None:
+            raise UsageError(
+                f"{proj.root} is not inside a git repository, so the tested commit is unknown",
+                hint="pass --commit SHA or --version V (the build that was tested)",
+            )
+        commit = bind_commit(proj, None)  # HEAD, as `evidence add` does
     if commit is None and form.version:
         commit = version_commit(proj, form.version)
         if commit is None:
@@ -146,7 +155,8 @@ def record_onsite(proj: Project, actor: str, change_id: str, form: OnsiteForm) -
     )
     summary = (
         f"{record.environment} test by {record.tester}: {record.result}"
-        f"; {len(record.anomalies)} anomalies; {len(record.attachments)} attachments"
+        f"; {counted(len(record.anomalies), 'anomaly', 'anomalies')}"
+        f"; {counted(len(record.attachments), 'attachment')}"
     )
 
     event = EvidenceRecorded(

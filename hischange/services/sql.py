@@ -13,6 +13,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from hischange import vcs
+from hischange.config import CONFIG_NAME, unknown_key_problem
 from hischange.errors import ConfigError, NotFoundError, UsageError
 from hischange.events import (
     AnyEvent,
@@ -37,9 +38,21 @@ __all__ = [
 ]
 
 
-def sql_settings(proj: Project, dialect: str | None = None) -> SqlReviewSettings:
-    """The ``[sqlreview]`` settings, with ``--dialect`` taking precedence."""
-    raw = dict(proj.config.sqlreview)
+def sql_settings(proj: Project | None, dialect: str | None = None) -> SqlReviewSettings:
+    """The ``[sqlreview]`` settings, with ``--dialect`` taking precedence; an unknown key is a
+    configuration error naming the closest valid one. Without a project: the defaults."""
+    raw = dict(proj.config.sqlreview) if proj is not None else {}
+    unknown = sorted(set(raw) - set(SqlReviewSettings.model_fields))
+    if unknown:
+        problems = "; ".join(
+            f"sqlreview.{k}: " + unknown_key_problem(k, "sqlreview", SqlReviewSettings.model_fields)
+            for k in unknown
+        )
+        where = proj.state_dir / CONFIG_NAME if proj is not None else "config"
+        raise ConfigError(
+            f"{where}: invalid configuration: {problems}",
+            hint="see docs/configuration.md, section [sqlreview]",
+        )
     if dialect:
         raw["dialect"] = dialect
     try:
@@ -53,7 +66,9 @@ def sql_settings(proj: Project, dialect: str | None = None) -> SqlReviewSettings
         ) from exc
 
 
-def _relative(proj: Project, path: Path) -> str:
+def _relative(proj: Project | None, path: Path) -> str:
+    if proj is None:
+        return path.as_posix()
     resolved = path.resolve()
     try:
         return resolved.relative_to(proj.root.resolve()).as_posix()
@@ -61,8 +76,10 @@ def _relative(proj: Project, path: Path) -> str:
         return path.as_posix()
 
 
-def review_paths(proj: Project, paths: list[Path], dialect: str | None = None) -> SqlReview:
-    """Review files from the working tree (names relative to the project)."""
+def review_paths(proj: Project | None, paths: list[Path], dialect: str | None = None) -> SqlReview:
+    """Review files from the working tree (names relative to the project). Without a project
+    (a DBA linting a script received by e-mail) the default settings apply and nothing is
+    recorded."""
     if not paths:
         raise UsageError("no SQL files given", hint="pass files, or --range A..B")
     items = [(_relative(proj, p), p) for p in paths]

@@ -209,7 +209,7 @@ def _one_revision(repo: vcs.GitRepository, ref: str) -> str:
 
 
 def compare_files(
-    proj: Project,
+    proj: Project | None,
     review: SqlReview,
     paths: Sequence[Path],
     settings: SqlReviewSettings,
@@ -218,9 +218,9 @@ def compare_files(
 ) -> SqlReview:
     """Files from the working tree compared with ``base_ref``; without it, with the version
     before ``change_id``'s first commit of each file, else with HEAD. Outside a git repository
-    and without ``base_ref`` there is nothing to compare with."""
+    and without ``base_ref`` there is nothing to compare with, nor for a file outside it."""
     try:
-        repo = vcs.open_repo(proj.root)
+        repo = vcs.open_repo(proj.root if proj is not None else Path.cwd())
         head = vcs.head_sha(repo)
     except (NotFoundError, UsageError):
         if base_ref:
@@ -229,8 +229,15 @@ def compare_files(
     fixed = _one_revision(repo, base_ref) if base_ref else None
     files = []
     for fr, path in zip(review.files, paths, strict=True):
-        name = _git_path(repo, path)
-        base = fixed or (change_id and _change_base(proj, repo, name, change_id)) or head
+        try:
+            name = _git_path(repo, path)
+        except UsageError:
+            if base_ref:
+                raise
+            files.append(fr)
+            continue
+        by_change = proj is not None and change_id and _change_base(proj, repo, name, change_id)
+        base = fixed or by_change or head
         content = path.read_bytes()  # as reviewed a moment ago
         files.append(compare_with_base(fr, BaseViews(repo, base), settings, content, name))
     return review.model_copy(update={"files": tuple(files)})

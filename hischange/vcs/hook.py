@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import stat
 from pathlib import Path
 
@@ -22,29 +23,63 @@ def hook_path(repo: GitRepository) -> Path:
     return Path(repo.git_repo.working_dir, hooks) / "commit-msg"
 
 
-def hook_script(command: str) -> str:
-    """The POSIX sh hook text; ``command`` is a shell command that runs hischange."""
-    if not command.strip() or any(ch in command for ch in "\r\n\0"):
+def hook_script(command: str, fallback_python: str | None = None) -> str:
+    """The POSIX sh hook text; ``command`` is a shell command that runs hischange.
+
+    With ``fallback_python`` (the interpreter of the installation that wrote the hook), the
+    hook finds hischange as pre-commit's hooks do: ``command`` on ``PATH`` first, then that
+    recorded interpreter; when neither exists it says how to fix it, instead of failing on a
+    virtualenv that was moved or recreated."""
+    for value in (command, fallback_python or ""):
+        if any(ch in value for ch in "\r\n\0"):
+            raise UsageError(
+                f"hook command {value!r} must be one non-empty line",
+                hint="pass the command that runs hischange, e.g. 'hischange'",
+            )
+    if not command.strip():
         raise UsageError(
-            f"hook command {command!r} must be one non-empty line",
+            "hook command '' must be one non-empty line",
             hint="pass the command that runs hischange, e.g. 'hischange'",
         )
-    return (
+    head = (
         "#!/bin/sh\n"
         f"{HOOK_MARKER}\n"
         "# Written by `hischange hook install`; run it again with --force to replace it.\n"
         "# Refuses a message whose change id is missing, unknown, not approved, or not\n"
         "# parsed by git as a trailer. `git commit --no-verify` skips it; the gate does not.\n"
-        f'exec {command.strip()} hook check-msg "$1"\n'
+    )
+    if fallback_python is None:
+        return head + f'exec {command.strip()} hook check-msg "$1"\n'
+    quoted = shlex.quote(fallback_python)
+    return head + (
+        f"if command -v {command.strip()} >/dev/null 2>&1; then\n"
+        f'    exec {command.strip()} hook check-msg "$1"\n'
+        "fi\n"
+        f"HISCHANGE_PYTHON={quoted}  # the installation that wrote this hook\n"
+        'if [ -x "$HISCHANGE_PYTHON" ]; then\n'
+        '    exec "$HISCHANGE_PYTHON" -m hischange hook check-msg "$1"\n'
+        "fi\n"
+        f"echo 'hischange commit-msg hook: cannot find hischange: {command.strip()} is not on "
+        'PATH and the Python that installed the hook is gone:\' "$HISCHANGE_PYTHON" >&2\n'
+        "echo '  fix: activate the virtualenv that has hischange (or put hischange on PATH),"
+        " then run `hischange hook install` again; `git commit --no-verify` skips the hook'"
+        " >&2\n"
+        "exit 1\n"
     )
 
 
-def install_hook(repo: GitRepository, *, command: str = "hischange", force: bool = False) -> Path:
+def install_hook(
+    repo: GitRepository,
+    *,
+    command: str = "hischange",
+    force: bool = False,
+    fallback_python: str | None = None,
+) -> Path:
     """Write the commit-msg hook; refuse to replace a hook hischange did not write.
 
     With ``force`` a foreign hook is kept next to ours as ``commit-msg.hischange-backup``.
     """
-    script = hook_script(command)
+    script = hook_script(command, fallback_python)
     path = hook_path(repo)
     if path.exists():
         existing = path.read_bytes().decode("utf-8", "replace")

@@ -4,7 +4,8 @@ what runs where. ``services.deployments`` reads the release, the sites and the c
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
@@ -14,24 +15,29 @@ from hischange.events import (
     AnyEvent,
     ChangeTransitioned,
     DeploymentRecorded,
+    ReleaseImported,
     ReviewRecorded,
     RollbackRecorded,
 )
 from hischange.ledger import AppendedEvent, ProjectionView
 from hischange.workflow.change import ChangeState, decide_transition
 from hischange.workflow.people import is_one_of, person_key, same_person
-from hischange.workflow.release import DeploymentRef, ReleaseState
+from hischange.workflow.release import DeploymentRef, ReleaseState, RollbackRef
 from hischange.workflow.state import load, load_change, put_change
 
 __all__ = [
+    "SiteRunning",
     "SiteState",
+    "apply_baseline_sites",
     "apply_deployment_event",
     "decide_close",
     "decide_deploy",
     "decide_review",
     "decide_rollback",
     "decide_verify",
+    "running_where",
     "site_key",
+    "with_history",
 ]
 
 
@@ -44,6 +50,86 @@ class SiteState(BaseModel):
     site: str
     current: str
     history: tuple[str, ...]
+
+
+class SiteRunning(BaseModel):
+    """What runs in one environment at one site (院区), since when, and how it got there."""
+
+    model_config = ConfigDict(frozen=True)
+
+    env: str
+    site: str
+    version: str
+    since: datetime
+    by: str
+    #: ``deployment DP-…``, ``rollback from 3.3.0: <reason>`` or ``baseline``.
+    how: str
+    #: Every version that ran there, oldest first (rollback targets).
+    history: tuple[str, ...]
+
+
+def running_where(records: Iterable[AppendedEvent]) -> list[SiteRunning]:
+    """What runs where, from the deployment, rollback and baseline events in ledger order."""
+    sites: dict[tuple[str, str], SiteRunning] = {}
+
+    def put(env: str, site: str, version: str, rec: AppendedEvent, how: str) -> None:
+        old = sites.get((env, site))
+        history = tuple(dict.fromkeys((*(old.history if old else ()), version)))
+        sites[(env, site)] = SiteRunning(
+            env=env, site=site, version=version, since=rec.at, by=rec.actor, how=how,
+            history=history,
+        )  # fmt: skip
+
+    for rec in records:
+        event = rec.event
+        if isinstance(event, DeploymentRecorded) and event.result == "success":
+            put(event.env, event.site, event.version, rec, f"deployment {event.deployment_id}")
+        elif isinstance(event, RollbackRecorded):
+            how = f"rollback from {event.version}: {event.reason}"
+            put(event.env, event.site, event.to_version, rec, how)
+        elif isinstance(event, ReleaseImported):
+            for env, site in event.running:
+                put(env, site, event.version, rec, "baseline (版本基线)")
+    return sorted(sites.values(), key=lambda s: (s.env, s.site))
+
+
+def with_history(release: ReleaseState, records: Iterable[AppendedEvent]) -> ReleaseState:
+    """The release record with what its projection does not keep, read from its deployment
+    and rollback events: each deployment's window, bastion session and rollback plan, the
+    version a rollback restored in its place (``rolled_back_to``), and the rollbacks."""
+    deployments = list(release.deployments)
+    index = {d.deployment_id: i for i, d in enumerate(deployments)}
+    rollbacks: list[RollbackRef] = []
+    for rec in records:
+        event = rec.event
+        if getattr(event, "version", None) != release.version:
+            continue
+        if isinstance(event, DeploymentRecorded) and event.deployment_id in index:
+            i = index[event.deployment_id]
+            deployments[i] = deployments[i].model_copy(
+                update={
+                    "window_start": event.window_start,
+                    "window_end": event.window_end,
+                    "rollback_plan": event.rollback_plan,
+                    "remote_session": event.remote_session,
+                }
+            )
+        elif isinstance(event, RollbackRecorded):
+            ref = RollbackRef(
+                env=event.env, site=event.site, to_version=event.to_version,
+                reason=event.reason, by=rec.actor, at=rec.at,
+            )  # fmt: skip
+            rollbacks.append(ref)
+            for i in reversed(range(len(deployments))):
+                d = deployments[i]
+                if (d.env, d.site, d.result) == (event.env, event.site, "success") and (
+                    d.at <= rec.at and not d.rolled_back_to
+                ):
+                    deployments[i] = d.model_copy(update={"rolled_back_to": event.to_version})
+                    break
+    return release.model_copy(
+        update={"deployments": tuple(deployments), "rollbacks": tuple(rollbacks)}
+    )
 
 
 def site_key(env: str, site: str) -> str:
@@ -205,6 +291,14 @@ def apply_deployment_event(view: ProjectionView, appended: AppendedEvent) -> Non
         return
     assert isinstance(event, RollbackRecorded)
     _set_site(view, event.env, event.site, event.to_version, appended.seq)
+
+
+def apply_baseline_sites(view: ProjectionView, appended: AppendedEvent) -> None:
+    """Projection: a baseline version runs at the sites it was imported for."""
+    event = appended.event
+    assert isinstance(event, ReleaseImported)
+    for env, site in event.running:
+        _set_site(view, env, site, event.version, appended.seq)
 
 
 def _set_site(view: ProjectionView, env: str, site: str, version: str, seq: int) -> None:

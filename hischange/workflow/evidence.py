@@ -9,7 +9,7 @@ so the caller asks git before the write transaction and passes the answers in as
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Literal
 
@@ -24,12 +24,14 @@ from hischange.workflow.state import load_change, put_change
 
 __all__ = [
     "KIND_LABELS",
+    "NO_EVIDENCE_STATES",
     "Ancestry",
     "EvidenceFacts",
     "EvidenceItem",
     "EvidenceStatus",
     "apply_evidence_event",
     "assess",
+    "counted",
     "decide_evidence",
     "decide_ready",
     "readiness_problems",
@@ -79,6 +81,11 @@ class EvidenceFacts(BaseModel):
 def short(sha: str | None) -> str:
     """A commit id as people read it (8 characters)."""
     return sha[:8] if sha else "(no commit)"
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` and the noun in its number, for English text: ``1 test``, ``2 tests``."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
 def same_commit(a: str, b: str) -> bool:
@@ -210,17 +217,29 @@ def readiness_problems(
 
 
 def decide_ready(
-    state: ChangeState, facts: EvidenceFacts, required: tuple[str, ...]
+    state: ChangeState,
+    facts: EvidenceFacts,
+    required: tuple[str, ...],
+    sql_problems: Sequence[str] = (),
 ) -> list[AnyEvent]:
-    """in_progress → ready, when the required evidence passes, is current and not overturned."""
+    """in_progress → ready, when the required evidence passes, is current and not overturned,
+    and (``sql_problems``, from ``workflow.sql.sql_readiness_problems``) every SQL file
+    reviewed for the change is approved at its current content."""
     decide_transition(state, "ready")  # refuses a move the state machine forbids
     problems = readiness_problems(state, facts, required)
     if problems:
         raise WorkflowError(
-            f"{state.id} is not ready: " + "; ".join(problems),
+            f"{state.id} is not ready: " + "; ".join([*problems, *sql_problems]),
             hint=f"record passing evidence on the latest commit (hischange evidence add/record "
             f"{state.id}), then `hischange evidence list {state.id}`",
             rule="evidence_required",
+        )
+    if sql_problems:
+        raise WorkflowError(
+            f"{state.id} is not ready: " + "; ".join(sql_problems),
+            hint=f"`hischange sql status {state.id}` shows each file; an approver runs "
+            f"`hischange sql approve {state.id} FILE`",
+            rule="sql_approval_required",
         )
     used = sorted(
         {
@@ -235,10 +254,14 @@ def decide_ready(
     return decide_transition(state, "ready", reason=reason, ref=",".join(used))
 
 
+#: The states in which a change takes no more test evidence.
+NO_EVIDENCE_STATES = frozenset({"closed", "rejected", "withdrawn"})
+
+
 def decide_evidence(states: list[ChangeState]) -> None:
     """Evidence may be recorded for open changes only (every change it names)."""
     for state in states:
-        if state.state in {"closed", "rejected", "withdrawn"}:
+        if state.state in NO_EVIDENCE_STATES:
             raise WorkflowError(
                 f"{state.id} is {state.state}; it takes no more test evidence",
                 rule="state_machine",

@@ -28,6 +28,7 @@ from hischange.events import (
     DeploymentRecorded,
     EvidenceRecorded,
     ReleaseCut,
+    ReleaseImported,
     ReviewRecorded,
     RollbackRecorded,
     SqlApproved,
@@ -36,15 +37,25 @@ from hischange.events import (
 from hischange.ledger import AppendedEvent, ProjectionView
 from hischange.workflow import change
 from hischange.workflow.custody import apply_links
-from hischange.workflow.deployment import apply_deployment_event
+from hischange.workflow.deployment import apply_baseline_sites, apply_deployment_event
 from hischange.workflow.evidence import apply_evidence_event
-from hischange.workflow.release import apply_artifact_event, apply_release_event
+from hischange.workflow.release import (
+    apply_artifact_event,
+    apply_import_event,
+    apply_release_event,
+)
 from hischange.workflow.sql import apply_sql_event
 from hischange.workflow.state import load_change, put_change
 
 __all__ = ["HANDLERS", "MemoryView", "handler_for", "load_change", "project"]
 
 Handler = Callable[[ProjectionView, AppendedEvent], None]
+
+
+def _import_event(view: ProjectionView, appended: AppendedEvent) -> None:
+    """A baseline is a release record (with artifacts) and what runs at its sites."""
+    apply_import_event(view, appended)
+    apply_baseline_sites(view, appended)
 
 
 def _change_event(view: ProjectionView, appended: AppendedEvent) -> None:
@@ -70,6 +81,7 @@ HANDLERS: dict[type[BaseModel], Handler] = {
     SqlApproved: apply_sql_event,
     EvidenceRecorded: apply_evidence_event,
     ReleaseCut: apply_release_event,
+    ReleaseImported: _import_event,
     ArtifactAttached: apply_artifact_event,
     DeploymentRecorded: apply_deployment_event,
     RollbackRecorded: apply_deployment_event,

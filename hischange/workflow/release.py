@@ -12,7 +12,13 @@ import semver
 from pydantic import BaseModel, ConfigDict
 
 from hischange.errors import UsageError, WorkflowError
-from hischange.events import ArtifactAttached, ReleaseCut, ReleaseManifest
+from hischange.events import (
+    ArtifactAttached,
+    ImportedArtifact,
+    ReleaseCut,
+    ReleaseImported,
+    ReleaseManifest,
+)
 from hischange.ledger import AppendedEvent, ProjectionView, canonical
 from hischange.workflow.change import ChangeState
 from hischange.workflow.evidence import EvidenceFacts, readiness_problems
@@ -22,15 +28,21 @@ from hischange.workflow.state import load
 __all__ = [
     "ArtifactMatch",
     "ArtifactRef",
+    "CutPlan",
     "DeploymentRef",
     "ReleaseState",
+    "RollbackRef",
     "apply_artifact_event",
+    "apply_import_event",
     "apply_release_event",
     "change_problems",
     "choose_version",
+    "cut_problems",
     "decide_cut",
     "decide_dirty_tree",
+    "decide_import",
     "manifest_digest",
+    "new_artifacts",
     "parse_version",
 ]
 
@@ -48,7 +60,12 @@ class ArtifactRef(BaseModel):
 
 
 class DeploymentRef(BaseModel):
-    """A deployment of a release, as the release record keeps it."""
+    """A deployment of a release, as the release record keeps it.
+
+    The projection stores the first six fields. ``rolled_back_to``, the window, the bastion
+    session and the rollback plan are filled when the record is read
+    (``workflow.deployment.with_history``) from the ledger's events: projections of stored
+    events never change, so a ledger written before still replays to the same rows."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -59,6 +76,24 @@ class DeploymentRef(BaseModel):
     result: str
     at: datetime
     rolled_back_to: str = ""
+    window_start: datetime | None = None
+    window_end: datetime | None = None
+    rollback_plan: str = ""
+    #: The bastion-host (堡垒机) session: session_id, opened, closed.
+    remote_session: dict[str, str] | None = None
+
+
+class RollbackRef(BaseModel):
+    """A rollback (回退) of a release, read from the ledger with the release record."""
+
+    model_config = ConfigDict(frozen=True)
+
+    env: str
+    site: str
+    to_version: str
+    reason: str
+    by: str
+    at: datetime
 
 
 class ReleaseState(ReleaseManifest):
@@ -70,6 +105,10 @@ class ReleaseState(ReleaseManifest):
     cut_at: datetime
     artifacts: tuple[ArtifactRef, ...] = ()
     deployments: tuple[DeploymentRef, ...] = ()
+    #: Filled when read, like DeploymentRef's extra fields (never stored by the projection).
+    rollbacks: tuple[RollbackRef, ...] = ()
+    #: A version that ran before hischange (``release import``), not cut by it.
+    baseline: bool = False
 
 
 class ArtifactMatch(BaseModel):
@@ -157,15 +196,33 @@ def decide_dirty_tree(dirty: bool, allow_dirty: bool) -> None:
         )
 
 
-def decide_cut(
-    rev_range: str,
+class CutPlan(BaseModel):
+    """What ``release cut --dry-run`` found: the release it would make and every problem that
+    would refuse it. Nothing is written."""
+
+    model_config = ConfigDict(frozen=True)
+
+    range: str
+    version: str
+    tag: str
+    bump_reason: str
+    changes: tuple[str, ...]
+    commits: int
+    problems: tuple[str, ...]
+
+    @property
+    def would_refuse(self) -> bool:
+        """True when the cut would be refused."""
+        return bool(self.problems)
+
+
+def cut_problems(
     custody_errors: list[str],
     problems: Mapping[str, list[str]],
     sql: Mapping[str, str],
     covered: set[str],
-) -> None:
-    """The release gate: every change ready, approved and tested, every SQL file in the range
-    reviewed for a change of it and approved at its content, custody clean."""
+) -> list[str]:
+    """Everything that keeps a range from being released (see ``decide_cut``)."""
     found = list(custody_errors)
     for change_id, listed in problems.items():
         found += [f"{change_id} {p}" for p in listed]
@@ -175,6 +232,19 @@ def decide_cut(
     ]
     if not problems:
         found.append("no change is named by the range's commits")
+    return found
+
+
+def decide_cut(
+    rev_range: str,
+    custody_errors: list[str],
+    problems: Mapping[str, list[str]],
+    sql: Mapping[str, str],
+    covered: set[str],
+) -> None:
+    """The release gate: every change ready, approved and tested, every SQL file in the range
+    reviewed for a change of it and approved at its content, custody clean."""
+    found = cut_problems(custody_errors, problems, sql, covered)
     if found:
         raise WorkflowError(
             f"cannot cut a release of {rev_range}: " + "; ".join(found), rule="release_gate"
@@ -188,6 +258,20 @@ def manifest_digest(manifest: ReleaseManifest) -> str:
     return hashlib.sha256(canonical(data)).hexdigest()
 
 
+def new_artifacts(
+    release: ReleaseState, candidates: list[ArtifactAttached]
+) -> list[ArtifactAttached]:
+    """The attachments not yet recorded: attaching the same file (name and SHA-256) again, or
+    twice in one command, records it once (attach is idempotent)."""
+    seen = {(a.name, a.sha256) for a in release.artifacts}
+    out = []
+    for event in candidates:
+        if (event.name, event.sha256) not in seen:
+            seen.add((event.name, event.sha256))
+            out.append(event)
+    return out
+
+
 def apply_release_event(view: ProjectionView, appended: AppendedEvent) -> None:
     """Projection: a cut makes the release record."""
     event = appended.event
@@ -198,11 +282,72 @@ def apply_release_event(view: ProjectionView, appended: AppendedEvent) -> None:
     view.put("release", event.version, state, appended.seq)
 
 
+def decide_import(
+    version: str,
+    existing: ReleaseState | None,
+    running: tuple[tuple[str, str], ...],
+    occupied: Mapping[tuple[str, str], str],
+) -> None:
+    """A baseline registers what ran before hischange: a version it does not know yet, at
+    sites where nothing is recorded as running (``occupied``: (env, site) → current version)."""
+    if existing is not None:
+        what = "imported" if existing.baseline else "cut"
+        raise UsageError(f"release {version} already exists ({what} {existing.cut_at:%Y-%m-%d})")
+    taken = [
+        f"{env}@{site} (runs {occupied[(env, site)]})"
+        for env, site in running
+        if (env, site) in occupied
+    ]
+    if taken:
+        raise UsageError(
+            f"{', '.join(taken)}: deployments are already recorded there; a baseline registers "
+            "only what ran before hischange",
+            hint="drop those --running values (deploy where shows what runs where)",
+        )
+
+
+def apply_import_event(view: ProjectionView, appended: AppendedEvent) -> None:
+    """Projection: a baseline (imported) release record and its artifacts; its sites are the
+    deployment module's (see ``workflow.deployment.apply_baseline_sites``)."""
+    event = appended.event
+    assert isinstance(event, ReleaseImported)
+    state = ReleaseState(
+        version=event.version,
+        tag=event.tag,
+        range="",
+        head_commit=event.head_commit,
+        commits=(),
+        changes=(),
+        sql_files=(),
+        evidence=(),
+        ledger_head_seq=0,
+        ledger_head_hash="",
+        manifest_digest="",
+        bump_reason="baseline (版本基线): ran before hischange"
+        + (f"; {event.note}" if event.note else ""),
+        cut_by=appended.actor,
+        cut_at=appended.at,
+        baseline=True,
+    )
+    view.put("release", event.version, state, appended.seq)
+    for artifact in event.artifacts:
+        _attach(view, appended, event.version, artifact)
+
+
 def apply_artifact_event(view: ProjectionView, appended: AppendedEvent) -> None:
     """Projection: the release's artifact list and the index by content hash."""
     event = appended.event
     assert isinstance(event, ArtifactAttached)
-    release = load(view, "release", event.version, ReleaseState)
+    _attach(view, appended, event.version, event)
+
+
+def _attach(
+    view: ProjectionView,
+    appended: AppendedEvent,
+    version: str,
+    event: ArtifactAttached | ImportedArtifact,
+) -> None:
+    release = load(view, "release", version, ReleaseState)
     assert release is not None
     ref = ArtifactRef(
         name=event.name,
@@ -212,13 +357,13 @@ def apply_artifact_event(view: ProjectionView, appended: AppendedEvent) -> None:
         attached_at=appended.at,
     )
     updated = release.model_copy(update={"artifacts": (*release.artifacts, ref)})
-    view.put("release", event.version, updated, appended.seq)
+    view.put("release", version, updated, appended.seq)
     old = load(view, "artifact", event.sha256, ArtifactMatch)
     changes = tuple(c.change_id for c in release.changes)
     match = ArtifactMatch(
         sha256=event.sha256,
         size=event.size,
-        releases=tuple(dict.fromkeys((*(old.releases if old else ()), event.version))),
+        releases=tuple(dict.fromkeys((*(old.releases if old else ()), version))),
         names=tuple(dict.fromkeys((*(old.names if old else ()), event.name))),
         changes=tuple(dict.fromkeys((*(old.changes if old else ()), *changes))),
     )

@@ -5,6 +5,7 @@ the projection of reviews and approvals onto the change. The review itself (the 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -23,6 +24,7 @@ __all__ = [
     "decide_sql_approve",
     "decide_sql_review",
     "file_status",
+    "sql_readiness_problems",
 ]
 
 
@@ -151,6 +153,20 @@ class SqlStatus(BaseModel):
     def all_approved(self) -> bool:
         """True when every file is approved at its current content."""
         return all(f.status == "approved" for f in self.files)
+
+
+def sql_readiness_problems(state: ChangeState, current: Mapping[str, str | None]) -> list[str]:
+    """What keeps a change's SQL from being ready: every file reviewed for it must be approved
+    at its current content (``current``: path → SHA-256 now, None when the file is gone)."""
+    problems = []
+    for path, entry in sorted(state.sql_files.items()):
+        status = file_status(entry, current.get(path))
+        if status.status == "stale_approval":
+            problems.append(f"SQL {path} changed since its approval (re-review and re-approve)")
+        elif status.status in {"reviewed", "stale_review"}:
+            stale = "" if status.status == "reviewed" else ", and it changed since its review"
+            problems.append(f"SQL {path} is not approved{stale} (hischange sql approve)")
+    return problems
 
 
 def file_status(entry: SqlFileState, current: str | None) -> SqlFileStatus:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
+import tomllib
+from hashlib import sha256
 from pathlib import Path
 
-from tests.conftest import Cli, NewChange
+from pydantic import BaseModel
+
+from tests.conftest import Cli, NewChange, Repo
 
 
 def _approved(run: Cli, new_change: NewChange) -> str:
@@ -127,3 +132,64 @@ def test_newer_store_refused(run: Cli, tmp_path: Path) -> None:
     db.close()
     result = run("change", "list", code=6)
     assert "newer hischange" in result.stderr and "9.9.0" in result.stderr
+
+
+def test_show_and_trace_name_commits_files_releases_and_evidence(
+    run: Cli, new_change: NewChange, repo: Repo, tmp_path: Path
+) -> None:
+    """`change show` lists the change's commits, SQL files (with review and approval) and
+    releases; `audit trace` names the change on every event and shows what each records:
+    commit SHAs, SQL files, the version, the evidence id."""
+    from tests.cli.test_release_cli import ready_change
+
+    sql = "UPDATE drug_stock SET qty = 0 WHERE drug_code = 'X';\n"
+    files = {"db/fix.sql": sql, "db/fix.rollback.sql": sql}
+    cid = ready_change(run, new_change, repo, tmp_path, files=files)
+    sha = repo.text("rev-parse", "HEAD")
+    paths = [str(repo.path / p) for p in files]
+    run("sql", "review", *paths, "--change", cid, "--as", "dev@vendor")
+    for path in paths:
+        run("sql", "approve", cid, path, "--as", "dba@hospital")
+    run("release", "cut", "--from", "v3.2.0", "--as", "d@v")
+    shown = run("change", "show", cid).stdout
+    assert sha[:12] in shown and "dev@vendor" in shown
+    assert "db/fix.sql" in shown and "approved 已审批 by dba@hospital" in shown
+    assert "releases 版本:     3.2.1" in shown
+    trace = {line.split()[5]: line for line in run("audit", "trace", cid).stdout.splitlines()}
+    assert (
+        f"commits_linked         {cid} range=v3.2.0..HEAD commits={sha[:12]}"
+        in (trace["commits_linked"])
+    )
+    assert f"files=db/fix.sql@{sha256(sql.encode()).hexdigest()[:12]}" in trace["sql_reviewed"]
+    assert "version=3.2.1 tag=v3.2.1" in trace["release_cut"]
+    assert "evidence=EV-2026-0001" in trace["evidence_recorded"]
+    assert f"commit={sha[:12]} result=pass" in trace["evidence_recorded"]
+
+
+def _uncommented(template: str) -> str:
+    """The template with every commented setting switched on: a "#" goes unless "# " and a
+    word follow it (an explanation)."""
+    lines = [line[1:] if re.match(r"#(?! \S)", line) else line for line in template.splitlines()]
+    return "\n".join(lines) + "\n"
+
+
+def test_init_config_shows_every_setting_with_its_default(tmp_path: Path, clock: object) -> None:
+    """The config.toml that init writes names every section and key of the configuration,
+    and switching all of them on gives exactly the default configuration."""
+    from hischange.config import Config
+    from hischange.sqlreview import SqlReviewSettings
+
+    target = tmp_path / "repo"
+    target.mkdir()
+    Cli(target, clock)("init")  # type: ignore[arg-type]
+    written = (target / ".hischange" / "config.toml").read_text(encoding="utf-8")
+    data = tomllib.loads(_uncommented(written))
+    config = Config.model_validate(data)
+    assert config.model_copy(update={"sqlreview": {}}) == Config()
+    assert SqlReviewSettings.model_validate(config.sqlreview) == SqlReviewSettings()
+    for name, field in Config.model_fields.items():
+        assert re.search(rf"^#? ?\[?{name}\b", written, flags=re.M), name
+        section = field.default if isinstance(field.default, BaseModel) else None
+        for key in type(section).model_fields if section is not None else ():
+            assert re.search(rf"^#? ?{key} =", written, flags=re.M), f"{name}.{key}"
+    assert set(data["sqlreview"]) == set(SqlReviewSettings.model_fields)

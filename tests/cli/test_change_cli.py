@@ -165,3 +165,19 @@ def test_list_human_output(run: Cli, new_change: NewChange) -> None:
     cid = new_change()
     out = run("change", "list").stdout
     assert cid in out and "草稿" in out and "LIS 接口字段调整" in out
+
+
+def test_list_columns_line_up_by_display_width(run: Cli, new_change: NewChange) -> None:
+    """`change list` pads Chinese state names (草稿, 待审批) by terminal columns, so the kind
+    column starts at the same display column on every line."""
+    from hischange.cli.render import display_width
+
+    draft = new_change()
+    submitted = new_change(kind="report")
+    run("change", "submit", submitted, "--as", "dev@vendor")
+    lines = run("change", "list").stdout.splitlines()
+    starts = set()
+    for line, (cid, kind) in zip(lines, [(draft, "interface"), (submitted, "report")], strict=True):
+        assert line.startswith(cid)
+        starts.add(display_width(line[: line.index(f" {kind} ")]))
+    assert len(starts) == 1, lines

@@ -288,3 +288,24 @@ def test_large_scan_is_chunked_and_verifies(run: Cli, new_change: NewChange, rep
     assert run.json("change", "show", ids[0])["commits"] == order[0::3]
     assert run.json("custody", "scan", "v3.2.0..HEAD", "--as", "dev@vendor")["new_links"] == 0
     assert run.json("audit", "verify")["ok"]
+
+
+def test_failed_gate_prints_its_report_once(run: Cli, new_change: NewChange, repo: Repo) -> None:
+    """A failed custody gate or commit-message check exits 1 with its report and verdict,
+    and no `error [gate_failed]` line repeating the verdict."""
+    repo.commit("no link at all", {"2": "2"})
+    result = run("custody", "check", "v3.2.0..HEAD", code=1)
+    assert "custody FAILED" in result.stdout
+    assert "gate_failed" not in result.stderr and "custody check failed" not in result.stderr
+    msg = repo.path / "MSG"
+    msg.write_text("fix\n", encoding="utf-8")
+    result = run("hook", "check-msg", str(msg), code=1)
+    assert "commit refused" in result.stdout and "gate_failed" not in result.stderr
+
+
+def test_custody_counts_are_singular_for_one(run: Cli, new_change: NewChange, repo: Repo) -> None:
+    """The gate's verdict says "1 commit, 1 change, 0 violations", never "1 commits"."""
+    cid = _approved(run, new_change)
+    repo.commit(f"ok\n\nHIS-Change: {cid}", {"x": "1"})
+    out = run("custody", "check", "v3.2.0..HEAD").stdout
+    assert "1 commit, 1 change, 0 violations: custody OK" in out

@@ -93,7 +93,7 @@ def test_glob_of_reports_and_one_event(
     for cid in (first, second):
         items = run.json("evidence", "list", cid)["items"]
         assert len(items) == 1 and items[0]["passed"] is False
-        assert "1 failures" in items[0]["summary"]
+        assert "1 failure," in items[0]["summary"]
 
 
 def test_zero_test_report_recorded_but_not_passing(
@@ -414,3 +414,24 @@ def test_duplicates_are_counted_once(
     assert data["evidence"]["change_ids"] == [cid]
     assert data["evidence"]["summary"].count("pytest:") == 1
     assert any("counted once" in n for n in data["notes"])
+
+
+def test_counts_are_singular_for_one(
+    run: Cli, new_change: NewChange, repo: Repo, tmp_path: Path
+) -> None:
+    """Summaries say "1 test, 1 failure" and "1 anomaly; 1 attachment", never "1 tests"."""
+    cid = new_change()
+    report = _file(tmp_path, "r/fail.xml", FAILING)
+    out = run("evidence", "add", cid, "--junit", str(report), "--env", "test").stdout
+    assert "pytest: 1 test, 1 failure, 0 errors, 0 skipped" in out
+    photo = _file(tmp_path, "photo.png", b"\x89PNG")
+    steps = _file(tmp_path, "steps.md", "1. 挂号\n")
+    out = run(
+        "evidence", "record", cid, "--env", "onsite-test", "--tester", "t@vendor",
+        "--steps", str(steps),
+        "--result", "pass", "--expected", "收到", "--actual", "收到", "--anomaly", "慢",
+        "--version", "3.2.0", "--attach", str(photo),
+    ).stdout  # fmt: skip
+    assert "1 anomaly; 1 attachment" in out
+    repo.commit(f"x\n\nHIS-Change: {cid}\n", {"x.py": "1"})
+    assert "1 commit in" in run("custody", "scan", "v3.2.0..HEAD", "--as", "d@v").stdout

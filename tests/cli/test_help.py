@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import click
+from click.testing import CliRunner
 
 from hischange.cli.main import COMMANDS, cli
 
@@ -46,3 +48,46 @@ def test_every_read_command_offers_json() -> None:
     for name, command in readers:
         options = {o for p in command.params for o in getattr(p, "opts", [])}
         assert "--format" in options, name
+
+
+def _limit(group: click.Group, ctx: click.Context) -> int:
+    """How many characters of a summary `hischange GROUP --help` shows in 80 columns."""
+    width = click.HelpFormatter(width=80).width
+    return width - 6 - max(len(name) for name in group.list_commands(ctx))
+
+
+def test_every_command_has_an_example() -> None:
+    """Each command's help ends with an example that runs that very command."""
+    ctx = click.Context(cli)
+    for name, command in [("", cli), *_walk(cli, ctx, "")]:
+        shown = command.get_help(click.Context(command, info_name=f"hischange {name}".strip()))
+        assert "Example:" in shown, f"`hischange {name} --help` has no example"
+        assert f"  hischange {name}".rstrip() in shown.split("Example:")[1], name
+
+
+def test_summaries_are_not_cut_off() -> None:
+    """In a group's command list every summary shows whole (no "..."), in 80 columns."""
+    ctx = click.Context(cli)
+    groups = [c for _, c in _walk(cli, ctx, "") if isinstance(c, click.Group)]
+    for group in groups:
+        for name in group.list_commands(ctx):
+            summary = group.get_command(ctx, name).get_short_help_str(_limit(group, ctx))  # type: ignore[union-attr]
+            assert not summary.endswith("..."), f"{group.name} {name}: {summary}"
+
+
+def test_help_is_english_with_the_chinese_term_beside_it() -> None:
+    """Help text never uses a Chinese word in place of English (e.g. "需要 for")."""
+    ctx = click.Context(cli)
+    for name, command in _walk(cli, ctx, ""):
+        texts = [command.help or ""] + [getattr(p, "help", "") or "" for p in command.params]
+        for text in texts:
+            assert not re.search(r"[\u4e00-\u9fff]+ (for|of|to|the|a|and|or)\b", text), (name, text)
+
+
+def test_shell_completion_is_documented_and_works() -> None:
+    """docs/cli.md says how to turn on completion, and the variable it names gives a script."""
+    assert "_HISCHANGE_COMPLETE=bash_source hischange" in DOCS.read_text(encoding="utf-8")
+    result = CliRunner().invoke(
+        cli, [], prog_name="hischange", env={"_HISCHANGE_COMPLETE": "bash_source"}
+    )
+    assert result.exit_code == 0 and "_hischange_completion" in result.output

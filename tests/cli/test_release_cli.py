@@ -367,3 +367,62 @@ def test_manifest_digest_recomputes(
     assert manifest_digest(shown) == shown.manifest_digest
     forged = shown.model_copy(update={"commits": shown.commits[:-1]})
     assert manifest_digest(forged) != shown.manifest_digest
+
+
+def test_gate_without_a_report_still_says_why(run: Cli, tmp_path: Path) -> None:
+    """A gate that printed no report (artifact verify of an unknown file) still names the
+    failure on stderr with its exit code 1."""
+    stray = tmp_path / "stray.war"
+    stray.write_bytes(b"PK stray")
+    result = run("artifact", "verify", str(stray), code=1)
+    assert "error [gate_failed]" in result.stderr and "not a released artifact" in result.stderr
+
+
+def test_notes_speak_one_language_with_units_and_the_tip(
+    run: Cli, new_change: NewChange, repo: Repo, tmp_path: Path
+) -> None:
+    """Chinese notes carry no English bump reason, give effort in 人天 and the range's tip as
+    the commit it resolved to (not "HEAD"); English notes say the reason once."""
+    cid = ready_change(
+        run, new_change, repo, tmp_path, kind="report", billing="negotiated", effort="3"
+    )
+    run("release", "cut", "--from", "v3.2.0", "--as", "d@v")
+    head = repo.text("rev-parse", "HEAD")
+    zh = run("release", "notes", "3.3.0").stdout
+    assert f"次版本号: 含新增或修改的功能 ({cid})" in zh and "minor" not in zh
+    assert "另行协商 (3 人天)" in zh
+    assert f"`v3.2.0..{head[:12]}`" in zh and f"`{head}`" in zh and "..HEAD" not in zh
+    en = run("release", "notes", "3.3.0", "--lang", "en").stdout
+    assert f"| minor: new or changed function ({cid}) |" in en and en.count("minor") == 1
+    assert "negotiated (3 person-days)" in en
+    html = run("release", "notes", "3.3.0", "--format", "html").stdout
+    assert "另行协商 (3 人天)" in html and f"v3.2.0..{head[:12]}" in html
+
+
+def test_notes_list_a_sql_file_once_and_stress_the_emergency(
+    run: Cli, new_change: NewChange, repo: Repo, tmp_path: Path
+) -> None:
+    """A SQL file reviewed and approved for two changes is one row naming both, and an
+    unapproved emergency change's warning is emphasised (bold in Markdown, strong in HTML)."""
+    sql = "UPDATE drug_stock SET qty = 0 WHERE drug_code = 'X';\n"
+    files = {"db/fix.sql": sql, "db/fix.rollback.sql": sql}
+    first = ready_change(run, new_change, repo, tmp_path, files=files)
+    urgent = new_change(kind="bugfix", urgency="emergency", emergency=True)
+    run("change", "submit", urgent, "--as", "dev@vendor")
+    run("change", "start", urgent, "--as", "dev@vendor")
+    repo.commit(f"hotfix\n\nHIS-Change: {urgent}", {"hot.py": "1"})
+    run("custody", "scan", "v3.2.0..HEAD", "--as", "dev@vendor")
+    run("evidence", "add", urgent, "--junit", _junit(tmp_path), "--env", "test")
+    run("change", "ready", urgent, "--as", "dev@vendor")
+    for cid in (first, urgent):
+        paths = [str(repo.path / p) for p in files]
+        run("sql", "review", *paths, "--change", cid, "--as", "dev@vendor")
+        for path in paths:
+            run("sql", "approve", cid, path, "--as", "dba@hospital")
+    run("release", "cut", "--from", "v3.2.0", "--as", "d@v")
+    md = run("release", "notes", "3.2.1").stdout
+    rows = [line for line in md.splitlines() if line.startswith("| `db/fix.sql`")]
+    assert len(rows) == 1 and f"{first}, {urgent}" in rows[0] and "已审批" in rows[0]
+    assert "**⚠ 紧急变更，发布时未审批**" in md
+    html = run("release", "notes", "3.2.1", "--format", "html", "--lang", "en").stdout
+    assert '<strong class="warning">⚠ emergency change, released before approval</strong>' in html

@@ -123,3 +123,12 @@ def test_files_and_range_together_is_usage_error(run: Cli, repo: Repo) -> None:
 def test_missing_file_is_not_found(run: Cli, tmp_path: Path) -> None:
     """A missing SQL file exits 3 with its path."""
     assert "nope.sql" in run("sql", "review", str(tmp_path / "nope.sql"), code=3).stderr
+
+
+def test_failed_review_prints_its_report_once(run: Cli, tmp_path: Path) -> None:
+    """An SQL review with an error finding exits 1 with its report, and no
+    `error [gate_failed]` line repeating the verdict on stderr."""
+    path = _write(tmp_path, "db/0001.sql", DELETE_ALL)
+    result = run("sql", "review", str(path), "--dialect", "oracle", code=1)
+    assert "HC101" in result.stdout
+    assert "gate_failed" not in result.stderr and "error" not in result.stderr

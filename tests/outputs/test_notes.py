@@ -72,7 +72,7 @@ def _release() -> tuple[ReleaseState, dict[str, ChangeState]]:
         ledger_head_seq=42,
         ledger_head_hash="d" * 64,
         manifest_digest="e" * 64,
-        bump_reason="minor: new or changed function",
+        bump_reason="minor: new or changed function (CR-2026-0001, CR-2026-0002)",
         dirty=False,
         cut_by="release@vendor",
         cut_at=AT,
@@ -105,3 +105,29 @@ def test_html_notes_escape_titles() -> None:
     )
     html = render_notes(release, changes, fmt="html", lang="en")
     assert "<script>x" not in html and "&lt;script&gt;" in html
+
+
+@pytest.mark.parametrize(
+    ("reason", "zh", "en"),
+    [
+        (
+            "major: breaking interface change (a view drops or renames a column (HC140))",
+            "主版本号: 含不兼容的接口变更 (视图删除或重命名了列 (HC140))",
+            "major: breaking interface change (a view drops or renames a column (HC140))",
+        ),
+        ("patch: bug and security fixes only", "修订号: 仅缺陷与安全修复", "patch: fixes only"),
+        (
+            "given explicitly (last release 3.2.0)",
+            "指定版本号 (上一版本 3.2.0)",
+            "given explicitly (last release 3.2.0)",
+        ),
+        ("given explicitly (last release none)", "指定版本号 (上一版本 无)", None),
+    ],
+)
+def test_bump_reason_is_said_in_the_notes_language(reason: str, zh: str, en: str | None) -> None:
+    """The recorded (English) bump reason is rendered wholly in the notes' language."""
+    from hischange.outputs.notes import bump_text
+
+    assert bump_text(reason, "zh") == zh
+    if en is not None:
+        assert bump_text(reason, "en") == en

@@ -57,3 +57,21 @@ def test_the_old_store_takes_new_work_and_still_verifies(tmp_path: Path) -> None
     assert data["id"] == "CR-2026-0004"
     report = run.json("audit", "verify")
     assert report["ok"] is True and report["events"] == 54, json.dumps(report)
+
+
+def test_deployment_ids_follow_the_one_scheme_and_old_ones_stay(tmp_path: Path) -> None:
+    """A deployment recorded on an old store gets an id of the one scheme (DP-YYYY-NNNN, like
+    CR- and EV- ids), numbered from 0001 in its year; the old DP-00001 ids stay as they were
+    and the ledger still verifies."""
+    _restore(tmp_path)
+    clock = FrozenClock()
+    clock.now = clock.now.replace(month=12, day=31)
+    run = Cli(tmp_path, clock)
+    out = run(
+        "deploy", "record", "3.3.0", "--env", "staging", "--site", "分院", "--operator",
+        "ops@vendor", "--result", "success", "--as", "ops@vendor",
+    ).stdout  # fmt: skip
+    assert "recorded DP-2026-0001:" in out
+    ids = [d["deployment_id"] for d in run.json("release", "show", "3.3.0")["deployments"]]
+    assert ids == ["DP-00003", "DP-00004", "DP-2026-0001"]
+    assert run.json("audit", "verify")["ok"] is True
