@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hischange.config import (
     CONFIG_NAME,
@@ -17,7 +18,11 @@ from hischange.config import (
     load_config,
 )
 from hischange.errors import NotFoundError, StoreError, UsageError
-from hischange.store import Store
+
+# SQLAlchemy takes a quarter of a second to import: only what opens the store pays for it
+# (`sql review FILE` reads the config and never does).
+if TYPE_CHECKING:
+    from hischange.store import Store
 
 __all__ = ["CONFIG_TEMPLATE", "Project", "find_project", "init_project", "resolve_actor"]
 
@@ -133,6 +138,8 @@ class Project:
     @cached_property
     def store(self) -> Store:
         """The store, opened (and upgraded if older) on first use."""
+        from hischange.store import Store
+
         return Store(self.db_url, clock=self._clock, lock_timeout=env_lock_timeout())
 
     def close(self) -> None:
@@ -171,6 +178,8 @@ def init_project(
             ignore.write_text(_GITIGNORE, encoding="utf-8")
     except OSError as exc:
         raise StoreError(f"cannot create {state}: {exc.strerror}") from exc
+    from hischange.store import Store
+
     project = Project(root, clock=clock)
     project.__dict__["store"] = Store(
         project.db_url, clock=clock, lock_timeout=env_lock_timeout(), create=True

@@ -116,7 +116,6 @@ def review(
     HEAD. Exit 1 when an unsuppressed error finding remains. Reviewing files needs no project
     (default settings outside one); --range, --staged and --change do."""
     from hischange.services import sql as sqlrecord
-    from hischange.services import sql_base
 
     if sum((bool(files), bool(rev_range), staged)) > 1:
         raise UsageError("pass files, --range or --staged, only one of them")
@@ -125,15 +124,16 @@ def review(
     if rev_range:
         result = sqlrecord.review_range(open_project(), rev_range, dialect)
     elif staged:
+        from hischange.services import sql_base
+
         settings = sqlrecord.sql_settings(open_project(), dialect)
         result = sql_base.review_staged(open_project(), settings, base_ref)
     else:
         project = open_project() if change_id else _project_or_none()
-        result = sqlrecord.review_paths(project, list(files), dialect)
-        settings = sqlrecord.sql_settings(project, dialect)
-        result = sql_base.compare_files(project, result, files, settings, base_ref, change_id)
+        diff = fmt == "html"
+        result = sqlrecord.review_files(project, list(files), dialect, base_ref, change_id, diff)
     if change_id:
-        mine = sql_base.by_change(result, change_id, rev_range) if rev_range else result
+        mine = sqlrecord.for_change(result, change_id, rev_range)
         sqlrecord.record_review(
             open_project(), resolve_actor(actor), change_id, mine, rev_range or ""
         )

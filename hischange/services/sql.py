@@ -8,29 +8,30 @@ against the range's base (HC140), and records reviews and approvals as ledger ev
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from hischange import vcs
 from hischange.config import CONFIG_NAME, unknown_key_problem
 from hischange.errors import ConfigError, NotFoundError, UsageError
-from hischange.events import (
-    AnyEvent,
-    SqlFileReview,
-    SqlFinding,
-)
-from hischange.project import Project
-from hischange.services.changes import run_change_command
-from hischange.services.sql_base import BaseViews, attribute, compare_with_base
 from hischange.sqlreview import FileReview, SqlReview, SqlReviewSettings, review_contents
-from hischange.store import WriteTx
-from hischange.workflow.change import ChangeState
-from hischange.workflow.sql import SqlStatus, decide_sql_approve, decide_sql_review, file_status
+
+# A plain `sql review FILE` needs neither git nor the store: GitPython and SQLAlchemy cost
+# half a second to import, so what needs them is imported where it is used.
+if TYPE_CHECKING:
+    from hischange.events import AnyEvent, SqlFileReview
+    from hischange.project import Project
+    from hischange.store import WriteTx
+    from hischange.workflow.change import ChangeState
+    from hischange.workflow.sql import SqlStatus
 
 __all__ = [
     "approve_sql",
+    "for_change",
     "record_review",
+    "review_files",
     "review_paths",
     "review_range",
     "sql_settings",
@@ -86,10 +87,40 @@ def review_paths(proj: Project | None, paths: list[Path], dialect: str | None = 
     return review_contents(items, sql_settings(proj, dialect))
 
 
+def review_files(
+    proj: Project | None,
+    paths: list[Path],
+    dialect: str | None = None,
+    base_ref: str | None = None,
+    change_id: str | None = None,
+    diff: bool = False,
+) -> SqlReview:
+    """Review files and compare them with a base version (HC140, the diff) when one is named
+    (``base_ref``, ``change_id``), the ``diff`` is wanted, or a file defines a view: only then
+    is git asked (see ``sql_base.compare_files`` for which base)."""
+    review = review_paths(proj, paths, dialect)
+    if not (base_ref or change_id or diff or any(map(_defines_view, review.files))):
+        return review
+    from hischange.services.sql_base import compare_files
+
+    settings = sql_settings(proj, dialect)
+    return compare_files(proj, review, paths, settings, base_ref, change_id)
+
+
+_VIEW = re.compile(r"\bVIEW\b", re.IGNORECASE)
+
+
+def _defines_view(fr: FileReview) -> bool:
+    return any(_VIEW.search(st.text) for st in fr.statements)
+
+
 def review_range(proj: Project, rev_range: str, dialect: str | None = None) -> SqlReview:
     """Review the SQL files a range adds or modifies, as committed at its tip, each with the
     changes whose commits modified it, and compare each view with its previous definition at
     the range's base (HC140)."""
+    from hischange import vcs
+    from hischange.services.sql_base import BaseViews, attribute, compare_with_base
+
     repo = vcs.open_repo(proj.root)
     rng = vcs.resolve_range(repo, rev_range)
     if rng.empty:
@@ -109,7 +140,19 @@ def review_range(proj: Project, rev_range: str, dialect: str | None = None) -> S
     return review.model_copy(update={"files": files})
 
 
+def for_change(review: SqlReview, change_id: str, rev_range: str | None) -> SqlReview:
+    """What to record for ``change_id``: a range's files its commits modified (an error naming
+    each file's changes when there is none); the files given, otherwise."""
+    if not rev_range:
+        return review
+    from hischange.services.sql_base import by_change
+
+    return by_change(review, change_id, rev_range)
+
+
 def _file_event(fr: FileReview) -> SqlFileReview:
+    from hischange.events import SqlFileReview, SqlFinding
+
     return SqlFileReview(
         path=fr.path,
         sha256=fr.sha256,
@@ -136,6 +179,9 @@ def record_review(
     proj: Project, actor: str, change_id: str, review: SqlReview, rev_range: str = ""
 ) -> ChangeState:
     """Record a review event for a change, bound to each file's SHA-256 and the findings."""
+    from hischange.services.changes import run_change_command
+    from hischange.workflow.sql import decide_sql_review
+
     files = tuple(_file_event(fr) for fr in review.files)
 
     def decide(state: ChangeState, _tx: WriteTx) -> list[AnyEvent]:
@@ -145,6 +191,8 @@ def record_review(
 
 
 def _authors_of(proj: Project, path: str) -> set[str]:
+    from hischange import vcs
+
     try:
         repo = vcs.open_repo(proj.root)
         return {c.author_email for c in vcs.iter_commits(repo, "HEAD", paths=[path])}
@@ -156,6 +204,9 @@ def approve_sql(
     proj: Project, actor: str, change_id: str, path: Path, accept_risk: str = ""
 ) -> ChangeState:
     """Approve one reviewed file of a change at its current SHA-256."""
+    from hischange.services.changes import run_change_command
+    from hischange.workflow.sql import decide_sql_approve
+
     name = _relative(proj, path)
     try:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -172,6 +223,8 @@ def approve_sql(
 
 def sql_status(proj: Project, state: ChangeState) -> SqlStatus:
     """Which files of a change are reviewed, approved, or stale (working-tree content)."""
+    from hischange.workflow.sql import SqlStatus, file_status
+
     out = []
     for name, entry in sorted(state.sql_files.items()):
         path = proj.root / name

@@ -16,7 +16,6 @@ from pathlib import Path
 from hischange import vcs
 from hischange.errors import NotFoundError, UsageError
 from hischange.project import Project
-from hischange.services.custody_scan import subject_patterns
 from hischange.sqlreview import (
     Dialect,
     FileReview,
@@ -137,6 +136,9 @@ def _hc140(change: ViewChange, statement: Statement, settings: SqlReviewSettings
 
 
 def _links(proj: Project, commit: vcs.CommitInfo) -> tuple[str, ...]:
+    # the custody scan's module opens the store; a view comparison does not need it
+    from hischange.services.custody_scan import subject_patterns
+
     keys = proj.config.custody.trailer_keys
     return vcs.extract_links(commit, keys, subject_patterns(proj)).change_ids
 
