@@ -95,10 +95,14 @@ def review_files(
     change_id: str | None = None,
     diff: bool = False,
 ) -> SqlReview:
-    """Review files and compare them with a base version (HC140, the diff) when one is named
-    (``base_ref``, ``change_id``), the ``diff`` is wanted, or a file defines a view: only then
-    is git asked (see ``sql_base.compare_files`` for which base)."""
+    """Review files (for ``change_id``, when given) and compare them with a base version
+    (HC140, the diff) when one is named (``base_ref``, ``change_id``), the ``diff`` is wanted,
+    or a file defines a view: only then is git asked (``sql_base.compare_files`` says which
+    base)."""
     review = review_paths(proj, paths, dialect)
+    if change_id:
+        files = tuple(fr.model_copy(update={"changes": (change_id,)}) for fr in review.files)
+        review = review.model_copy(update={"files": files})
     if not (base_ref or change_id or diff or any(map(_defines_view, review.files))):
         return review
     from hischange.services.sql_base import compare_files

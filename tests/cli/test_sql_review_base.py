@@ -64,6 +64,8 @@ def test_file_review_for_a_change_compares_with_the_version_before_it(
     result = run("sql", "review", path, "--change", cid, "--as", "dev@vendor", code=1)
     assert "HC140" in result.stdout and "fee" in result.stdout.lower()
     assert run.json("sql", "status", cid)["files"][0]["errors"] == 1
+    data = run.json("sql", "review", path, "--change", cid, "--as", "dev@vendor", code=1)
+    assert data["files"][0]["changes"] == [cid]  # the HTML summary groups it under cid
 
 
 def test_file_review_with_base_ref_and_default_head(run: Cli, repo: Repo) -> None:
