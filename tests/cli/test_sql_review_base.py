@@ -3,6 +3,8 @@ modified them, and every form of review compares views with a base version (HC14
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.conftest import Cli, NewChange, Repo
 
 VIEW = "CREATE OR REPLACE VIEW v_report AS SELECT {} FROM t;\n"
@@ -109,3 +111,40 @@ def test_staged_review_compares_the_index_with_head(run: Cli, repo: Repo) -> Non
     assert "HC140" in [f["code"] for f in data["files"][0]["findings"]]
     repo.git("add", "db/v_report.sql")
     assert "no *.sql files are staged" in run("sql", "review", "--staged", code=2).stderr
+
+
+def test_range_reviews_per_change_let_the_release_list_each_file_once(
+    run: Cli, repo: Repo, new_change: NewChange, tmp_path: Path
+) -> None:
+    """Two changes each with their own script: reviewing the range once per change records
+    each file for its own change only, so after approval `release cut` passes and lists each
+    file once, under the change that modified it."""
+    from tests.cli.test_release_cli import ready_change
+
+    a = ready_change(run, new_change, repo, tmp_path, files={"db/a.sql": SAFE.format("A")})
+    b = ready_change(run, new_change, repo, tmp_path, files={"db/b.sql": SAFE.format("B")})
+    for cid in (a, b):
+        run("sql", "review", "--range", "v3.2.0..HEAD", "--change", cid, "--as", "dev@vendor")
+    for cid, name in ((a, "db/a.sql"), (b, "db/b.sql")):
+        run("sql", "approve", cid, str(repo.path / name), "--as", "dba@hospital")
+    rel = run.json("release", "cut", "--from", "v3.2.0", "--as", "d@v")
+    assert sorted((c, p) for c, p, _ in rel["sql_files"]) == [(a, "db/a.sql"), (b, "db/b.sql")]
+
+
+def test_dropped_view_column_found_in_a_file_review_makes_the_release_major(
+    run: Cli, repo: Repo, new_change: NewChange, tmp_path: Path
+) -> None:
+    """The reporting view that lost a column through `sql review FILE --change CR` is a
+    breaking change (HC140 error): approved with an accepted risk, the release is a major
+    version, not a minor one."""
+    from tests.cli.test_release_cli import ready_change
+
+    repo.commit("view v1", {"db/v_report.sql": VIEW.format("dept_code, visits, fee")})
+    repo.git("tag", "-a", "v3.3.0", "-m", "3.3.0")
+    files = {"db/v_report.sql": VIEW.format("dept_code, visits")}
+    cid = ready_change(run, new_change, repo, tmp_path, kind="report", files=files)
+    path = str(repo.path / "db/v_report.sql")
+    run("sql", "review", path, "--change", cid, "--as", "dev@vendor", code=1)
+    run("sql", "approve", cid, path, "--as", "dba@hospital", "--accept-risk", "上报平台已同步")
+    rel = run.json("release", "cut", "--from", "v3.3.0", "--as", "d@v")
+    assert rel["version"] == "4.0.0"
