@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hischange.config import (
     CONFIG_NAME,
@@ -17,8 +18,11 @@ from hischange.config import (
     load_config,
 )
 from hischange.errors import NotFoundError, StoreError, UsageError
-from hischange.store import Store
-from hischange.store.location import remember_store
+
+# SQLAlchemy takes a quarter of a second to import: only what opens the store pays for it
+# (`sql review FILE` reads the config and never does).
+if TYPE_CHECKING:
+    from hischange.store import Store
 
 __all__ = ["CONFIG_TEMPLATE", "Project", "find_project", "init_project", "resolve_actor"]
 
@@ -82,6 +86,14 @@ requesters = []
 #rollback_replacement = ".rollback.sql"     # … this sibling
 #rollback_pattern = '(?i)(\\.rollback\\.sql|_rollback\\.sql|\\.down\\.sql)$'
 #max_statement_preview = 200
+# house standards the DBA sets (HC2xx), each off until given; see docs/sql-rules.md
+#table_name_pattern = ""                    # HC201, e.g. "(his|lis)_[a-z0-9_]+"
+#index_name_pattern = ""                    # HC202, e.g. "(idx|uk)_[a-z0-9_]+"
+#constraint_name_pattern = ""               # HC203, e.g. "(pk|fk|uk|ck)_[a-z0-9_]+"
+#required_columns = []                      # HC204, e.g. ["创建时间", "修改时间"]
+#denied_types = []                          # HC205, e.g. ["CLOB", "FLOAT"]
+#require_comments = false                   # HC206: COMMENT ON / COMMENT '' / MS_Description
+#max_varchar_length = 0                     # HC207; 0 does not check
 
 # Test evidence (测试记录). required: per change kind, any of "automated", "onsite"; a kind
 # not listed needs what the kinds table says (docs/concepts.md), e.g. report = ["onsite"].
@@ -126,6 +138,8 @@ class Project:
     @cached_property
     def store(self) -> Store:
         """The store, opened (and upgraded if older) on first use."""
+        from hischange.store import Store
+
         return Store(self.db_url, clock=self._clock, lock_timeout=env_lock_timeout())
 
     def close(self) -> None:
@@ -164,6 +178,9 @@ def init_project(
             ignore.write_text(_GITIGNORE, encoding="utf-8")
     except OSError as exc:
         raise StoreError(f"cannot create {state}: {exc.strerror}") from exc
+    from hischange.store import Store
+    from hischange.store.location import remember_store
+
     project = Project(root, clock=clock)
     project.__dict__["store"] = Store(
         project.db_url, clock=clock, lock_timeout=env_lock_timeout(), create=True

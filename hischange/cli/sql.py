@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +22,7 @@ from hischange.errors import GateFailed, UsageError
 
 if TYPE_CHECKING:
     from hischange.project import Project
+    from hischange.sqlreview import SqlReview
 
 DIALECTS = ("oracle", "tsql", "mysql", "postgres")
 
@@ -50,48 +53,116 @@ def _project_or_none() -> Project | None:
 )
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--range", "rev_range", help="Review the *.sql files this git range adds or changes.")
-@click.option("--change", "change_id", help="Record the review for this change (CR-…).")
+@click.option("--staged", is_flag=True, help="Review the *.sql files staged for the next commit.")
+@click.option(
+    "--change",
+    "change_id",
+    help="Record the review for this change (CR-…); with --range, only the files its commits"
+    " modified.",
+)
+@click.option(
+    "--base",
+    "base_ref",
+    metavar="REF",
+    help="Compare files with their version at REF (HC140). Default: before the change's first"
+    " commit of the file, else HEAD.",
+)
 @click.option(
     "--dialect",
     type=click.Choice(DIALECTS),
     help="oracle (also DM 达梦), tsql, mysql, postgres (also KingbaseES 人大金仓).",
 )
+@click.option(
+    "--context",
+    "context_lines",
+    type=click.IntRange(min=0),
+    default=3,
+    show_default=True,
+    help="Human output: statement lines shown around a warning or info (errors show all).",
+)
+@click.option(
+    "--color",
+    type=click.Choice(("auto", "always", "never")),
+    default="auto",
+    show_default=True,
+    help="Colour the human output; auto: on a terminal unless NO_COLOR is set.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(("zh-CN", "en")),
+    default="zh-CN",
+    show_default=True,
+    help="Language of the HTML review.",
+)
 @actor_option
-@format_option("sarif")
+@format_option("sarif", "html")
 def review(
     files: tuple[Path, ...],
     rev_range: str | None,
+    staged: bool,
     change_id: str | None,
+    base_ref: str | None,
     dialect: str | None,
+    context_lines: int,
+    color: str,
+    lang: str,
     actor: str | None,
     fmt: str,
 ) -> None:
-    """Review SQL files, or the SQL of a range.
+    """Review SQL files, the SQL of a range, or the staged SQL.
 
-    A view is compared with the range's base for removed columns (HC140). Exit 1 when an
-    unsuppressed error finding remains. Reviewing files needs no project (default settings
-    outside one); --range and --change do."""
-    from hischange import __version__
+    A view is compared with a base version for removed columns (HC140): the range's base,
+    else --base REF, else the version before the change's first commit of the file, else
+    HEAD. Exit 1 when an unsuppressed error finding remains. Reviewing files needs no project
+    (default settings outside one); --range, --staged and --change do."""
     from hischange.services import sql as sqlrecord
-    from hischange.sqlreview import render_human, to_sarif
 
-    if rev_range and files:
-        raise UsageError("pass files or --range, not both")
+    if sum((bool(files), bool(rev_range), staged)) > 1:
+        raise UsageError("pass files, --range or --staged, only one of them")
+    if rev_range and base_ref:
+        raise UsageError("--base is for files; a range is compared with its own base")
     if rev_range:
         result = sqlrecord.review_range(open_project(), rev_range, dialect)
+    elif staged:
+        from hischange.services import sql_base
+
+        settings = sqlrecord.sql_settings(open_project(), dialect)
+        result = sql_base.review_staged(open_project(), settings, base_ref)
     else:
         project = open_project() if change_id else _project_or_none()
-        result = sqlrecord.review_paths(project, list(files), dialect)
+        diff = fmt == "html"
+        result = sqlrecord.review_files(project, list(files), dialect, base_ref, change_id, diff)
     if change_id:
+        mine = sqlrecord.for_change(result, change_id, rev_range)
         sqlrecord.record_review(
-            open_project(), resolve_actor(actor), change_id, result, rev_range or ""
+            open_project(), resolve_actor(actor), change_id, mine, rev_range or ""
         )
-    if fmt == "sarif":
-        click.echo(json.dumps(to_sarif(result, __version__), ensure_ascii=False, indent=2))
-    else:
-        emit(fmt, result, render_human)
+    _render(result, fmt, context_lines, _use_color(color), lang)
     if result.has_errors:
         raise GateFailed("SQL review found unsuppressed error findings", reported=True)
+
+
+def _use_color(choice: str) -> bool:
+    if choice != "auto":
+        return choice == "always"
+    return not os.environ.get("NO_COLOR") and sys.stdout.isatty()
+
+
+def _render(result: SqlReview, fmt: str, context_lines: int, color: bool, lang: str) -> None:
+    from hischange import __version__
+    from hischange.sqlreview import render_human, to_sarif
+
+    if fmt == "sarif":
+        click.echo(json.dumps(to_sarif(result, __version__), ensure_ascii=False, indent=2))
+    elif fmt == "html":
+        from hischange.outputs.sql_html import render_review_html
+
+        click.echo(render_review_html(result, lang=lang, tool_version=__version__), nl=False)
+    elif fmt == "human":
+        # click strips colour from a non-terminal unless told: --color always means always
+        click.echo(render_human(result, context_lines, color), color=color, nl=False)
+    else:
+        emit(fmt, result, render_human)
 
 
 @sql.command(

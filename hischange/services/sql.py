@@ -8,39 +8,30 @@ against the range's base (HC140), and records reviews and approvals as ledger ev
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from hischange import vcs
 from hischange.config import CONFIG_NAME, unknown_key_problem
 from hischange.errors import ConfigError, NotFoundError, UsageError
-from hischange.events import (
-    AnyEvent,
-    SqlFileReview,
-    SqlFinding,
-)
-from hischange.project import Project
-from hischange.services.changes import run_change_command
-from hischange.sqlreview import (
-    Dialect,
-    FileReview,
-    Finding,
-    SqlReview,
-    SqlReviewSettings,
-    Statement,
-    decode_sql,
-    review_contents,
-)
-from hischange.sqlreview.registry import rule_by_code
-from hischange.sqlreview.views import ViewChange, view_changes, view_columns
-from hischange.store import WriteTx
-from hischange.workflow.change import ChangeState
-from hischange.workflow.sql import SqlStatus, decide_sql_approve, decide_sql_review, file_status
+from hischange.sqlreview import FileReview, SqlReview, SqlReviewSettings, review_contents
+
+# A plain `sql review FILE` needs neither git nor the store: GitPython and SQLAlchemy cost
+# half a second to import, so what needs them is imported where it is used.
+if TYPE_CHECKING:
+    from hischange.events import AnyEvent, SqlFileReview
+    from hischange.project import Project
+    from hischange.store import WriteTx
+    from hischange.workflow.change import ChangeState
+    from hischange.workflow.sql import SqlStatus
 
 __all__ = [
     "approve_sql",
+    "for_change",
     "record_review",
+    "review_files",
     "review_paths",
     "review_range",
     "sql_settings",
@@ -96,100 +87,76 @@ def review_paths(proj: Project | None, paths: list[Path], dialect: str | None = 
     return review_contents(items, sql_settings(proj, dialect))
 
 
+def review_files(
+    proj: Project | None,
+    paths: list[Path],
+    dialect: str | None = None,
+    base_ref: str | None = None,
+    change_id: str | None = None,
+    diff: bool = False,
+) -> SqlReview:
+    """Review files (for ``change_id``, when given) and compare them with a base version
+    (HC140, the diff) when one is named (``base_ref``, ``change_id``), the ``diff`` is wanted,
+    or a file defines a view: only then is git asked (``sql_base.compare_files`` says which
+    base)."""
+    review = review_paths(proj, paths, dialect)
+    if change_id:
+        files = tuple(fr.model_copy(update={"changes": (change_id,)}) for fr in review.files)
+        review = review.model_copy(update={"files": files})
+    if not (base_ref or change_id or diff or any(map(_defines_view, review.files))):
+        return review
+    from hischange.services.sql_base import compare_files
+
+    settings = sql_settings(proj, dialect)
+    return compare_files(proj, review, paths, settings, base_ref, change_id)
+
+
+_VIEW = re.compile(r"\bVIEW\b", re.IGNORECASE)
+
+
+def _defines_view(fr: FileReview) -> bool:
+    return any(_VIEW.search(st.text) for st in fr.statements)
+
+
 def review_range(proj: Project, rev_range: str, dialect: str | None = None) -> SqlReview:
-    """Review the SQL files a range adds or modifies, as committed at its tip, and compare
-    each view with its previous definition at the range's base (HC140)."""
+    """Review the SQL files a range adds or modifies, as committed at its tip, each with the
+    changes whose commits modified it, and compare each view with its previous definition at
+    the range's base (HC140)."""
+    from hischange import vcs
+    from hischange.services.sql_base import BaseViews, attribute, compare_with_base
+
     repo = vcs.open_repo(proj.root)
     rng = vcs.resolve_range(repo, rev_range)
     if rng.empty:
         raise UsageError(f"the range {rev_range!r} has no commits", hint="check both ends")
     names = vcs.changed_files(repo, rev_range, "*.sql")
-    items: list[tuple[str, bytes | Path]] = []
+    contents: dict[str, bytes] = {}
     for name in names:
         data = vcs.file_at(repo, rng.tip, name)
         if data is not None:
-            items.append((name, data))
+            contents[name] = data
     settings = sql_settings(proj, dialect)
-    review = review_contents(items, settings)
+    review = attribute(proj, repo, rng, review_contents(contents.items(), settings))
     if rng.base is None:
         return review
-    base = rng.base
-    old_texts = _BaseViews(repo, base)
-    files = tuple(_with_view_findings(fr, old_texts, settings) for fr in review.files)
+    base = BaseViews(repo, rng.base)
+    files = tuple(compare_with_base(fr, base, settings, contents[fr.path]) for fr in review.files)
     return review.model_copy(update={"files": files})
 
 
-class _BaseViews:
-    """Previous view definitions at the base: same path first, then any *.sql there."""
+def for_change(review: SqlReview, change_id: str, rev_range: str | None) -> SqlReview:
+    """What to record for ``change_id``: a range's files its commits modified (an error naming
+    each file's changes when there is none); the files given, otherwise."""
+    if not rev_range:
+        return review
+    from hischange.services.sql_base import by_change
 
-    def __init__(self, repo: vcs.GitRepository, base: str) -> None:
-        self.repo, self.base = repo, base
-        self._all: dict[str, str] | None = None
-
-    def text_at(self, path: str) -> str:
-        data = vcs.file_at(self.repo, self.base, path)
-        return "" if data is None else decode_sql(data)[0]
-
-    def find(self, view: str, dialect: Dialect) -> str:
-        if self._all is None:
-            self._all = {
-                p: self.text_at(p) for p in vcs.changed_files(self.repo, self.base, "*.sql")
-            }
-        for text in self._all.values():
-            if view in view_columns(text, dialect):
-                return text
-        return ""
-
-
-def _with_view_findings(
-    fr: FileReview, base: _BaseViews, settings: SqlReviewSettings
-) -> FileReview:
-    dialect = settings.dialect
-    new_views: dict[str, int] = {}
-    for statement in fr.statements:
-        for name in view_columns(statement.text, dialect):
-            new_views[name] = statement.index
-    if not new_views or "HC140" in settings.disabled:
-        return fr
-    old_text = base.text_at(fr.path)
-    extra: list[Finding] = []
-    for name, index in sorted(new_views.items()):
-        statement = fr.statements[index]
-        previous = old_text if name in view_columns(old_text, dialect) else base.find(name, dialect)
-        for change in view_changes(previous, statement.text, dialect):
-            extra.append(_hc140(change, statement, settings))
-    if not extra:
-        return fr
-    return fr.model_copy(update={"findings": (*fr.findings, *extra)})
-
-
-def _hc140(change: ViewChange, statement: Statement, settings: SqlReviewSettings) -> Finding:
-    rule = rule_by_code("HC140")
-    name = rule.name if rule else "breaking-view-change"
-    diff = change.diff
-    if diff.breaking:
-        severity = settings.severity.get("HC140", "error")
-        message = (
-            f"view {change.name} removes or renames column(s) {', '.join(diff.removed)}: "
-            "a breaking interface change (数据上报视图接口), consumers will fail"
-        )
-    else:
-        severity = "info"
-        detail = f"adds {', '.join(diff.added)}" if diff.added else "changes column order"
-        if not diff.comparable:
-            detail = "selects *, so its columns cannot be compared"
-        message = f"view {change.name} {detail}"
-    return Finding(
-        code="HC140",
-        rule=name,
-        severity=severity,
-        message=message,
-        span=statement.span,
-        statement_index=statement.index,
-    )
+    return by_change(review, change_id, rev_range)
 
 
 def _file_event(fr: FileReview) -> SqlFileReview:
+    from hischange.events import SqlFileReview, SqlFinding
+
     return SqlFileReview(
         path=fr.path,
         sha256=fr.sha256,
@@ -216,6 +183,9 @@ def record_review(
     proj: Project, actor: str, change_id: str, review: SqlReview, rev_range: str = ""
 ) -> ChangeState:
     """Record a review event for a change, bound to each file's SHA-256 and the findings."""
+    from hischange.services.changes import run_change_command
+    from hischange.workflow.sql import decide_sql_review
+
     files = tuple(_file_event(fr) for fr in review.files)
 
     def decide(state: ChangeState, _tx: WriteTx) -> list[AnyEvent]:
@@ -225,6 +195,8 @@ def record_review(
 
 
 def _authors_of(proj: Project, path: str) -> set[str]:
+    from hischange import vcs
+
     try:
         repo = vcs.open_repo(proj.root)
         return {c.author_email for c in vcs.iter_commits(repo, "HEAD", paths=[path])}
@@ -236,6 +208,9 @@ def approve_sql(
     proj: Project, actor: str, change_id: str, path: Path, accept_risk: str = ""
 ) -> ChangeState:
     """Approve one reviewed file of a change at its current SHA-256."""
+    from hischange.services.changes import run_change_command
+    from hischange.workflow.sql import decide_sql_approve
+
     name = _relative(proj, path)
     try:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -252,6 +227,8 @@ def approve_sql(
 
 def sql_status(proj: Project, state: ChangeState) -> SqlStatus:
     """Which files of a change are reviewed, approved, or stale (working-tree content)."""
+    from hischange.workflow.sql import SqlStatus, file_status
+
     out = []
     for name, entry in sorted(state.sql_files.items()):
         path = proj.root / name

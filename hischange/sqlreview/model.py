@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = [
     "DIALECTS",
@@ -116,6 +117,28 @@ class SqlReviewSettings(BaseModel):
     rollback_pattern: str = r"(?i)(\.rollback\.sql|_rollback\.sql|\.down\.sql)$"
     #: Message size bounds so a hostile file cannot bloat a review record.
     max_statement_preview: int = 200
+    # House standards the hospital's DBA sets (HC2xx): each rule is off until its setting is
+    # given. A pattern is a regular expression the whole (unquoted) name must match.
+    table_name_pattern: str = ""  # HC201
+    index_name_pattern: str = ""  # HC202
+    constraint_name_pattern: str = ""  # HC203
+    #: Columns every new table must have, e.g. ["创建时间", "修改时间"] (HC204).
+    required_columns: tuple[str, ...] = ()
+    #: Column types a new or changed column may not use, e.g. ["CLOB", "TEXT"] (HC205).
+    denied_types: tuple[str, ...] = ()
+    #: New tables and columns need a comment (COMMENT ON / COMMENT '' / MS_Description) (HC206).
+    require_comments: bool = False
+    #: The longest VARCHAR a column may declare; 0 does not check (HC207).
+    max_varchar_length: int = Field(default=0, ge=0)
+
+    @field_validator("table_name_pattern", "index_name_pattern", "constraint_name_pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from None
+        return value
 
 
 class FileReview(BaseModel):
@@ -131,6 +154,15 @@ class FileReview(BaseModel):
     statements: tuple[Statement, ...]
     findings: tuple[Finding, ...]
     suppressions: tuple[Suppression, ...] = ()
+    #: The changes (CR-…) whose commits modified the file in the reviewed range.
+    changes: tuple[str, ...] = ()
+    #: The revision the file was compared with (HC140), or None when there was none.
+    base: str | None = None
+    #: The unified diff from the version at ``base`` to the reviewed text (None without a
+    #: base; empty when they are the same).
+    diff: tuple[str, ...] | None = None
+    #: False when the file did not exist at ``base``.
+    in_base: bool = False
 
     @property
     def has_errors(self) -> bool:

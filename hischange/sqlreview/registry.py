@@ -53,6 +53,13 @@ from hischange.sqlreview.rules.hc127_mysql_alter_without_algorithm import (
 from hischange.sqlreview.rules.hc128_on_delete_cascade import OnDeleteCascade
 from hischange.sqlreview.rules.hc130_pii_exposed import PiiExposed
 from hischange.sqlreview.rules.hc140_breaking_view_change import BreakingViewChange
+from hischange.sqlreview.rules.hc201_table_naming import TableNaming
+from hischange.sqlreview.rules.hc202_index_naming import IndexNaming
+from hischange.sqlreview.rules.hc203_constraint_naming import ConstraintNaming
+from hischange.sqlreview.rules.hc204_required_columns import RequiredColumns
+from hischange.sqlreview.rules.hc205_denied_type import DeniedType
+from hischange.sqlreview.rules.hc206_comment_required import CommentRequired
+from hischange.sqlreview.rules.hc207_varchar_too_long import VarcharTooLong
 
 __all__ = ["BUILTIN_RULES", "ENTRY_POINT_GROUP", "all_rules", "load_rules", "rule_by_code"]
 
@@ -67,6 +74,9 @@ BUILTIN_RULES: tuple[type[Rule], ...] = (
     UnboundedDateRangeDml, HardCodedSchema, OrderByInView, NotNullOnExistingColumn, RenameTable,
     ConstraintValidatesUnderLock, ConcurrentlyInTransaction, DdlWithoutLockTimeout,
     MysqlAlterWithoutAlgorithm, OnDeleteCascade, PiiExposed, BreakingViewChange,
+    # house standards (HC2xx): each fires only when the DBA configured it
+    TableNaming, IndexNaming, ConstraintNaming, RequiredColumns, DeniedType, CommentRequired,
+    VarcharTooLong,
 )  # fmt: skip
 
 _CODE = re.compile(r"^[A-Z]{2,5}\d{3,4}$")

@@ -24,6 +24,12 @@ FAMILIES: dict[str, str] = {
     "style": "Habits that make scripts fragile when the schema evolves.",
     "deployment": "How a script fits the deployment: transactions and rollback scripts.",
     "interface": "Data-reporting view interfaces and their compatibility.",
+    "standards": "House standards the hospital's DBA sets (HC2xx). Each rule is off until its"
+    " setting is given under `[sqlreview]` in `.hischange/config.toml`, e.g."
+    ' `table_name_pattern = "(his|lis)_[a-z0-9_]+"`, `index_name_pattern`,'
+    ' `constraint_name_pattern`, `required_columns = ["创建时间", "修改时间"]`,'
+    ' `denied_types = ["CLOB", "FLOAT"]`, `require_comments = true`,'
+    " `max_varchar_length = 2000`; severities are overridden like any rule's.",
     "engine": "Findings the review engine itself reports.",
 }
 

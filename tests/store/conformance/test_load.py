@@ -13,9 +13,9 @@ from pathlib import Path
 from hischange.project import Project
 from hischange.services import changes as service
 from hischange.services.audit import verify_store
-from tests.conftest import Repo
 from tests.store.conformance.test_locking import FIELDS, _race, check_race
 from tests.store.helpers import SLOW, start_writer
+from tests.support.git import git_env, init_repo
 
 pytestmark = SLOW
 
@@ -68,8 +68,8 @@ def test_two_concurrent_custody_scans_record_each_link_once(
     home = tmp_path / "home"
     home.mkdir()
     (home / ".gitconfig").write_text("[user]\n\temail = dev@vendor\n\tname = dev\n")
-    repo = Repo(ledger.root, home)
-    repo.git("init", "-q", "-b", "main")
+    env = git_env(home) | {"GIT_AUTHOR_NAME": "dev", "GIT_AUTHOR_EMAIL": "dev@vendor"}
+    repo = init_repo(ledger.root, env)
     repo.commit("baseline", {"README.md": "HIS\n"})
     repo.git("tag", "-a", "v1", "-m", "1")
     fields = service.make_fields(FIELDS)
