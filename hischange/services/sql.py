@@ -7,19 +7,19 @@ against the range's base (HC140), and records reviews and approvals as ledger ev
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from hischange import vcs
 from hischange.config import CONFIG_NAME, unknown_key_problem
-from hischange.errors import ConfigError, NotFoundError, UsageError
+from hischange.errors import ConfigError, NotFoundError, UsageError, clip
 from hischange.events import (
     AnyEvent,
     SqlFileReview,
     SqlFinding,
 )
+from hischange.files import MAX_TEXT_BYTES, hash_regular, working_tree_sha256
 from hischange.project import Project
 from hischange.services.changes import run_change_command
 from hischange.sqlreview import (
@@ -71,7 +71,8 @@ def sql_settings(proj: Project | None, dialect: str | None = None) -> SqlReviewS
         err = exc.errors()[0]
         key = ".".join(str(p) for p in err["loc"])
         raise ConfigError(
-            f"[sqlreview] {key}: {err['msg']} (got {err.get('input')!r})",
+            f"[sqlreview] {key}: {str(err['msg']).removeprefix('Value error, ')} "
+            f"(got {clip(err.get('input'))})",
             hint="see docs/configuration.md, section [sqlreview]",
         ) from exc
 
@@ -237,10 +238,7 @@ def approve_sql(
 ) -> ChangeState:
     """Approve one reviewed file of a change at its current SHA-256."""
     name = _relative(proj, path)
-    try:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError as exc:
-        raise NotFoundError(f"cannot read {path}: {exc.strerror}") from exc
+    digest, _size = hash_regular(path, "SQL file", max_bytes=MAX_TEXT_BYTES)
     approvers = proj.config.roles.approvers
     authors = _authors_of(proj, name)
 
@@ -255,6 +253,6 @@ def sql_status(proj: Project, state: ChangeState) -> SqlStatus:
     out = []
     for name, entry in sorted(state.sql_files.items()):
         path = proj.root / name
-        current = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+        current = working_tree_sha256(path)
         out.append(file_status(entry, current))
     return SqlStatus(change_id=state.id, files=tuple(out))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = [
     "DIALECTS",
@@ -115,7 +116,16 @@ class SqlReviewSettings(BaseModel):
     rollback_replacement: str = ".rollback.sql"
     rollback_pattern: str = r"(?i)(\.rollback\.sql|_rollback\.sql|\.down\.sql)$"
     #: Message size bounds so a hostile file cannot bloat a review record.
-    max_statement_preview: int = 200
+    max_statement_preview: int = Field(200, ge=1, le=100_000, strict=True)
+
+    @field_validator("forward_pattern", "rollback_pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a valid regex: {exc}") from None
+        return value
 
 
 class FileReview(BaseModel):
