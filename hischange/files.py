@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-from hischange.errors import NotFoundError, UsageError, clip
+from hischange.errors import NotFoundError, UsageError
 
 __all__ = [
     "CHUNK",
@@ -46,6 +46,14 @@ _NOCTTY = getattr(os, "O_NOCTTY", 0)
 _BINARY = getattr(os, "O_BINARY", 0)
 
 
+def _show(path: Path) -> str:
+    """A path for a message: whole up to 200 characters, else its end (the file's name)."""
+    text = str(path)
+    if len(text) <= 200:
+        return repr(text)
+    return f"…{text[-120:]!r} ({len(text)} characters)"
+
+
 def _kind(mode: int) -> str:
     if stat.S_ISDIR(mode):
         return "a directory"
@@ -62,7 +70,7 @@ def _kind(mode: int) -> str:
 
 def _not_regular(path: Path, what: str, mode: int) -> UsageError:
     return UsageError(
-        f"{what} {clip(str(path))} is {_kind(mode)}, not a regular file",
+        f"{what} {_show(path)} is {_kind(mode)}, not a regular file",
         hint=f"give the path of a regular file as the {what}",
     )
 
@@ -80,7 +88,7 @@ def refuse_non_file(path: Path, what: str) -> bool:
             info = os.stat(path)
         except OSError:
             raise UsageError(
-                f"{what} {clip(str(path))} is a dangling symbolic link",
+                f"{what} {_show(path)} is a dangling symbolic link",
                 hint="point the link at an existing file, or give the file itself",
             ) from None
     if not stat.S_ISREG(info.st_mode):
@@ -92,7 +100,7 @@ def refuse_non_file(path: Path, what: str) -> bool:
 def open_regular(path: Path, what: str, *, max_bytes: int | None = None) -> Iterator[BinaryIO]:
     """Open ``path`` for reading as a regular file, never blocking on a FIFO; refuse anything
     else, and a file over ``max_bytes`` (when given). Exit 3 when it does not exist."""
-    shown = clip(str(path))
+    shown = _show(path)
     try:
         fd = os.open(path, os.O_RDONLY | _NONBLOCK | _NOCTTY | _BINARY)
     except FileNotFoundError:
@@ -127,7 +135,7 @@ def open_regular(path: Path, what: str, *, max_bytes: int | None = None) -> Iter
 
 def _too_large(path: Path, what: str, size: int, max_bytes: int) -> UsageError:
     return UsageError(
-        f"{what} {clip(str(path))} is {size} bytes, over the limit of {max_bytes} bytes",
+        f"{what} {_show(path)} is {size} bytes, over the limit of {max_bytes} bytes",
         hint=f"give a smaller {what}",
     )
 
@@ -135,7 +143,7 @@ def _too_large(path: Path, what: str, size: int, max_bytes: int) -> UsageError:
 def _os_error(path: Path, what: str, exc: OSError) -> UsageError:
     reason = exc.strerror or errno.errorcode.get(exc.errno or 0, str(exc))
     return UsageError(
-        f"cannot read {what} {clip(str(path))}: {reason}",
+        f"cannot read {what} {_show(path)}: {reason}",
         hint="check the path and its permissions",
     )
 

@@ -15,7 +15,7 @@ from hischange.project import Project
 from hischange.workflow.change import ChangeState
 from hischange.workflow.custody import IMPLEMENTABLE
 
-__all__ = ["MAX_MESSAGE_BYTES", "HookVerdict", "check_commit_message", "install_commit_hook"]
+__all__ = ["HookVerdict", "check_commit_message", "install_commit_hook"]
 
 #: The largest commit message the hook reads (1 MiB): git's own editors write far less.
 MAX_MESSAGE_BYTES = 1024 * 1024

@@ -78,6 +78,18 @@ def _steps_text(value: str) -> str:
 EARLIEST_TEST_DATE = date(2000, 1, 1)
 
 
+def _parse_date(value: str) -> date | datetime:
+    """``--date``: a day (YYYY-MM-DD) or a zoned time (ISO 8601); a usage error naming it."""
+    text = value.strip()
+    try:
+        return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(
+            f"--date {clip(value)} is not a date",
+            hint="give the test date (测试日期) as YYYY-MM-DD, e.g. 2026-11-02",
+        ) from None
+
+
 def _check_date(tested: date | datetime, today: date, given: str | None) -> None:
     """A test date is not in the future (a day of grace for time zones) nor before 2000."""
     day = tested.astimezone(UTC).date() if isinstance(tested, datetime) else tested
@@ -127,6 +139,8 @@ def record_onsite(proj: Project, actor: str, change_id: str, form: OnsiteForm) -
     and it counts as stale as soon as the change has linked commits.
     """
     state = get_change(proj, change_id)
+    if form.tested_at is not None:
+        _parse_date(form.tested_at)
     notes: list[str] = []
     commit = bind_commit(proj, form.commit) if form.commit else None
     if commit is None and not form.version:

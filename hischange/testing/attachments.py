@@ -20,7 +20,7 @@ from typing import BinaryIO
 from pydantic import BaseModel, ConfigDict, Field
 
 from hischange.errors import NotFoundError, StoreError, UsageError
-from hischange.files import open_regular, refuse_non_file
+from hischange.files import hash_regular, open_regular, refuse_non_file
 
 __all__ = [
     "MAX_ATTACHMENT_BYTES_KEY",
@@ -156,11 +156,7 @@ def store_attachment(
 
 
 def _hash_file(path: Path) -> str:
-    hasher = hashlib.sha256()
-    with path.open("rb") as stream:
-        while chunk := stream.read(_CHUNK):
-            hasher.update(chunk)
-    return hasher.hexdigest()
+    return hash_regular(path, "stored attachment")[0]
 
 
 def verify_attachment(attachments_dir: Path, sha256: str) -> bool:
@@ -170,5 +166,5 @@ def verify_attachment(attachments_dir: Path, sha256: str) -> bool:
         return False
     try:
         return _hash_file(path) == sha256
-    except OSError:
+    except (OSError, UsageError, NotFoundError):
         return False

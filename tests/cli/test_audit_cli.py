@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from tests.conftest import Cli, NewChange, Repo
+from tests.conftest import Cli, NewChange, Repo, write_config
 
 
 def _approved(run: Cli, new_change: NewChange) -> str:
@@ -54,13 +54,89 @@ def test_verify_catches_projection_drift(run: Cli, new_change: NewChange, tmp_pa
     assert "projection" in result.stdout and cid in result.stdout
 
 
-def test_verify_expect_head_catches_rewrite(run: Cli, new_change: NewChange) -> None:
-    """A head held elsewhere that no longer matches exits 4."""
+def _forged_ledger(tmp_path: Path, clock: object, title: str) -> Path:
+    """A second, genuine ledger with the same commands and times but another title: what a
+    rewrite of the whole chain looks like (every hash differs, and it verifies on its own)."""
+    root = tmp_path / "forger"
+    root.mkdir()
+    write_config(root)
+    forger = Cli(root, clock)  # type: ignore[arg-type]
+    forger("init")
+    cid = forger.json(
+        "change", "new", "--kind", "interface", "--title", title, "--system", "检验",
+        "--requester", "检验科", "--rollback-plan", "恢复旧版接口配置", "--as", "dev@vendor",
+    )["id"]  # fmt: skip
+    forger("change", "submit", cid, "--as", "dev@vendor")
+    forger("change", "approve", cid, "--as", "reviewer@hospital")
+    forger("change", "start", cid, "--as", "dev@vendor")
+    assert forger.json("audit", "verify")["ok"] is True
+    return root / ".hischange" / "hischange.db"
+
+
+def test_verify_expect_head_catches_rewrite(
+    run: Cli, new_change: NewChange, tmp_path: Path, clock: object
+) -> None:
+    """A head kept elsewhere catches a rewrite of the whole chain that verifies on its own:
+    the current head and an older one (a release recorded at sequence 2) both exit 4, while
+    before the rewrite the older head still matched a ledger that has grown since."""
+    cid = _approved(run, new_change)
+    older = run.json("audit", "verify")
+    older_head = f"2:{run.json('audit', 'log', '--since', '1', '--limit', '1')[0]['hash']}"
+    run("change", "start", cid, "--as", "dev@vendor")
+    current = run.json("audit", "verify")
+    assert current["head_seq"] == older["head_seq"] + 1 == 4
+    current_head = f"{current['head_seq']}:{current['head_hash']}"
+    run("audit", "verify", "--expect-head", older_head)  # an older head still matches
+    run("audit", "verify", "--expect-head", current_head)
+
+    forged = _forged_ledger(tmp_path, clock, "LIS 接口字段调整（改）")
+    source, target = (
+        sqlite3.connect(forged),
+        sqlite3.connect(tmp_path / ".hischange" / "hischange.db"),
+    )
+    source.backup(target)  # the whole database replaced, journal included
+    source.close()
+    target.close()
+    assert run.json("audit", "verify")["ok"] is True  # the rewrite verifies on its own
+    for head in (older_head, current_head):
+        report = run.json("audit", "verify", "--expect-head", head, code=4)
+        assert [p["damage"] for p in report["problems"]] == ["head"]
+        assert report["problems"][0]["seq"] == int(head.split(":")[0])
+
+
+def test_verify_expect_head_beyond_the_end(run: Cli, new_change: NewChange) -> None:
+    """A kept head past the ledger's end (events cut off the tail and the head row moved
+    back) is a failure, not a pass."""
+    _approved(run, new_change)
+    report = run.json("audit", "verify", "--expect-head", f"9:{'ab' * 32}", code=4)
+    assert [p["damage"] for p in report["problems"]] == ["head"]
+
+
+def test_verify_expect_head_after_a_break_names_only_the_break(
+    run: Cli, new_change: NewChange, tmp_path: Path
+) -> None:
+    """With the chain broken at 2, a kept head at 3 that still matches adds no second
+    problem: verification keeps reading past the break to find the kept head."""
     _approved(run, new_change)
     head = run.json("audit", "verify")
-    good = f"{head['head_seq']}:{head['head_hash']}"
-    run("audit", "verify", "--expect-head", good)
-    run("audit", "verify", "--expect-head", f"{head['head_seq']}:{'0' * 64}", code=4)
+    db = sqlite3.connect(tmp_path / ".hischange" / "hischange.db")
+    body = db.execute("SELECT body FROM events WHERE seq = 2").fetchone()[0]
+    db.execute("UPDATE events SET body = ? WHERE seq = 2", (body.replace(b"submitted", b"x"),))
+    db.commit()
+    db.close()
+    report = run.json(
+        "audit", "verify", "--expect-head", f"{head['head_seq']}:{head['head_hash']}", code=4
+    )
+    assert [(p["seq"], p["damage"]) for p in report["problems"]] == [(2, "edited")]
+
+
+def test_verify_expect_head_malformed_is_usage(run: Cli, new_change: NewChange) -> None:
+    """A value that is not SEQ:HASH is the caller's mistake (exit 2, naming it), not an
+    integrity failure at sequence 0."""
+    _approved(run, new_change)
+    for bad in ("garbage", "3:xyz", f"-1:{'0' * 64}", f"3:{'0' * 63}", ":"):
+        result = run("audit", "verify", "--expect-head", bad, code=2)
+        assert repr(bad) in result.stderr and "sequence 0" not in result.stdout + result.stderr
 
 
 def test_log_filters(run: Cli, new_change: NewChange) -> None:
