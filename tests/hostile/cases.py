@@ -264,6 +264,14 @@ CASES: list[Case] = [
     ),
     Case("--as invalid UTF-8", ("change", "submit", CR, "--as", BAD_UTF8), 2, "UTF-8", fast=True),
     Case(
+        "--as invalid UTF-8 bytes in argv",
+        ("change", "submit", CR, "--as", BAD_UTF8),
+        2,
+        "UTF-8",
+        "process",
+        fast=True,
+    ),
+    Case(
         "--as control chars", ("change", "submit", CR, "--as", "dev@vendor\x1b[2J"), 2, "dev@vendor"
     ),
     Case("--as 120 KB", ("change", "submit", CR, "--as", HUGE), 2, "长长长"),
