@@ -8,6 +8,7 @@ import tomllib
 from hashlib import sha256
 from pathlib import Path
 
+import pytest
 from pydantic import BaseModel
 
 from tests.conftest import Cli, NewChange, Repo, write_config
@@ -269,3 +270,114 @@ def test_init_config_shows_every_setting_with_its_default(tmp_path: Path, clock:
         for key in type(section).model_fields if section is not None else ():
             assert re.search(rf"^#? ?{key} =", written, flags=re.M), f"{name}.{key}"
     assert set(data["sqlreview"]) == set(SqlReviewSettings.model_fields)
+
+
+def _db(tmp_path: Path, *statements: tuple[str, tuple[object, ...]]) -> None:
+    db = sqlite3.connect(tmp_path / ".hischange" / "hischange.db")
+    for sql, params in statements:
+        db.execute(sql, params)
+    db.commit()
+    db.close()
+
+
+def test_verify_names_a_deleted_last_event(run: Cli, new_change: NewChange, tmp_path: Path) -> None:
+    """The last event deleted: the chain alone looks whole, the ledger head row still
+    records it, so `deleted` at 3 (not a projection difference). Deterministic, unlike the
+    random damage test that caught the mutation "head row ignored" only by chance."""
+    _approved(run, new_change)
+    _db(tmp_path, ("DELETE FROM events WHERE seq = 3", ()))
+    report = run.json("audit", "verify", code=4)
+    assert (report["problems"][0]["seq"], report["problems"][0]["damage"]) == (3, "deleted")
+
+
+def test_verify_names_a_stored_aggregate_no_event_made(
+    run: Cli, new_change: NewChange, tmp_path: Path
+) -> None:
+    """A projection row planted with no event behind it is named (mutation: skipping
+    aggregates the replay did not produce left the tests green)."""
+    _approved(run, new_change)
+    _db(
+        tmp_path,
+        (
+            "INSERT INTO aggregates (kind, key, state, last_seq) VALUES (?, ?, ?, ?)",
+            ("change", "CR-2026-0099", "{}", 1),
+        ),
+    )
+    report = run.json("audit", "verify", code=4)
+    details = [(p["damage"], p["detail"]) for p in report["problems"]]
+    assert ("projection", "change CR-2026-0099 is stored but no event made it") in details
+
+
+def test_verify_names_a_projection_with_another_last_sequence(
+    run: Cli, new_change: NewChange, tmp_path: Path
+) -> None:
+    """A projection whose state is right but whose last sequence number was changed is
+    drift (mutation: comparing the state only left the tests green)."""
+    cid = _approved(run, new_change)
+    _db(tmp_path, ("UPDATE aggregates SET last_seq = 1 WHERE key = ?", (cid,)))
+    report = run.json("audit", "verify", code=4)
+    assert [p["damage"] for p in report["problems"]] == ["projection"]
+    assert cid in report["problems"][0]["detail"]
+
+
+def test_verify_surfaces_a_replay_that_cannot_run(
+    run: Cli, new_change: NewChange, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the chain is sound, a replay that fails is a bug to surface, not a report of
+    projection drift (mutation: swallowing the replay's error left the tests green)."""
+    from hischange.project import find_project
+    from hischange.services import audit
+
+    _approved(run, new_change)
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("projector failed")
+
+    monkeypatch.setattr(audit, "project", broken)
+    proj = find_project(run.root)
+    try:
+        with pytest.raises(RuntimeError, match="projector failed"):
+            audit.verify_store(proj)
+    finally:
+        proj.close()
+
+
+def test_verify_names_an_event_whose_type_hides_in_its_payload(
+    run: Cli, new_change: NewChange, tmp_path: Path
+) -> None:
+    """A forged last event, correctly hashed and linked and the head row moved on, whose
+    type column says `change_submitted` while the event is `evidence_recorded` carrying
+    `"type":"change_submitted"` inside its payload: the byte-level check finds that text,
+    so only the parsed event's type shows the lie; it is named `edited` at 4 (mutation:
+    not comparing the parsed type with the column left the tests green)."""
+    from datetime import datetime
+
+    from hischange.events import EvidenceRecorded
+    from hischange.ledger import canonical, chain_hash, envelope
+
+    cid = _approved(run, new_change)
+    db = sqlite3.connect(tmp_path / ".hischange" / "hischange.db")
+    prev, at = db.execute("SELECT hash, at FROM events WHERE seq = 3").fetchone()
+    event = EvidenceRecorded(
+        evidence_id="EV-2026-0001",
+        change_ids=(cid,),
+        kind="onsite",
+        commit=None,
+        env="test",
+        passed=True,
+        summary="forged",
+        detail={"type": "change_submitted"},
+    ).model_dump(mode="json")
+    when = datetime.fromisoformat(at)
+    body = canonical(envelope(seq=4, at=when, actor="dev@vendor", prev_hash=prev, event=event))
+    digest = chain_hash(prev, body)
+    db.execute(
+        "INSERT INTO events (seq, at, actor, type, change_id, algorithm, prev_hash, hash, body)"
+        " VALUES (4, ?, 'dev@vendor', 'change_submitted', ?, 'sha256', ?, ?, ?)",
+        (at, cid, prev, digest, body),
+    )
+    db.execute("UPDATE ledger_head SET seq = 4, hash = ?", (digest,))
+    db.commit()
+    db.close()
+    report = run.json("audit", "verify", code=4)
+    assert (report["problems"][0]["seq"], report["problems"][0]["damage"]) == (4, "edited")
