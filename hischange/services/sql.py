@@ -7,6 +7,7 @@ against the range's base (HC140), and records reviews and approvals as ledger ev
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -66,7 +67,7 @@ def sql_settings(proj: Project | None, dialect: str | None = None) -> SqlReviewS
     if dialect:
         raw["dialect"] = dialect
     try:
-        return SqlReviewSettings.model_validate(raw)
+        settings = SqlReviewSettings.model_validate(raw)
     except ValidationError as exc:
         err = exc.errors()[0]
         key = ".".join(str(p) for p in err["loc"])
@@ -75,6 +76,16 @@ def sql_settings(proj: Project | None, dialect: str | None = None) -> SqlReviewS
             f"(got {clip(err.get('input'))})",
             hint="see docs/configuration.md, section [sqlreview]",
         ) from exc
+    for key in ("forward_pattern", "rollback_pattern"):
+        pattern = getattr(settings, key)
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(
+                f"[sqlreview] {key}: pattern {clip(pattern)} is not a valid regex: {exc}",
+                hint="fix the pattern in .hischange/config.toml (a Python regular expression)",
+            ) from None
+    return settings
 
 
 def _relative(proj: Project | None, path: Path) -> str:

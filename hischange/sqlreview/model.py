@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "DIALECTS",
@@ -117,15 +116,6 @@ class SqlReviewSettings(BaseModel):
     rollback_pattern: str = r"(?i)(\.rollback\.sql|_rollback\.sql|\.down\.sql)$"
     #: Message size bounds so a hostile file cannot bloat a review record.
     max_statement_preview: int = Field(200, ge=1, le=100_000, strict=True)
-
-    @field_validator("forward_pattern", "rollback_pattern")
-    @classmethod
-    def _compiles(cls, value: str) -> str:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"not a valid regex: {exc}") from None
-        return value
 
 
 class FileReview(BaseModel):

@@ -381,3 +381,22 @@ def test_verify_names_an_event_whose_type_hides_in_its_payload(
     db.close()
     report = run.json("audit", "verify", code=4)
     assert (report["problems"][0]["seq"], report["problems"][0]["damage"]) == (4, "edited")
+
+
+def test_verify_names_an_edited_aggregate_state(
+    run: Cli, new_change: NewChange, tmp_path: Path
+) -> None:
+    """The stored state of a change (the aggregate's JSON, not the typed columns) edited:
+    projection drift at the change's last event (mutation: treating every stored state as
+    equal was caught only by chance, by the random damage test)."""
+    cid = _approved(run, new_change)
+    db = sqlite3.connect(tmp_path / ".hischange" / "hischange.db")
+    state = db.execute("SELECT state FROM aggregates WHERE key = ?", (cid,)).fetchone()[0]
+    db.execute(
+        "UPDATE aggregates SET state = ? WHERE key = ?",
+        (state.replace("LIS 接口字段调整", "LIS 接口字段调整改"), cid),
+    )
+    db.commit()
+    db.close()
+    report = run.json("audit", "verify", code=4)
+    assert [(p["seq"], p["damage"]) for p in report["problems"]] == [(3, "projection")]

@@ -19,7 +19,7 @@ from hischange.project import init_project
 from tests.support.cli import FrozenClock, write_config
 
 #: Seconds a subprocess case may take before it counts as a hang.
-HANG_SECONDS = 60
+HANG_SECONDS = 120
 
 
 @dataclass
