@@ -15,11 +15,12 @@ import tomllib
 from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from hischange.errors import ConfigError
+from hischange.errors import ConfigError, HischangeError, clip
+from hischange.files import read_regular
 
 __all__ = [
     "CONFIG_NAME",
@@ -38,6 +39,14 @@ CONFIG_NAME = "config.toml"
 
 
 EvidenceKind = Literal["automated", "onsite"]
+
+#: The largest config.toml read (1 MiB): a config is a few hundred lines.
+MAX_CONFIG_BYTES = 1024 * 1024
+#: Bounds of every numeric setting (docs/configuration.md lists them).
+MAX_HOURS = 24 * 366 * 10  # ten years
+MAX_ATTACHMENT_BYTES = 10 * 1024**3  # 10 GiB
+MAX_MESSAGE_CHARS = 1_000_000
+Hours = Annotated[int, Field(ge=1, le=MAX_HOURS, strict=True)]
 
 
 class _Section(BaseModel):
@@ -63,6 +72,19 @@ class CustodyConfig(_Section):
     merge_policy: Literal["parents", "self", "both"] = "parents"
     protected_refs: tuple[str, ...] = ("refs/tags/*", "refs/heads/main", "refs/heads/master")
 
+    @field_validator("subject_patterns")
+    @classmethod
+    def _patterns_compile(
+        cls, value: tuple[str | dict[str, str], ...]
+    ) -> tuple[str | dict[str, str], ...]:
+        for item in value:
+            pattern = item if isinstance(item, str) else item.get("pattern", "")
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"pattern {clip(pattern)} is not a valid regex: {exc}") from None
+        return value
+
 
 class EvidenceConfig(_Section):
     """Which evidence a change needs before it is ready, and attachment limits."""
@@ -71,8 +93,8 @@ class EvidenceConfig(_Section):
     #: kinds table (``hischange.workflow.kinds``) says for it.
     required: dict[str, tuple[EvidenceKind, ...]] = Field(default_factory=dict)
     environments: tuple[str, ...] = ("onsite-test", "test", "staging", "production")
-    max_attachment_bytes: int = 50 * 1024 * 1024
-    max_message_chars: int = 2000
+    max_attachment_bytes: int = Field(50 * 1024 * 1024, ge=1, le=MAX_ATTACHMENT_BYTES, strict=True)
+    max_message_chars: int = Field(2000, ge=1, le=MAX_MESSAGE_CHARS, strict=True)
 
 
 class ReleaseConfig(_Section):
@@ -85,7 +107,7 @@ class ReleaseConfig(_Section):
     test_environments: tuple[str, ...] = ("test", "staging")
     require_test_before_production: bool = True
     operator_not_sole_developer: bool = True
-    retro_approval_hours: int = 24
+    retro_approval_hours: Hours = 24
 
 
 class Config(BaseModel):
@@ -94,7 +116,7 @@ class Config(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     #: Hours from registration to due time, per urgency.
-    due_hours: dict[str, int] = Field(
+    due_hours: dict[str, Hours] = Field(
         default_factory=lambda: {"emergency": 4, "high": 24, "normal": 120, "low": 360}
     )
     db_url: str | None = None
@@ -133,7 +155,7 @@ def unknown_key_problem(key: str, section: str, valid: Iterable[str]) -> str:
     return f"unknown key {key!r} {where}{guess}"
 
 
-def _problem(loc: tuple[int | str, ...], kind: str, msg: str) -> str:
+def _problem(loc: tuple[int | str, ...], kind: str, msg: str, value: object = None) -> str:
     if kind == "extra_forbidden":
         model: type[BaseModel] = Config
         for part in loc[:-1]:
@@ -144,21 +166,26 @@ def _problem(loc: tuple[int | str, ...], kind: str, msg: str) -> str:
         section = ".".join(str(p) for p in loc[:-1])
         dotted = ".".join(str(p) for p in loc)
         return f"{dotted}: {unknown_key_problem(str(loc[-1]), section, model.model_fields)}"
-    return f"{'.'.join(str(p) for p in loc)}: {msg}"
+    msg = msg.removeprefix("Value error, ")
+    got = f" (got {clip(value)})" if isinstance(value, int | float | str) else ""
+    return f"{'.'.join(str(p) for p in loc)}: {msg}{got}"
 
 
 def load_config(path: Path) -> Config:
     """Read a config file; a missing file is the default configuration."""
-    if not path.exists():
+    if not os.path.lexists(path):
         return Config()
     try:
-        raw = path.read_bytes().decode("utf-8")
+        data_bytes = read_regular(path, "configuration file", max_bytes=MAX_CONFIG_BYTES)
+    except HischangeError as exc:
+        raise ConfigError(exc.message, hint=exc.hint) from None
+    try:
+        # utf-8-sig: Windows Notepad saves UTF-8 with a byte-order mark by default.
+        raw = data_bytes.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ConfigError(
             f"{path}: not UTF-8 (byte {exc.start})", hint="save the file as UTF-8"
         ) from exc
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
     try:
         data = tomllib.loads(raw)
     except tomllib.TOMLDecodeError as exc:
@@ -166,7 +193,9 @@ def load_config(path: Path) -> Config:
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(_problem(err["loc"], err["type"], err["msg"]) for err in exc.errors())
+        problems = "; ".join(
+            _problem(err["loc"], err["type"], err["msg"], err.get("input")) for err in exc.errors()
+        )
         raise ConfigError(
             f"{path}: invalid configuration: {problems}",
             hint="see docs/configuration.md for the keys each section takes",

@@ -18,7 +18,20 @@ __all__ = [
     "StoreError",
     "UsageError",
     "WorkflowError",
+    "clip",
 ]
+
+#: How much of an offending value a message repeats (a 120 KB title is not echoed whole).
+CLIP_CHARS = 80
+
+
+def clip(value: object, limit: int = CLIP_CHARS) -> str:
+    """``repr`` of a value for a message, cut to ``limit`` characters with the length said:
+    ``'aaaa…' (120000 characters)``. Control characters and invalid UTF-8 show escaped."""
+    text = value if isinstance(value, str) else str(value)
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}… ({len(text)} characters)"
 
 
 class HischangeError(Exception):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from hischange.errors import UsageError
+from hischange.errors import UsageError, clip
 
 __all__ = [
     "CHANGE_ID",
@@ -42,7 +42,9 @@ def normalise_change_id(text: str) -> str:
     """A change id in its one written form (upper case, no spaces); a usage error otherwise."""
     value = text.strip().upper()
     if not CHANGE_ID.match(value):
-        raise UsageError(f"{text!r} is not a change id", hint="change ids look like CR-2026-0001")
+        raise UsageError(
+            f"{clip(text)} is not a change id", hint="change ids look like CR-2026-0001"
+        )
     return value
 
 

@@ -17,7 +17,7 @@ from hischange.config import (
     env_user,
     load_config,
 )
-from hischange.errors import NotFoundError, StoreError, UsageError
+from hischange.errors import NotFoundError, StoreError, UsageError, clip
 
 # SQLAlchemy takes a quarter of a second to import: only what opens the store pays for it
 # (`sql review FILE` reads the config and never does).
@@ -208,6 +208,17 @@ def resolve_actor(explicit: str | None, cwd: Path) -> str:
 
 def _check_actor(value: str) -> str:
     value = value.strip()
-    if len(value) > 320 or any(c in value for c in "\r\n\t\x00"):
-        raise UsageError(f"invalid identity {value[:40]!r}: one line, at most 320 characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that are not UTF-8 reach Python as lone surrogates
+        raise UsageError(
+            f"invalid identity {clip(value, 40)}: not valid UTF-8 text",
+            hint="pass the identity as UTF-8 (check the terminal's encoding, e.g. LANG=C.UTF-8)",
+        ) from None
+    if len(value) > 320 or any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise UsageError(
+            f"invalid identity {clip(value, 40)}: one line of at most 320 characters, "
+            "no control characters",
+            hint="pass e.g. --as reviewer@hospital",
+        )
     return value

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from hischange.cli.output import emit, example, format_option, open_project
+from hischange.cli.output import BoundedInt, emit, example, format_option, open_project
 from hischange.cli.render import event_line, verify_lines
 from hischange.errors import IntegrityError
 
@@ -38,9 +38,11 @@ def verify(expect_head: str | None, fmt: str) -> None:
 
 
 @audit.command("log", epilog=example("hischange audit log --since 100 --limit 20"))
-@click.option("--since", type=int, default=0, help="Only events after this sequence number.")
+@click.option(
+    "--since", type=BoundedInt(0), default=0, help="Only events after this sequence number."
+)
 @click.option("--change", "change_id", help="Only events of this change.")
-@click.option("--limit", type=click.IntRange(min=1), help="At most this many events.")
+@click.option("--limit", type=BoundedInt(1), help="At most this many events.")
 @format_option()
 def log(since: int, change_id: str | None, limit: int | None, fmt: str) -> None:
     """Print ledger events in order."""

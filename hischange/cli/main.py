@@ -3,6 +3,8 @@ become exit codes. Subcommand modules are imported only when used, so ``--help``
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
 from typing import Any
 
@@ -10,7 +12,7 @@ import click
 
 from hischange import __version__
 from hischange.cli.output import example
-from hischange.errors import GateFailed, HischangeError
+from hischange.errors import GateFailed, HischangeError, StoreError, UsageError, clip
 
 __all__ = ["cli", "main"]
 
@@ -69,6 +71,17 @@ COMMANDS: dict[str, str] = {
 }
 
 
+#: The longest error line printed: an offending value is never echoed back whole.
+MAX_MESSAGE_CHARS = 1000
+_DISK_FULL = ("disk is full", "no space left", "disk full", "disk quota exceeded")
+
+
+def _cut(text: str) -> str:
+    if len(text) <= MAX_MESSAGE_CHARS:
+        return text
+    return f"{text[:MAX_MESSAGE_CHARS]}… ({len(text) - MAX_MESSAGE_CHARS} more characters cut)"
+
+
 class Failure(click.ClickException):
     """A HischangeError on its way out: its exit code, its message and hint on stderr."""
 
@@ -80,20 +93,54 @@ class Failure(click.ClickException):
     def show(self, file: Any = None) -> None:
         if isinstance(self.error, GateFailed) and self.error.reported:
             return  # the report printed above is the message; the exit code says the rest
-        click.echo(f"error [{self.error.code}]: {self.error.message}", err=True)
-        if self.error.hint:
-            click.echo(f"  hint: {self.error.hint}", err=True)
+        hint = self.error.hint
+        if any(words in self.error.message.lower() for words in _DISK_FULL):
+            hint = (
+                "the disk is full (磁盘已满): free space on it and run the command again; "
+                "nothing was recorded"
+            )
+        click.echo(f"error [{self.error.code}]: {_cut(self.error.message)}", err=True)
+        if hint:
+            click.echo(f"  hint: {_cut(hint)}", err=True)
+
+
+def _not_utf8(args: list[str]) -> UsageError | None:
+    """An argument with bytes that are not UTF-8 (Python hands them over as lone surrogates)
+    is refused, unless it names an existing file (a file name may be in another encoding)."""
+    for position, arg in enumerate(args, 1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            if os.path.lexists(arg):
+                continue
+            shown = arg.encode("utf-8", "surrogateescape")
+            return UsageError(
+                f"argument {position} ({clip(shown)}) is not valid UTF-8 text",
+                hint="pass text as UTF-8: check the terminal's encoding (e.g. LANG=C.UTF-8)",
+            )
+    return None
 
 
 class LazyGroup(click.Group):
     """A group whose subcommands are imported on first use; the one place where
     hischange errors become exit codes (docs/architecture.md: 0 ok … 6 configuration or store)."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        problem = _not_utf8(args)
+        if problem is not None:
+            raise Failure(problem)
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except HischangeError as exc:
             raise Failure(exc) from exc
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            where = f" ({clip(exc.filename)})" if exc.filename else ""
+            raise Failure(StoreError(f"no space left on the disk{where}")) from exc
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)

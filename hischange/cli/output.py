@@ -9,10 +9,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from hischange.errors import clip
+
 if TYPE_CHECKING:
     from hischange.project import Project
 
 __all__ = [
+    "MAX_COUNT",
+    "BoundedInt",
     "actor_option",
     "emit",
     "example",
@@ -22,6 +26,41 @@ __all__ = [
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: The largest sequence number or count an option takes: what a 64-bit database column holds.
+MAX_COUNT = 2**63 - 1
+
+
+if TYPE_CHECKING:  # click 8.3 made ParamType generic; older clicks cannot subscript it
+    _IntParam = click.ParamType[int, Any]
+else:
+    _IntParam = click.ParamType
+
+
+class BoundedInt(_IntParam):
+    """A whole number from ``low`` to ``high``; a bad value is a usage error (exit 2) that
+    names the value cut short, never an overflow deep in the store."""
+
+    name = "integer"
+
+    def __init__(self, low: int = 0, high: int = MAX_COUNT) -> None:
+        self.low, self.high = low, high
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        else:
+            text = str(value).strip()
+            if not text.lstrip("+-").isdigit() or len(text) > 20:
+                self.fail(
+                    f"{clip(str(value))} is not a whole number from {self.low} to {self.high}",
+                    param,
+                    ctx,
+                )
+            number = int(text)
+        if not self.low <= number <= self.high:
+            self.fail(f"{number} is not from {self.low} to {self.high}", param, ctx)
+        return number
 
 
 def format_option(*choices: str) -> Callable[[F], F]:

@@ -3,11 +3,11 @@ runs is what was released."""
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
-from hischange.errors import GateFailed, NotFoundError, UsageError
+from hischange.errors import GateFailed, UsageError
 from hischange.events import AnyEvent, ArtifactAttached
+from hischange.files import hash_regular
 from hischange.project import Project
 from hischange.services.releases import get_release
 from hischange.workflow.projector import project
@@ -24,10 +24,7 @@ def attach_artifacts(proj: Project, actor: str, version: str, files: list[Path])
         raise UsageError("no files to attach")
     events: list[ArtifactAttached] = []
     for path in files:
-        try:
-            digest, size = _hash_file(path)
-        except OSError as exc:
-            raise NotFoundError(f"cannot read artifact {path}: {exc.strerror}") from exc
+        digest, size = hash_regular(path, "artifact")
         events.append(
             ArtifactAttached(version=release.version, name=path.name, sha256=digest, size=size)
         )
@@ -40,22 +37,9 @@ def attach_artifacts(proj: Project, actor: str, version: str, files: list[Path])
     return get_release(proj, release.version)
 
 
-def _hash_file(path: Path) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    size = 0
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
-
-
 def verify_artifact(proj: Project, path: Path) -> ArtifactMatch:
     """Which release a file belongs to, by content; exit 1 when it is none."""
-    try:
-        digest, _size = _hash_file(path)
-    except OSError as exc:
-        raise NotFoundError(f"cannot read {path}: {exc.strerror}") from exc
+    digest, _size = hash_regular(path, "artifact")
     data = proj.store.aggregate("artifact", digest)
     if data is None:
         raise GateFailed(

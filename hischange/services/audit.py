@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
-from hischange.errors import NotFoundError
+from hischange.errors import NotFoundError, UsageError, clip
 from hischange.events import AnyEvent, EventRecord, parse_event
+from hischange.ids import normalise_change_id
 from hischange.ledger import (
     COLUMNS_DETAIL,
     NOT_AN_EVENT,
@@ -26,6 +28,9 @@ from hischange.store.store import change_row
 from hischange.workflow.projector import MemoryView, project
 
 __all__ = ["Problem", "VerifyReport", "read_log", "trace_change", "verify_store"]
+
+#: The largest sequence number: what the store's 64-bit column holds.
+MAX_SEQ = 2**63 - 1
 
 _validate_event = TypeAdapter(AnyEvent).validator.validate_json
 
@@ -78,7 +83,7 @@ def verify_store(proj: Project, *, expect_head: str | None = None) -> VerifyRepo
     sound (as if it ran afterwards): otherwise it is dropped, and so is any error it met.
     """
     store = proj.store
-    want_seq, expect_problem = _parse_expected(expect_head)
+    want_seq = _parse_expected(expect_head)
     cursor = ChainCursor()
     replay = _Replay()
     count, last, seen_hash = 0, None, ""
@@ -105,9 +110,7 @@ def verify_store(proj: Project, *, expect_head: str | None = None) -> VerifyRepo
         checked.append("replay")
     if expect_head:
         checked.append("expected_head")
-        if expect_problem is not None:
-            problems.append(expect_problem)
-        elif seen_hash != _expected_digest(expect_head):
+        if seen_hash != _expected_digest(expect_head):
             problems.append(_rewritten(want_seq, _expected_digest(expect_head)))
     return VerifyReport(
         ok=not problems,
@@ -151,19 +154,25 @@ def _check_head(last_seq: int, last_hash: str, head_seq: int, head_hash: str) ->
     ]
 
 
-def _parse_expected(expect: str | None) -> tuple[int, Problem | None]:
-    """The sequence number of ``--expect-head SEQ:HASH`` (-1 when absent or malformed)."""
+_EXPECTED_HEAD = re.compile(r"^(\d{1,18}):([0-9a-f]{64})$")
+
+
+def _parse_expected(expect: str | None) -> int:
+    """The sequence number of ``--expect-head SEQ:HASH`` (-1 when absent); a value that is
+    not SEQ:HASH is the caller's mistake (exit 2), not damage to the ledger."""
     if not expect:
-        return -1, None
-    seq_text, _, _ = expect.partition(":")
-    try:
-        return int(seq_text), None
-    except ValueError:
-        return -1, Problem(seq=0, damage="head", detail=f"--expect-head {expect!r} is not SEQ:HASH")
+        return -1
+    if not _EXPECTED_HEAD.match(expect.strip().lower()):
+        raise UsageError(
+            f"--expect-head {clip(expect)} is not SEQ:HASH",
+            hint="give the sequence number and the 64 hex digits of its hash, as "
+            "`audit verify` prints them (e.g. 42:7a8d363e…)",
+        )
+    return int(expect.strip().partition(":")[0])
 
 
 def _expected_digest(expect: str) -> str:
-    return expect.partition(":")[2]
+    return expect.strip().lower().partition(":")[2]
 
 
 def _rewritten(seq: int, digest: str) -> Problem:
@@ -309,6 +318,13 @@ def read_log(
     proj: Project, *, since: int = 0, change_id: str | None = None, limit: int | None = None
 ) -> list[EventRecord]:
     """Events in order, optionally after a sequence number or for one change."""
+    if change_id is not None:
+        change_id = normalise_change_id(change_id)
+    if not 0 <= since <= MAX_SEQ or (limit is not None and not 1 <= limit <= MAX_SEQ):
+        raise UsageError(
+            f"--since {clip(since)} / --limit {clip(limit)}: out of range",
+            hint=f"give sequence numbers from 0 and limits from 1, up to {MAX_SEQ}",
+        )
     out: list[EventRecord] = []
     for record in _records(proj, since=since, change_id=change_id):
         out.append(record)
@@ -319,7 +335,7 @@ def read_log(
 
 def trace_change(proj: Project, change_id: str) -> list[EventRecord]:
     """Every event of one change, in order (exit 3 if the change is unknown)."""
-    records = read_log(proj, change_id=change_id.strip().upper())
+    records = read_log(proj, change_id=normalise_change_id(change_id))
     if not records:
         raise NotFoundError(
             f"no change {change_id}", hint="`hischange change list` shows the changes"

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from hischange.errors import NotFoundError, UsageError, WorkflowError
+from hischange.errors import NotFoundError, UsageError, WorkflowError, clip
 from hischange.events import AnyEvent, ChangeFields, CommandRefused
 from hischange.ids import CHANGE_ID, next_yearly_id, normalise_change_id
 from hischange.project import Project
@@ -35,6 +35,9 @@ __all__ = [
 
 def make_fields(values: dict[str, Any]) -> ChangeFields:
     """Validate user values into ChangeFields, with messages that list valid choices."""
+    title = values.get("title")
+    if isinstance(title, str):
+        _check_title(title)
     try:
         return ChangeFields.model_validate(values)
     except ValidationError as exc:
@@ -43,7 +46,24 @@ def make_fields(values: dict[str, Any]) -> ChangeFields:
         allowed = ""
         if err["type"] == "literal_error":
             allowed = f"; valid values: {err['ctx']['expected']}"
-        raise UsageError(f"invalid {field} {err.get('input')!r}: {err['msg']}{allowed}") from exc
+        raise UsageError(
+            f"invalid {field} {clip(err.get('input'))}: {err['msg']}{allowed}",
+            hint="fix the value and run the command again",
+        ) from None
+
+
+def _check_title(title: str) -> None:
+    """A title is one line of visible text: not blank, no control characters."""
+    if not title.strip():
+        raise UsageError(
+            f"invalid title {clip(title)}: it is blank",
+            hint="give the title (标题) as one line saying what changes",
+        )
+    if any(ord(c) < 32 or ord(c) == 127 for c in title):
+        raise UsageError(
+            f"invalid title {clip(title)}: one line without control characters",
+            hint="put details in --description",
+        )
 
 
 def _load(tx: WriteTx, change_id: str) -> ChangeState:

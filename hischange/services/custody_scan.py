@@ -93,8 +93,12 @@ def subject_patterns(proj: Project) -> list[vcs.SubjectPattern]:
         try:
             data = {"pattern": item} if isinstance(item, str) else dict(item)
             out.append(vcs.SubjectPattern.model_validate(data))
-        except ValueError as exc:
-            raise ConfigError(f"[custody] subject_patterns: {exc}") from exc
+        except ValidationError as exc:
+            why = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+            raise ConfigError(
+                f"[custody] subject_patterns: {why}",
+                hint="fix the pattern in .hischange/config.toml (a Python regular expression)",
+            ) from None
     return out
 
 

@@ -12,7 +12,6 @@ the ids read in recording order.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,6 +22,7 @@ from pydantic import BaseModel, ConfigDict
 from hischange import vcs
 from hischange.errors import NotFoundError, UsageError, WorkflowError
 from hischange.events import AnyEvent, CommandRefused, EvidenceRecorded
+from hischange.files import working_tree_sha256
 from hischange.ids import EVIDENCE_ID, next_yearly_id, normalise_change_id
 from hischange.project import Project
 from hischange.services.changes import get_change, run_change_command
@@ -359,5 +359,5 @@ def _sql_hashes(proj: Project, state: ChangeState) -> dict[str, str | None]:
     out: dict[str, str | None] = {}
     for name in state.sql_files:
         path = proj.root / name
-        out[name] = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+        out[name] = working_tree_sha256(path)
     return out

@@ -10,11 +10,15 @@ from pydantic import BaseModel, ConfigDict
 
 from hischange import vcs
 from hischange.errors import NotFoundError, UsageError
+from hischange.files import read_regular
 from hischange.project import Project
 from hischange.workflow.change import ChangeState
 from hischange.workflow.custody import IMPLEMENTABLE
 
 __all__ = ["HookVerdict", "check_commit_message", "install_commit_hook"]
+
+#: The largest commit message the hook reads (1 MiB): git's own editors write far less.
+MAX_MESSAGE_BYTES = 1024 * 1024
 
 
 class HookVerdict(BaseModel):
@@ -42,12 +46,7 @@ def install_commit_hook(proj: Project, *, force: bool) -> Path:
 
 def check_commit_message(proj: Project, message_file: Path) -> HookVerdict:
     """Check a commit message file as git's commit-msg hook receives it."""
-    try:
-        raw = message_file.read_bytes()
-    except OSError as exc:
-        raise NotFoundError(
-            f"cannot read the commit message {message_file}: {exc.strerror}"
-        ) from exc
+    raw = read_regular(message_file, "commit message file", max_bytes=MAX_MESSAGE_BYTES)
     message = raw.decode("utf-8", errors="replace")
     try:
         repo: vcs.GitRepository | None = vcs.open_repo(proj.root)

@@ -9,13 +9,15 @@ again; a referenced attachment can never be missing or different from what was h
 from __future__ import annotations
 
 import re
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from hischange.errors import NotFoundError, UsageError
+from hischange.errors import NotFoundError, UsageError, clip
 from hischange.events import EvidenceRecorded
+from hischange.files import refuse_non_file
 from hischange.project import Project
 from hischange.services.changes import get_change
 from hischange.services.evidence import Recorded, bind_commit, open_repo_or_none, record_evidence
@@ -57,12 +59,12 @@ class OnsiteForm(BaseModel):
 
 
 def _steps_text(value: str) -> str:
+    if not value.strip():
+        raise UsageError("--steps is empty", hint="give the test steps, or a file holding them")
     path = Path(value)
-    try:
-        is_file = path.is_file()
-    except OSError:  # e.g. a name too long for the file system: it is text
-        is_file = False
-    if is_file:
+    # A value naming something on disk is a path: a regular file is read, anything else
+    # (a directory, a FIFO, /dev/zero, a dangling link) is refused, never taken as the text.
+    if "\n" not in value and refuse_non_file(path, "steps file"):
         return read_steps(path)
     if _LOOKS_LIKE_FILE.match(value.strip()):
         raise NotFoundError(
@@ -72,13 +74,38 @@ def _steps_text(value: str) -> str:
     return value
 
 
+#: The earliest test date taken: before it, a date is a typo (19 for 2019, a swapped field).
+EARLIEST_TEST_DATE = date(2000, 1, 1)
+
+
+def _parse_date(value: str) -> date | datetime:
+    """``--date``: a day (YYYY-MM-DD) or a zoned time (ISO 8601); a usage error naming it."""
+    text = value.strip()
+    try:
+        return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(
+            f"--date {clip(value)} is not a date",
+            hint="give the test date (测试日期) as YYYY-MM-DD, e.g. 2026-11-02",
+        ) from None
+
+
+def _check_date(tested: date | datetime, today: date, given: str | None) -> None:
+    """A test date is not in the future (a day of grace for time zones) nor before 2000."""
+    day = tested.astimezone(UTC).date() if isinstance(tested, datetime) else tested
+    if day > today + timedelta(days=1) or day < EARLIEST_TEST_DATE:
+        raise UsageError(
+            f"--date {clip(given or day.isoformat())} is not a plausible test date "
+            f"(from {EARLIEST_TEST_DATE.isoformat()} to today, {today.isoformat()})",
+            hint="give the day the test was run (测试日期), YYYY-MM-DD",
+        )
+
+
 def _check_attachments(paths: tuple[Path, ...], max_bytes: int) -> None:
     """Refuse a missing or oversize attachment before any file is copied."""
     for path in paths:
-        if not path.exists():
+        if not refuse_non_file(path, "attachment"):
             raise NotFoundError(f"attachment not found: {path}", hint="check the path")
-        if not path.is_file():
-            raise UsageError(f"attachment {path} is not a regular file")
         size = path.stat().st_size
         if size > max_bytes:
             raise UsageError(
@@ -112,6 +139,8 @@ def record_onsite(proj: Project, actor: str, change_id: str, form: OnsiteForm) -
     and it counts as stale as soon as the change has linked commits.
     """
     state = get_change(proj, change_id)
+    if form.tested_at is not None:
+        _parse_date(form.tested_at)
     notes: list[str] = []
     commit = bind_commit(proj, form.commit) if form.commit else None
     if commit is None and not form.version:
@@ -143,7 +172,8 @@ def record_onsite(proj: Project, actor: str, change_id: str, form: OnsiteForm) -
         "tools": form.tools,
     }
     # Validate everything before a single attachment is copied.
-    build_manual_record(data, environments=settings.environments)
+    checked = build_manual_record(data, environments=settings.environments)
+    _check_date(checked.tested_at, proj.store.clock().date(), form.tested_at)
     _check_attachments(form.attachments, settings.max_attachment_bytes)
     target = proj.state_dir / ATTACHMENTS_DIR
     stored = [

@@ -19,6 +19,7 @@ from hischange.events import (
     ReleasedChange,
     ReleaseImported,
 )
+from hischange.files import hash_regular
 from hischange.project import Project
 from hischange.services import custody
 from hischange.services.changes import get_change, refuse
@@ -109,15 +110,8 @@ def import_release(
 
 
 def _imported(path: Path) -> ImportedArtifact:
-    digest, size = hashlib.sha256(), 0
-    try:
-        with path.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
-                size += len(chunk)
-    except OSError as exc:
-        raise NotFoundError(f"cannot read artifact {path}: {exc.strerror}") from exc
-    return ImportedArtifact(name=path.name, sha256=digest.hexdigest(), size=size)
+    digest, size = hash_regular(path, "artifact")
+    return ImportedArtifact(name=path.name, sha256=digest, size=size)
 
 
 def _baseline_commit(

@@ -7,7 +7,6 @@ against the range's base (HC140), and records reviews and approvals as ledger ev
 
 from __future__ import annotations
 
-import hashlib
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,7 +14,8 @@ from typing import TYPE_CHECKING
 from pydantic import ValidationError
 
 from hischange.config import CONFIG_NAME, unknown_key_problem
-from hischange.errors import ConfigError, NotFoundError, UsageError
+from hischange.errors import ConfigError, NotFoundError, UsageError, clip
+from hischange.files import MAX_TEXT_BYTES, hash_regular, working_tree_sha256
 from hischange.sqlreview import FileReview, SqlReview, SqlReviewSettings, review_contents
 
 # A plain `sql review FILE` needs neither git nor the store: GitPython and SQLAlchemy cost
@@ -57,14 +57,25 @@ def sql_settings(proj: Project | None, dialect: str | None = None) -> SqlReviewS
     if dialect:
         raw["dialect"] = dialect
     try:
-        return SqlReviewSettings.model_validate(raw)
+        settings = SqlReviewSettings.model_validate(raw)
     except ValidationError as exc:
         err = exc.errors()[0]
         key = ".".join(str(p) for p in err["loc"])
         raise ConfigError(
-            f"[sqlreview] {key}: {err['msg']} (got {err.get('input')!r})",
+            f"[sqlreview] {key}: {str(err['msg']).removeprefix('Value error, ')} "
+            f"(got {clip(err.get('input'))})",
             hint="see docs/configuration.md, section [sqlreview]",
         ) from exc
+    for key in ("forward_pattern", "rollback_pattern"):
+        pattern = getattr(settings, key)
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(
+                f"[sqlreview] {key}: pattern {clip(pattern)} is not a valid regex: {exc}",
+                hint="fix the pattern in .hischange/config.toml (a Python regular expression)",
+            ) from None
+    return settings
 
 
 def _relative(proj: Project | None, path: Path) -> str:
@@ -212,10 +223,7 @@ def approve_sql(
     from hischange.workflow.sql import decide_sql_approve
 
     name = _relative(proj, path)
-    try:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError as exc:
-        raise NotFoundError(f"cannot read {path}: {exc.strerror}") from exc
+    digest, _size = hash_regular(path, "SQL file", max_bytes=MAX_TEXT_BYTES)
     approvers = proj.config.roles.approvers
     authors = _authors_of(proj, name)
 
@@ -232,6 +240,6 @@ def sql_status(proj: Project, state: ChangeState) -> SqlStatus:
     out = []
     for name, entry in sorted(state.sql_files.items()):
         path = proj.root / name
-        current = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+        current = working_tree_sha256(path)
         out.append(file_status(entry, current))
     return SqlStatus(change_id=state.id, files=tuple(out))

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from hischange import vcs
 from hischange.errors import NotFoundError, UsageError
+from hischange.files import read_regular
 from hischange.project import Project
 from hischange.sqlreview import (
     Dialect,
@@ -240,7 +241,7 @@ def compare_files(
             continue
         by_change = proj is not None and change_id and _change_base(proj, repo, name, change_id)
         base = fixed or by_change or head
-        content = path.read_bytes()  # as reviewed a moment ago
+        content = read_regular(path, "SQL file")  # as reviewed a moment ago
         files.append(compare_with_base(fr, BaseViews(repo, base), settings, content, name))
     return review.model_copy(update={"files": tuple(files)})
 

@@ -13,7 +13,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from hischange.errors import NotFoundError
+from hischange.files import MAX_TEXT_BYTES, read_regular
 from hischange.sqlreview.analysis import build_context, build_context_builtin
 from hischange.sqlreview.decode import FALLBACK_ENCODINGS, decode_sql
 from hischange.sqlreview.hazards import line_col, text_hazards
@@ -289,14 +289,7 @@ def _settings(settings: SqlReviewSettings | None, dialect: Dialect | None) -> Sq
 
 
 def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise NotFoundError(f"SQL file not found: {path}; check the path") from None
-    except IsADirectoryError:
-        raise NotFoundError(
-            f"{path} is a directory, not a SQL file; pass the files in it"
-        ) from None
+    return read_regular(path, "SQL file", max_bytes=MAX_TEXT_BYTES)
 
 
 def review_sql(

@@ -116,7 +116,7 @@ class SqlReviewSettings(BaseModel):
     rollback_replacement: str = ".rollback.sql"
     rollback_pattern: str = r"(?i)(\.rollback\.sql|_rollback\.sql|\.down\.sql)$"
     #: Message size bounds so a hostile file cannot bloat a review record.
-    max_statement_preview: int = 200
+    max_statement_preview: int = Field(200, ge=1, le=100_000, strict=True)
     # House standards the hospital's DBA sets (HC2xx): each rule is off until its setting is
     # given. A pattern is a regular expression the whole (unquoted) name must match.
     table_name_pattern: str = ""  # HC201

@@ -20,6 +20,7 @@ from typing import BinaryIO
 from pydantic import BaseModel, ConfigDict, Field
 
 from hischange.errors import NotFoundError, StoreError, UsageError
+from hischange.files import hash_regular, open_regular, refuse_non_file
 
 __all__ = [
     "MAX_ATTACHMENT_BYTES_KEY",
@@ -111,8 +112,7 @@ def store_attachment(
         raise UsageError(
             f"attachment {src} is a directory", hint="attach files one by one, or an archive"
         )
-    if not src.is_file():
-        raise UsageError(f"attachment {src} is not a regular file")
+    refuse_non_file(src, "attachment")
     if info.st_size > max_bytes:
         raise _too_large(shown, info.st_size, max_bytes)
     try:
@@ -124,7 +124,7 @@ def store_attachment(
         ) from None
     temp = Path(temp_name)
     try:
-        with os.fdopen(fd, "wb") as out, src.open("rb") as source:
+        with os.fdopen(fd, "wb") as out, open_regular(src, "attachment") as source:
             digest, size = _copy_hashing(source, out, max_bytes)
             out.flush()
             os.fsync(out.fileno())
@@ -156,11 +156,7 @@ def store_attachment(
 
 
 def _hash_file(path: Path) -> str:
-    hasher = hashlib.sha256()
-    with path.open("rb") as stream:
-        while chunk := stream.read(_CHUNK):
-            hasher.update(chunk)
-    return hasher.hexdigest()
+    return hash_regular(path, "stored attachment")[0]
 
 
 def verify_attachment(attachments_dir: Path, sha256: str) -> bool:
@@ -170,5 +166,5 @@ def verify_attachment(attachments_dir: Path, sha256: str) -> bool:
         return False
     try:
         return _hash_file(path) == sha256
-    except OSError:
+    except (OSError, UsageError, NotFoundError):
         return False

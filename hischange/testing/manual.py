@@ -22,7 +22,8 @@ from pydantic import (
     model_validator,
 )
 
-from hischange.errors import NotFoundError, UsageError
+from hischange.errors import UsageError
+from hischange.files import read_regular
 from hischange.testing.attachments import Attachment
 
 __all__ = [
@@ -149,18 +150,7 @@ def build_manual_record(
 
 def read_steps(path: Path, *, max_bytes: int = MAX_STEPS_BYTES) -> str:
     """Read a steps file as text: UTF-8 (with or without BOM), else GB18030."""
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise NotFoundError(f"steps file not found: {path}") from None
-    if path.is_dir():
-        raise UsageError(f"steps file {path} is a directory", hint="give a text file")
-    if size > max_bytes:
-        raise UsageError(
-            f"steps file {path.name} is {size} bytes, over the limit of {max_bytes} bytes",
-            hint="keep the procedure short; attach long material with --attach",
-        )
-    raw = path.read_bytes()
+    raw = read_regular(path, "steps file", max_bytes=max_bytes)
     if b"\x00" in raw:
         raise UsageError(f"steps file {path.name} is binary", hint="give a text file")
     try:

@@ -8,6 +8,7 @@ the result (one small record per case), not by the size of the file.
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
@@ -16,6 +17,7 @@ from defusedxml.ElementTree import DefusedXMLParser
 from pydantic import ValidationError
 
 from hischange.errors import ConfigError, HischangeError, NotFoundError, UsageError
+from hischange.files import open_regular, refuse_non_file
 from hischange.testing.detect import RootDispatcher, sniff_decoder
 from hischange.testing.errors import (
     EmptyReport,
@@ -52,12 +54,11 @@ def import_report(
             hint="set evidence.max_message_chars to a positive number",
         )
     name = path.name
-    if not path.exists():
+    if not os.path.lexists(path):
         raise NotFoundError(
             f"test report not found: {path}", hint="check the path; globs must match files"
         )
-    if not path.is_file():
-        raise UsageError(f"{name}: not a file", hint="pass the report file, not a directory")
+    refuse_non_file(path, "test report")
     registry = formats if formats is not None else installed_formats()
     hasher = hashlib.sha256()
     size = 0
@@ -67,7 +68,7 @@ def import_report(
     parser = DefusedXMLParser(target=target, forbid_dtd=True)
     target.attach(parser)
     try:
-        with path.open("rb") as stream:
+        with open_regular(path, "test report") as stream:
             chunk = stream.read(_CHUNK)
             decoder = sniff_decoder(chunk, name)
             while chunk:

@@ -8,6 +8,7 @@ import stat
 from pathlib import Path
 
 from hischange.errors import UsageError
+from hischange.files import read_regular
 from hischange.vcs.repo import GitRepository
 
 __all__ = ["HOOK_MARKER", "hook_path", "hook_script", "install_hook"]
@@ -68,6 +69,10 @@ def hook_script(command: str, fallback_python: str | None = None) -> str:
     )
 
 
+#: The largest existing hook read (to look for our marker and keep a backup): 64 MiB.
+MAX_HOOK_BYTES = 64 * 1024 * 1024
+
+
 def install_hook(
     repo: GitRepository,
     *,
@@ -81,8 +86,9 @@ def install_hook(
     """
     script = hook_script(command, fallback_python)
     path = hook_path(repo)
-    if path.exists():
-        existing = path.read_bytes().decode("utf-8", "replace")
+    if os.path.lexists(path):
+        data = read_regular(path, "existing commit-msg hook", max_bytes=MAX_HOOK_BYTES)
+        existing = data.decode("utf-8", "replace")
         if HOOK_MARKER not in existing:
             if not force:
                 raise UsageError(
@@ -90,7 +96,7 @@ def install_hook(
                     hint="pass --force to replace it (a copy is kept as "
                     "commit-msg.hischange-backup), or call hischange from that hook yourself",
                 )
-            path.with_name("commit-msg.hischange-backup").write_bytes(path.read_bytes())
+            path.with_name("commit-msg.hischange-backup").write_bytes(data)
     path.parent.mkdir(parents=True, exist_ok=True)
     # newline="\n": Git for Windows runs hooks with sh, which chokes on CRLF.
     with path.open("w", encoding="utf-8", newline="\n") as handle:

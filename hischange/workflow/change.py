@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from hischange.errors import UsageError, WorkflowError
+from hischange.errors import UsageError, WorkflowError, clip
 from hischange.events import (
     AnyEvent,
     ChangeApproved,
@@ -166,6 +166,10 @@ def fingerprint(fields: ChangeFields) -> str:
     return hashlib.sha256(canonical(fields.model_dump(mode="json"))).hexdigest()
 
 
+#: The largest effort estimate taken (人天): beyond it the number is a typo.
+MAX_EFFORT_DAYS = 10_000
+
+
 def validate_fields(fields: ChangeFields) -> None:
     """Rules on field combinations that a type alone cannot state."""
     get_kind(fields.kind)
@@ -174,9 +178,10 @@ def validate_fields(fields: ChangeFields) -> None:
             effort = Decimal(fields.effort_days)
         except InvalidOperation:
             effort = Decimal(-1)
-        if not effort.is_finite() or effort <= 0:
+        if not effort.is_finite() or not 0 < effort <= MAX_EFFORT_DAYS:
             raise UsageError(
-                f"effort estimate {fields.effort_days!r} is not a positive number of person-days",
+                f"effort estimate {clip(fields.effort_days)} is not a number of person-days "
+                f"above 0 and at most {MAX_EFFORT_DAYS}",
                 hint="pass e.g. --effort 3.5",
             )
     if fields.billing == "negotiated" and fields.effort_days is None:

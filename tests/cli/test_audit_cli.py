@@ -8,9 +8,10 @@ import tomllib
 from hashlib import sha256
 from pathlib import Path
 
+import pytest
 from pydantic import BaseModel
 
-from tests.conftest import Cli, NewChange, Repo
+from tests.conftest import Cli, NewChange, Repo, write_config
 
 
 def _approved(run: Cli, new_change: NewChange) -> str:
@@ -54,13 +55,89 @@ def test_verify_catches_projection_drift(run: Cli, new_change: NewChange, tmp_pa
     assert "projection" in result.stdout and cid in result.stdout
 
 
-def test_verify_expect_head_catches_rewrite(run: Cli, new_change: NewChange) -> None:
-    """A head held elsewhere that no longer matches exits 4."""
+def _forged_ledger(tmp_path: Path, clock: object, title: str) -> Path:
+    """A second, genuine ledger with the same commands and times but another title: what a
+    rewrite of the whole chain looks like (every hash differs, and it verifies on its own)."""
+    root = tmp_path / "forger"
+    root.mkdir()
+    write_config(root)
+    forger = Cli(root, clock)  # type: ignore[arg-type]
+    forger("init")
+    cid = forger.json(
+        "change", "new", "--kind", "interface", "--title", title, "--system", "检验",
+        "--requester", "检验科", "--rollback-plan", "恢复旧版接口配置", "--as", "dev@vendor",
+    )["id"]  # fmt: skip
+    forger("change", "submit", cid, "--as", "dev@vendor")
+    forger("change", "approve", cid, "--as", "reviewer@hospital")
+    forger("change", "start", cid, "--as", "dev@vendor")
+    assert forger.json("audit", "verify")["ok"] is True
+    return root / ".hischange" / "hischange.db"
+
+
+def test_verify_expect_head_catches_rewrite(
+    run: Cli, new_change: NewChange, tmp_path: Path, clock: object
+) -> None:
+    """A head kept elsewhere catches a rewrite of the whole chain that verifies on its own:
+    the current head and an older one (a release recorded at sequence 2) both exit 4, while
+    before the rewrite the older head still matched a ledger that has grown since."""
+    cid = _approved(run, new_change)
+    older = run.json("audit", "verify")
+    older_head = f"2:{run.json('audit', 'log', '--since', '1', '--limit', '1')[0]['hash']}"
+    run("change", "start", cid, "--as", "dev@vendor")
+    current = run.json("audit", "verify")
+    assert current["head_seq"] == older["head_seq"] + 1 == 4
+    current_head = f"{current['head_seq']}:{current['head_hash']}"
+    run("audit", "verify", "--expect-head", older_head)  # an older head still matches
+    run("audit", "verify", "--expect-head", current_head)
+
+    forged = _forged_ledger(tmp_path, clock, "LIS 接口字段调整（改）")
+    source, target = (
+        sqlite3.connect(forged),
+        sqlite3.connect(tmp_path / ".hischange" / "hischange.db"),
+    )
+    source.backup(target)  # the whole database replaced, journal included
+    source.close()
+    target.close()
+    assert run.json("audit", "verify")["ok"] is True  # the rewrite verifies on its own
+    for head in (older_head, current_head):
+        report = run.json("audit", "verify", "--expect-head", head, code=4)
+        assert [p["damage"] for p in report["problems"]] == ["head"]
+        assert report["problems"][0]["seq"] == int(head.split(":")[0])
+
+
+def test_verify_expect_head_beyond_the_end(run: Cli, new_change: NewChange) -> None:
+    """A kept head past the ledger's end (events cut off the tail and the head row moved
+    back) is a failure, not a pass."""
+    _approved(run, new_change)
+    report = run.json("audit", "verify", "--expect-head", f"9:{'ab' * 32}", code=4)
+    assert [p["damage"] for p in report["problems"]] == ["head"]
+
+
+def test_verify_expect_head_after_a_break_names_only_the_break(
+    run: Cli, new_change: NewChange, tmp_path: Path
+) -> None:
+    """With the chain broken at 2, a kept head at 3 that still matches adds no second
+    problem: verification keeps reading past the break to find the kept head."""
     _approved(run, new_change)
     head = run.json("audit", "verify")
-    good = f"{head['head_seq']}:{head['head_hash']}"
-    run("audit", "verify", "--expect-head", good)
-    run("audit", "verify", "--expect-head", f"{head['head_seq']}:{'0' * 64}", code=4)
+    db = sqlite3.connect(tmp_path / ".hischange" / "hischange.db")
+    body = db.execute("SELECT body FROM events WHERE seq = 2").fetchone()[0]
+    db.execute("UPDATE events SET body = ? WHERE seq = 2", (body.replace(b"submitted", b"x"),))
+    db.commit()
+    db.close()
+    report = run.json(
+        "audit", "verify", "--expect-head", f"{head['head_seq']}:{head['head_hash']}", code=4
+    )
+    assert [(p["seq"], p["damage"]) for p in report["problems"]] == [(2, "edited")]
+
+
+def test_verify_expect_head_malformed_is_usage(run: Cli, new_change: NewChange) -> None:
+    """A value that is not SEQ:HASH is the caller's mistake (exit 2, naming it), not an
+    integrity failure at sequence 0."""
+    _approved(run, new_change)
+    for bad in ("garbage", "3:xyz", f"-1:{'0' * 64}", f"3:{'0' * 63}", ":"):
+        result = run("audit", "verify", "--expect-head", bad, code=2)
+        assert repr(bad) in result.stderr and "sequence 0" not in result.stdout + result.stderr
 
 
 def test_log_filters(run: Cli, new_change: NewChange) -> None:
@@ -193,3 +270,133 @@ def test_init_config_shows_every_setting_with_its_default(tmp_path: Path, clock:
         for key in type(section).model_fields if section is not None else ():
             assert re.search(rf"^#? ?{key} =", written, flags=re.M), f"{name}.{key}"
     assert set(data["sqlreview"]) == set(SqlReviewSettings.model_fields)
+
+
+def _db(tmp_path: Path, *statements: tuple[str, tuple[object, ...]]) -> None:
+    db = sqlite3.connect(tmp_path / ".hischange" / "hischange.db")
+    for sql, params in statements:
+        db.execute(sql, params)
+    db.commit()
+    db.close()
+
+
+def test_verify_names_a_deleted_last_event(run: Cli, new_change: NewChange, tmp_path: Path) -> None:
+    """The last event deleted: the chain alone looks whole, the ledger head row still
+    records it, so `deleted` at 3 (not a projection difference). Deterministic, unlike the
+    random damage test that caught the mutation "head row ignored" only by chance."""
+    _approved(run, new_change)
+    _db(tmp_path, ("DELETE FROM events WHERE seq = 3", ()))
+    report = run.json("audit", "verify", code=4)
+    assert (report["problems"][0]["seq"], report["problems"][0]["damage"]) == (3, "deleted")
+
+
+def test_verify_names_a_stored_aggregate_no_event_made(
+    run: Cli, new_change: NewChange, tmp_path: Path
+) -> None:
+    """A projection row planted with no event behind it is named (mutation: skipping
+    aggregates the replay did not produce left the tests green)."""
+    _approved(run, new_change)
+    _db(
+        tmp_path,
+        (
+            "INSERT INTO aggregates (kind, key, state, last_seq) VALUES (?, ?, ?, ?)",
+            ("change", "CR-2026-0099", "{}", 1),
+        ),
+    )
+    report = run.json("audit", "verify", code=4)
+    details = [(p["damage"], p["detail"]) for p in report["problems"]]
+    assert ("projection", "change CR-2026-0099 is stored but no event made it") in details
+
+
+def test_verify_names_a_projection_with_another_last_sequence(
+    run: Cli, new_change: NewChange, tmp_path: Path
+) -> None:
+    """A projection whose state is right but whose last sequence number was changed is
+    drift (mutation: comparing the state only left the tests green)."""
+    cid = _approved(run, new_change)
+    _db(tmp_path, ("UPDATE aggregates SET last_seq = 1 WHERE key = ?", (cid,)))
+    report = run.json("audit", "verify", code=4)
+    assert [p["damage"] for p in report["problems"]] == ["projection"]
+    assert cid in report["problems"][0]["detail"]
+
+
+def test_verify_surfaces_a_replay_that_cannot_run(
+    run: Cli, new_change: NewChange, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the chain is sound, a replay that fails is a bug to surface, not a report of
+    projection drift (mutation: swallowing the replay's error left the tests green)."""
+    from hischange.project import find_project
+    from hischange.services import audit
+
+    _approved(run, new_change)
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("projector failed")
+
+    monkeypatch.setattr(audit, "project", broken)
+    proj = find_project(run.root)
+    try:
+        with pytest.raises(RuntimeError, match="projector failed"):
+            audit.verify_store(proj)
+    finally:
+        proj.close()
+
+
+def test_verify_names_an_event_whose_type_hides_in_its_payload(
+    run: Cli, new_change: NewChange, tmp_path: Path
+) -> None:
+    """A forged last event, correctly hashed and linked and the head row moved on, whose
+    type column says `change_submitted` while the event is `evidence_recorded` carrying
+    `"type":"change_submitted"` inside its payload: the byte-level check finds that text,
+    so only the parsed event's type shows the lie; it is named `edited` at 4 (mutation:
+    not comparing the parsed type with the column left the tests green)."""
+    from datetime import datetime
+
+    from hischange.events import EvidenceRecorded
+    from hischange.ledger import canonical, chain_hash, envelope
+
+    cid = _approved(run, new_change)
+    db = sqlite3.connect(tmp_path / ".hischange" / "hischange.db")
+    prev, at = db.execute("SELECT hash, at FROM events WHERE seq = 3").fetchone()
+    event = EvidenceRecorded(
+        evidence_id="EV-2026-0001",
+        change_ids=(cid,),
+        kind="onsite",
+        commit=None,
+        env="test",
+        passed=True,
+        summary="forged",
+        detail={"type": "change_submitted"},
+    ).model_dump(mode="json")
+    when = datetime.fromisoformat(at)
+    body = canonical(envelope(seq=4, at=when, actor="dev@vendor", prev_hash=prev, event=event))
+    digest = chain_hash(prev, body)
+    db.execute(
+        "INSERT INTO events (seq, at, actor, type, change_id, algorithm, prev_hash, hash, body)"
+        " VALUES (4, ?, 'dev@vendor', 'change_submitted', ?, 'sha256', ?, ?, ?)",
+        (at, cid, prev, digest, body),
+    )
+    db.execute("UPDATE ledger_head SET seq = 4, hash = ?", (digest,))
+    db.commit()
+    db.close()
+    report = run.json("audit", "verify", code=4)
+    assert (report["problems"][0]["seq"], report["problems"][0]["damage"]) == (4, "edited")
+
+
+def test_verify_names_an_edited_aggregate_state(
+    run: Cli, new_change: NewChange, tmp_path: Path
+) -> None:
+    """The stored state of a change (the aggregate's JSON, not the typed columns) edited:
+    projection drift at the change's last event (mutation: treating every stored state as
+    equal was caught only by chance, by the random damage test)."""
+    cid = _approved(run, new_change)
+    db = sqlite3.connect(tmp_path / ".hischange" / "hischange.db")
+    state = db.execute("SELECT state FROM aggregates WHERE key = ?", (cid,)).fetchone()[0]
+    db.execute(
+        "UPDATE aggregates SET state = ? WHERE key = ?",
+        (state.replace("LIS 接口字段调整", "LIS 接口字段调整改"), cid),
+    )
+    db.commit()
+    db.close()
+    report = run.json("audit", "verify", code=4)
+    assert [(p["seq"], p["damage"]) for p in report["problems"]] == [(3, "projection")]

@@ -403,3 +403,78 @@ def test_fast_copies_equal_pydantic_ones() -> None:
         seq=3, at=at, actor="a@x", prev_hash=GENESIS, hash="ab" * 32, event=fields
     )
     assert made.model_fields_set == {"seq", "at", "actor", "prev_hash", "hash", "event"}
+
+
+def _linked(seqs: list[int]) -> list[StoredEvent]:
+    """Rows with the given sequence numbers, each correctly hashed and linked to the row
+    before it: a forgery that recomputed every hash."""
+    rows, prev = [], GENESIS
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    for seq in seqs:
+        at = start + timedelta(minutes=seq)
+        event = {"type": "note", "n": seq}
+        body = canonical(envelope(seq=seq, at=at, actor="a@x", prev_hash=prev, event=event))
+        digest = chain_hash(prev, body)
+        rows.append(
+            StoredEvent(
+                seq=seq,
+                body=body,
+                prev_hash=prev,
+                hash=digest,
+                algorithm="sha256",
+                type="note",
+                actor="a@x",
+                at=format_time(at),
+            )
+        )
+        prev = digest
+    return rows
+
+
+def test_gap_in_a_relinked_chain_is_named() -> None:
+    """Event 3 removed and the rest re-hashed so that every link holds (4 names 2 as its
+    predecessor): the missing sequence number is still a deletion at 3. (Mutation: the
+    byte-level fast path that ignores the sequence number accepted this chain.)"""
+    rows = _linked([1, 2, 4, 5])
+    assert [(p.seq, p.damage) for p in verify_chain(rows)][:1] == [(3, "deleted")]
+
+
+@pytest.mark.parametrize(("key", "value"), [("seq", 7), ("prev_hash", "ab" * 32)])
+def test_body_envelope_disagreeing_with_its_row_is_named(key: str, value: object) -> None:
+    """Row 2's body claims another sequence number or predecessor than its row while its
+    hash is recomputed over it: verification fails there (a wrong predecessor in the body
+    reads as its predecessor edited and re-hashed, so sequence 1). (Mutation: the fast path
+    that skips the envelope's tail accepted it.)"""
+    rows = _chain(3)
+    doc = json.loads(rows[1].body)
+    doc[key] = value
+    body = canonical(doc)
+    rows[1] = rows[1].model_copy(update={"body": body, "hash": chain_hash(rows[0].hash, body)})
+    rows[2] = _relink(rows[2], rows[1].hash)
+    problems = verify_chain(rows)
+    assert problems and problems[0].seq in (1, 2), problems
+
+
+def _relink(row: StoredEvent, prev: str) -> StoredEvent:
+    doc = json.loads(row.body)
+    doc["prev_hash"] = prev
+    body = canonical(doc)
+    return row.model_copy(update={"body": body, "prev_hash": prev, "hash": chain_hash(prev, body)})
+
+
+def test_naive_times_are_refused() -> None:
+    """An event time without a zone cannot be encoded: it would hash differently by the
+    machine's zone. (Mutation: accepting naive times left the tests green.)"""
+    with pytest.raises(ValueError, match="timezone-aware"):
+        format_time(datetime(2026, 1, 1))
+
+
+def test_unknown_algorithm_is_refused_and_named() -> None:
+    """A row naming a hash algorithm hischange does not know is an edit at that row, and
+    ``chain_hash`` refuses the name. (Mutation: hashing every row with SHA-256 whatever it
+    names left the tests green.)"""
+    with pytest.raises(ValueError, match="unknown hash algorithm 'sm3'"):
+        chain_hash(GENESIS, b"{}", "sm3")
+    rows = _chain(3)
+    rows[1] = rows[1].model_copy(update={"algorithm": "sm3"})
+    assert [(p.seq, p.damage) for p in verify_chain(rows)][:1] == [(2, "edited")]

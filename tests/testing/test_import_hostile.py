@@ -112,7 +112,7 @@ def test_missing_file_and_directory(tmp_path: Path) -> None:
     """A missing path is NotFoundError; a directory is a usage error."""
     with pytest.raises(NotFoundError):
         import_report(tmp_path / "nope.xml")
-    with pytest.raises(UsageError, match="not a file"):
+    with pytest.raises(UsageError, match="not a regular file"):
         import_report(tmp_path)
 
 
