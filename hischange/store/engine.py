@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from hischange.errors import StoreError
 from hischange.store.location import check_local_store
@@ -37,14 +39,23 @@ def store_error(exc: DBAPIError, where: str) -> StoreError:
     return StoreError(f"store error at {where}: {text}")
 
 
+#: The databases a hischange store runs on.
+BACKENDS = ("sqlite", "postgresql")
+
+
 def describe_url(url: str) -> str:
-    """Where a store is, for messages (never with a password)."""
+    """Where a store is, for messages (never with a password, at most 200 characters)."""
     if url.startswith("sqlite:///"):
         return url[len("sqlite:///") :]
-    # Never print a password.
-    from sqlalchemy.engine import make_url
+    try:
+        shown = make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:  # not a URL at all: mask anything that looks like user:password@
+        shown = re.sub(r"(://[^:/@\s]*):[^@/\s]*@", r"\1:***@", url)
+    return shown if len(shown) <= 200 else shown[:200] + "…"
 
-    return make_url(url).render_as_string(hide_password=True)
+
+def _open_error(url: str, why: str, hint: str) -> StoreError:
+    return StoreError(f"cannot open store URL {describe_url(url)!r}: {why}", hint=hint)
 
 
 def make_engine(url: str, lock_timeout: float) -> Engine:
@@ -89,11 +100,29 @@ def make_engine(url: str, lock_timeout: float) -> Engine:
 
 
 def _server_engine(url: str, lock_timeout: float) -> Engine:
-    """A PostgreSQL (or other server) engine whose sessions wait at most ``lock_timeout``
-    for any lock (the ledger head included), then fail with "lock timeout"."""
-    engine = create_engine(url, pool_pre_ping=True)
-    if engine.dialect.name != "postgresql":
-        return engine
+    """A PostgreSQL engine whose sessions wait at most ``lock_timeout`` for any lock (the
+    ledger head included), then fail with "lock timeout". Any other URL is a clear store
+    error (exit 6): not a URL, a database hischange does not run on, a missing driver."""
+    hint = (
+        "set HISCHANGE_DB_URL (or db_url in .hischange/config.toml) to "
+        "postgresql+psycopg://user@host/database, or unset it for the SQLite file"
+    )
+    try:
+        backend = make_url(url).get_backend_name()
+    except ArgumentError:
+        raise _open_error(url, "not a database URL", hint) from None
+    if backend not in BACKENDS:
+        raise _open_error(url, f"hischange stores run on SQLite or PostgreSQL, not {backend}", hint)
+    try:
+        engine = create_engine(url, pool_pre_ping=True)
+    except NoSuchModuleError:
+        raise _open_error(url, "no such database driver", hint) from None
+    except ImportError as exc:
+        raise _open_error(
+            url,
+            f"its driver is not installed ({exc.name or exc})",
+            "install the PostgreSQL driver: pip install 'hischange[postgres]' (psycopg)",
+        ) from None
     millis = max(1, int(lock_timeout * 1000))
 
     @event.listens_for(engine, "connect")

@@ -107,3 +107,32 @@ def test_store_folder_not_writable(store_root: Path) -> None:
     finally:
         folder.chmod(0o700)
     assert "cannot be written" in error.message
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("garbage", "not a database URL"),
+        ("http://his.example/x", "not http"),
+        ("postgresql+nosuch://h/d", "no such database driver"),
+        ("mysql+pymysql://u:secret@h/d", "not mysql"),
+        ("postgresql+pg8000://u@h/d", "its driver is not installed (pg8000)"),
+    ],
+)
+@pytest.mark.parametrize("where", ["env", "config"])
+def test_a_bad_store_url_is_a_store_error(store_root: Path, url: str, why: str, where: str) -> None:
+    """HISCHANGE_DB_URL or db_url that is no URL, names another database, or a driver that is
+    missing: exit 6 "cannot open store URL …" naming it (password hidden), no traceback."""
+    from click.testing import CliRunner
+
+    from hischange.cli.main import cli
+
+    env = {"HISCHANGE_DB_URL": url} if where == "env" else {}
+    if where == "config":
+        config = store_root / ".hischange" / "config.toml"
+        config.write_text(f'db_url = "{url}"\n' + config.read_text("utf-8"), encoding="utf-8")
+        (store_root / ".hischange" / "store-url").unlink(missing_ok=True)
+    result = CliRunner().invoke(cli, ["--project", str(store_root), "change", "list"], env=env)
+    assert result.exit_code == 6, result.output
+    assert "cannot open store URL" in result.stderr and why in result.stderr
+    assert "secret" not in result.stderr and "Traceback" not in result.output
