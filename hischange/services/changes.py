@@ -16,6 +16,7 @@ from hischange.store import WriteTx
 from hischange.workflow import change
 from hischange.workflow.change import ChangeState
 from hischange.workflow.projector import load_change, project
+from hischange.workflow.state import parse_state
 
 __all__ = [
     "approve_change",
@@ -193,7 +194,7 @@ def get_change(proj: Project, change_id: str) -> ChangeState:
         raise NotFoundError(
             f"no change {change_id}", hint="`hischange change list` shows the changes"
         )
-    return ChangeState.model_validate(data)
+    return parse_state(ChangeState, data, "change", change_id)
 
 
 def list_changes(
@@ -210,7 +211,7 @@ def list_changes(
     retro = timedelta(hours=proj.config.release.retro_approval_hours)
     out = []
     for data in proj.store.aggregates_of("change"):
-        item = ChangeState.model_validate(data)
+        item = parse_state(ChangeState, data, "change", str(data.get("id")))
         if state and item.state != state:
             continue
         if kind and item.fields.kind != kind:

@@ -40,14 +40,17 @@ from hischange.workflow.release import (
     manifest_digest,
     parse_version,
 )
-from hischange.workflow.state import load_change
+from hischange.workflow.state import load_change, parse_state
 
 __all__ = ["cut_release", "get_release", "import_release", "list_releases", "plan_release"]
 
 
 def list_releases(proj: Project) -> list[ReleaseState]:
     """Every release, oldest version first."""
-    releases = [ReleaseState.model_validate(r) for r in proj.store.aggregates_of("release")]
+    releases = [
+        parse_state(ReleaseState, r, "release", str(r.get("version")))
+        for r in proj.store.aggregates_of("release")
+    ]
     return sorted(releases, key=lambda r: semver.Version.parse(r.version))
 
 
@@ -59,7 +62,7 @@ def get_release(proj: Project, version: str) -> ReleaseState:
     if data is None:
         known = ", ".join(r.version for r in list_releases(proj)) or "none yet"
         raise NotFoundError(f"no release {version} (releases: {known})")
-    return ReleaseState.model_validate(data)
+    return parse_state(ReleaseState, data, "release", key)
 
 
 def import_release(

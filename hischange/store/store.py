@@ -7,7 +7,6 @@ projector the library passes in (the store knows no domain rules).
 
 from __future__ import annotations
 
-import json
 import operator
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -33,7 +32,7 @@ from hischange.store.engine import store_error as _store_error
 from hischange.store.protocol import LedgerStore
 from hischange.store.schema import ensure_schema
 from hischange.store.tables import aggregates, changes, ledger_head
-from hischange.store.write import WriteTx, change_row
+from hischange.store.write import WriteTx, change_row, decode_state
 
 __all__ = [
     "AppendedEvent",
@@ -193,17 +192,17 @@ class Store:
             row = conn.execute(
                 select(aggregates.c.state).where(aggregates.c.kind == kind, aggregates.c.key == key)
             ).first()
-        return None if row is None else dict(json.loads(row.state))
+        return None if row is None else decode_state(row.state, kind, key)
 
     def aggregates_of(self, kind: str) -> list[dict[str, Any]]:
         """Every committed state of one aggregate kind, by key."""
         with self.read() as conn:
             rows = conn.execute(
-                select(aggregates.c.state)
+                select(aggregates.c.key, aggregates.c.state)
                 .where(aggregates.c.kind == kind)
                 .order_by(aggregates.c.key)
             )
-            return [dict(json.loads(r.state)) for r in rows]
+            return [decode_state(r.state, kind, r.key) for r in rows]
 
     def projection_rows(
         self,

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import Connection, bindparam, select
 
+from hischange.errors import IntegrityError
 from hischange.events import change_refs
 from hischange.ledger import (
     ALGORITHM,
@@ -30,7 +31,7 @@ from hischange.store import prepared
 from hischange.store.collector import collector_paused
 from hischange.store.tables import aggregates, caches, events
 
-__all__ = ["WriteTx", "change_row"]
+__all__ = ["WriteTx", "change_row", "decode_state"]
 
 Clock = Callable[[], datetime]
 
@@ -105,7 +106,7 @@ class WriteTx:
         ident = (kind, key)
         if ident not in self._cache:
             row = prepared.STATE_SELECT.first(self._conn, ident)
-            self._cache[ident] = None if row is None else json.loads(row[0])
+            self._cache[ident] = None if row is None else decode_state(row[0], kind, key)
             self._existed[ident] = row is not None
         return self._cache[ident]
 
@@ -253,3 +254,18 @@ class WriteTx:
         self._refs.clear()
         self._dirty.clear()
         self._existed.update({k: v is not None for k, v in self._cache.items()})
+
+
+def decode_state(text: str, kind: str, key: str) -> dict[str, Any]:
+    """A stored aggregate state (JSON text) as a dict; anything else is an integrity error
+    (exit 4) that points at `audit verify`, never a traceback."""
+    try:
+        data = json.loads(text)
+    except (TypeError, ValueError):
+        data = None
+    if not isinstance(data, dict):
+        raise IntegrityError(
+            f"the stored state of {kind} {key} is damaged (not a JSON object)",
+            hint="run `hischange audit verify` to find what was changed in the store",
+        )
+    return data

@@ -136,3 +136,36 @@ def test_a_bad_store_url_is_a_store_error(store_root: Path, url: str, why: str, 
     assert result.exit_code == 6, result.output
     assert "cannot open store URL" in result.stderr and why in result.stderr
     assert "secret" not in result.stderr and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("state", ["not json", "[]", '{"id": "CR-2026-0001"}'])
+@pytest.mark.parametrize(
+    "command",
+    [("change", "list"), ("change", "show", "CR-2026-0001"), ("change", "submit", "CR-2026-0001")],
+)
+def test_a_damaged_projection_row_is_an_integrity_error(
+    store_root: Path, state: str, command: tuple[str, ...]
+) -> None:
+    """A stored change state that is not JSON, not an object, or not a change: exit 4 naming
+    the change and pointing at `audit verify`, no traceback; `audit verify` names it too."""
+    from click.testing import CliRunner
+
+    from hischange.cli.main import cli
+
+    runner = CliRunner()
+    base = ["--project", str(store_root)]
+    new = ["change", "new", "--kind", "bugfix", "--title", "t", "--as", "dev@vendor"]
+    assert runner.invoke(cli, [*base, *new]).exit_code == 0
+    with sqlite3.connect(store_root / ".hischange" / "hischange.db") as conn:
+        conn.execute("UPDATE aggregates SET state = ? WHERE kind = 'change'", (state,))
+    conn.close()
+    result = runner.invoke(
+        cli,
+        [*base, *command, "--as", "dev@vendor"][
+            : len(base) + len(command) + (2 if command[1] == "submit" else 0)
+        ],
+    )
+    assert result.exit_code == 4, result.output
+    assert "CR-2026-0001 is damaged" in result.stderr and "audit verify" in result.stderr
+    verify = runner.invoke(cli, [*base, "audit", "verify"])
+    assert verify.exit_code == 4 and "projection" in verify.output
