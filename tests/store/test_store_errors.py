@@ -159,12 +159,8 @@ def test_a_damaged_projection_row_is_an_integrity_error(
     with sqlite3.connect(store_root / ".hischange" / "hischange.db") as conn:
         conn.execute("UPDATE aggregates SET state = ? WHERE kind = 'change'", (state,))
     conn.close()
-    result = runner.invoke(
-        cli,
-        [*base, *command, "--as", "dev@vendor"][
-            : len(base) + len(command) + (2 if command[1] == "submit" else 0)
-        ],
-    )
+    actor = ["--as", "dev@vendor"] if command[1] == "submit" else []
+    result = runner.invoke(cli, [*base, *command, *actor])
     assert result.exit_code == 4, result.output
     assert "CR-2026-0001 is damaged" in result.stderr and "audit verify" in result.stderr
     verify = runner.invoke(cli, [*base, "audit", "verify"])
