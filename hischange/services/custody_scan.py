@@ -141,7 +141,12 @@ def _memo_key(proj: Project, rng: vcs.CommitRange) -> str:
 
 
 def _usable_memo(
-    tx: WriteTx, raw: str | None, repo: vcs.GitRepository, tip: str, view: str, known: set[str]
+    tx: WriteTx,
+    raw: str | None,
+    repo: vcs.GitRepository,
+    rng: vcs.CommitRange,
+    view: str,
+    known: set[str],
 ) -> _Memo | None:
     """The memo, if a scan from its tip gives exactly what a full scan gives; else None."""
     if raw is None:
@@ -156,12 +161,17 @@ def _usable_memo(
         at = tx.head_hash if memo.seq == tx.head_seq else tx.event_hash(memo.seq)
         if at != memo.hash:
             return None
-    if memo.tip != tip:
-        try:
-            if not vcs.is_ancestor(repo, memo.tip, tip):
-                return None  # history was rewritten (or another branch is scanned)
-        except HischangeError:
-            return None  # the memo's tip is gone (e.g. pruned after a force-push)
+    try:
+        if memo.tip != rng.tip and not vcs.is_ancestor(repo, memo.tip, rng.tip):
+            return None  # history was rewritten (or another branch is scanned)
+        # The memo claims it read every commit from the base to its tip: git re-counts them
+        # (cheap: no messages are read), so a memo edited to a later tip, which would make
+        # this scan skip the commits in between, is not believed.
+        base = f"{rng.base}..{memo.tip}" if rng.base else memo.tip
+        if vcs.count_commits(repo, base) != memo.commits:
+            return None
+    except HischangeError:
+        return None  # the memo's tip is gone (e.g. pruned after a force-push)
     return memo
 
 
@@ -204,7 +214,7 @@ def scan_range(
     with proj.store.write(project) as tx:
         known = set(tx.keys("change"))
         raw = tx.cached(_MEMO_KIND, key) if key else None
-        memo = None if full else _usable_memo(tx, raw, repo, rng.tip, view, known)
+        memo = None if full else _usable_memo(tx, raw, repo, rng, view, known)
         commits = memo.commits if memo else 0
         linked = memo.linked if memo else 0
         unknown = set(memo.unknown if memo else ()) - known
