@@ -8,6 +8,8 @@ import pytest
 from sqlalchemy import text
 
 from hischange.project import Project
+from hischange.services.audit import verify_store
+from hischange.services.changes import make_fields, register_change
 from hischange.workflow.projector import project
 
 
@@ -36,11 +38,14 @@ def test_cache_entries_commit_and_roll_back_with_the_transaction(store_root: Pat
 
 
 def test_store_of_schema_0002_upgrades_and_keeps_its_events(store_root: Path) -> None:
-    """A store made before the caches table (schema 0002) opens upgraded, and gets the table."""
-    db = store_root / ".hischange" / "hischange.db"
+    """A store made before the caches table (schema 0002), holding events, opens upgraded:
+    it gets the table, keeps every event and change, and still verifies."""
     proj = Project(store_root)
+    fields = make_fields({"kind": "bugfix", "title": "旧库", "rollback_plan": "恢复"})
+    ids = [register_change(proj, "dev@vendor", fields).id for _ in range(3)]
     with proj.store.write(project) as tx:
-        head = tx.head_seq
+        head = (tx.head_seq, tx.head_hash)
+    assert head[0] == 3
     proj.store.engine.dispose()
     with proj.store.engine.begin() as conn:  # back to what schema 0002 had
         conn.execute(text("DROP TABLE caches"))
@@ -51,7 +56,8 @@ def test_store_of_schema_0002_upgrades_and_keeps_its_events(store_root: Path) ->
     again = Project(store_root)
     try:
         with again.store.write(project) as tx:
-            assert tx.head_seq == head and tx.cached("k", "a") is None
-        assert db.exists()
+            assert (tx.head_seq, tx.head_hash) == head and tx.cached("k", "a") is None
+        assert [again.store.aggregate("change", i) is not None for i in ids] == [True] * 3
+        assert verify_store(again).ok
     finally:
         again.close()
