@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import Connection, bindparam, select
 
-from hischange.errors import IntegrityError
+from hischange.errors import IntegrityError, UsageError
 from hischange.events import change_refs
 from hischange.ledger import (
     ALGORITHM,
@@ -201,7 +201,10 @@ class WriteTx:
                 # model_dump(mode="json") without its keyword handling (it only forwards them)
                 data = model.__pydantic_serializer__.to_python(model, mode="json")
                 prev = chain.hash
-                body = chain.link(canonical(data))
+                encoded = canonical(data)
+                if len(encoded) > MAX_EVENT_BYTES:
+                    raise _too_large(data["type"], len(encoded))
+                body = chain.link(encoded)
                 seq, digest = chain.seq, chain.hash
                 change_id = data.get("change_id")
                 row = (seq, at, actor, data["type"], change_id, ALGORITHM, prev, digest, body)
@@ -254,6 +257,21 @@ class WriteTx:
         self._refs.clear()
         self._dirty.clear()
         self._existed.update({k: v is not None for k, v in self._cache.items()})
+
+
+#: The most one event may hold (its canonical JSON). Every reader of the ledger holds whole
+#: events, so one giant event (a 100 MB test report kept case by case) costs every later
+#: verify and trace its size in memory; such a command is refused and records nothing.
+MAX_EVENT_BYTES = 16 * 1024 * 1024
+
+
+def _too_large(event_type: str, size: int) -> UsageError:
+    mib = 1024 * 1024
+    return UsageError(
+        f"a {event_type} event of {size / mib:.1f} MiB is larger than the "
+        f"{MAX_EVENT_BYTES / mib:g} MiB one ledger event may hold; nothing was recorded",
+        hint="record smaller parts (e.g. fewer test reports per `evidence add`)",
+    )
 
 
 def decode_state(text: str, kind: str, key: str) -> dict[str, Any]:

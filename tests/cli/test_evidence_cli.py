@@ -435,3 +435,24 @@ def test_counts_are_singular_for_one(
     assert "1 anomaly; 1 attachment" in out
     repo.commit(f"x\n\nHIS-Change: {cid}\n", {"x.py": "1"})
     assert "1 commit in" in run("custody", "scan", "v3.2.0..HEAD", "--as", "d@v").stdout
+
+
+def test_an_event_larger_than_the_bound_is_refused_whole(
+    run: Cli, new_change: NewChange, repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A report whose evidence event would exceed the per-event bound (16 MiB; lowered here
+    to 64 KiB) is refused with exit 2 naming the size and the bound, and records nothing."""
+    from hischange.store import write
+
+    monkeypatch.setattr(write, "MAX_EVENT_BYTES", 64 * 1024)
+    cid = _started(run, new_change, kind="bugfix")
+    _link(run, repo, cid, "fix1")
+    cases = "".join(
+        f'<testcase classname="tests.test_big" name="test_{n}" time="0.001"/>' for n in range(3000)
+    )
+    big = _file(tmp_path, "big.xml", f'<testsuite name="big" tests="3000">{cases}</testsuite>')
+    before = _events(run)
+    result = run("evidence", "add", cid, "--junit", str(big), "--env", "test", code=2)
+    assert "evidence_recorded event" in result.stderr
+    assert "larger than the 0.0625 MiB one ledger event may hold" in result.stderr
+    assert _events(run) == before and run.json("audit", "verify")["ok"]
