@@ -1,0 +1,74 @@
+"""Code custody on real vendor histories (issue 15), through the CLI with real git
+repositories: history truth, separation of duties at the gate, and the gate's reports."""
+
+from __future__ import annotations
+
+from tests.conftest import Cli, NewChange, Repo
+
+
+def _approved(run: Cli, new_change: NewChange, approver: str = "reviewer@hospital") -> str:
+    cid = new_change()
+    run("change", "submit", cid, "--as", "dev@vendor")
+    run("change", "approve", cid, "--as", approver)
+    return cid
+
+
+def _replace_message(repo: Repo, sha: str, message: str) -> str:
+    """Plant a replace ref: git shows ``message`` for ``sha`` from now on."""
+    tree = repo.text("rev-parse", f"{sha}^{{tree}}")
+    parent = repo.text("rev-parse", f"{sha}^")
+    fake = repo.commit(message, parents=[parent], update="")
+    assert repo.text("rev-parse", f"{fake}^{{tree}}") == tree
+    repo.git("replace", sha, fake)
+    assert message.splitlines()[0] in repo.text("log", "-1", "--format=%B", sha)
+    return fake
+
+
+def test_check_and_scan_read_the_real_message_under_a_replace_ref(
+    run: Cli, new_change: NewChange, repo: Repo
+) -> None:
+    """A replace ref that shows a linked message for an unlinked commit fools neither the
+    gate nor the scan: both read the commit as it was made."""
+    cid = _approved(run, new_change)
+    sha = repo.commit("紧急修复 without a change", {"a.py": "1\n"})
+    _replace_message(repo, sha, f"紧急修复\n\nHIS-Change: {cid}")
+    report = run.json("custody", "check", "v3.2.0..HEAD", code=1)
+    assert [(v["code"], v["sha"]) for v in report["violations"]] == [("HC-C001", sha)]
+    scan = run.json("custody", "scan", "v3.2.0..HEAD", "--as", "dev@vendor")
+    assert (scan["commits"], scan["linked"], scan["new_links"]) == (1, 0, 0)
+    assert run.json("change", "show", cid)["commits"] == []
+
+
+def test_replace_ref_cannot_hide_a_linked_commit_from_verify(
+    run: Cli, new_change: NewChange, repo: Repo
+) -> None:
+    """A linked commit replaced by another stays the one verify checks (and it is there)."""
+    cid = _approved(run, new_change)
+    sha = repo.commit(f"linked\n\nHIS-Change: {cid}", {"a.py": "1\n"})
+    run("custody", "scan", "v3.2.0..HEAD", "--as", "dev@vendor")
+    _replace_message(repo, sha, "rewritten\n\nno change here")
+    run("custody", "check", "v3.2.0..HEAD")
+    run("custody", "verify")
+
+
+def test_grafts_are_refused_with_a_clear_error(run: Cli, new_change: NewChange, repo: Repo) -> None:
+    """A graft file rewrites parents and git cannot be told to ignore it: check and scan
+    refuse the repository (exit 4) naming the file and what to do."""
+    cid = _approved(run, new_change)
+    repo.commit(f"one\n\nHIS-Change: {cid}", {"a.py": "1\n"})
+    tip = repo.commit("two, unlinked", {"a.py": "2\n"})
+    grafts = repo.path / ".git" / "info" / "grafts"
+    grafts.parent.mkdir(exist_ok=True)
+    grafts.write_text(f"{tip} {repo.text('rev-parse', 'v3.2.0^{commit}')}\n")
+    for args in (("check", "v3.2.0..HEAD"), ("scan", "v3.2.0..HEAD", "--as", "dev@vendor")):
+        result = run("custody", *args, code=4)
+        assert "graft" in result.stderr and "grafts" in result.stderr
+    grafts.unlink()
+    run("custody", "check", "v3.2.0..HEAD", code=1)
+
+
+def test_not_a_repository_hint_names_an_option_that_exists(run: Cli) -> None:
+    """Outside a repository the hint names `--project`, which the CLI has, not `--repo`."""
+    result = run("custody", "check", "HEAD", code=3)
+    assert "--project" in result.stderr and "--repo" not in result.stderr
+    assert "--project" in run("--help").stdout
