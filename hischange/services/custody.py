@@ -32,13 +32,14 @@ def check_range(proj: Project, rev_range: str) -> CustodyReport:
     repo, _ = open_range(proj, rev_range)
     states = {s["id"]: ChangeState.model_validate(s) for s in proj.store.aggregates_of("change")}
     policy = proj.config.custody.merge_policy
+    key = next(iter(proj.config.custody.trailer_keys), "HIS-Change")
     found: list[Violation] = []
     commits = 0
     changes: dict[str, None] = {}
     for commit, links in linked_commits(proj, repo, rev_range):
         commits += 1
         changes.update(dict.fromkeys(links.change_ids))
-        found.extend(violations(commit, links, states, policy))
+        found.extend(violations(commit, links, states, policy, key))
     return CustodyReport(
         range=rev_range,
         commits=commits,

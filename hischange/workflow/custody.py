@@ -14,6 +14,7 @@ from hischange.events import CommitLink, CommitsLinked
 from hischange.ledger import AppendedEvent, ProjectionView
 from hischange.unchecked import trusted
 from hischange.workflow.change import ChangeState, updated_state
+from hischange.workflow.people import same_person
 from hischange.workflow.state import load_change
 
 if TYPE_CHECKING:  # the git adapter's models; the rules never run git
@@ -58,7 +59,7 @@ class CommitRecord(BaseModel):
     linked_seq: int
 
 
-Code = Literal["HC-C001", "HC-C002", "HC-C003", "HC-C004", "HC-C005", "HC-C006"]
+Code = Literal["HC-C001", "HC-C002", "HC-C003", "HC-C004", "HC-C005", "HC-C006", "HC-C007"]
 CODES: dict[str, str] = {
     "HC-C001": "commit names no change",
     "HC-C002": "commit names an unknown change",
@@ -66,6 +67,7 @@ CODES: dict[str, str] = {
     "HC-C004": "change id in a trailer git does not parse",
     "HC-C005": "emergency change implemented before approval",
     "HC-C006": "invalid change id in a change trailer",
+    "HC-C007": "commit authored by an approver of its change",
 }
 
 
@@ -171,8 +173,14 @@ def violations(
     links: CommitLinks,
     states: dict[str, ChangeState],
     merge_policy: str,
+    trailer_key: str = "HIS-Change",
 ) -> Iterator[Violation]:
-    """The custody violations of one commit, given the states of the changes it names."""
+    """The custody violations of one commit, given the states of the changes it names;
+    ``trailer_key`` is the configured key a fix should use (the first of ``trailer_keys``).
+
+    Separation of duties (职责分离) holds at the gate too: ``change approve`` refuses an
+    approver who authored commits scanned before the approval, and the gate flags a commit
+    authored by the change's approver whenever it was made (HC-C007)."""
 
     def v(
         code: Code,
@@ -199,7 +207,7 @@ def violations(
         if not links.unparsed_mentions:
             yield v(
                 "HC-C001",
-                "names no change: add a trailer line `HIS-Change: CR-YYYY-NNNN` "
+                f"names no change: add a trailer line `{trailer_key}: CR-YYYY-NNNN` "
                 "as the last paragraph of the message",
             )
         return
@@ -207,7 +215,17 @@ def violations(
         state = states.get(cid)
         if state is None:
             yield v("HC-C002", f"names {cid}, which is not a registered change", cid)
-        elif state.state not in IMPLEMENTABLE or state.approval_stale or not state.approved:
+            continue
+        approver = state.approval.approver if state.approval is not None else ""
+        if same_person(commit.author_email, approver):
+            yield v(
+                "HC-C007",
+                f"authored by {commit.author_email}, who approved {cid}: an approver may not "
+                "author the change's commits (职责分离); have another developer author it "
+                "or another approver approve the change",
+                cid,
+            )
+        if state.state not in IMPLEMENTABLE or state.approval_stale or not state.approved:
             if (
                 state.fields.emergency
                 and state.unapproved_emergency

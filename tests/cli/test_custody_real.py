@@ -3,7 +3,10 @@ repositories: history truth, separation of duties at the gate, and the gate's re
 
 from __future__ import annotations
 
-from tests.conftest import Cli, NewChange, Repo
+import json
+from pathlib import Path
+
+from tests.conftest import Cli, NewChange, Repo, write_config
 
 
 def _approved(run: Cli, new_change: NewChange, approver: str = "reviewer@hospital") -> str:
@@ -72,3 +75,51 @@ def test_not_a_repository_hint_names_an_option_that_exists(run: Cli) -> None:
     result = run("custody", "check", "HEAD", code=3)
     assert "--project" in result.stderr and "--repo" not in result.stderr
     assert "--project" in run("--help").stdout
+
+
+def test_gate_flags_commits_authored_by_the_approver_whenever_made(
+    run: Cli, new_change: NewChange, repo: Repo
+) -> None:
+    """A commit authored by the change's approver after the approval fails the gate with
+    HC-C007 naming the approver; the developer's own commits pass; SARIF knows the rule."""
+    cid = _approved(run, new_change)
+    repo.commit(f"by the developer\n\nHIS-Change: {cid}", {"a.py": "1\n"})
+    late = repo.commit(
+        f"by the approver\n\nHIS-Change: {cid}", {"a.py": "2\n"}, author="Reviewer@Hospital"
+    )
+    report = run.json("custody", "check", "v3.2.0..HEAD", code=1)
+    assert [(v["code"], v["sha"], v["change_id"]) for v in report["violations"]] == [
+        ("HC-C007", late, cid)
+    ]
+    assert "approved" in report["violations"][0]["message"]
+    assert "职责分离" in report["violations"][0]["message"]
+    sarif = json.loads(run("custody", "check", "v3.2.0..HEAD", "--format", "sarif", code=1).stdout)
+    assert "HC-C007" in [r["id"] for r in sarif["runs"][0]["tool"]["driver"]["rules"]]
+    assert [r["ruleId"] for r in sarif["runs"][0]["results"]] == ["HC-C007"]
+
+
+def test_approve_still_refuses_an_author_of_scanned_commits(
+    run: Cli, new_change: NewChange, repo: Repo
+) -> None:
+    """`change approve` keeps refusing an approver who authored scanned commits (exit 5)."""
+    cid = new_change()
+    run("change", "submit", cid, "--as", "dev@vendor")
+    repo.commit(f"by reviewer\n\nHIS-Change: {cid}", {"r": "1"}, author="reviewer@hospital")
+    run("custody", "scan", "v3.2.0..HEAD", "--as", "dev@vendor")
+    assert (
+        "authored commits"
+        in run("change", "approve", cid, "--as", "reviewer@hospital", code=5).stderr
+    )
+    refused = run.json("audit", "log")[-1]["event"]
+    assert (refused["type"], refused["rule"]) == ("command_refused", "separation_of_duties")
+
+
+def test_names_no_change_message_uses_the_configured_trailer_key(
+    run: Cli, new_change: NewChange, repo: Repo, tmp_path: Path
+) -> None:
+    """With `trailer_keys = ["Change-Id"]` the HC-C001 fix names `Change-Id`, not HIS-Change."""
+    write_config(tmp_path, '\n[custody]\ntrailer_keys = ["Change-Id"]\n')
+    repo.commit("no link", {"a.py": "1\n"})
+    report = run.json("custody", "check", "v3.2.0..HEAD", code=1)
+    message = report["violations"][0]["message"]
+    assert "`Change-Id: CR-YYYY-NNNN`" in message and "HIS-Change" not in message
