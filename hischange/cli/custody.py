@@ -17,7 +17,7 @@ from hischange.cli.output import (
     open_project,
     resolve_actor,
 )
-from hischange.cli.render import counted, custody_lines, missing_lines
+from hischange.cli.render import counted, custody_lines, missing_lines, scan_lines
 from hischange.errors import GateFailed, IntegrityError
 
 if TYPE_CHECKING:
@@ -64,15 +64,7 @@ def scan(rev_range: str, actor: str | None, full: bool, fmt: str) -> None:
     with collector_paused():
         result = _scan(project, who, rev_range, full)
     _warn_shallow(result.shallow)
-    emit(
-        fmt,
-        result,
-        lambda r: (
-            f"{counted(r.commits, 'commit')} in {r.range}: {r.linked} name a known change, "
-            f"{r.new_links} newly recorded, {r.already_recorded} already recorded"
-            + (f"; unknown change ids: {', '.join(r.unknown_changes)}" if r.unknown_changes else "")
-        ),
-    )
+    emit(fmt, result, scan_lines)
 
 
 def _scan(project: Project, who: str, rev_range: str, full: bool) -> ScanResult:

@@ -12,6 +12,7 @@ from hischange.workflow.evidence import counted
 if TYPE_CHECKING:
     from hischange.events import AnyEvent, EventRecord
     from hischange.services.audit import VerifyReport
+    from hischange.services.custody_scan import ScanResult
     from hischange.services.evidence import ChangeDetail
     from hischange.workflow.change import ChangeState, SqlFileState
     from hischange.workflow.custody import CustodyReport, CustodyVerifyReport
@@ -28,6 +29,7 @@ __all__ = [
     "missing_lines",
     "pad",
     "release_lines",
+    "scan_lines",
     "verify_lines",
 ]
 
@@ -217,12 +219,37 @@ def custody_lines(r: CustodyReport) -> Iterator[str]:
     """The custody gate's violations and verdict."""
     for v in r.violations:
         yield f"{v.code} {v.severity:<7} {v.sha[:12]} {v.subject}\n    {v.message}"
+    if not r.commits:
+        yield f"the range {r.range} has no commits: nothing to check"
     verdict = "custody OK 程序保管合规" if r.ok else "custody FAILED 程序保管不合规"
     count = (
         f"{counted(r.commits, 'commit')}, {counted(len(r.changes), 'change')}, "
         f"{counted(len(r.violations), 'violation')}"
     )
     yield f"{count}: {verdict}"
+
+
+#: How many unknown ids the human scan output names; the rest are counted (JSON has all).
+SHOWN_IDS = 10
+
+
+def scan_lines(r: ScanResult) -> Iterator[str]:
+    """What a scan found: counts, and the unknown change ids bounded to a few examples (a
+    vendor history may name thousands; ``--format json`` lists them all)."""
+    if not r.commits:
+        yield f"the range {r.range} has no commits: nothing to scan"
+    yield (
+        f"{counted(r.commits, 'commit')} in {r.range}: {r.linked} name a known change, "
+        f"{r.new_links} newly recorded, {r.already_recorded} already recorded"
+    )
+    unknown = r.unknown_changes
+    if unknown:
+        shown = ", ".join(unknown[:SHOWN_IDS])
+        more = f", … ({len(unknown) - SHOWN_IDS} more; --format json lists all)"
+        yield (
+            f"{counted(len(unknown), 'unknown change id')} (not registered): {shown}"
+            + (more if len(unknown) > SHOWN_IDS else "")
+        )
 
 
 def missing_lines(r: CustodyVerifyReport) -> Iterator[str]:

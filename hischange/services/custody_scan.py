@@ -40,7 +40,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from hischange import __version__, vcs
-from hischange.errors import ConfigError, HischangeError, UsageError
+from hischange.errors import ConfigError, HischangeError
 from hischange.events import CommitLink, CommitsLinked
 from hischange.project import Project
 from hischange.store import WriteTx
@@ -114,15 +114,10 @@ def linked_commits(
 
 
 def open_range(proj: Project, rev_range: str) -> tuple[vcs.GitRepository, vcs.CommitRange]:
-    """The project's repository and the resolved, non-empty range."""
+    """The project's repository and the resolved range (``empty`` when it has no commits:
+    nothing to link or to gate, which is not an error)."""
     repo = vcs.open_repo(proj.root)
-    rng = vcs.resolve_range(repo, rev_range)
-    if rng.empty:
-        raise UsageError(
-            f"the range {rev_range!r} has no commits",
-            hint="check both ends, e.g. `git log --oneline v3.2.0..HEAD`",
-        )
-    return repo, rng
+    return repo, vcs.resolve_range(repo, rev_range)
 
 
 def _memo_key(proj: Project, rng: vcs.CommitRange) -> str:
@@ -191,6 +186,16 @@ def scan_range(
     """Record links of the range's commits to known changes; idempotent. Reads from git
     only what the last scan of the same base did not (``full`` reads everything)."""
     repo, rng = open_range(proj, rev_range)
+    if rng.empty:
+        return ScanResult(
+            range=rev_range,
+            commits=0,
+            linked=0,
+            new_links=0,
+            already_recorded=0,
+            unknown_changes=(),
+            shallow=repo.info.shallow,
+        )
     key = None if rng.symmetric or repo.info.shallow else _memo_key(proj, rng)
     view = vcs.history_view(repo) if key else ""
     found: list[tuple[vcs.CommitInfo, tuple[str, ...], Via]] = []

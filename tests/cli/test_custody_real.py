@@ -123,3 +123,30 @@ def test_names_no_change_message_uses_the_configured_trailer_key(
     report = run.json("custody", "check", "v3.2.0..HEAD", code=1)
     message = report["violations"][0]["message"]
     assert "`Change-Id: CR-YYYY-NNNN`" in message and "HIS-Change" not in message
+
+
+def test_empty_range_passes_check_and_scan_with_exit_0(run: Cli, repo: Repo) -> None:
+    """A range with no commits (nothing pushed since the tag) is not a usage error: check
+    passes with exit 0 and says so, scan records nothing; both in JSON too."""
+    assert "no commits" in run("custody", "check", "v3.2.0..HEAD").stdout
+    report = run.json("custody", "check", "v3.2.0..HEAD")
+    assert (report["commits"], report["violations"]) == (0, [])
+    assert "no commits" in run("custody", "scan", "HEAD..HEAD", "--as", "dev@vendor").stdout
+    scan = run.json("custody", "scan", "v3.2.0..HEAD", "--as", "dev@vendor")
+    assert (scan["commits"], scan["new_links"]) == (0, 0)
+
+
+def test_human_scan_output_bounds_unknown_ids(run: Cli, repo: Repo) -> None:
+    """Hundreds of unknown ids give one short line: the count and the first examples; JSON
+    still lists every one."""
+    ids = [f"CR-2025-{n:04d}" for n in range(1, 301)]
+    for start in range(0, 300, 100):
+        trailers = "\n".join(f"HIS-Change: {cid}" for cid in ids[start : start + 100])
+        repo.commit(f"legacy batch {start}\n\n{trailers}", {"a.py": f"{start}\n"})
+    out = run("custody", "scan", "v3.2.0..HEAD", "--as", "dev@vendor").stdout
+    line = next(x for x in out.splitlines() if "unknown" in x)
+    assert "300 unknown change ids" in line and "CR-2025-0001" in line
+    assert "CR-2025-0300" not in out and len(out) < 1000
+    assert "290 more" in line
+    full = run.json("custody", "scan", "v3.2.0..HEAD", "--as", "dev@vendor")
+    assert full["unknown_changes"] == ids
