@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from hischange import vcs
-from hischange.errors import NotFoundError, UsageError, WorkflowError
+from hischange.errors import HischangeError, NotFoundError, UsageError, WorkflowError
 from hischange.events import AnyEvent, CommandRefused, EvidenceRecorded
 from hischange.ids import EVIDENCE_ID, next_yearly_id, normalise_change_id
 from hischange.project import Project
@@ -309,7 +309,18 @@ def evidence_facts(proj: Project, state: ChangeState) -> EvidenceFacts:
     """Staleness of every evidence item of a change (asks git when it must)."""
     # Without a repository each question fails and the item is reported stale, saying why.
     ancestry: Ancestry = _LazyAncestry(proj)
-    return assess(state, ancestry)
+    return assess(state, ancestry, _gone(proj, state))
+
+
+def _gone(proj: Project, state: ChangeState) -> frozenset[str]:
+    """The change's linked commits that no branch, tag or remote ref holds any more."""
+    if not state.commits or not state.evidence:
+        return frozenset()
+    try:
+        repo = vcs.open_repo(proj.root)
+        return frozenset(vcs.gone_commits(repo, state.commits))
+    except HischangeError:
+        return frozenset()  # no repository: ancestry questions fail and say so
 
 
 def change_detail(proj: Project, change_id: str) -> ChangeDetail:

@@ -23,7 +23,7 @@ from hischange.vcs.models import (
     Trailer,
     UnparsedMention,
 )
-from hischange.vcs.reach import default_protected_refs, missing_commits
+from hischange.vcs.reach import default_protected_refs, gone_commits, missing_commits
 from hischange.vcs.repo import GitRepository, head_sha, is_dirty, open_repo
 from hischange.vcs.tags import create_annotated_tag, tag_exists
 from hischange.vcs.trailers import check_message, cleanup_message
@@ -53,6 +53,7 @@ __all__ = [
     "default_protected_refs",
     "extract_links",
     "file_at",
+    "gone_commits",
     "head_sha",
     "history_view",
     "hook_path",

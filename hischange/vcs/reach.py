@@ -16,7 +16,10 @@ from hischange.errors import NotFoundError, UsageError
 from hischange.vcs.models import MissingCommit
 from hischange.vcs.repo import GitRepository
 
-__all__ = ["default_protected_refs", "missing_commits", "protected_tips"]
+__all__ = ["default_protected_refs", "gone_commits", "missing_commits", "protected_tips"]
+
+#: Every ref a commit can live on (``refs/replace`` and ``refs/stash`` are not history).
+_ALL_HISTORY = ("refs/heads", "refs/tags", "refs/remotes")
 
 _SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
@@ -90,3 +93,9 @@ def missing_commits(
         elif sha in listed:
             missing.append(MissingCommit(sha=sha, reason="unreachable"))
     return missing
+
+
+def gone_commits(repo: GitRepository, shas: Iterable[str]) -> set[str]:
+    """The ``shas`` that no branch, tag or remote-tracking ref reaches (absent, or kept only
+    by the reflog until the next gc): what a force-push dropped."""
+    return {m.sha for m in missing_commits(repo, shas, _ALL_HISTORY)}

@@ -150,3 +150,28 @@ def test_human_scan_output_bounds_unknown_ids(run: Cli, repo: Repo) -> None:
     assert "290 more" in line
     full = run.json("custody", "scan", "v3.2.0..HEAD", "--as", "dev@vendor")
     assert full["unknown_changes"] == ids
+
+
+def test_evidence_on_the_surviving_tip_is_current_after_a_force_push(
+    run: Cli, new_change: NewChange, repo: Repo, tmp_path: Path
+) -> None:
+    """A force-push drops the change's last linked commit: evidence recorded on the
+    surviving tip is current, not stale against a commit the repository no longer has."""
+    cid = _approved(run, new_change)
+    run("change", "start", cid, "--as", "dev@vendor")
+    kept = repo.commit(f"first\n\nHIS-Change: {cid}", {"a.py": "1\n"})
+    dropped = repo.commit(f"second\n\nHIS-Change: {cid}", {"a.py": "2\n"})
+    run("custody", "scan", "v3.2.0..HEAD", "--as", "dev@vendor")
+    repo.text("reset", "-q", "--hard", kept)
+    repo.text("reflog", "expire", "--expire=now", "--all")
+    repo.text("gc", "-q", "--prune=now")
+    report = tmp_path.parent / f"{tmp_path.name}-junit.xml"
+    report.write_text(
+        '<?xml version="1.0"?><testsuite name="t" tests="1" failures="0">'
+        '<testcase classname="t" name="ok"/></testsuite>\n',
+        encoding="utf-8",
+    )
+    run("evidence", "add", cid, "--junit", str(report), "--env", "test", "--as", "ci@vendor")
+    item = run.json("evidence", "list", cid)["items"][0]
+    assert (item["commit"], item["stale"]) == (kept, False)
+    assert dropped[:8] in item["why"] and "no longer in the repository" in item["why"]
