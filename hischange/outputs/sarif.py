@@ -3,9 +3,26 @@ violations. (SQL review findings have their own SARIF writer in ``hischange.sqlr
 
 from __future__ import annotations
 
-from hischange.workflow.custody import CODES, CustodyReport
+from hischange.workflow.custody import CODES, CustodyReport, Violation
 
 __all__ = ["custody_sarif"]
+
+
+#: Where a finding about a commit that changes no file is anchored: the custody rules.
+CONFIG_URI = ".hischange/config.toml"
+
+
+def _location(v: Violation) -> dict[str, object]:
+    """The commit as a logical location, anchored to a file it changed (or the project's
+    config for a commit that changes none): code-scanning tools need a physical location."""
+    return {
+        "physicalLocation": {
+            "artifactLocation": {"uri": v.path or CONFIG_URI, "uriBaseId": "%SRCROOT%"},
+            "region": {"startLine": 1},
+        },
+        "logicalLocations": [{"name": v.sha[:12], "fullyQualifiedName": v.sha, "kind": "commit"}],
+        "message": {"text": f"commit {v.sha[:12]} {v.subject}"},
+    }
 
 
 def custody_sarif(report: CustodyReport, tool_version: str) -> dict[str, object]:
@@ -19,6 +36,7 @@ def custody_sarif(report: CustodyReport, tool_version: str) -> dict[str, object]
             "ruleId": v.code,
             "level": v.severity,
             "message": {"text": f"{v.sha[:12]} {v.subject}: {v.message}"},
+            "locations": [_location(v)],
             "partialFingerprints": {"commitSha": v.sha},
             "properties": {"commit": v.sha, "changeId": v.change_id},
         }

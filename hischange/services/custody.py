@@ -44,6 +44,9 @@ def check_range(proj: Project, rev_range: str) -> CustodyReport:
         commits += 1
         changes.update(dict.fromkeys(links.change_ids))
         found.extend(violations(commit, links, states, policy, key))
+    if found:  # one git process for every flagged commit
+        paths = vcs.first_changed_paths(repo, [v.sha for v in found])
+        found = [v.model_copy(update={"path": paths.get(v.sha)}) for v in found]
     return CustodyReport(
         range=rev_range,
         commits=commits,

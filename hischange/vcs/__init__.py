@@ -5,7 +5,7 @@ core turns into events; errors are ``hischange.errors`` subclasses.
 """
 
 from hischange.vcs.ancestry import is_ancestor
-from hischange.vcs.content import changed_files, file_at
+from hischange.vcs.content import changed_files, file_at, first_changed_paths
 from hischange.vcs.history import count_commits, iter_commits, resolve_range
 from hischange.vcs.hook import HOOK_MARKER, hook_path, hook_script, install_hook
 from hischange.vcs.links import DEFAULT_TRAILER_KEYS, extract_links, split_change_ids
@@ -53,6 +53,7 @@ __all__ = [
     "default_protected_refs",
     "extract_links",
     "file_at",
+    "first_changed_paths",
     "gone_commits",
     "head_sha",
     "history_view",

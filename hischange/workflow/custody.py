@@ -82,6 +82,9 @@ class Violation(BaseModel):
     subject: str
     change_id: str | None
     message: str
+    #: a file the commit changed, for tools that anchor findings to files (SARIF); None
+    #: for a commit that changes no file (an empty commit, a merge)
+    path: str | None = None
 
 
 class CustodyReport(BaseModel):

@@ -175,3 +175,19 @@ def test_evidence_on_the_surviving_tip_is_current_after_a_force_push(
     item = run.json("evidence", "list", cid)["items"][0]
     assert (item["commit"], item["stale"]) == (kept, False)
     assert dropped[:8] in item["why"] and "no longer in the repository" in item["why"]
+
+
+def test_sarif_results_carry_locations(run: Cli, new_change: NewChange, repo: Repo) -> None:
+    """Every SARIF result has a location: the commit (logical) anchored to a file it
+    changed, or to the project config for a commit that changes no file."""
+    cid = _approved(run, new_change)
+    repo.commit(f"ok\n\nHIS-Change: {cid}", {"ok.py": "1\n"})
+    bad = repo.commit("no change named", {"src/门诊/挂号.py": "x\n"})
+    empty = repo.commit("empty commit, no change named")
+    sarif = json.loads(run("custody", "check", "v3.2.0..HEAD", "--format", "sarif", code=1).stdout)
+    results = {r["properties"]["commit"]: r for r in sarif["runs"][0]["results"]}
+    assert set(results) == {bad, empty}
+    for sha, uri in ((bad, "src/门诊/挂号.py"), (empty, ".hischange/config.toml")):
+        (location,) = results[sha]["locations"]
+        assert location["physicalLocation"]["artifactLocation"]["uri"] == uri
+        assert location["logicalLocations"][0]["fullyQualifiedName"] == sha
