@@ -17,7 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from hischange.errors import ConfigError
 
@@ -26,6 +26,7 @@ __all__ = [
     "STATE_DIR",
     "Config",
     "CustodyConfig",
+    "CustodyIgnore",
     "EvidenceConfig",
     "ReleaseConfig",
     "RolesConfig",
@@ -53,6 +54,30 @@ class RolesConfig(_Section):
     requesters: tuple[str, ...] = ()
 
 
+class CustodyIgnore(_Section):
+    """Commits that need no change of their own (``[custody.ignore]``). An ignored commit
+    is still listed, with the rule that ignored it, in the gate's JSON and SARIF."""
+
+    #: a revert ("This reverts commit <id>.") of a commit linked to a change
+    reverts: bool = False
+    #: ``fixup!`` / ``squash!`` / ``amend!`` commits, while no protected ref holds them
+    autosquash: bool = False
+    #: author e-mail globs (case-insensitive), e.g. ``"*[bot]@users.noreply.github.com"``
+    authors: tuple[str, ...] = ()
+    #: subject regexes (``re.search``), e.g. ``'^Bump \S+ from '``
+    subjects: tuple[str, ...] = ()
+
+    @field_validator("subjects")
+    @classmethod
+    def _compiles(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"subject regex {pattern!r} does not compile: {exc}") from exc
+        return value
+
+
 class CustodyConfig(_Section):
     """How commits name their changes, and which refs are protected."""
 
@@ -62,6 +87,7 @@ class CustodyConfig(_Section):
     subject_patterns: tuple[str | dict[str, str], ...] = ()
     merge_policy: Literal["parents", "self", "both"] = "parents"
     protected_refs: tuple[str, ...] = ("refs/tags/*", "refs/heads/main", "refs/heads/master")
+    ignore: CustodyIgnore = CustodyIgnore()
 
 
 class EvidenceConfig(_Section):

@@ -215,10 +215,24 @@ def verify_lines(report: VerifyReport) -> Iterator[str]:
     yield f"head: {report.head_seq}:{report.head_hash}"
 
 
+#: How many unknown ids (ignored commits) human output names; the rest are counted.
+SHOWN_IDS = 10
+
+
 def custody_lines(r: CustodyReport) -> Iterator[str]:
     """The custody gate's violations and verdict."""
     for v in r.violations:
         yield f"{v.code} {v.severity:<7} {v.sha[:12]} {v.subject}\n    {v.message}"
+    if r.ignored:
+        by_rule: dict[str, int] = {}
+        for i in r.ignored:
+            by_rule[i.rule] = by_rule.get(i.rule, 0) + 1
+        rules = ", ".join(f"{rule} {n}" for rule, n in by_rule.items())
+        yield f"{counted(len(r.ignored), 'commit')} need no change by a custody rule ({rules}):"
+        for i in r.ignored[:SHOWN_IDS]:
+            yield f"  ignored {i.sha[:12]} {i.subject}  [{i.detail}]"
+        if len(r.ignored) > SHOWN_IDS:
+            yield f"  … {len(r.ignored) - SHOWN_IDS} more (--format json lists all)"
     if not r.commits:
         yield f"the range {r.range} has no commits: nothing to check"
     verdict = "custody OK 程序保管合规" if r.ok else "custody FAILED 程序保管不合规"
@@ -227,10 +241,6 @@ def custody_lines(r: CustodyReport) -> Iterator[str]:
         f"{counted(len(r.violations), 'violation')}"
     )
     yield f"{count}: {verdict}"
-
-
-#: How many unknown ids the human scan output names; the rest are counted (JSON has all).
-SHOWN_IDS = 10
 
 
 def scan_lines(r: ScanResult) -> Iterator[str]:

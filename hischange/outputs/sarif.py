@@ -3,7 +3,7 @@ violations. (SQL review findings have their own SARIF writer in ``hischange.sqlr
 
 from __future__ import annotations
 
-from hischange.workflow.custody import CODES, CustodyReport, Violation
+from hischange.workflow.custody import CODES, CustodyReport, IgnoredCommit, Violation
 
 __all__ = ["custody_sarif"]
 
@@ -12,7 +12,7 @@ __all__ = ["custody_sarif"]
 CONFIG_URI = ".hischange/config.toml"
 
 
-def _location(v: Violation) -> dict[str, object]:
+def _location(v: Violation | IgnoredCommit) -> dict[str, object]:
     """The commit as a logical location, anchored to a file it changed (or the project's
     config for a commit that changes none): code-scanning tools need a physical location."""
     return {
@@ -31,7 +31,7 @@ def custody_sarif(report: CustodyReport, tool_version: str) -> dict[str, object]
         {"id": code, "name": text.replace(" ", "-"), "shortDescription": {"text": text}}
         for code, text in CODES.items()
     ]
-    results = [
+    results: list[dict[str, object]] = [
         {
             "ruleId": v.code,
             "level": v.severity,
@@ -41,6 +41,21 @@ def custody_sarif(report: CustodyReport, tool_version: str) -> dict[str, object]
             "properties": {"commit": v.sha, "changeId": v.change_id},
         }
         for v in report.violations
+    ]
+    # ignored commits stay in the log, as results suppressed by the configured rule
+    results += [
+        {
+            "ruleId": i.code,
+            "level": "note",
+            "message": {"text": f"{i.sha[:12]} {i.subject}: ignored by [custody] {i.detail}"},
+            "locations": [_location(i)],
+            "partialFingerprints": {"commitSha": i.sha},
+            "suppressions": [
+                {"kind": "external", "justification": f"[custody] {i.detail}", "status": "accepted"}
+            ],
+            "properties": {"commit": i.sha, "changeId": None, "ignoredBy": i.rule},
+        }
+        for i in report.ignored
     ]
     return {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",

@@ -7,6 +7,7 @@ the links mean for the workflow and records them as ledger events.
 from __future__ import annotations
 
 from hischange import vcs
+from hischange.errors import NotFoundError
 from hischange.project import Project
 from hischange.services.custody_scan import ScanResult, linked_commits, open_range, scan_range
 from hischange.workflow.change import ChangeState
@@ -14,8 +15,12 @@ from hischange.workflow.custody import (
     CommitRecord,
     CustodyReport,
     CustodyVerifyReport,
+    IgnoredCommit,
     MissingLink,
     Violation,
+    ignore_rule,
+    is_autosquash,
+    reverted_commit,
     violations,
 )
 
@@ -28,32 +33,85 @@ __all__ = [
 
 
 def check_range(proj: Project, rev_range: str) -> CustodyReport:
-    """The gate: every commit of the range belongs to an approved change."""
+    """The gate: every commit of the range belongs to an approved change, or needs none by
+    ``[custody] merge_policy`` or a ``[custody.ignore]`` rule (listed as ignored)."""
     repo, rng = open_range(proj, rev_range)
     if rng.empty:  # nothing reaches anyone through an empty range: the gate passes
         return CustodyReport(
             range=rev_range, commits=0, violations=(), shallow=repo.info.shallow, changes=()
         )
     states = {s["id"]: ChangeState.model_validate(s) for s in proj.store.aggregates_of("change")}
-    policy = proj.config.custody.merge_policy
-    key = next(iter(proj.config.custody.trailer_keys), "HIS-Change")
+    custody = proj.config.custody
+    policy, rules = custody.merge_policy, custody.ignore
+    key = next(iter(custody.trailer_keys), "HIS-Change")
     found: list[Violation] = []
+    ignored: list[IgnoredCommit] = []
+    # commits that name no change, with what the ignore rules ask: (violation, author, reverted)
+    unnamed: list[tuple[Violation, str, str | None]] = []
+    named: set[str] = set()  # for reverts: commits of the range that name a change
     commits = 0
     changes: dict[str, None] = {}
     for commit, links in linked_commits(proj, repo, rev_range):
         commits += 1
         changes.update(dict.fromkeys(links.change_ids))
-        found.extend(violations(commit, links, states, policy, key))
-    if found:  # one git process for every flagged commit
-        paths = vcs.first_changed_paths(repo, [v.sha for v in found])
+        if rules.reverts and links.change_ids:
+            named.add(commit.sha)
+        for v in violations(commit, links, states, policy, key):
+            if v.code == "HC-C001":
+                reverted = reverted_commit(commit.message) if rules.reverts else None
+                unnamed.append((v, commit.author_email, reverted))
+            else:
+                found.append(v)
+        if commit.is_merge and policy == "parents" and not links.change_ids:
+            ignored.append(
+                IgnoredCommit(
+                    sha=commit.sha,
+                    subject=commit.subject[:200],
+                    code="HC-C001",
+                    rule="merge_policy",
+                    detail='merge_policy = "parents" (its parents need links, not the merge)',
+                )
+            )
+    protected = _protected(proj, repo, [v.sha for v, _, _ in unnamed if is_autosquash(v.subject)])
+    for v, author, reverted in unnamed:
+        linked = reverted is not None and (
+            reverted in named or proj.store.aggregate("commit", reverted) is not None
+        )
+        rule = ignore_rule(
+            v.subject, author, rules, reverts_linked=linked, protected=v.sha in protected
+        )
+        if rule is None:
+            found.append(v)
+        else:
+            ignored.append(
+                IgnoredCommit(
+                    sha=v.sha, subject=v.subject, code=v.code, rule=rule[0], detail=rule[1]
+                )
+            )
+    if found or ignored:  # one git process for every listed commit
+        shas = [v.sha for v in found] + [i.sha for i in ignored]
+        paths = vcs.first_changed_paths(repo, shas)
         found = [v.model_copy(update={"path": paths.get(v.sha)}) for v in found]
+        ignored = [i.model_copy(update={"path": paths.get(i.sha)}) for i in ignored]
     return CustodyReport(
         range=rev_range,
         commits=commits,
         violations=tuple(found),
         shallow=repo.info.shallow,
         changes=tuple(changes),
+        ignored=tuple(ignored),
     )
+
+
+def _protected(proj: Project, repo: vcs.GitRepository, shas: list[str]) -> set[str]:
+    """Which of ``shas`` a protected ref already holds (none when no protected ref exists)."""
+    if not shas:
+        return set()
+    try:
+        missing = vcs.missing_commits(repo, shas, proj.config.custody.protected_refs)
+    except NotFoundError:
+        return set()
+    return set(shas) - {m.sha for m in missing}
 
 
 def verify_custody(proj: Project) -> CustodyVerifyReport:

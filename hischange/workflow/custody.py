@@ -4,12 +4,14 @@ git adapter's (``hischange.vcs``); recording links is ``services.custody``'s."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from hischange.config import CustodyIgnore
 from hischange.events import CommitLink, CommitsLinked
 from hischange.ledger import AppendedEvent, ProjectionView
 from hischange.unchecked import trusted
@@ -26,9 +28,13 @@ __all__ = [
     "CommitRecord",
     "CustodyReport",
     "CustodyVerifyReport",
+    "IgnoredCommit",
     "MissingLink",
     "Violation",
     "apply_links",
+    "ignore_rule",
+    "is_autosquash",
+    "reverted_commit",
     "violations",
 ]
 
@@ -87,6 +93,25 @@ class Violation(BaseModel):
     path: str | None = None
 
 
+IgnoreRule = Literal["merge_policy", "author", "subject", "revert", "autosquash"]
+
+
+class IgnoredCommit(BaseModel):
+    """A commit that names no change and needs none, by a configured rule: listed, never
+    dropped silently."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sha: str
+    subject: str
+    #: the violation it would have been
+    code: Code
+    rule: IgnoreRule
+    #: the rule's setting that matched, e.g. ``authors = "dependabot*"``
+    detail: str
+    path: str | None = None
+
+
 class CustodyReport(BaseModel):
     """The gate's verdict on a range."""
 
@@ -97,6 +122,7 @@ class CustodyReport(BaseModel):
     violations: tuple[Violation, ...]
     shallow: bool
     changes: tuple[str, ...]
+    ignored: tuple[IgnoredCommit, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -244,3 +270,51 @@ def violations(
                 yield v("HC-C003", f"{cid}'s approval is stale (edited after approval)", cid)
             else:
                 yield v("HC-C003", f"{cid} is {state.state}, not approved", cid)
+
+
+#: git revert's message ("This reverts commit <id>."), full ids only.
+_REVERT_RE = re.compile(r"This reverts commit ([0-9a-f]{40}|[0-9a-f]{64})\b")
+_AUTOSQUASH = ("fixup! ", "squash! ", "amend! ")
+
+
+def reverted_commit(message: str) -> str | None:
+    """The commit a ``git revert`` message says it reverts, or None."""
+    found = _REVERT_RE.search(message)
+    return found.group(1) if found else None
+
+
+def is_autosquash(subject: str) -> bool:
+    """A ``fixup!`` / ``squash!`` / ``amend!`` commit, meant to be squashed before it lands."""
+    return subject.startswith(_AUTOSQUASH)
+
+
+def _glob(pattern: str) -> re.Pattern[str]:
+    """An author glob: ``*`` and ``?`` are wildcards, everything else is literal (so
+    ``*[bot]@users.noreply.github.com`` means the brackets, as people mean it)."""
+    parts = (".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern)
+    return re.compile("".join(parts), re.IGNORECASE | re.DOTALL)
+
+
+def ignore_rule(
+    subject: str,
+    author_email: str,
+    rules: CustodyIgnore,
+    *,
+    reverts_linked: bool = False,
+    protected: bool = False,
+) -> tuple[IgnoreRule, str] | None:
+    """Which ``[custody.ignore]`` rule lets a commit that names no change through, and the
+    setting that matched; None when none does. ``reverts_linked``: it reverts a commit
+    linked to a change; ``protected``: a protected ref already holds it."""
+    email = author_email.strip().casefold()
+    for glob in rules.authors:
+        if _glob(glob).fullmatch(email):
+            return "author", f"authors = {glob!r}"
+    for pattern in rules.subjects:
+        if re.search(pattern, subject):
+            return "subject", f"subjects = {pattern!r}"
+    if rules.reverts and reverts_linked:
+        return "revert", "reverts = true (it reverts a linked commit)"
+    if rules.autosquash and is_autosquash(subject) and not protected:
+        return "autosquash", "autosquash = true (not on a protected ref)"
+    return None

@@ -191,3 +191,78 @@ def test_sarif_results_carry_locations(run: Cli, new_change: NewChange, repo: Re
         (location,) = results[sha]["locations"]
         assert location["physicalLocation"]["artifactLocation"]["uri"] == uri
         assert location["logicalLocations"][0]["fullyQualifiedName"] == sha
+
+
+BOT = "49699333+dependabot[bot]@users.noreply.github.com"
+
+
+def test_dependabot_commit_ignored_by_author_rule_is_listed(
+    run: Cli, new_change: NewChange, repo: Repo, tmp_path: Path
+) -> None:
+    """A Dependabot-style commit names no change: it fails the gate until an author rule
+    ignores it; then the gate passes and JSON, SARIF and the human output list it as
+    ignored with the rule that ignored it."""
+    cid = _approved(run, new_change)
+    repo.commit(f"ok\n\nHIS-Change: {cid}", {"a.py": "1\n"})
+    bot = repo.commit(
+        "Bump lodash from 4.17.20 to 4.17.21\n\n"
+        "Signed-off-by: dependabot[bot] <support@github.com>",
+        {"package-lock.json": "{}\n"},
+        author=BOT,
+    )
+    assert run.json("custody", "check", "v3.2.0..HEAD", code=1)["violations"][0]["sha"] == bot
+    write_config(tmp_path, '\n[custody.ignore]\nauthors = ["*[bot]@users.noreply.github.com"]\n')
+    report = run.json("custody", "check", "v3.2.0..HEAD")
+    assert report["violations"] == []
+    (ignored,) = report["ignored"]
+    assert (ignored["sha"], ignored["rule"], ignored["code"]) == (bot, "author", "HC-C001")
+    assert "*[bot]@users.noreply.github.com" in ignored["detail"]
+    assert ignored["path"] == "package-lock.json"
+    sarif = json.loads(run("custody", "check", "v3.2.0..HEAD", "--format", "sarif").stdout)
+    (result,) = sarif["runs"][0]["results"]
+    assert result["properties"] == {"commit": bot, "changeId": None, "ignoredBy": "author"}
+    assert result["suppressions"][0]["kind"] == "external" and result["locations"]
+    human = run("custody", "check", "v3.2.0..HEAD").stdout
+    assert f"ignored {bot[:12]}" in human and "author 1" in human
+
+
+def test_ignore_rules_for_reverts_autosquash_subjects_and_merges(
+    run: Cli, new_change: NewChange, repo: Repo, tmp_path: Path
+) -> None:
+    """A revert of a linked commit, a fixup! not yet on a protected ref, a subject regex and
+    a merge (merge_policy) are each ignored and listed with their rule; a revert of an
+    unlinked commit and a fixup! already on main are not."""
+    write_config(
+        tmp_path,
+        "\n[custody.ignore]\nreverts = true\nautosquash = true\n"
+        "subjects = ['^\\[skip-custody\\]']\n",
+    )
+    cid = _approved(run, new_change)
+    linked = repo.commit(f"linked\n\nHIS-Change: {cid}", {"a.py": "1\n"})
+    stray = repo.commit("stray fix, no change", {"b.py": "1\n"})
+    revert_ok = repo.commit(f'Revert "linked"\n\nThis reverts commit {linked}.\n', {"a.py": "0\n"})
+    revert_bad = repo.commit(f'Revert "stray"\n\nThis reverts commit {stray}.\n', {"b.py": "0\n"})
+    fix_main = repo.commit("fixup! linked", {"a.py": "2\n"})
+    skip = repo.commit("[skip-custody] regenerate lockfile", {"c.lock": "1\n"})
+    repo.text("checkout", "-q", "-b", "feature")
+    fix_side = repo.commit("fixup! linked", {"a.py": "3\n"})
+    repo.text("checkout", "-q", "main")
+    repo.text("merge", "-q", "--no-ff", "feature", "-m", "Merge branch 'feature'")
+    merge = repo.text("rev-parse", "HEAD")
+    repo.text("checkout", "-q", "-b", "work", fix_side)
+    repo.commit("fixup! linked", {"a.py": "4\n"})
+    unmerged = repo.text("rev-parse", "HEAD")
+    repo.text("checkout", "-q", "main")
+    report = run.json("custody", "check", "v3.2.0..work", code=1)
+    flagged = sorted(v["sha"] for v in report["violations"])
+    assert flagged == sorted([stray, revert_bad, fix_main, fix_side])
+    rules = {i["sha"]: i["rule"] for i in report["ignored"]}
+    assert rules == {revert_ok: "revert", skip: "subject", unmerged: "autosquash"}
+    merged = run.json("custody", "check", "v3.2.0..main", code=1)
+    assert {i["sha"]: i["rule"] for i in merged["ignored"]}[merge] == "merge_policy"
+
+
+def test_bad_ignore_regex_is_a_configuration_error(run: Cli, repo: Repo, tmp_path: Path) -> None:
+    """A subject regex that does not compile is named when the config is read (exit 6)."""
+    write_config(tmp_path, "\n[custody.ignore]\nsubjects = ['(unclosed']\n")
+    assert "(unclosed" in run("custody", "check", "v3.2.0..HEAD", code=6).stderr
