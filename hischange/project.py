@@ -58,6 +58,9 @@ requesters = []
 #subject_patterns = []
 #merge_policy = "parents"                   # parents | self | both
 #protected_refs = ["refs/tags/*", "refs/heads/main", "refs/heads/master"]
+# commits that need no change (reverts of linked commits, fixup!/squash!, author e-mail
+# globs, subject regexes); custody check still lists each one it lets through
+#ignore = { reverts = false, autosquash = false, authors = [], subjects = [] }
 
 # SQL review (SQL 审核); the rules and their codes are in docs/sql-rules.md.
 #[sqlreview]

@@ -260,6 +260,12 @@ def scan_lines(r: ScanResult) -> Iterator[str]:
             f"{counted(len(unknown), 'unknown change id')} (not registered): {shown}"
             + (more if len(unknown) > SHOWN_IDS else "")
         )
+    if r.unmatched_values:
+        yield (
+            f"{counted(r.unmatched_values, 'value')} under a change trailer key named no change "
+            f"id and linked nothing, e.g. {'; '.join(r.unmatched_examples)} (check "
+            "[custody] trailer_keys and the id shapes; `custody check` flags them as HC-C006)"
+        )
 
 
 def missing_lines(r: CustodyVerifyReport) -> Iterator[str]:

@@ -51,7 +51,7 @@ __all__ = ["ScanResult", "linked_commits", "open_range", "scan_range", "subject_
 
 _CHUNK = 500
 #: Bump when what a memo means changes: older memos are then ignored (a full scan).
-_FORMAT = 1
+_FORMAT = 2
 _MEMO_KIND = "custody_scan"
 Progress = Callable[[int], None]
 Via = Literal["trailer", "subject"]
@@ -69,6 +69,14 @@ class ScanResult(BaseModel):
     already_recorded: int
     unknown_changes: tuple[str, ...]
     shallow: bool
+    #: values under a change trailer key (or mapped from a subject) that are not change ids:
+    #: how many, and the first few as ``Key: value`` (never dropped silently)
+    unmatched_values: int = 0
+    unmatched_examples: tuple[str, ...] = ()
+
+
+#: How many unmatched values a scan keeps as examples.
+_EXAMPLES = 10
 
 
 class _Memo(BaseModel):
@@ -84,6 +92,8 @@ class _Memo(BaseModel):
     seq: int
     hash: str
     view: str
+    unmatched: int
+    unmatched_examples: tuple[str, ...]
 
 
 def subject_patterns(proj: Project) -> list[vcs.SubjectPattern]:
@@ -210,6 +220,8 @@ def scan_range(
         linked = memo.linked if memo else 0
         unknown = set(memo.unknown if memo else ()) - known
         pending.update(memo.pending if memo else ())
+        unmatched = memo.unmatched if memo else 0
+        examples = list(memo.unmatched_examples if memo else ())
 
         def record(final: bool = False) -> None:
             nonlocal new
@@ -230,6 +242,12 @@ def scan_range(
                 commits += 1
                 if progress is not None and commits % 1000 == 0:
                     progress(commits)
+                if links.invalid_values:
+                    unmatched += len(links.invalid_values)
+                    for bad in links.invalid_values:
+                        shown = f"{bad.key}: {bad.value}"[:120]
+                        if len(examples) < _EXAMPLES and shown not in examples:
+                            examples.append(shown)
                 names = links.change_ids
                 ids = tuple(c for c in names if c in known)
                 if len(ids) < len(names):
@@ -254,6 +272,8 @@ def scan_range(
                 seq=tx.head_seq,
                 hash=tx.head_hash,
                 view=view,
+                unmatched=unmatched,
+                unmatched_examples=tuple(examples),
             ).model_dump_json()
             if done != raw:
                 tx.set_cached(_MEMO_KIND, key, done)
@@ -265,4 +285,6 @@ def scan_range(
         already_recorded=linked - new,
         unknown_changes=tuple(sorted(unknown)),
         shallow=repo.info.shallow,
+        unmatched_values=unmatched,
+        unmatched_examples=tuple(examples),
     )

@@ -266,3 +266,25 @@ def test_bad_ignore_regex_is_a_configuration_error(run: Cli, repo: Repo, tmp_pat
     """A subject regex that does not compile is named when the config is read (exit 6)."""
     write_config(tmp_path, "\n[custody.ignore]\nsubjects = ['(unclosed']\n")
     assert "(unclosed" in run("custody", "check", "v3.2.0..HEAD", code=6).stderr
+
+
+def test_scan_reports_values_that_name_no_change(
+    run: Cli, new_change: NewChange, repo: Repo, tmp_path: Path
+) -> None:
+    """With `trailer_keys = ["Change-Id"]` (Gerrit ids) a scan links nothing, but says so:
+    the count of values that name no change and the first examples, in JSON and human
+    output; an incremental scan gives the same figures as a full one."""
+    write_config(tmp_path, '\n[custody]\ntrailer_keys = ["Change-Id"]\n')
+    for n in range(12):
+        repo.commit(f"gerrit {n}\n\nChange-Id: I{n:040x}", {"a.py": f"{n}\n"})
+    first = run.json("custody", "scan", "v3.2.0..HEAD", "--as", "dev@vendor")
+    assert (first["linked"], first["unmatched_values"]) == (0, 12)
+    assert first["unmatched_examples"][0] == f"Change-Id: I{0:040x}"
+    assert len(first["unmatched_examples"]) == 10
+    human = run("custody", "scan", "v3.2.0..HEAD", "--as", "dev@vendor").stdout
+    assert "12 values under a change trailer key named no change id" in human
+    repo.commit("gerrit 12\n\nChange-Id: Iffff", {"a.py": "12\n"})
+    again = run.json("custody", "scan", "v3.2.0..HEAD", "--as", "dev@vendor")
+    full = run.json("custody", "scan", "v3.2.0..HEAD", "--full", "--as", "dev@vendor")
+    assert again["unmatched_values"] == full["unmatched_values"] == 13
+    assert again["unmatched_examples"] == full["unmatched_examples"]
