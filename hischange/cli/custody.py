@@ -119,9 +119,15 @@ def verify(fmt: str) -> None:
     report = lib.verify_custody(open_project())
     _warn_shallow(report.shallow)
     emit(fmt, report, missing_lines)
-    if report.missing:
+    if report.rewritten:
         raise IntegrityError(
-            f"{counted(len(report.missing), 'linked commit')} missing from protected history"
+            f"{counted(len(report.rewritten), 'linked commit')} missing from protected history"
+        )
+    if report.missing:  # only what a shallow clone does not hold: unverified, not rewritten
+        raise GateFailed(
+            f"{counted(len(report.missing), 'linked commit')} beyond the shallow boundary of "
+            "this clone: not verified",
+            hint="run `git fetch --unshallow` and verify again",
         )
 
 

@@ -271,8 +271,9 @@ def scan_lines(r: ScanResult) -> Iterator[str]:
 def missing_lines(r: CustodyVerifyReport) -> Iterator[str]:
     """Linked commits that history no longer holds."""
     for m in r.missing:
+        reason = "beyond the shallow boundary" if m.reason == "shallow" else m.reason
         yield (
-            f"MISSING {m.sha[:12]} ({m.reason}) of {', '.join(m.change_ids)}, linked "
+            f"MISSING {m.sha[:12]} ({reason}) of {', '.join(m.change_ids)}, linked "
             f"{m.linked_at:%Y-%m-%d %H:%M} UTC at sequence {m.linked_seq}"
         )
     state = "all present" if not r.missing else f"{len(r.missing)} missing"

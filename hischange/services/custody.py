@@ -127,7 +127,8 @@ def verify_custody(proj: Project) -> CustodyVerifyReport:
         missing=tuple(
             MissingLink(
                 sha=m.sha,
-                reason=m.reason,
+                # a shallow clone lacks commits below its boundary: not a rewrite
+                reason="shallow" if repo.info.shallow and m.reason == "absent" else m.reason,
                 change_ids=records[m.sha].change_ids,
                 linked_at=records[m.sha].linked_at,
                 linked_seq=records[m.sha].linked_seq,

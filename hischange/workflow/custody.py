@@ -136,7 +136,8 @@ class MissingLink(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     sha: str
-    reason: Literal["absent", "unreachable"]
+    #: "shallow": absent from a shallow clone, most likely beyond its boundary
+    reason: Literal["absent", "unreachable", "shallow"]
     change_ids: tuple[str, ...]
     linked_at: datetime
     linked_seq: int
@@ -151,6 +152,11 @@ class CustodyVerifyReport(BaseModel):
     protected_refs: tuple[str, ...]
     missing: tuple[MissingLink, ...]
     shallow: bool
+
+    @property
+    def rewritten(self) -> tuple[MissingLink, ...]:
+        """What history lost (absent or unreachable), not what a shallow clone lacks."""
+        return tuple(m for m in self.missing if m.reason != "shallow")
 
 
 def apply_links(view: ProjectionView, appended: AppendedEvent) -> None:

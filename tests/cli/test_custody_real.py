@@ -4,6 +4,7 @@ repositories: history truth, separation of duties at the gate, and the gate's re
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 from tests.conftest import Cli, NewChange, Repo, write_config
@@ -288,3 +289,24 @@ def test_scan_reports_values_that_name_no_change(
     full = run.json("custody", "scan", "v3.2.0..HEAD", "--full", "--as", "dev@vendor")
     assert again["unmatched_values"] == full["unmatched_values"] == 13
     assert again["unmatched_examples"] == full["unmatched_examples"]
+
+
+def test_verify_in_a_shallow_clone_says_beyond_the_boundary_with_exit_1(
+    run: Cli, new_change: NewChange, repo: Repo, tmp_path: Path
+) -> None:
+    """A linked commit below a shallow clone's boundary is not "absent" (exit 4, history
+    rewritten) but "beyond the shallow boundary" (exit 1), naming `git fetch --unshallow`."""
+    cid = _approved(run, new_change)
+    old = repo.commit(f"a\n\nHIS-Change: {cid}", {"a": "1"})
+    repo.commit(f"b\n\nHIS-Change: {cid}", {"b": "1"})
+    run("custody", "scan", "v3.2.0..HEAD", "--as", "dev@vendor")
+    clone = tmp_path.parent / f"{tmp_path.name}-shallow"
+    repo.git("clone", "-q", "--depth", "1", f"file://{repo.path}", str(clone))
+    shutil.copytree(tmp_path / ".hischange", clone / ".hischange", dirs_exist_ok=True)
+    other = Cli(clone, run.clock)
+    result = other("custody", "verify", code=1)
+    assert f"MISSING {old[:12]} (beyond the shallow boundary)" in result.stdout
+    assert "absent" not in result.stdout
+    assert "git fetch --unshallow" in result.stderr
+    data = other.json("custody", "verify", code=1)
+    assert [m["reason"] for m in data["missing"]] == ["shallow"]
