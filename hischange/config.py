@@ -88,6 +88,22 @@ class CustodyConfig(_Section):
     merge_policy: Literal["parents", "self", "both"] = "parents"
     protected_refs: tuple[str, ...] = ("refs/tags/*", "refs/heads/main", "refs/heads/master")
     ignore: CustodyIgnore = CustodyIgnore()
+    #: External id shapes per system, each a regex with a named group ``id``, e.g.
+    #: ``{ jira = '(?P<id>HIS-\d+)' }``: a trailer value or a subject matching one names the
+    #: change carrying ``jira:<id>`` (``change new/edit --ref``).
+    external_ids: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("external_ids")
+    @classmethod
+    def _shapes(cls, value: dict[str, str]) -> dict[str, str]:
+        for system, pattern in value.items():
+            try:
+                compiled = re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"external_ids.{system}: {pattern!r}: {exc}") from exc
+            if "id" not in compiled.groupindex:
+                raise ValueError(f"external_ids.{system}: {pattern!r} has no named group (?P<id>…)")
+        return {system.lower(): pattern for system, pattern in value.items()}
 
 
 class EvidenceConfig(_Section):

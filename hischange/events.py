@@ -17,6 +17,7 @@ __all__ = [
     "ChangeApproved",
     "ChangeEdited",
     "ChangeFields",
+    "ChangeRefsEdited",
     "ChangeRegistered",
     "ChangeRejected",
     "ChangeStarted",
@@ -92,6 +93,18 @@ class ChangeEdited(_Event):
     fields: ChangeFields
     #: Names of the fields that differ from the previous version.
     changed: tuple[str, ...]
+    reason: str = ""
+
+
+class ChangeRefsEdited(_Event):
+    """A change's external references (外部编号: a Jira key, an OA form number), each
+    ``system:id``; ``refs`` is the whole set after the edit (one id per system)."""
+
+    type: Literal["change_refs_edited"] = "change_refs_edited"
+    change_id: str
+    refs: tuple[str, ...]
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
     reason: str = ""
 
 
@@ -358,6 +371,7 @@ class ReviewRecorded(_Event):
 AnyEvent = Annotated[
     ChangeRegistered
     | ChangeEdited
+    | ChangeRefsEdited
     | ChangeSubmitted
     | ChangeApproved
     | ChangeRejected

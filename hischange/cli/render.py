@@ -91,6 +91,8 @@ def change_detail(c: ChangeDetail) -> Iterator[str]:
     yield f"  risk 风险:         {f.risk}"
     yield f"  rollback 回退方案: {f.rollback_plan or '(none)'}"
     yield f"  registered by:     {c.registered_by} at {_time(c.registered_at.isoformat())}"
+    if c.refs:
+        yield f"  refs 外部编号:     {', '.join(c.refs)}"
     if c.approval:
         stale = "  STALE: edited after approval" if c.approval_stale else ""
         retro = " (retroactive)" if c.approval.retroactive else ""

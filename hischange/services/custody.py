@@ -51,12 +51,17 @@ def check_range(proj: Project, rev_range: str) -> CustodyReport:
     named: set[str] = set()  # for reverts: commits of the range that name a change
     commits = 0
     changes: dict[str, None] = {}
-    for commit, links in linked_commits(proj, repo, rev_range):
+    owners = (
+        {r["ref"]: r["change_id"] for r in proj.store.aggregates_of("extref") if r["change_id"]}
+        if custody.external_ids
+        else {}
+    )
+    for commit, links, unknown_refs in linked_commits(proj, repo, rev_range, owners=owners):
         commits += 1
         changes.update(dict.fromkeys(links.change_ids))
         if rules.reverts and links.change_ids:
             named.add(commit.sha)
-        for v in violations(commit, links, states, policy, key):
+        for v in violations(commit, links, states, policy, key, unknown_refs):
             if v.code == "HC-C001":
                 reverted = reverted_commit(commit.message) if rules.reverts else None
                 unnamed.append((v, commit.author_email, reverted))

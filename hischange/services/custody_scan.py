@@ -34,8 +34,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator, Sequence
-from typing import Literal
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -47,7 +48,15 @@ from hischange.store import WriteTx
 from hischange.vcs.models import trusted
 from hischange.workflow.projector import project
 
-__all__ = ["ScanResult", "linked_commits", "open_range", "scan_range", "subject_patterns"]
+__all__ = [
+    "ScanResult",
+    "external_mentions",
+    "linked_commits",
+    "open_range",
+    "ref_owners",
+    "scan_range",
+    "subject_patterns",
+]
 
 _CHUNK = 500
 #: Bump when what a memo means changes: older memos are then ignored (a full scan).
@@ -108,6 +117,44 @@ def subject_patterns(proj: Project) -> list[vcs.SubjectPattern]:
     return out
 
 
+Shapes = dict[str, re.Pattern[str]]
+
+
+def external_shapes(proj: Project) -> Shapes:
+    """``[custody] external_ids``, compiled (validated when the config was read)."""
+    return {system: re.compile(p) for system, p in proj.config.custody.external_ids.items()}
+
+
+def external_mentions(
+    links: vcs.CommitLinks, subject: str, shapes: Shapes
+) -> tuple[list[tuple[str, Via]], tuple[vcs.InvalidValue, ...]]:
+    """The external ids a commit names (``system:id``, and whether by trailer or subject):
+    trailer values that are not change ids but match a system's shape (written bare or as
+    ``system:id``), and shape matches in the subject; and the values still matching nothing."""
+    found: list[tuple[str, Via]] = []
+    left: list[vcs.InvalidValue] = []
+    for bad in links.invalid_values:
+        ref = _shape_ref(bad.value, shapes)
+        if ref is None:
+            left.append(bad)
+        else:
+            found.append((ref, "trailer"))
+    for system, shape in shapes.items():
+        for match in shape.finditer(subject):
+            found.append((f"{system}:{match.group('id')}", "subject"))
+    return list(dict.fromkeys(found)), tuple(left)
+
+
+def _shape_ref(value: str, shapes: Shapes) -> str | None:
+    prefix, sep, rest = value.partition(":")
+    for system, shape in shapes.items():
+        if sep and prefix.lower() == system and (m := shape.fullmatch(rest)):
+            return f"{system}:{m.group('id')}"
+        if m := shape.fullmatch(value):
+            return f"{system}:{m.group('id')}"
+    return None
+
+
 def linked_commits(
     proj: Project,
     repo: vcs.GitRepository,
@@ -115,12 +162,46 @@ def linked_commits(
     *,
     reverse: bool = False,
     exclude: Sequence[str] = (),
-) -> Iterator[tuple[vcs.CommitInfo, vcs.CommitLinks]]:
-    """Each commit of the range with the changes it names, from one streaming ``git log``."""
+    owners: Mapping[str, str | None] | None = None,
+) -> Iterator[tuple[vcs.CommitInfo, vcs.CommitLinks, tuple[str, ...]]]:
+    """Each commit of the range with the changes it names, from one streaming ``git log``,
+    and the external ids it names that no change carries. External ids (``[custody]
+    external_ids``) that a change carries (``owners``: ``system:id`` → change) become links
+    to that change."""
     keys = proj.config.custody.trailer_keys
     patterns = subject_patterns(proj)
+    shapes = external_shapes(proj)
+    owners = owners or {}
     for commit in vcs.iter_commits(repo, rev_range, reverse=reverse, exclude=exclude):
-        yield commit, vcs.extract_links(commit, keys, patterns)
+        links = vcs.extract_links(commit, keys, patterns)
+        if not shapes:
+            yield commit, links, ()
+            continue
+        refs, left = external_mentions(links, commit.subject, shapes)
+        if not refs:
+            yield commit, links, ()
+            continue
+        extra = []
+        unknown = []
+        for ref, via in refs:
+            cid = owners.get(ref)
+            if cid is None:
+                unknown.append(ref)
+            else:
+                extra.append(trusted(vcs.Link, {"change_id": cid, "via": via, "source": ref}))
+        links = links.model_copy(update={"links": (*links.links, *extra), "invalid_values": left})
+        yield commit, links, tuple(unknown)
+
+
+def ref_owners(view_keys: Iterable[str], load_ref: Callable[[str], Any]) -> dict[str, str]:
+    """``system:id`` → the change carrying it, from the ``extref`` index."""
+    owners: dict[str, str] = {}
+    for key in view_keys:
+        data = load_ref(key)
+        cid = data.get("change_id") if isinstance(data, dict) else getattr(data, "change_id", None)
+        if cid:
+            owners[key] = cid
+    return owners
 
 
 def open_range(proj: Project, rev_range: str) -> tuple[vcs.GitRepository, vcs.CommitRange]:
@@ -136,6 +217,7 @@ def _memo_key(proj: Project, rng: vcs.CommitRange) -> str:
         "version": __version__,
         "keys": list(proj.config.custody.trailer_keys),
         "patterns": [p.model_dump() for p in subject_patterns(proj)],
+        "external_ids": proj.config.custody.external_ids,
         "base": rng.base,
     }
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
@@ -213,7 +295,12 @@ def scan_range(
     new = 0
     pending: set[str] = set()
     with proj.store.write(project) as tx:
-        known = set(tx.keys("change"))
+        owners = (
+            ref_owners(tx.keys("extref"), lambda k: tx.get("extref", k))
+            if proj.config.custody.external_ids
+            else {}
+        )
+        known = set(tx.keys("change")) | set(owners)
         raw = tx.cached(_MEMO_KIND, key) if key else None
         memo = None if full else _usable_memo(tx, raw, repo, rng.tip, view, known)
         commits = memo.commits if memo else 0
@@ -238,7 +325,9 @@ def scan_range(
         if memo is None or memo.tip != rng.tip:
             exclude = [memo.tip] if memo else []
             # oldest first, so a change's last commit is its latest
-            for commit, links in linked_commits(proj, repo, rng, reverse=True, exclude=exclude):
+            for commit, links, unknown_refs in linked_commits(
+                proj, repo, rng, reverse=True, exclude=exclude, owners=owners
+            ):
                 commits += 1
                 if progress is not None and commits % 1000 == 0:
                     progress(commits)
@@ -252,8 +341,11 @@ def scan_range(
                 ids = tuple(c for c in names if c in known)
                 if len(ids) < len(names):
                     unknown.update(c for c in names if c not in known)
+                if unknown_refs:  # pending like an unknown CR id, until a change carries it
+                    unknown.update(unknown_refs)
                 if not ids:
                     pending.update(names)
+                    pending.update(unknown_refs)
                     continue
                 linked += 1
                 found.append((commit, ids, links.links[0].via))  # trailer links come first

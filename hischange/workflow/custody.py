@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict
 
 from hischange.config import CustodyIgnore
-from hischange.events import CommitLink, CommitsLinked
+from hischange.events import ChangeRefsEdited, CommitLink, CommitsLinked
 from hischange.ledger import AppendedEvent, ProjectionView
 from hischange.unchecked import trusted
-from hischange.workflow.change import ChangeState, updated_state
+from hischange.workflow.change import ChangeState, ExternalRef, evolve, updated_state
 from hischange.workflow.people import same_person
-from hischange.workflow.state import load_change
+from hischange.workflow.state import load_change, put_change
 
 if TYPE_CHECKING:  # the git adapter's models; the rules never run git
     from hischange.vcs.models import CommitInfo, CommitLinks
@@ -32,6 +32,7 @@ __all__ = [
     "MissingLink",
     "Violation",
     "apply_links",
+    "apply_refs_edited",
     "ignore_rule",
     "is_autosquash",
     "reverted_commit",
@@ -203,19 +204,35 @@ def apply_links(view: ProjectionView, appended: AppendedEvent) -> None:
         view.put("change", change_id, updated_state(state, update), seq)
 
 
+def apply_refs_edited(view: ProjectionView, appended: AppendedEvent) -> None:
+    """Projection: the change's references, and the ``extref`` index (ref → change) the
+    scan and the gate resolve external ids through."""
+    event = appended.event
+    assert isinstance(event, ChangeRefsEdited)
+    state = load_change(view, event.change_id)
+    new = evolve(state, event, actor=appended.actor, at=appended.at, seq=appended.seq)
+    put_change(view, new, appended.seq)
+    for ref in event.removed:
+        view.put("extref", ref, ExternalRef(ref=ref, change_id=None), appended.seq)
+    for ref in event.added:
+        view.put("extref", ref, ExternalRef(ref=ref, change_id=event.change_id), appended.seq)
+
+
 def violations(
     commit: CommitInfo,
     links: CommitLinks,
     states: dict[str, ChangeState],
     merge_policy: str,
     trailer_key: str = "HIS-Change",
+    unknown_refs: tuple[str, ...] = (),
 ) -> Iterator[Violation]:
     """The custody violations of one commit, given the states of the changes it names;
     ``trailer_key`` is the configured key a fix should use (the first of ``trailer_keys``).
 
     Separation of duties (职责分离) holds at the gate too: ``change approve`` refuses an
     approver who authored commits scanned before the approval, and the gate flags a commit
-    authored by the change's approver whenever it was made (HC-C007)."""
+    authored by the change's approver whenever it was made (HC-C007). ``unknown_refs``:
+    external ids the commit names that no change carries (HC-C002, like an unknown id)."""
 
     def v(
         code: Code,
@@ -236,8 +253,10 @@ def violations(
         yield v("HC-C004", mention.explanation, mention.change_id)
     for bad in links.invalid_values:
         yield v("HC-C006", f"{bad.key}: {bad.value!r} is not a change id (CR-YYYY-NNNN)")
+    for ref in unknown_refs:
+        yield v("HC-C002", f"names {ref}, which no registered change carries (--ref)", ref)
     if not links.change_ids:
-        if commit.is_merge and merge_policy == "parents":
+        if unknown_refs or (commit.is_merge and merge_policy == "parents"):
             return
         if not links.unparsed_mentions:
             yield v(

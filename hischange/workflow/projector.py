@@ -18,6 +18,7 @@ from hischange.events import (
     ArtifactAttached,
     ChangeApproved,
     ChangeEdited,
+    ChangeRefsEdited,
     ChangeRegistered,
     ChangeRejected,
     ChangeStarted,
@@ -36,7 +37,7 @@ from hischange.events import (
 )
 from hischange.ledger import AppendedEvent, ProjectionView
 from hischange.workflow import change
-from hischange.workflow.custody import apply_links
+from hischange.workflow.custody import apply_links, apply_refs_edited
 from hischange.workflow.deployment import apply_baseline_sites, apply_deployment_event
 from hischange.workflow.evidence import apply_evidence_event
 from hischange.workflow.release import (
@@ -70,6 +71,7 @@ def _change_event(view: ProjectionView, appended: AppendedEvent) -> None:
 HANDLERS: dict[type[BaseModel], Handler] = {
     ChangeRegistered: _change_event,
     ChangeEdited: _change_event,
+    ChangeRefsEdited: apply_refs_edited,
     ChangeSubmitted: _change_event,
     ChangeApproved: _change_event,
     ChangeRejected: _change_event,

@@ -310,3 +310,83 @@ def test_verify_in_a_shallow_clone_says_beyond_the_boundary_with_exit_1(
     assert "git fetch --unshallow" in result.stderr
     data = other.json("custody", "verify", code=1)
     assert [m["reason"] for m in data["missing"]] == ["shallow"]
+
+
+def test_change_refs_new_edit_unique_and_audited(run: Cli, new_change: NewChange) -> None:
+    """`change new --ref` records external references; `change edit --ref` replaces one per
+    system or removes it (with a reason, the approval kept); an id another change carries
+    is refused (exit 5, `external_ref_taken`, recorded); audit trace shows the edits."""
+    cid = new_change("--ref", "jira:HIS-1234", "--ref", "OA:XXK-2026-031")
+    assert run.json("change", "show", cid)["refs"] == ["jira:HIS-1234", "oa:XXK-2026-031"]
+    assert "jira:HIS-1234" in run("change", "show", cid).stdout
+    other = new_change()
+    refused = run("change", "edit", other, "--ref", "jira:HIS-1234", "--reason", "x", code=5)
+    assert "already the reference of" in refused.stderr and cid in refused.stderr
+    last = run.json("audit", "log")[-1]["event"]
+    assert (last["type"], last["rule"]) == ("command_refused", "external_ref_taken")
+    run("change", "submit", cid, "--as", "dev@vendor")
+    run("change", "approve", cid, "--as", "reviewer@hospital")
+    assert "--reason" in run("change", "edit", cid, "--ref", "jira:HIS-1235", code=2).stderr
+    run("change", "edit", cid, "--ref", "jira:HIS-1235", "--ref", "oa:", "--reason", "重开单")
+    shown = run.json("change", "show", cid)
+    assert shown["refs"] == ["jira:HIS-1235"] and shown["state"] == "approved"
+    assert shown["approval"] is not None
+    run("change", "edit", other, "--ref", "jira:HIS-1234", "--reason", "moved")
+    assert run.json("change", "show", other)["refs"] == ["jira:HIS-1234"]
+    with_refs = [
+        e for e in run.json("audit", "trace", cid) if e["event"]["type"] == "change_refs_edited"
+    ]
+    assert [e["event"]["removed"] for e in with_refs] == [[], ["jira:HIS-1234", "oa:XXK-2026-031"]]
+    dup = run(
+        "change", "new", "--kind", "interface", "--title", "t", "--system", "s",
+        "--requester", "r", "--ref", "jira:HIS-1235", "--as", "dev@vendor", code=5,
+    )  # fmt: skip
+    assert "already the reference of" in dup.stderr
+    assert run.json("audit", "verify")["ok"]
+
+
+EXTERNAL = """
+[custody]
+trailer_keys = ["HIS-Change", "Jira"]
+external_ids = { jira = '(?P<id>HIS-\\d+)', oa = '(?P<id>XXK-\\d{4}-\\d{3})' }
+"""
+
+
+def test_external_ids_in_trailers_and_subjects_link_to_the_change_carrying_them(
+    run: Cli, new_change: NewChange, repo: Repo, tmp_path: Path
+) -> None:
+    """A trailer or a subject naming an external id links to the change carrying it; an
+    unknown external id is kept pending and shown like an unknown CR id (then linked once a
+    change carries it); a value matching no shape is reported, never dropped."""
+    write_config(tmp_path, EXTERNAL)
+    cid = _approved(run, new_change)
+    run("change", "edit", cid, "--ref", "jira:HIS-1234", "--reason", "Jira 工单")
+    by_trailer = repo.commit("挂号改造\n\nJira: HIS-1234", {"a.py": "1\n"})
+    by_subject = repo.commit("HIS-1234 修复挂号金额", {"a.py": "2\n"})
+    pending = repo.commit("OA 单\n\nHIS-Change: oa:XXK-2026-031", {"b.py": "1\n"})
+    repo.commit("坏值\n\nJira: NOPE-1", {"c.py": "1\n"})
+    scan = run.json("custody", "scan", "v3.2.0..HEAD", "--as", "dev@vendor")
+    assert (scan["linked"], scan["new_links"]) == (2, 2)
+    assert scan["unknown_changes"] == ["oa:XXK-2026-031"]
+    assert (scan["unmatched_values"], scan["unmatched_examples"]) == (1, ["Jira: NOPE-1"])
+    assert run.json("change", "show", cid)["commits"] == [by_trailer, by_subject]
+    report = run.json("custody", "check", "v3.2.0..HEAD", code=1)
+    codes = sorted((v["code"], v["change_id"]) for v in report["violations"])
+    # the bad value: HC-C006, and its commit names no change (HC-C001)
+    assert codes == [("HC-C001", None), ("HC-C002", "oa:XXK-2026-031"), ("HC-C006", None)]
+    later = new_change("--ref", "oa:XXK-2026-031")
+    again = run.json("custody", "scan", "v3.2.0..HEAD", "--as", "dev@vendor")
+    assert (again["new_links"], again["unknown_changes"]) == (1, [])
+    assert run.json("change", "show", later)["commits"] == [pending]
+    full = run.json("custody", "scan", "v3.2.0..HEAD", "--full", "--as", "dev@vendor")
+    assert {k: v for k, v in full.items() if k not in ("new_links", "already_recorded")} == {
+        k: v for k, v in again.items() if k not in ("new_links", "already_recorded")
+    }
+
+
+def test_external_id_shape_without_id_group_is_a_configuration_error(
+    run: Cli, repo: Repo, tmp_path: Path
+) -> None:
+    """An external id shape without a named group `id` is refused when the config is read."""
+    write_config(tmp_path, "\n[custody]\nexternal_ids = { jira = 'HIS-\\d+' }\n")
+    assert "(?P<id>" in run("custody", "check", "v3.2.0..HEAD", code=6).stderr
