@@ -27,6 +27,7 @@ __all__ = [
     "CommandRefused",
     "CommitLink",
     "CommitsLinked",
+    "CommitsSuperseded",
     "DeploymentRecorded",
     "EventRecord",
     "EvidenceRecorded",
@@ -188,6 +189,22 @@ class CommitsLinked(_Event):
 
     def change_refs(self) -> set[str]:
         return {cid for link in self.links for cid in link.change_ids}
+
+
+class CommitsSuperseded(_Event):
+    """Linked commits that history no longer holds (a rebase, a squash merge) and the commit
+    that now carries their work, with why (``custody supersede``)."""
+
+    type: Literal["commits_superseded"] = "commits_superseded"
+    old: tuple[str, ...]
+    by: str
+    change_ids: tuple[str, ...]
+    reason: str
+    #: how the replacement was found: "manual", or "patch-id" (one for one, by a scan)
+    how: str = "manual"
+
+    def change_refs(self) -> set[str]:
+        return set(self.change_ids)
 
 
 class SqlFinding(BaseModel):
@@ -380,6 +397,7 @@ AnyEvent = Annotated[
     | ChangeTransitioned
     | CommandRefused
     | CommitsLinked
+    | CommitsSuperseded
     | SqlReviewed
     | SqlApproved
     | EvidenceRecorded

@@ -131,6 +131,40 @@ def verify(fmt: str) -> None:
         )
 
 
+@custody.command(
+    "supersede",
+    epilog=example(
+        'hischange custody supersede 3f2a9c1d --by 8e41b07a --reason "squash-merged as 8e41b07a"'
+    ),
+)
+@click.argument("old", nargs=-1, required=True, metavar="OLD...")
+@click.option(
+    "--by", "by", required=True, metavar="NEW", help="The commit that carries their work."
+)
+@click.option(
+    "--reason", required=True, help="Why (recorded), e.g. squash merge of the feature branch."
+)
+@actor_option
+@format_option()
+def supersede(old: tuple[str, ...], by: str, reason: str, actor: str | None, fmt: str) -> None:
+    """Record what replaced linked commits after a rebase or squash.
+
+    Linked commits that history lost live on in NEW.
+    `custody verify` lists the missing commits and likely replacements; after this it checks
+    NEW in their place. The event names their changes, so `audit trace` shows it."""
+    from hischange.services import custody as lib
+
+    event = lib.supersede_commits(open_project(), resolve_actor(actor), old, by, reason)
+    emit(
+        fmt,
+        event,
+        lambda e: (
+            f"{counted(len(e.old), 'linked commit')} of {', '.join(e.change_ids)} superseded "
+            f"by {e.by[:12]}"
+        ),
+    )
+
+
 @click.group(epilog=example("hischange hook install"))
 def hook() -> None:
     """The commit-msg hook that refuses messages without a valid change id."""

@@ -278,6 +278,15 @@ def missing_lines(r: CustodyVerifyReport) -> Iterator[str]:
             f"MISSING {m.sha[:12]} ({reason}) of {', '.join(m.change_ids)}, linked "
             f"{m.linked_at:%Y-%m-%d %H:%M} UTC at sequence {m.linked_seq}"
         )
+        for c in m.candidates:
+            yield (
+                f"  likely replacement {c.sha[:12]} ({c.why}): hischange custody supersede "
+                f"{m.sha[:12]} --by {c.sha[:12]} --reason …"
+            )
+    if r.superseded:
+        yield (
+            f"{counted(r.superseded, 'linked commit')} superseded by commits in protected history"
+        )
     state = "all present" if not r.missing else f"{len(r.missing)} missing"
     refs = ", ".join(r.protected_refs)
     yield f"{counted(r.checked, 'linked commit')} checked against {refs}: {state}"

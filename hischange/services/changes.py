@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from hischange.errors import NotFoundError, UsageError, WorkflowError
 from hischange.events import AnyEvent, ChangeFields, CommandRefused
 from hischange.ids import CHANGE_ID, next_yearly_id, normalise_change_id
+from hischange.ledger import ProjectionView
 from hischange.project import Project
 from hischange.store import WriteTx
 from hischange.workflow import change
@@ -108,6 +109,14 @@ def _owners(tx: WriteTx, given: Sequence[str]) -> dict[str, str | None]:
     return owners
 
 
+def change_refs_of(view: ProjectionView, change_id: str) -> tuple[str, ...]:
+    """A change's external references (``system:id``), from the ``change_refs`` index."""
+    data = view.get("change_refs", change_id)
+    if data is None:
+        return ()
+    return tuple(data["refs"] if isinstance(data, dict) else data.refs)
+
+
 def register_change(
     proj: Project, actor: str, fields: ChangeFields, refs: Sequence[str] = ()
 ) -> ChangeState:
@@ -125,7 +134,7 @@ def register_change(
         if refs:
             draft = change.evolve(None, registered[0], actor=actor, at=tx.now, seq=0)
             try:
-                registered += change.decide_refs(draft, tuple(refs), _owners(tx, refs), "")
+                registered += change.decide_refs(draft, (), tuple(refs), _owners(tx, refs), "")
             except WorkflowError as exc:
                 refusal = exc
                 registered = [
@@ -166,7 +175,9 @@ def edit_change(
             merged = state.fields.model_dump() | fields
             events += change.decide_edit(state, make_fields(merged), reason)
         if refs:
-            events += change.decide_refs(state, tuple(refs), _owners(tx, refs), reason)
+            events += change.decide_refs(
+                state, change_refs_of(tx, state.id), tuple(refs), _owners(tx, refs), reason
+            )
         return events
 
     return run_change_command(proj, actor, "change edit", change_id, decide)

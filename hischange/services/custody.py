@@ -6,10 +6,14 @@ the links mean for the workflow and records them as ledger events.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from hischange import vcs
-from hischange.errors import NotFoundError
+from hischange.errors import NotFoundError, UsageError
+from hischange.events import CommitsSuperseded
 from hischange.project import Project
 from hischange.services.custody_scan import ScanResult, linked_commits, open_range, scan_range
+from hischange.vcs.ancestry import resolve_commit
 from hischange.workflow.change import ChangeState
 from hischange.workflow.custody import (
     CommitRecord,
@@ -17,17 +21,21 @@ from hischange.workflow.custody import (
     CustodyVerifyReport,
     IgnoredCommit,
     MissingLink,
+    Replacement,
     Violation,
     ignore_rule,
     is_autosquash,
     reverted_commit,
     violations,
 )
+from hischange.workflow.projector import project
+from hischange.workflow.state import load
 
 __all__ = [
     "ScanResult",
     "check_range",
     "scan_range",
+    "supersede_commits",
     "verify_custody",
 ]
 
@@ -120,15 +128,29 @@ def _protected(proj: Project, repo: vcs.GitRepository, shas: list[str]) -> set[s
 
 
 def verify_custody(proj: Project) -> CustodyVerifyReport:
-    """Every commit ever linked must exist and be reachable from a protected ref."""
+    """Every commit ever linked must exist and be reachable from a protected ref, or have
+    been superseded (``custody supersede``) by one that is. For each missing commit, the
+    likely replacements: protected commits linked to the same change, those with the same
+    ``git patch-id --stable`` first."""
     repo = vcs.open_repo(proj.root)
     records = {r["sha"]: CommitRecord.model_validate(r) for r in proj.store.aggregates_of("commit")}
     refs = proj.config.custody.protected_refs
-    missing = vcs.missing_commits(repo, list(records), refs)
+    replaced = {r["sha"]: r["by"] for r in proj.store.aggregates_of("superseded")}
+    wanted = list(records) + list(replaced.values())
+    lost = {m.sha: m for m in vcs.missing_commits(repo, wanted, refs)}
+    missing = [m for sha, m in lost.items() if sha in records]
+    superseded = [
+        m for m in missing
+        if (by := replaced.get(m.sha)) is not None and by not in lost
+    ]  # fmt: skip
+    done = {m.sha for m in superseded}
+    missing = [m for m in missing if m.sha not in done]
+    candidates = _replacements(proj, repo, records, lost, [m.sha for m in missing])
     return CustodyVerifyReport(
         checked=len(records),
         protected_refs=tuple(refs),
         shallow=repo.info.shallow,
+        superseded=len(superseded),
         missing=tuple(
             MissingLink(
                 sha=m.sha,
@@ -137,7 +159,75 @@ def verify_custody(proj: Project) -> CustodyVerifyReport:
                 change_ids=records[m.sha].change_ids,
                 linked_at=records[m.sha].linked_at,
                 linked_seq=records[m.sha].linked_seq,
+                candidates=candidates.get(m.sha, ()),
             )
             for m in missing
         ),
     )
+
+
+_CANDIDATES = 5
+
+
+def _replacements(
+    proj: Project,
+    repo: vcs.GitRepository,
+    records: dict[str, CommitRecord],
+    lost: dict[str, vcs.MissingCommit],
+    missing: list[str],
+) -> dict[str, tuple[Replacement, ...]]:
+    """Likely replacements of each missing commit: protected commits linked to one of its
+    changes, same patch-id first (a rebase keeps it; a squash commit names the change)."""
+    if not missing:
+        return {}
+    by_change: dict[str, list[str]] = {}
+    for sha, record in records.items():
+        if sha not in lost:
+            for cid in record.change_ids:
+                by_change.setdefault(cid, []).append(sha)
+    pool = {c for sha in missing for cid in records[sha].change_ids for c in by_change.get(cid, ())}
+    ids = vcs.patch_ids(repo, [*missing, *pool]) if pool else {}
+    out: dict[str, tuple[Replacement, ...]] = {}
+    for sha in missing:
+        mine = ids.get(sha)
+        seen = dict.fromkeys(c for cid in records[sha].change_ids for c in by_change.get(cid, ()))
+        ranked = sorted(seen, key=lambda c: not (mine and ids.get(c) == mine))  # stable
+        out[sha] = tuple(
+            Replacement(sha=c, why="patch-id" if mine and ids.get(c) == mine else "same change")
+            for c in ranked[:_CANDIDATES]
+        )
+    return out
+
+
+def supersede_commits(
+    proj: Project, actor: str, old: Sequence[str], by: str, reason: str
+) -> CommitsSuperseded:
+    """Record that the linked commits ``old`` (full ids or prefixes of 7+ characters of
+    recorded commits; git may no longer have them) were superseded by ``by`` (a commit git
+    has): ``custody verify`` then checks ``by`` in their place."""
+    if not reason.strip():
+        raise UsageError("superseding commits needs a reason", hint='add --reason "…"')
+    repo = vcs.open_repo(proj.root)
+    new = resolve_commit(repo, by)
+    with proj.store.write(project) as tx:
+        shas: list[str] = []
+        for given in old:
+            prefix = given.strip().lower()
+            found = tx.keys("commit", prefix) if len(prefix) >= 7 else []
+            if len(found) != 1:
+                raise NotFoundError(
+                    f"{given!r} names {'no' if not found else 'more than one'} linked commit",
+                    hint="give the id `custody verify` prints (at least 7 characters)",
+                )
+            shas.append(found[0])
+        if new in shas:
+            raise UsageError(f"{by} cannot supersede itself")
+        changes: dict[str, None] = {}
+        for sha in shas:
+            record = load(tx, "commit", sha, CommitRecord)
+            changes.update(dict.fromkeys(record.change_ids if record else ()))
+        event = CommitsSuperseded(
+            old=tuple(dict.fromkeys(shas)), by=new, change_ids=tuple(changes), reason=reason
+        )
+        tx.append(actor, [event])
+    return event

@@ -50,10 +50,8 @@ from hischange.workflow.projector import project
 
 __all__ = [
     "ScanResult",
-    "external_mentions",
     "linked_commits",
     "open_range",
-    "ref_owners",
     "scan_range",
     "subject_patterns",
 ]

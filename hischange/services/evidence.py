@@ -77,6 +77,8 @@ class ChangeDetail(ChangeState):
     against its latest linked commit (git was asked; stale items say why)."""
 
     evidence_status: tuple[EvidenceStatus, ...] = ()
+    #: external references (外部编号), ``system:id`` (``change new/edit --ref``)
+    refs: tuple[str, ...] = ()
 
 
 class EvidenceList(BaseModel):
@@ -328,7 +330,8 @@ def change_detail(proj: Project, change_id: str) -> ChangeDetail:
     state = get_change(proj, change_id)
     facts = evidence_facts(proj, state) if state.evidence else None
     items = sorted(facts.items.values(), key=lambda s: s.seq) if facts else []
-    return ChangeDetail(**dict(state), evidence_status=tuple(items))
+    refs = (proj.store.aggregate("change_refs", state.id) or {}).get("refs", ())
+    return ChangeDetail(**dict(state), evidence_status=tuple(items), refs=tuple(refs))
 
 
 def list_evidence(proj: Project, change_id: str) -> EvidenceList:

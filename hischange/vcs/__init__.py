@@ -23,7 +23,12 @@ from hischange.vcs.models import (
     Trailer,
     UnparsedMention,
 )
-from hischange.vcs.reach import default_protected_refs, gone_commits, missing_commits
+from hischange.vcs.reach import (
+    default_protected_refs,
+    gone_commits,
+    missing_commits,
+    patch_ids,
+)
 from hischange.vcs.repo import GitRepository, head_sha, is_dirty, open_repo
 from hischange.vcs.tags import create_annotated_tag, tag_exists
 from hischange.vcs.trailers import check_message, cleanup_message
@@ -65,6 +70,7 @@ __all__ = [
     "iter_commits",
     "missing_commits",
     "open_repo",
+    "patch_ids",
     "resolve_range",
     "split_change_ids",
     "tag_exists",

@@ -160,8 +160,6 @@ class ChangeState(BaseModel):
     releases: tuple[str, ...] = ()
     pir: str = ""
     last_seq: int = 0
-    #: External references (外部编号), ``system:id``, one per system (``change_refs_edited``).
-    refs: tuple[str, ...] = ()
 
     @property
     def approval_stale(self) -> bool:
@@ -248,12 +246,17 @@ def parse_ref(text: str) -> tuple[str, str]:
 
 
 def decide_refs(
-    state: ChangeState, given: tuple[str, ...], owners: dict[str, str | None], reason: str
+    state: ChangeState,
+    recorded: tuple[str, ...],
+    given: tuple[str, ...],
+    owners: dict[str, str | None],
+    reason: str,
 ) -> list[AnyEvent]:
-    """Set external references: ``system:id`` replaces the change's reference in that
-    system, ``system:`` removes it. An id carried by another change (``owners``: ref → the
-    change carrying it) is refused: an external id names one change."""
-    current = dict(parse_ref(r) for r in state.refs)
+    """Set external references (``recorded``: the change's references now): ``system:id``
+    replaces the change's reference in that system, ``system:`` removes it. An id carried
+    by another change (``owners``: ref → the change carrying it) is refused: an external id
+    names one change."""
+    current = dict(parse_ref(r) for r in recorded)
     wanted = dict(current)
     for text in given:
         system, ident = parse_ref(text)
@@ -271,15 +274,15 @@ def decide_refs(
                 f"{ref.split(':')[0]}: --reason …), or check the id",
                 rule="external_ref_taken",
             )
-    if refs == state.refs:
+    if refs == recorded:
         raise UsageError(f"nothing to change in {state.id}: its references are as recorded")
-    before = set(state.refs)
+    before = set(recorded)
     return [
         ChangeRefsEdited(
             change_id=state.id,
             refs=refs,
             added=tuple(r for r in refs if r not in before),
-            removed=tuple(r for r in state.refs if r not in set(refs)),
+            removed=tuple(r for r in recorded if r not in set(refs)),
             reason=reason,
         )
     ]
@@ -407,8 +410,6 @@ def evolve(
         update["fields"] = event.fields
         if state.approval is not None:
             update["approved"] = state.approval.fingerprint == fingerprint(event.fields)
-    elif isinstance(event, ChangeRefsEdited):
-        update["refs"] = event.refs
     elif isinstance(event, ChangeSubmitted):
         update["state"] = "submitted"
     elif isinstance(event, ChangeApproved):

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict
 
 from hischange.config import CustodyIgnore
-from hischange.events import ChangeRefsEdited, CommitLink, CommitsLinked
+from hischange.events import ChangeRefsEdited, CommitLink, CommitsLinked, CommitsSuperseded
 from hischange.ledger import AppendedEvent, ProjectionView
 from hischange.unchecked import trusted
-from hischange.workflow.change import ChangeState, ExternalRef, evolve, updated_state
+from hischange.workflow.change import ChangeState, ExternalRef, updated_state
 from hischange.workflow.people import same_person
-from hischange.workflow.state import load_change, put_change
+from hischange.workflow.state import load_change
 
 if TYPE_CHECKING:  # the git adapter's models; the rules never run git
     from hischange.vcs.models import CommitInfo, CommitLinks
@@ -25,14 +25,18 @@ if TYPE_CHECKING:  # the git adapter's models; the rules never run git
 __all__ = [
     "CODES",
     "IMPLEMENTABLE",
+    "ChangeRefs",
     "CommitRecord",
     "CustodyReport",
     "CustodyVerifyReport",
     "IgnoredCommit",
     "MissingLink",
+    "Replacement",
+    "Supersession",
     "Violation",
     "apply_links",
     "apply_refs_edited",
+    "apply_superseded",
     "ignore_rule",
     "is_autosquash",
     "reverted_commit",
@@ -64,6 +68,28 @@ class CommitRecord(BaseModel):
     author_email: str
     linked_at: datetime
     linked_seq: int
+
+
+class Supersession(BaseModel):
+    """A linked commit's replacement after a rebase or squash (``custody supersede``), kept
+    apart from its ``CommitRecord`` so that existing projections stay as they were."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sha: str
+    by: str
+    reason: str
+    seq: int
+
+
+class ChangeRefs(BaseModel):
+    """A change's external references (``system:id``), kept apart from its ``ChangeState``
+    so that existing projections stay as they were."""
+
+    model_config = ConfigDict(frozen=True)
+
+    change_id: str
+    refs: tuple[str, ...]
 
 
 Code = Literal["HC-C001", "HC-C002", "HC-C003", "HC-C004", "HC-C005", "HC-C006", "HC-C007"]
@@ -131,6 +157,15 @@ class CustodyReport(BaseModel):
         return not any(v.severity == "error" for v in self.violations)
 
 
+class Replacement(BaseModel):
+    """A likely replacement of a missing linked commit, and why it is proposed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sha: str
+    why: Literal["patch-id", "same change"]
+
+
 class MissingLink(BaseModel):
     """A recorded commit that is gone or unreachable from the protected refs."""
 
@@ -142,6 +177,9 @@ class MissingLink(BaseModel):
     change_ids: tuple[str, ...]
     linked_at: datetime
     linked_seq: int
+    #: likely replacements in protected history (same patch-id first); ``custody
+    #: supersede`` records one
+    candidates: tuple[Replacement, ...] = ()
 
 
 class CustodyVerifyReport(BaseModel):
@@ -153,6 +191,8 @@ class CustodyVerifyReport(BaseModel):
     protected_refs: tuple[str, ...]
     missing: tuple[MissingLink, ...]
     shallow: bool
+    #: missing linked commits whose replacement was recorded and is in protected history
+    superseded: int = 0
 
     @property
     def rewritten(self) -> tuple[MissingLink, ...]:
@@ -205,17 +245,27 @@ def apply_links(view: ProjectionView, appended: AppendedEvent) -> None:
 
 
 def apply_refs_edited(view: ProjectionView, appended: AppendedEvent) -> None:
-    """Projection: the change's references, and the ``extref`` index (ref → change) the
-    scan and the gate resolve external ids through."""
+    """Projection: the change's references (``change_refs``), and the ``extref`` index
+    (ref → change) the scan and the gate resolve external ids through."""
     event = appended.event
     assert isinstance(event, ChangeRefsEdited)
-    state = load_change(view, event.change_id)
-    new = evolve(state, event, actor=appended.actor, at=appended.at, seq=appended.seq)
-    put_change(view, new, appended.seq)
+    seq = appended.seq
+    view.put(
+        "change_refs", event.change_id, ChangeRefs(change_id=event.change_id, refs=event.refs), seq
+    )
     for ref in event.removed:
-        view.put("extref", ref, ExternalRef(ref=ref, change_id=None), appended.seq)
+        view.put("extref", ref, ExternalRef(ref=ref, change_id=None), seq)
     for ref in event.added:
-        view.put("extref", ref, ExternalRef(ref=ref, change_id=event.change_id), appended.seq)
+        view.put("extref", ref, ExternalRef(ref=ref, change_id=event.change_id), seq)
+
+
+def apply_superseded(view: ProjectionView, appended: AppendedEvent) -> None:
+    """Projection: each old commit's replacement (``superseded``, keyed by the old id)."""
+    event = appended.event
+    assert isinstance(event, CommitsSuperseded)
+    for sha in event.old:
+        record = Supersession(sha=sha, by=event.by, reason=event.reason, seq=appended.seq)
+        view.put("superseded", sha, record, appended.seq)
 
 
 def violations(

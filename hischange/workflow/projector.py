@@ -26,6 +26,7 @@ from hischange.events import (
     ChangeTransitioned,
     ChangeWithdrawn,
     CommitsLinked,
+    CommitsSuperseded,
     DeploymentRecorded,
     EvidenceRecorded,
     ReleaseCut,
@@ -37,7 +38,7 @@ from hischange.events import (
 )
 from hischange.ledger import AppendedEvent, ProjectionView
 from hischange.workflow import change
-from hischange.workflow.custody import apply_links, apply_refs_edited
+from hischange.workflow.custody import apply_links, apply_refs_edited, apply_superseded
 from hischange.workflow.deployment import apply_baseline_sites, apply_deployment_event
 from hischange.workflow.evidence import apply_evidence_event
 from hischange.workflow.release import (
@@ -79,6 +80,7 @@ HANDLERS: dict[type[BaseModel], Handler] = {
     ChangeWithdrawn: _change_event,
     ChangeTransitioned: _change_event,
     CommitsLinked: apply_links,
+    CommitsSuperseded: apply_superseded,
     SqlReviewed: apply_sql_event,
     SqlApproved: apply_sql_event,
     EvidenceRecorded: apply_evidence_event,

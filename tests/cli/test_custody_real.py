@@ -390,3 +390,51 @@ def test_external_id_shape_without_id_group_is_a_configuration_error(
     """An external id shape without a named group `id` is refused when the config is read."""
     write_config(tmp_path, "\n[custody]\nexternal_ids = { jira = 'HIS-\\d+' }\n")
     assert "(?P<id>" in run("custody", "check", "v3.2.0..HEAD", code=6).stderr
+
+
+def test_verify_proposes_replacements_and_supersede_records_them(
+    run: Cli, new_change: NewChange, repo: Repo
+) -> None:
+    """A rebase rewrote two linked commits: verify names each missing commit with its likely
+    replacement (same patch-id first) and exits 4; `custody supersede` records the
+    replacements, after which verify passes and `audit trace` shows the supersession."""
+    cid = _approved(run, new_change)
+    old_a = repo.commit(f"挂号 a\n\nHIS-Change: {cid}", {"a.py": "1\n"})
+    old_b = repo.commit(f"挂号 b\n\nHIS-Change: {cid}", {"b.py": "1\n"})
+    run("custody", "scan", "v3.2.0..HEAD", "--as", "dev@vendor")
+    repo.text("reset", "-q", "--hard", "v3.2.0")
+    repo.commit("unrelated\n\nHIS-Change: " + cid, {"z.py": "0\n"})
+    new_a = repo.commit(f"挂号 a (rebased)\n\nHIS-Change: {cid}", {"a.py": "1\n"})
+    new_b = repo.commit(f"挂号 b (rebased)\n\nHIS-Change: {cid}", {"b.py": "1\n"})
+    run("custody", "scan", "v3.2.0..HEAD", "--as", "dev@vendor")
+    report = run.json("custody", "verify", code=4)
+    found = {m["sha"]: m["candidates"][0] for m in report["missing"]}
+    assert found == {
+        old_a: {"sha": new_a, "why": "patch-id"},
+        old_b: {"sha": new_b, "why": "patch-id"},
+    }
+    human = run("custody", "verify", code=4).stdout
+    assert f"likely replacement {new_a[:12]} (patch-id)" in human
+    assert "--reason" in run("custody", "supersede", old_a[:8], "--by", new_a, code=2).stderr
+    run(
+        "custody",
+        "supersede",
+        old_a[:8],
+        "--by",
+        new_a[:8],
+        "--reason",
+        "rebased",
+        "--as",
+        "dev@vendor",
+    )
+    run("custody", "supersede", old_b, "--by", new_b, "--reason", "rebased", "--as", "dev@vendor")
+    ok = run.json("custody", "verify")
+    assert (ok["missing"], ok["superseded"]) == ([], 2)
+    traced = [e["event"] for e in run.json("audit", "trace", cid)]
+    superseded = [e for e in traced if e["type"] == "commits_superseded"]
+    assert [(e["old"], e["by"]) for e in superseded] == [([old_a], new_a), ([old_b], new_b)]
+    assert run.json("audit", "verify")["ok"]
+    assert (
+        "no linked commit"
+        in run("custody", "supersede", "deadbeef00", "--by", new_a, "--reason", "x", code=3).stderr
+    )
