@@ -172,14 +172,20 @@ def hook() -> None:
 
 @hook.command("install", epilog=example("hischange hook install --force"))
 @click.option("--force", is_flag=True, help="Replace a commit-msg hook not written by hischange.")
-def install(force: bool) -> None:
+@click.option(
+    "--global",
+    "outside",
+    is_flag=True,
+    help="Install into a core.hooksPath outside the repository (shared by other repositories).",
+)
+def install(force: bool, outside: bool) -> None:
     """Install the commit-msg hook in this clone.
 
     Respects core.hooksPath. `git commit --no-verify` stays the escape hatch; `custody check`
     still catches what slipped."""
     from hischange.services.hooks import install_commit_hook
 
-    path = install_commit_hook(open_project(), force=force)
+    path = install_commit_hook(open_project(), force=force, outside=outside)
     click.echo(f"installed {path}")
 
 

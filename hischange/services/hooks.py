@@ -28,7 +28,7 @@ class HookVerdict(BaseModel):
     suggested_message: str | None
 
 
-def install_commit_hook(proj: Project, *, force: bool) -> Path:
+def install_commit_hook(proj: Project, *, force: bool, outside: bool = False) -> Path:
     """Install the commit-msg hook in the project's clone.
 
     The hook runs ``hischange`` from PATH, else this installation's Python (recorded in the
@@ -36,7 +36,11 @@ def install_commit_hook(proj: Project, *, force: bool) -> Path:
     recreated virtualenv) it fails saying how to fix it.
     """
     return vcs.install_hook(
-        vcs.open_repo(proj.root), command="hischange", force=force, fallback_python=sys.executable
+        vcs.open_repo(proj.root),
+        command="hischange",
+        force=force,
+        fallback_python=sys.executable,
+        outside=outside,
     )
 
 
@@ -70,7 +74,12 @@ def check_commit_message(proj: Project, message_file: Path) -> HookVerdict:
             continue
         state = ChangeState.model_validate(data)
         emergency = state.fields.emergency and state.unapproved_emergency
-        if (state.state not in IMPLEMENTABLE or not state.approved) and not emergency:
+        if state.approval_stale and not emergency:
+            problems.append(
+                f"{cid}'s approval is stale: the request was edited after approval; ask a "
+                f"reviewer to approve {cid} again"
+            )
+        elif (state.state not in IMPLEMENTABLE or not state.approved) and not emergency:
             problems.append(f"{cid} is {state.state}: only approved changes may be implemented")
     suggestion = check.suggested_message
     if problems and suggestion is None:

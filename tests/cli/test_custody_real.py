@@ -438,3 +438,35 @@ def test_verify_proposes_replacements_and_supersede_records_them(
         "no linked commit"
         in run("custody", "supersede", "deadbeef00", "--by", new_a, "--reason", "x", code=3).stderr
     )
+
+
+def test_hook_install_refuses_a_hooks_path_outside_the_repository(
+    run: Cli, repo: Repo, tmp_path: Path
+) -> None:
+    """A core.hooksPath outside the repository is shared by other repositories: install
+    refuses it (exit 2, naming --global) and installs there with --global; a hooksPath
+    inside the repository is fine."""
+    shared = tmp_path.parent / f"{tmp_path.name}-shared-hooks"
+    repo.git("config", "core.hooksPath", str(shared))
+    refused = run("hook", "install", code=2)
+    assert "outside this repository" in refused.stderr and "--global" in refused.stderr
+    assert not (shared / "commit-msg").exists()
+    run("hook", "install", "--global")
+    assert (shared / "commit-msg").exists()
+    repo.git("config", "core.hooksPath", ".githooks")
+    run("hook", "install")
+    assert (repo.path / ".githooks" / "commit-msg").exists()
+
+
+def test_hook_names_a_stale_approval_as_stale(
+    run: Cli, new_change: NewChange, repo: Repo, tmp_path: Path
+) -> None:
+    """A change edited after approval: the hook says its approval is stale and what to do,
+    not that an approved change is not approved."""
+    cid = _approved(run, new_change)
+    run("change", "edit", cid, "--title", "范围扩大", "--as", "dev@vendor")
+    msg = tmp_path.parent / f"{tmp_path.name}-MSG"
+    msg.write_text(f"fix\n\nHIS-Change: {cid}\n", encoding="utf-8")
+    out = run("hook", "check-msg", str(msg), code=1).stdout
+    assert "approval is stale" in out and "approve" in out
+    assert "only approved changes" not in out
