@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict
 from hischange import vcs
 from hischange.errors import NotFoundError, UsageError
 from hischange.project import Project
+from hischange.services.custody_scan import external_mentions, external_shapes, subject_patterns
 from hischange.workflow.change import ChangeState
 from hischange.workflow.custody import IMPLEMENTABLE
 
@@ -58,11 +59,23 @@ def check_commit_message(proj: Project, message_file: Path) -> HookVerdict:
     except (NotFoundError, UsageError):
         repo = None
     keys = proj.config.custody.trailer_keys
-    check = vcs.check_message(message, keys, repo=repo)
+    check = vcs.check_message(message, keys, repo=repo, subject_patterns=subject_patterns(proj))
+    # external ids ([custody] external_ids) name the change carrying them, as in the scan
+    subject = message.lstrip("\n").split("\n", 1)[0]
+    links = vcs.CommitLinks(
+        sha="", links=(), unparsed_mentions=(), invalid_values=check.invalid_values
+    )
+    refs, left = external_mentions(links, subject, external_shapes(proj))
+    change_ids = list(check.change_ids)
     problems = [m.explanation for m in check.unparsed_mentions]
-    problems += [
-        f"{b.key}: {b.value!r} is not a change id (CR-YYYY-NNNN)" for b in check.invalid_values
-    ]
+    for ref, _via in refs:
+        owner = (proj.store.aggregate("extref", ref) or {}).get("change_id")
+        if owner:
+            change_ids.append(owner)
+        else:
+            problems.append(f"{ref} is the reference of no registered change (change new --ref)")
+    check = check.model_copy(update={"change_ids": tuple(dict.fromkeys(change_ids))})
+    problems += [f"{b.key}: {b.value!r} is not a change id (CR-YYYY-NNNN)" for b in left]
     if not check.change_ids and not problems:
         problems.append(
             f"the message names no change: end it with a paragraph `{keys[0]}: CR-YYYY-NNNN`"

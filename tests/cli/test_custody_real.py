@@ -470,3 +470,20 @@ def test_hook_names_a_stale_approval_as_stale(
     out = run("hook", "check-msg", str(msg), code=1).stdout
     assert "approval is stale" in out and "approve" in out
     assert "only approved changes" not in out
+
+
+def test_hook_honours_external_ids_and_subject_patterns(
+    run: Cli, new_change: NewChange, repo: Repo, tmp_path: Path
+) -> None:
+    """The hook accepts what the gate links: an external id carried by an approved change
+    (trailer or subject) and a configured subject pattern; an unknown external id is named."""
+    write_config(tmp_path, EXTERNAL + "subject_patterns = ['\\[(CR-\\d{4}-\\d{4})\\]']\n")
+    cid = _approved(run, new_change)
+    run("change", "edit", cid, "--ref", "jira:HIS-77", "--reason", "Jira")
+    msg = tmp_path.parent / f"{tmp_path.name}-MSG"
+    for text in ("fix\n\nJira: HIS-77\n", "HIS-77 fix\n", f"[{cid}] fix\n"):
+        msg.write_text(text, encoding="utf-8")
+        run("hook", "check-msg", str(msg))
+    msg.write_text("fix\n\nJira: HIS-78\n", encoding="utf-8")
+    out = run("hook", "check-msg", str(msg), code=1).stdout
+    assert "jira:HIS-78 is the reference of no registered change" in out
