@@ -6,7 +6,8 @@ the links mean for the workflow and records them as ledger events.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, cast
 
 from hischange import vcs
 from hischange.errors import NotFoundError, UsageError
@@ -48,7 +49,7 @@ def check_range(proj: Project, rev_range: str) -> CustodyReport:
         return CustodyReport(
             range=rev_range, commits=0, violations=(), shallow=repo.info.shallow, changes=()
         )
-    states = {s["id"]: ChangeState.model_validate(s) for s in proj.store.aggregates_of("change")}
+    states = _NamedStates(proj)
     custody = proj.config.custody
     policy, rules = custody.merge_policy, custody.ignore
     key = next(iter(custody.trailer_keys), "HIS-Change")
@@ -114,6 +115,34 @@ def check_range(proj: Project, rev_range: str) -> CustodyReport:
         changes=tuple(changes),
         ignored=tuple(ignored),
     )
+
+
+class _NamedStates(Mapping[str, ChangeState]):
+    """The states of the changes a range names, each read once, when first named: a range
+    of a few changes costs a few reads however many changes the ledger holds."""
+
+    def __init__(self, proj: Project) -> None:
+        self.proj = proj
+        self.read: dict[str, ChangeState | None] = {}
+
+    def get(self, key: str, default: Any = None) -> Any:  # the one lookup violations() makes
+        if key not in self.read:
+            data = self.proj.store.aggregate("change", key)
+            self.read[key] = None if data is None else ChangeState.model_validate(data)
+        found = self.read[key]
+        return default if found is None else found
+
+    def __getitem__(self, key: str) -> ChangeState:
+        found = self.get(key)
+        if found is None:
+            raise KeyError(key)
+        return cast(ChangeState, found)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(k for k, v in self.read.items() if v is not None)
+
+    def __len__(self) -> int:
+        return sum(v is not None for v in self.read.values())
 
 
 def _protected(proj: Project, repo: vcs.GitRepository, shas: list[str]) -> set[str]:

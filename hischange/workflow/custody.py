@@ -5,7 +5,7 @@ git adapter's (``hischange.vcs``); recording links is ``services.custody``'s."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
@@ -271,7 +271,7 @@ def apply_superseded(view: ProjectionView, appended: AppendedEvent) -> None:
 def violations(
     commit: CommitInfo,
     links: CommitLinks,
-    states: dict[str, ChangeState],
+    states: Mapping[str, ChangeState],
     merge_policy: str,
     trailer_key: str = "HIS-Change",
     unknown_refs: tuple[str, ...] = (),

@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from tests.conftest import Cli, NewChange, Repo, write_config
 
@@ -487,3 +490,33 @@ def test_hook_honours_external_ids_and_subject_patterns(
     msg.write_text("fix\n\nJira: HIS-78\n", encoding="utf-8")
     out = run("hook", "check-msg", str(msg), code=1).stdout
     assert "jira:HIS-78 is the reference of no registered change" in out
+
+
+def test_check_reads_only_the_states_of_the_changes_the_range_names(
+    run: Cli, new_change: NewChange, repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The gate reads the states of the changes its range names, each once, not every
+    change in the ledger (30 registered, 1 named: 1 read)."""
+    from hischange.store import Store
+
+    cid = _approved(run, new_change)
+    for _ in range(29):
+        new_change()
+    repo.commit(f"a\n\nHIS-Change: {cid}", {"a.py": "1\n"})
+    repo.commit(f"b\n\nHIS-Change: {cid}", {"a.py": "2\n"})
+    reads: list[str] = []
+    every = Store.aggregates_of
+    one = Store.aggregate
+
+    def no_full_load(self: Store, kind: str) -> list[dict[str, Any]]:
+        assert kind != "change", "custody check loaded every change"
+        return every(self, kind)
+
+    def counted_read(self: Store, kind: str, key: str) -> dict[str, Any] | None:
+        reads.append(f"{kind}:{key}")
+        return one(self, kind, key)
+
+    monkeypatch.setattr(Store, "aggregates_of", no_full_load)
+    monkeypatch.setattr(Store, "aggregate", counted_read)
+    run("custody", "check", "v3.2.0..HEAD")
+    assert [r for r in reads if r.startswith("change:")] == [f"change:{cid}"]
