@@ -42,11 +42,12 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from hischange import __version__, vcs
 from hischange.errors import ConfigError, HischangeError
-from hischange.events import CommitLink, CommitsLinked
+from hischange.events import CommitLink, CommitsLinked, CommitsSuperseded
 from hischange.project import Project
 from hischange.store import WriteTx
 from hischange.vcs.models import trusted
 from hischange.workflow.projector import project
+from hischange.workflow.state import load_change
 
 __all__ = [
     "ScanResult",
@@ -80,6 +81,9 @@ class ScanResult(BaseModel):
     #: how many, and the first few as ``Key: value`` (never dropped silently)
     unmatched_values: int = 0
     unmatched_examples: tuple[str, ...] = ()
+    #: earlier linked commits a rebase dropped, superseded by this scan's commits with the
+    #: same patch-id (one for one); recorded as ``commits_superseded``
+    superseded: int = 0
 
 
 #: How many unmatched values a scan keeps as examples.
@@ -290,6 +294,7 @@ def scan_range(
     view = vcs.history_view(repo) if key else ""
     found: list[tuple[vcs.CommitInfo, tuple[str, ...], Via]] = []
     fresh: list[CommitLink] = []
+    added: dict[str, list[str]] = {}  # change → commits newly linked by this scan
     new = 0
     pending: set[str] = set()
     with proj.store.write(project) as tx:
@@ -313,6 +318,9 @@ def scan_range(
             recorded = tx.existing_keys("commit", (commit.sha for commit, _, _ in found))
             fresh.extend(_link(c, ids, via) for c, ids, via in found if c.sha not in recorded)
             found.clear()
+            for link in fresh:
+                for cid in link.change_ids:
+                    added.setdefault(cid, []).append(link.sha)
             while len(fresh) >= _CHUNK or (final and fresh):
                 links = tuple(fresh[:_CHUNK])
                 del fresh[:_CHUNK]
@@ -350,6 +358,10 @@ def scan_range(
                 if len(found) >= _CHUNK:
                     record()
         record(final=True)
+        try:
+            superseded = _supersede_rebased(tx, repo, actor, added) if added else 0
+        except HischangeError:  # no branch or tag to judge "gone" by: nothing to supersede
+            superseded = 0
         if progress is not None:  # the bar ends full, also when the memo covered the range
             progress(commits)
         if key:
@@ -377,4 +389,45 @@ def scan_range(
         shallow=repo.info.shallow,
         unmatched_values=unmatched,
         unmatched_examples=tuple(examples),
+        superseded=superseded,
     )
+
+
+_AUTO_REASON = "same patch-id (git patch-id --stable) as a commit this scan linked"
+
+
+def _supersede_rebased(
+    tx: WriteTx, repo: vcs.GitRepository, actor: str, added: dict[str, list[str]]
+) -> int:
+    """After a rebase: for each change this scan linked new commits to, its earlier linked
+    commits that no ref holds any more are superseded by the new ones when their patch-ids
+    match one for one (every gone commit, each id unique on both sides). A gone commit git
+    no longer has (after gc) has no patch-id: ``custody verify`` proposes, a person decides."""
+    pairs: list[tuple[str, str, str]] = []
+    for cid, new_shas in added.items():
+        state = load_change(tx, cid)
+        if state is None:
+            continue
+        fresh = set(new_shas)
+        earlier = [c for c in state.commits if c not in fresh and tx.get("superseded", c) is None]
+        gone = sorted(vcs.gone_commits(repo, earlier)) if earlier else []
+        if not gone:
+            continue
+        ids = vcs.patch_ids(repo, [*gone, *new_shas])
+        old_ids = [ids.get(g) for g in gone]
+        new_by_id: dict[str, list[str]] = {}
+        for sha in dict.fromkeys(new_shas):
+            if sha in ids:
+                new_by_id.setdefault(ids[sha], []).append(sha)
+        if None in old_ids or len(set(old_ids)) != len(gone):
+            continue  # some gone commit has no patch-id, or two share one: not one for one
+        if any(len(new_by_id.get(pid or "", ())) != 1 for pid in old_ids):
+            continue
+        pairs += [(g, new_by_id[pid or ""][0], cid) for g, pid in zip(gone, old_ids, strict=True)]
+    events = [
+        CommitsSuperseded(old=(old,), by=by, change_ids=(cid,), reason=_AUTO_REASON, how="patch-id")
+        for old, by, cid in pairs
+    ]
+    if events:
+        tx.append(actor, list(events))
+    return len(events)

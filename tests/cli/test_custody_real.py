@@ -398,38 +398,29 @@ def test_external_id_shape_without_id_group_is_a_configuration_error(
 def test_verify_proposes_replacements_and_supersede_records_them(
     run: Cli, new_change: NewChange, repo: Repo
 ) -> None:
-    """A rebase rewrote two linked commits: verify names each missing commit with its likely
-    replacement (same patch-id first) and exits 4; `custody supersede` records the
-    replacements, after which verify passes and `audit trace` shows the supersession."""
+    """A rebase rewrote two linked commits, one of them edited on the way (so the scan
+    cannot pair them one for one): verify names each missing commit with its likely
+    replacements (same patch-id first, then the change's other commits) and exits 4;
+    `custody supersede` records the replacements, after which verify passes and `audit
+    trace` shows the supersession."""
     cid = _approved(run, new_change)
     old_a = repo.commit(f"挂号 a\n\nHIS-Change: {cid}", {"a.py": "1\n"})
     old_b = repo.commit(f"挂号 b\n\nHIS-Change: {cid}", {"b.py": "1\n"})
     run("custody", "scan", "v3.2.0..HEAD", "--as", "dev@vendor")
     repo.text("reset", "-q", "--hard", "v3.2.0")
-    repo.commit("unrelated\n\nHIS-Change: " + cid, {"z.py": "0\n"})
     new_a = repo.commit(f"挂号 a (rebased)\n\nHIS-Change: {cid}", {"a.py": "1\n"})
-    new_b = repo.commit(f"挂号 b (rebased)\n\nHIS-Change: {cid}", {"b.py": "1\n"})
-    run("custody", "scan", "v3.2.0..HEAD", "--as", "dev@vendor")
+    new_b = repo.commit(f"挂号 b (rebased, fixed)\n\nHIS-Change: {cid}", {"b.py": "2\n"})
+    scan = run.json("custody", "scan", "v3.2.0..HEAD", "--as", "dev@vendor")
+    assert scan["superseded"] == 0
     report = run.json("custody", "verify", code=4)
-    found = {m["sha"]: m["candidates"][0] for m in report["missing"]}
-    assert found == {
-        old_a: {"sha": new_a, "why": "patch-id"},
-        old_b: {"sha": new_b, "why": "patch-id"},
-    }
+    found = {m["sha"]: [(c["sha"], c["why"]) for c in m["candidates"]] for m in report["missing"]}
+    assert found[old_a][0] == (new_a, "patch-id")
+    assert set(found[old_b]) == {(new_a, "same change"), (new_b, "same change")}
     human = run("custody", "verify", code=4).stdout
     assert f"likely replacement {new_a[:12]} (patch-id)" in human
     assert "--reason" in run("custody", "supersede", old_a[:8], "--by", new_a, code=2).stderr
-    run(
-        "custody",
-        "supersede",
-        old_a[:8],
-        "--by",
-        new_a[:8],
-        "--reason",
-        "rebased",
-        "--as",
-        "dev@vendor",
-    )
+    run("custody", "supersede", old_a[:8], "--by", new_a[:8], "--reason", "rebased",
+        "--as", "dev@vendor")  # fmt: skip
     run("custody", "supersede", old_b, "--by", new_b, "--reason", "rebased", "--as", "dev@vendor")
     ok = run.json("custody", "verify")
     assert (ok["missing"], ok["superseded"]) == ([], 2)
@@ -441,6 +432,29 @@ def test_verify_proposes_replacements_and_supersede_records_them(
         "no linked commit"
         in run("custody", "supersede", "deadbeef00", "--by", new_a, "--reason", "x", code=3).stderr
     )
+
+
+def test_scan_supersedes_rebased_commits_when_patch_ids_match_one_for_one(
+    run: Cli, new_change: NewChange, repo: Repo
+) -> None:
+    """A plain rebase keeps every patch: the scan that links the rebased commits records
+    that they supersede the dropped ones (one event each, how=patch-id), verify passes."""
+    cid = _approved(run, new_change)
+    old_a = repo.commit(f"a\n\nHIS-Change: {cid}", {"a.py": "1\n"})
+    old_b = repo.commit(f"b\n\nHIS-Change: {cid}", {"b.py": "1\n"})
+    run("custody", "scan", "v3.2.0..HEAD", "--as", "dev@vendor")
+    repo.text("reset", "-q", "--hard", "v3.2.0")
+    repo.commit("upstream moved on\n\nHIS-Change: " + cid, {"z.py": "0\n"})
+    new_a = repo.commit(f"a\n\nHIS-Change: {cid}", {"a.py": "1\n"})
+    new_b = repo.commit(f"b\n\nHIS-Change: {cid}", {"b.py": "1\n"})
+    scan = run.json("custody", "scan", "v3.2.0..HEAD", "--as", "dev@vendor")
+    assert (scan["new_links"], scan["superseded"]) == (3, 2)
+    assert run.json("custody", "verify")["superseded"] == 2
+    events = [e["event"] for e in run.json("audit", "trace", cid)]
+    pairs = {(e["old"][0], e["by"], e["how"]) for e in events if e["type"] == "commits_superseded"}
+    assert pairs == {(old_a, new_a, "patch-id"), (old_b, new_b, "patch-id")}
+    again = run.json("custody", "scan", "v3.2.0..HEAD", "--full", "--as", "dev@vendor")
+    assert again["superseded"] == 0
 
 
 def test_hook_install_refuses_a_hooks_path_outside_the_repository(
