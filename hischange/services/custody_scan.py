@@ -42,7 +42,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from hischange import __version__, vcs
 from hischange.errors import ConfigError, HischangeError
-from hischange.events import CommitLink, CommitsLinked, CommitsSuperseded
+from hischange.events import AnyEvent, CommitLink, CommitsLinked, CommitsSuperseded
 from hischange.project import Project
 from hischange.store import WriteTx
 from hischange.vcs.models import trusted
@@ -402,32 +402,43 @@ def _supersede_rebased(
     """After a rebase: for each change this scan linked new commits to, its earlier linked
     commits that no ref holds any more are superseded by the new ones when their patch-ids
     match one for one (every gone commit, each id unique on both sides). A gone commit git
-    no longer has (after gc) has no patch-id: ``custody verify`` proposes, a person decides."""
-    pairs: list[tuple[str, str, str]] = []
+    no longer has (after gc) has no patch-id: ``custody verify`` proposes, a person decides.
+
+    Two git processes in the usual case (nothing gone), for all changes at once."""
+    earlier: dict[str, list[str]] = {}
     for cid, new_shas in added.items():
         state = load_change(tx, cid)
-        if state is None:
-            continue
-        fresh = set(new_shas)
-        earlier = [c for c in state.commits if c not in fresh and tx.get("superseded", c) is None]
-        gone = sorted(vcs.gone_commits(repo, earlier)) if earlier else []
-        if not gone:
-            continue
-        ids = vcs.patch_ids(repo, [*gone, *new_shas])
-        old_ids = [ids.get(g) for g in gone]
+        if state is not None:
+            fresh = set(new_shas)
+            earlier[cid] = [c for c in state.commits if c not in fresh]
+    candidates = {c for shas in earlier.values() for c in shas}
+    gone = vcs.gone_commits(repo, candidates) if candidates else set()
+    gone -= tx.existing_keys("superseded", gone) if gone else set()
+    if not gone:
+        return 0
+    touched = {cid: [c for c in shas if c in gone] for cid, shas in earlier.items()}
+    touched = {cid: shas for cid, shas in touched.items() if shas}
+    wanted = {c for shas in touched.values() for c in shas}
+    wanted.update(c for cid in touched for c in added[cid])
+    ids = vcs.patch_ids(repo, sorted(wanted))
+    events: list[AnyEvent] = []
+    for cid, old in touched.items():
+        old_ids = [ids.get(g) for g in old]
         new_by_id: dict[str, list[str]] = {}
-        for sha in dict.fromkeys(new_shas):
+        for sha in dict.fromkeys(added[cid]):
             if sha in ids:
                 new_by_id.setdefault(ids[sha], []).append(sha)
-        if None in old_ids or len(set(old_ids)) != len(gone):
+        if None in old_ids or len(set(old_ids)) != len(old):
             continue  # some gone commit has no patch-id, or two share one: not one for one
         if any(len(new_by_id.get(pid or "", ())) != 1 for pid in old_ids):
             continue
-        pairs += [(g, new_by_id[pid or ""][0], cid) for g, pid in zip(gone, old_ids, strict=True)]
-    events = [
-        CommitsSuperseded(old=(old,), by=by, change_ids=(cid,), reason=_AUTO_REASON, how="patch-id")
-        for old, by, cid in pairs
-    ]
+        events += [
+            CommitsSuperseded(
+                old=(g,), by=new_by_id[pid or ""][0], change_ids=(cid,), reason=_AUTO_REASON,
+                how="patch-id",
+            )
+            for g, pid in zip(old, old_ids, strict=True)
+        ]  # fmt: skip
     if events:
-        tx.append(actor, list(events))
+        tx.append(actor, events)
     return len(events)
