@@ -43,6 +43,7 @@ from pathlib import Path
 from hischange.events import ChangeFields
 from hischange.project import Project, init_project
 from hischange.services.changes import register_change
+from hischange.services.custody import check_range
 from hischange.services.custody_scan import scan_range
 from hischange.vcs.history import _FORMAT
 
@@ -232,6 +233,17 @@ def time_library(root: Path, rev_range: str, full: bool = False) -> tuple[float,
     return time.perf_counter() - started, result.new_links
 
 
+def time_check(root: Path, rev_range: str) -> tuple[float, int]:
+    """Seconds of the gate (``check_range``) in-process, and how many violations it found."""
+    started = time.perf_counter()
+    proj = Project(root)
+    try:
+        report = check_range(proj, rev_range)
+    finally:
+        proj.close()
+    return time.perf_counter() - started, len(report.violations)
+
+
 def _startup() -> float:
     """Seconds to start Python and import what ``custody scan`` imports (a fixed cost)."""
     started = time.perf_counter()
@@ -297,6 +309,10 @@ def main() -> None:
         lib2full, again_full = time_library(root, "HEAD", full=True)
         sample("lib2full", lib2full)
         assert again == again_full == 0, "a second scan recorded links"
+        # the gate of a release's range: reads only the changes that range names
+        sample("rawnew", time_git_log(root, f"HEAD~{new}..HEAD"))
+        sample("checknew", time_check(root, f"HEAD~{new}..HEAD")[0])
+        sample("checkall", time_check(root, "HEAD")[0])
     best = {k: min(v) for k, v in samples.items()}
     raw = best["raw"]
     print(f"repository: {repo} ({total} commits, {recorded} links recorded, best of {args.runs})")
@@ -314,6 +330,9 @@ def main() -> None:
     for label, name in rows:
         print(_row(label, best[name], total, raw))
     print(f"of which start-up (python + imports of the scan): {startup:.3f} s")
+    print(_row(f"git log of the last {new}", best["rawnew"], new, best["rawnew"]))
+    print(_row(f"check_range of the last {new}", best["checknew"], new, best["rawnew"]))
+    print(_row("check_range of all (in-process)", best["checkall"], total, raw))
     small = min(10_000, total)
     ranges = [(f"last {small}", f"HEAD~{small}..HEAD")] if small < total else []
     for label, rng in [*ranges, (f"all {total}", "HEAD")]:

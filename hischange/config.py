@@ -27,6 +27,7 @@ __all__ = [
     "STATE_DIR",
     "Config",
     "CustodyConfig",
+    "CustodyIgnore",
     "EvidenceConfig",
     "ReleaseConfig",
     "RolesConfig",
@@ -62,6 +63,30 @@ class RolesConfig(_Section):
     requesters: tuple[str, ...] = ()
 
 
+class CustodyIgnore(_Section):
+    """Commits that need no change of their own (``[custody.ignore]``). An ignored commit
+    is still listed, with the rule that ignored it, in the gate's JSON and SARIF."""
+
+    #: a revert ("This reverts commit <id>.") of a commit linked to a change
+    reverts: bool = False
+    #: ``fixup!`` / ``squash!`` / ``amend!`` commits, while no protected ref holds them
+    autosquash: bool = False
+    #: author e-mail globs (case-insensitive), e.g. ``"*[bot]@users.noreply.github.com"``
+    authors: tuple[str, ...] = ()
+    #: subject regexes (``re.search``), e.g. ``'^Bump \S+ from '``
+    subjects: tuple[str, ...] = ()
+
+    @field_validator("subjects")
+    @classmethod
+    def _compiles(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"subject regex {pattern!r} does not compile: {exc}") from exc
+        return value
+
+
 class CustodyConfig(_Section):
     """How commits name their changes, and which refs are protected."""
 
@@ -71,6 +96,23 @@ class CustodyConfig(_Section):
     subject_patterns: tuple[str | dict[str, str], ...] = ()
     merge_policy: Literal["parents", "self", "both"] = "parents"
     protected_refs: tuple[str, ...] = ("refs/tags/*", "refs/heads/main", "refs/heads/master")
+    ignore: CustodyIgnore = CustodyIgnore()
+    #: External id shapes per system, each a regex with a named group ``id``, e.g.
+    #: ``{ jira = '(?P<id>HIS-\d+)' }``: a trailer value or a subject matching one names the
+    #: change carrying ``jira:<id>`` (``change new/edit --ref``).
+    external_ids: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("external_ids")
+    @classmethod
+    def _shapes(cls, value: dict[str, str]) -> dict[str, str]:
+        for system, pattern in value.items():
+            try:
+                compiled = re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"external_ids.{system}: {pattern!r}: {exc}") from exc
+            if "id" not in compiled.groupindex:
+                raise ValueError(f"external_ids.{system}: {pattern!r} has no named group (?P<id>…)")
+        return {system.lower(): pattern for system, pattern in value.items()}
 
     @field_validator("subject_patterns")
     @classmethod

@@ -93,6 +93,7 @@ RefusalRule = Literal[
     "dirty_tree",
     "emergency_close",
     "evidence_required",
+    "external_ref_taken",
     "release_gate",
     "rollback_plan",
     "rollback_target",

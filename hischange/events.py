@@ -17,6 +17,7 @@ __all__ = [
     "ChangeApproved",
     "ChangeEdited",
     "ChangeFields",
+    "ChangeRefsEdited",
     "ChangeRegistered",
     "ChangeRejected",
     "ChangeStarted",
@@ -26,6 +27,7 @@ __all__ = [
     "CommandRefused",
     "CommitLink",
     "CommitsLinked",
+    "CommitsSuperseded",
     "DeploymentRecorded",
     "EventRecord",
     "EvidenceRecorded",
@@ -92,6 +94,18 @@ class ChangeEdited(_Event):
     fields: ChangeFields
     #: Names of the fields that differ from the previous version.
     changed: tuple[str, ...]
+    reason: str = ""
+
+
+class ChangeRefsEdited(_Event):
+    """A change's external references (外部编号: a Jira key, an OA form number), each
+    ``system:id``; ``refs`` is the whole set after the edit (one id per system)."""
+
+    type: Literal["change_refs_edited"] = "change_refs_edited"
+    change_id: str
+    refs: tuple[str, ...]
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
     reason: str = ""
 
 
@@ -175,6 +189,22 @@ class CommitsLinked(_Event):
 
     def change_refs(self) -> set[str]:
         return {cid for link in self.links for cid in link.change_ids}
+
+
+class CommitsSuperseded(_Event):
+    """Linked commits that history no longer holds (a rebase, a squash merge) and the commit
+    that now carries their work, with why (``custody supersede``)."""
+
+    type: Literal["commits_superseded"] = "commits_superseded"
+    old: tuple[str, ...]
+    by: str
+    change_ids: tuple[str, ...]
+    reason: str
+    #: how the replacement was found: "manual", or "patch-id" (one for one, by a scan)
+    how: str = "manual"
+
+    def change_refs(self) -> set[str]:
+        return set(self.change_ids)
 
 
 class SqlFinding(BaseModel):
@@ -358,6 +388,7 @@ class ReviewRecorded(_Event):
 AnyEvent = Annotated[
     ChangeRegistered
     | ChangeEdited
+    | ChangeRefsEdited
     | ChangeSubmitted
     | ChangeApproved
     | ChangeRejected
@@ -366,6 +397,7 @@ AnyEvent = Annotated[
     | ChangeTransitioned
     | CommandRefused
     | CommitsLinked
+    | CommitsSuperseded
     | SqlReviewed
     | SqlApproved
     | EvidenceRecorded

@@ -63,6 +63,12 @@ requesters = []
 #subject_patterns = []
 #merge_policy = "parents"                   # parents | self | both
 #protected_refs = ["refs/tags/*", "refs/heads/main", "refs/heads/master"]
+# commits that need no change (reverts of linked commits, fixup!/squash!, author e-mail
+# globs, subject regexes); custody check still lists each one it lets through
+#ignore = { reverts = false, autosquash = false, authors = [], subjects = [] }
+# external ids in trailers and subjects, per system: a regex with a named group "id", e.g.
+# { jira = '(?P<id>HIS-[0-9]+)' }; they name the change carrying jira:<id> (change new --ref)
+#external_ids = {}
 
 # SQL review (SQL 审核); the rules and their codes are in docs/sql-rules.md.
 #[sqlreview]

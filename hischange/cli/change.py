@@ -82,6 +82,13 @@ def _field_options(required: bool) -> list[Any]:
     ]
 
 
+_REF_HELP = (
+    "An external reference (外部编号), e.g. jira:HIS-1234 or oa:XXK-2026-031; repeatable, one "
+    "per system. Commits naming it (trailer or subject, shapes in [custody] external_ids) "
+    "link to this change."
+)
+
+
 def _with(options: list[Any]) -> Callable[[F], F]:
     def decorate(func: F) -> F:
         for option in reversed(options):
@@ -104,14 +111,15 @@ def change() -> None:
     ),
 )
 @_with(_field_options(required=True))
+@click.option("refs", "--ref", multiple=True, metavar="SYSTEM:ID", help=_REF_HELP)
 @actor_option
 @format_option()
-def new(actor: str | None, fmt: str, **values: Any) -> None:
+def new(actor: str | None, fmt: str, refs: tuple[str, ...], **values: Any) -> None:
     """Register a change request (draft). Prints its id, e.g. CR-2026-0001."""
     from hischange.services.changes import make_fields, register_change
 
     fields = make_fields({k: v for k, v in values.items() if v is not None})
-    state = register_change(open_project(), resolve_actor(actor), fields)
+    state = register_change(open_project(), resolve_actor(actor), fields, refs)
     emit(fmt, state, lambda s: f"registered {s.id} (draft 草稿), due {s.due_at:%Y-%m-%d %H:%M} UTC")
 
 
@@ -120,14 +128,23 @@ def new(actor: str | None, fmt: str, **values: Any) -> None:
 )
 @click.argument("change_id")
 @_with(_field_options(required=False))
+@click.option(
+    "refs", "--ref", multiple=True, metavar="SYSTEM:ID",
+    help=_REF_HELP + " `SYSTEM:` removes it; needs --reason; the approval stays.",
+)  # fmt: skip
 @click.option("--reason", default="", help="Why the request changed.")
 @actor_option
 @format_option()
-def edit(change_id: str, reason: str, actor: str | None, fmt: str, **values: Any) -> None:
-    """Edit a change's request. An earlier approval becomes stale (审批失效)."""
+def edit(
+    change_id: str, reason: str, refs: tuple[str, ...], actor: str | None, fmt: str, **values: Any
+) -> None:
+    """Edit a change's request or its external references.
+
+    An edited request makes an earlier approval stale (审批失效); --ref (with --reason)
+    changes the external references and keeps the approval."""
     from hischange.services.changes import edit_change
 
-    state = edit_change(open_project(), resolve_actor(actor), change_id, values, reason)
+    state = edit_change(open_project(), resolve_actor(actor), change_id, values, reason, refs)
     stale = "; its approval is now stale" if state.approval_stale else ""
     emit(fmt, state, lambda s: f"edited {s.id}{stale}")
 

@@ -17,7 +17,7 @@ from hischange.cli.output import (
     open_project,
     resolve_actor,
 )
-from hischange.cli.render import counted, custody_lines, missing_lines
+from hischange.cli.render import counted, custody_lines, missing_lines, scan_lines
 from hischange.errors import GateFailed, IntegrityError
 
 if TYPE_CHECKING:
@@ -64,15 +64,7 @@ def scan(rev_range: str, actor: str | None, full: bool, fmt: str) -> None:
     with collector_paused():
         result = _scan(project, who, rev_range, full)
     _warn_shallow(result.shallow)
-    emit(
-        fmt,
-        result,
-        lambda r: (
-            f"{counted(r.commits, 'commit')} in {r.range}: {r.linked} name a known change, "
-            f"{r.new_links} newly recorded, {r.already_recorded} already recorded"
-            + (f"; unknown change ids: {', '.join(r.unknown_changes)}" if r.unknown_changes else "")
-        ),
-    )
+    emit(fmt, result, scan_lines)
 
 
 def _scan(project: Project, who: str, rev_range: str, full: bool) -> ScanResult:
@@ -127,10 +119,50 @@ def verify(fmt: str) -> None:
     report = lib.verify_custody(open_project())
     _warn_shallow(report.shallow)
     emit(fmt, report, missing_lines)
-    if report.missing:
+    if report.rewritten:
         raise IntegrityError(
-            f"{counted(len(report.missing), 'linked commit')} missing from protected history"
+            f"{counted(len(report.rewritten), 'linked commit')} missing from protected history"
         )
+    if report.missing:  # only what a shallow clone does not hold: unverified, not rewritten
+        raise GateFailed(
+            f"{counted(len(report.missing), 'linked commit')} beyond the shallow boundary of "
+            "this clone: not verified",
+            hint="run `git fetch --unshallow` and verify again",
+        )
+
+
+@custody.command(
+    "supersede",
+    epilog=example(
+        'hischange custody supersede 3f2a9c1d --by 8e41b07a --reason "squash-merged as 8e41b07a"'
+    ),
+)
+@click.argument("old", nargs=-1, required=True, metavar="OLD...")
+@click.option(
+    "--by", "by", required=True, metavar="NEW", help="The commit that carries their work."
+)
+@click.option(
+    "--reason", required=True, help="Why (recorded), e.g. squash merge of the feature branch."
+)
+@actor_option
+@format_option()
+def supersede(old: tuple[str, ...], by: str, reason: str, actor: str | None, fmt: str) -> None:
+    """Record what replaced linked commits after a rebase or squash.
+
+    Linked commits that history lost live on in NEW.
+    `custody verify` lists the missing commits and likely replacements; after this it checks
+    NEW in their place. The event names their changes, so `audit trace` shows it."""
+    from hischange.services import custody as lib
+
+    event = lib.supersede_commits(open_project(), resolve_actor(actor), old, by, reason)
+    emit(
+        fmt,
+        event,
+        lambda e: (
+            f"{counted(len(e.old), 'linked commit')} of {', '.join(e.change_ids)} superseded "
+            f"by {e.by[:12]}"
+        ),
+    )
 
 
 @click.group(epilog=example("hischange hook install"))
@@ -140,14 +172,20 @@ def hook() -> None:
 
 @hook.command("install", epilog=example("hischange hook install --force"))
 @click.option("--force", is_flag=True, help="Replace a commit-msg hook not written by hischange.")
-def install(force: bool) -> None:
+@click.option(
+    "--global",
+    "outside",
+    is_flag=True,
+    help="Install into a core.hooksPath outside the repository (shared by other repositories).",
+)
+def install(force: bool, outside: bool) -> None:
     """Install the commit-msg hook in this clone.
 
     Respects core.hooksPath. `git commit --no-verify` stays the escape hatch; `custody check`
     still catches what slipped."""
     from hischange.services.hooks import install_commit_hook
 
-    path = install_commit_hook(open_project(), force=force)
+    path = install_commit_hook(open_project(), force=force, outside=outside)
     click.echo(f"installed {path}")
 
 

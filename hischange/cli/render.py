@@ -12,6 +12,7 @@ from hischange.workflow.evidence import counted
 if TYPE_CHECKING:
     from hischange.events import AnyEvent, EventRecord
     from hischange.services.audit import VerifyReport
+    from hischange.services.custody_scan import ScanResult
     from hischange.services.evidence import ChangeDetail
     from hischange.workflow.change import ChangeState, SqlFileState
     from hischange.workflow.custody import CustodyReport, CustodyVerifyReport
@@ -28,6 +29,7 @@ __all__ = [
     "missing_lines",
     "pad",
     "release_lines",
+    "scan_lines",
     "verify_lines",
 ]
 
@@ -89,6 +91,8 @@ def change_detail(c: ChangeDetail) -> Iterator[str]:
     yield f"  risk 风险:         {f.risk}"
     yield f"  rollback 回退方案: {f.rollback_plan or '(none)'}"
     yield f"  registered by:     {c.registered_by} at {_time(c.registered_at.isoformat())}"
+    if c.refs:
+        yield f"  refs 外部编号:     {', '.join(c.refs)}"
     if c.approval:
         stale = "  STALE: edited after approval" if c.approval_stale else ""
         retro = " (retroactive)" if c.approval.retroactive else ""
@@ -213,10 +217,26 @@ def verify_lines(report: VerifyReport) -> Iterator[str]:
     yield f"head: {report.head_seq}:{report.head_hash}"
 
 
+#: How many unknown ids (ignored commits) human output names; the rest are counted.
+SHOWN_IDS = 10
+
+
 def custody_lines(r: CustodyReport) -> Iterator[str]:
     """The custody gate's violations and verdict."""
     for v in r.violations:
         yield f"{v.code} {v.severity:<7} {v.sha[:12]} {v.subject}\n    {v.message}"
+    if r.ignored:
+        by_rule: dict[str, int] = {}
+        for i in r.ignored:
+            by_rule[i.rule] = by_rule.get(i.rule, 0) + 1
+        rules = ", ".join(f"{rule} {n}" for rule, n in by_rule.items())
+        yield f"{counted(len(r.ignored), 'commit')} need no change by a custody rule ({rules}):"
+        for i in r.ignored[:SHOWN_IDS]:
+            yield f"  ignored {i.sha[:12]} {i.subject}  [{i.detail}]"
+        if len(r.ignored) > SHOWN_IDS:
+            yield f"  … {len(r.ignored) - SHOWN_IDS} more (--format json lists all)"
+    if not r.commits:
+        yield f"the range {r.range} has no commits: nothing to check"
     verdict = "custody OK 程序保管合规" if r.ok else "custody FAILED 程序保管不合规"
     count = (
         f"{counted(r.commits, 'commit')}, {counted(len(r.changes), 'change')}, "
@@ -225,12 +245,47 @@ def custody_lines(r: CustodyReport) -> Iterator[str]:
     yield f"{count}: {verdict}"
 
 
+def scan_lines(r: ScanResult) -> Iterator[str]:
+    """What a scan found: counts, and the unknown change ids bounded to a few examples (a
+    vendor history may name thousands; ``--format json`` lists them all)."""
+    if not r.commits:
+        yield f"the range {r.range} has no commits: nothing to scan"
+    yield (
+        f"{counted(r.commits, 'commit')} in {r.range}: {r.linked} name a known change, "
+        f"{r.new_links} newly recorded, {r.already_recorded} already recorded"
+    )
+    unknown = r.unknown_changes
+    if unknown:
+        shown = ", ".join(unknown[:SHOWN_IDS])
+        more = f", … ({len(unknown) - SHOWN_IDS} more; --format json lists all)"
+        yield (
+            f"{counted(len(unknown), 'unknown change id')} (not registered): {shown}"
+            + (more if len(unknown) > SHOWN_IDS else "")
+        )
+    if r.unmatched_values:
+        yield (
+            f"{counted(r.unmatched_values, 'value')} under a change trailer key named no change "
+            f"id and linked nothing, e.g. {'; '.join(r.unmatched_examples)} (check "
+            "[custody] trailer_keys and the id shapes; `custody check` flags them as HC-C006)"
+        )
+
+
 def missing_lines(r: CustodyVerifyReport) -> Iterator[str]:
     """Linked commits that history no longer holds."""
     for m in r.missing:
+        reason = "beyond the shallow boundary" if m.reason == "shallow" else m.reason
         yield (
-            f"MISSING {m.sha[:12]} ({m.reason}) of {', '.join(m.change_ids)}, linked "
+            f"MISSING {m.sha[:12]} ({reason}) of {', '.join(m.change_ids)}, linked "
             f"{m.linked_at:%Y-%m-%d %H:%M} UTC at sequence {m.linked_seq}"
+        )
+        for c in m.candidates:
+            yield (
+                f"  likely replacement {c.sha[:12]} ({c.why}): hischange custody supersede "
+                f"{m.sha[:12]} --by {c.sha[:12]} --reason …"
+            )
+    if r.superseded:
+        yield (
+            f"{counted(r.superseded, 'linked commit')} superseded by commits in protected history"
         )
     state = "all present" if not r.missing else f"{len(r.missing)} missing"
     refs = ", ".join(r.protected_refs)

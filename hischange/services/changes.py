@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,12 +11,13 @@ from pydantic import ValidationError
 from hischange.errors import NotFoundError, UsageError, WorkflowError, clip
 from hischange.events import AnyEvent, ChangeFields, CommandRefused
 from hischange.ids import CHANGE_ID, next_yearly_id, normalise_change_id
+from hischange.ledger import ProjectionView
 from hischange.project import Project
 from hischange.store import WriteTx
 from hischange.workflow import change
 from hischange.workflow.change import ChangeState
 from hischange.workflow.projector import load_change, project
-from hischange.workflow.state import parse_state
+from hischange.workflow.state import load, parse_state
 
 __all__ = [
     "approve_change",
@@ -116,24 +117,88 @@ def refuse(
     return exc
 
 
-def register_change(proj: Project, actor: str, fields: ChangeFields) -> ChangeState:
-    """Register a change (draft); its id is allocated inside the append transaction."""
+def _owners(tx: WriteTx, given: Sequence[str]) -> dict[str, str | None]:
+    """Which change carries each reference ``given`` would set (the ``extref`` index)."""
+    owners: dict[str, str | None] = {}
+    for text in given:
+        system, ident = change.parse_ref(text)
+        if ident:
+            ref = f"{system}:{ident}"
+            found = load(tx, "extref", ref, change.ExternalRef)
+            owners[ref] = found.change_id if found is not None else None
+    return owners
+
+
+def change_refs_of(view: ProjectionView, change_id: str) -> tuple[str, ...]:
+    """A change's external references (``system:id``), from the ``change_refs`` index."""
+    data = view.get("change_refs", change_id)
+    if data is None:
+        return ()
+    return tuple(data["refs"] if isinstance(data, dict) else data.refs)
+
+
+def register_change(
+    proj: Project, actor: str, fields: ChangeFields, refs: Sequence[str] = ()
+) -> ChangeState:
+    """Register a change (draft); its id is allocated inside the append transaction. Its
+    external references (``system:id``), if any, are recorded in the same transaction; one
+    another change already carries refuses the registration (recorded)."""
+    for text in refs:
+        change.parse_ref(text)  # a malformed reference is a usage error, before anything
+    refusal: WorkflowError | None = None
     with proj.store.write(project) as tx:
         year = tx.now.year
         change_id = next_yearly_id(CHANGE_ID, "CR", year, tx.keys("change", f"CR-{year}-"))
         due = tx.now + proj.config.due_delta(fields.urgency)
-        tx.append(actor, list(change.decide_register(change_id, fields, due)))
-        return _load(tx, change_id)
+        registered = list(change.decide_register(change_id, fields, due))
+        if refs:
+            draft = change.evolve(None, registered[0], actor=actor, at=tx.now, seq=0)
+            try:
+                registered += change.decide_refs(draft, (), tuple(refs), _owners(tx, refs), "")
+            except WorkflowError as exc:
+                refusal = exc
+                registered = [
+                    CommandRefused(
+                        command="change new", target=", ".join(refs), rule=exc.rule,
+                        reason=exc.message,
+                    )
+                ]  # fmt: skip
+        tx.append(actor, registered)
+        if refusal is None:
+            return _load(tx, change_id)
+    raise refusal
 
 
 def edit_change(
-    proj: Project, actor: str, change_id: str, updates: dict[str, Any], reason: str = ""
+    proj: Project,
+    actor: str,
+    change_id: str,
+    updates: dict[str, Any],
+    reason: str = "",
+    refs: Sequence[str] = (),
 ) -> ChangeState:
-    """Change some request fields; a previous approval becomes stale."""
+    """Change some request fields (a previous approval becomes stale) and/or its external
+    references (``system:id``; ``system:`` removes one; needs a reason, keeps the approval:
+    they are not part of what was approved)."""
+    for text in refs:
+        change.parse_ref(text)
+    if refs and not reason.strip():
+        raise UsageError(
+            "editing a change's external references needs a reason",
+            hint='add --reason "…" (it is recorded with the edit)',
+        )
+    fields = {k: v for k, v in updates.items() if v is not None}
 
-    def decide(state: ChangeState, _tx: WriteTx) -> list[AnyEvent]:
-        merged = state.fields.model_dump() | {k: v for k, v in updates.items() if v is not None}
-        return change.decide_edit(state, make_fields(merged), reason)
+    def decide(state: ChangeState, tx: WriteTx) -> list[AnyEvent]:
+        events: list[AnyEvent] = []
+        if fields or not refs:
+            merged = state.fields.model_dump() | fields
+            events += change.decide_edit(state, make_fields(merged), reason)
+        if refs:
+            events += change.decide_refs(
+                state, change_refs_of(tx, state.id), tuple(refs), _owners(tx, refs), reason
+            )
+        return events
 
     return run_change_command(proj, actor, "change edit", change_id, decide)
 

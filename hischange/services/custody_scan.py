@@ -34,24 +34,32 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator, Sequence
-from typing import Literal
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from hischange import __version__, vcs
-from hischange.errors import ConfigError, HischangeError, UsageError
-from hischange.events import CommitLink, CommitsLinked
+from hischange.errors import ConfigError, HischangeError
+from hischange.events import AnyEvent, CommitLink, CommitsLinked, CommitsSuperseded
 from hischange.project import Project
 from hischange.store import WriteTx
 from hischange.vcs.models import trusted
 from hischange.workflow.projector import project
+from hischange.workflow.state import load_change
 
-__all__ = ["ScanResult", "linked_commits", "open_range", "scan_range", "subject_patterns"]
+__all__ = [
+    "ScanResult",
+    "linked_commits",
+    "open_range",
+    "scan_range",
+    "subject_patterns",
+]
 
 _CHUNK = 500
 #: Bump when what a memo means changes: older memos are then ignored (a full scan).
-_FORMAT = 1
+_FORMAT = 2
 _MEMO_KIND = "custody_scan"
 Progress = Callable[[int], None]
 Via = Literal["trailer", "subject"]
@@ -69,6 +77,17 @@ class ScanResult(BaseModel):
     already_recorded: int
     unknown_changes: tuple[str, ...]
     shallow: bool
+    #: values under a change trailer key (or mapped from a subject) that are not change ids:
+    #: how many, and the first few as ``Key: value`` (never dropped silently)
+    unmatched_values: int = 0
+    unmatched_examples: tuple[str, ...] = ()
+    #: earlier linked commits a rebase dropped, superseded by this scan's commits with the
+    #: same patch-id (one for one); recorded as ``commits_superseded``
+    superseded: int = 0
+
+
+#: How many unmatched values a scan keeps as examples.
+_EXAMPLES = 10
 
 
 class _Memo(BaseModel):
@@ -84,6 +103,8 @@ class _Memo(BaseModel):
     seq: int
     hash: str
     view: str
+    unmatched: int
+    unmatched_examples: tuple[str, ...]
 
 
 def subject_patterns(proj: Project) -> list[vcs.SubjectPattern]:
@@ -102,6 +123,44 @@ def subject_patterns(proj: Project) -> list[vcs.SubjectPattern]:
     return out
 
 
+Shapes = dict[str, re.Pattern[str]]
+
+
+def external_shapes(proj: Project) -> Shapes:
+    """``[custody] external_ids``, compiled (validated when the config was read)."""
+    return {system: re.compile(p) for system, p in proj.config.custody.external_ids.items()}
+
+
+def external_mentions(
+    links: vcs.CommitLinks, subject: str, shapes: Shapes
+) -> tuple[list[tuple[str, Via]], tuple[vcs.InvalidValue, ...]]:
+    """The external ids a commit names (``system:id``, and whether by trailer or subject):
+    trailer values that are not change ids but match a system's shape (written bare or as
+    ``system:id``), and shape matches in the subject; and the values still matching nothing."""
+    found: list[tuple[str, Via]] = []
+    left: list[vcs.InvalidValue] = []
+    for bad in links.invalid_values:
+        ref = _shape_ref(bad.value, shapes)
+        if ref is None:
+            left.append(bad)
+        else:
+            found.append((ref, "trailer"))
+    for system, shape in shapes.items():
+        for match in shape.finditer(subject):
+            found.append((f"{system}:{match.group('id')}", "subject"))
+    return list(dict.fromkeys(found)), tuple(left)
+
+
+def _shape_ref(value: str, shapes: Shapes) -> str | None:
+    prefix, sep, rest = value.partition(":")
+    for system, shape in shapes.items():
+        if sep and prefix.lower() == system and (m := shape.fullmatch(rest)):
+            return f"{system}:{m.group('id')}"
+        if m := shape.fullmatch(value):
+            return f"{system}:{m.group('id')}"
+    return None
+
+
 def linked_commits(
     proj: Project,
     repo: vcs.GitRepository,
@@ -109,24 +168,53 @@ def linked_commits(
     *,
     reverse: bool = False,
     exclude: Sequence[str] = (),
-) -> Iterator[tuple[vcs.CommitInfo, vcs.CommitLinks]]:
-    """Each commit of the range with the changes it names, from one streaming ``git log``."""
+    owners: Mapping[str, str | None] | None = None,
+) -> Iterator[tuple[vcs.CommitInfo, vcs.CommitLinks, tuple[str, ...]]]:
+    """Each commit of the range with the changes it names, from one streaming ``git log``,
+    and the external ids it names that no change carries. External ids (``[custody]
+    external_ids``) that a change carries (``owners``: ``system:id`` → change) become links
+    to that change."""
     keys = proj.config.custody.trailer_keys
     patterns = subject_patterns(proj)
+    shapes = external_shapes(proj)
+    owners = owners or {}
     for commit in vcs.iter_commits(repo, rev_range, reverse=reverse, exclude=exclude):
-        yield commit, vcs.extract_links(commit, keys, patterns)
+        links = vcs.extract_links(commit, keys, patterns)
+        if not shapes:
+            yield commit, links, ()
+            continue
+        refs, left = external_mentions(links, commit.subject, shapes)
+        if not refs:
+            yield commit, links, ()
+            continue
+        extra = []
+        unknown = []
+        for ref, via in refs:
+            cid = owners.get(ref)
+            if cid is None:
+                unknown.append(ref)
+            else:
+                extra.append(trusted(vcs.Link, {"change_id": cid, "via": via, "source": ref}))
+        links = links.model_copy(update={"links": (*links.links, *extra), "invalid_values": left})
+        yield commit, links, tuple(unknown)
+
+
+def ref_owners(view_keys: Iterable[str], load_ref: Callable[[str], Any]) -> dict[str, str]:
+    """``system:id`` → the change carrying it, from the ``extref`` index."""
+    owners: dict[str, str] = {}
+    for key in view_keys:
+        data = load_ref(key)
+        cid = data.get("change_id") if isinstance(data, dict) else getattr(data, "change_id", None)
+        if cid:
+            owners[key] = cid
+    return owners
 
 
 def open_range(proj: Project, rev_range: str) -> tuple[vcs.GitRepository, vcs.CommitRange]:
-    """The project's repository and the resolved, non-empty range."""
+    """The project's repository and the resolved range (``empty`` when it has no commits:
+    nothing to link or to gate, which is not an error)."""
     repo = vcs.open_repo(proj.root)
-    rng = vcs.resolve_range(repo, rev_range)
-    if rng.empty:
-        raise UsageError(
-            f"the range {rev_range!r} has no commits",
-            hint="check both ends, e.g. `git log --oneline v3.2.0..HEAD`",
-        )
-    return repo, rng
+    return repo, vcs.resolve_range(repo, rev_range)
 
 
 def _memo_key(proj: Project, rng: vcs.CommitRange) -> str:
@@ -135,6 +223,7 @@ def _memo_key(proj: Project, rng: vcs.CommitRange) -> str:
         "version": __version__,
         "keys": list(proj.config.custody.trailer_keys),
         "patterns": [p.model_dump() for p in subject_patterns(proj)],
+        "external_ids": proj.config.custody.external_ids,
         "base": rng.base,
     }
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
@@ -205,26 +294,47 @@ def scan_range(
     """Record links of the range's commits to known changes; idempotent. Reads from git
     only what the last scan of the same base did not (``full`` reads everything)."""
     repo, rng = open_range(proj, rev_range)
+    if rng.empty:
+        return ScanResult(
+            range=rev_range,
+            commits=0,
+            linked=0,
+            new_links=0,
+            already_recorded=0,
+            unknown_changes=(),
+            shallow=repo.info.shallow,
+        )
     key = None if rng.symmetric or repo.info.shallow else _memo_key(proj, rng)
     view = vcs.history_view(repo) if key else ""
     found: list[tuple[vcs.CommitInfo, tuple[str, ...], Via]] = []
     fresh: list[CommitLink] = []
+    added: dict[str, list[str]] = {}  # change → commits newly linked by this scan
     new = 0
     pending: set[str] = set()
     with proj.store.write(project) as tx:
-        known = set(tx.keys("change"))
+        owners = (
+            ref_owners(tx.keys("extref"), lambda k: tx.get("extref", k))
+            if proj.config.custody.external_ids
+            else {}
+        )
+        known = set(tx.keys("change")) | set(owners)
         raw = tx.cached(_MEMO_KIND, key) if key else None
         memo = None if full else _usable_memo(tx, raw, repo, rng, view, known)
         commits = memo.commits if memo else 0
         linked = memo.linked if memo else 0
         unknown = set(memo.unknown if memo else ()) - known
         pending.update(memo.pending if memo else ())
+        unmatched = memo.unmatched if memo else 0
+        examples = list(memo.unmatched_examples if memo else ())
 
         def record(final: bool = False) -> None:
             nonlocal new
             recorded = tx.existing_keys("commit", (commit.sha for commit, _, _ in found))
             fresh.extend(_link(c, ids, via) for c, ids, via in found if c.sha not in recorded)
             found.clear()
+            for link in fresh:
+                for cid in link.change_ids:
+                    added.setdefault(cid, []).append(link.sha)
             while len(fresh) >= _CHUNK or (final and fresh):
                 links = tuple(fresh[:_CHUNK])
                 del fresh[:_CHUNK]
@@ -235,22 +345,37 @@ def scan_range(
         if memo is None or memo.tip != rng.tip:
             exclude = [memo.tip] if memo else []
             # oldest first, so a change's last commit is its latest
-            for commit, links in linked_commits(proj, repo, rng, reverse=True, exclude=exclude):
+            for commit, links, unknown_refs in linked_commits(
+                proj, repo, rng, reverse=True, exclude=exclude, owners=owners
+            ):
                 commits += 1
                 if progress is not None and commits % 1000 == 0:
                     progress(commits)
+                if links.invalid_values:
+                    unmatched += len(links.invalid_values)
+                    for bad in links.invalid_values:
+                        shown = f"{bad.key}: {bad.value}"[:120]
+                        if len(examples) < _EXAMPLES and shown not in examples:
+                            examples.append(shown)
                 names = links.change_ids
                 ids = tuple(c for c in names if c in known)
                 if len(ids) < len(names):
                     unknown.update(c for c in names if c not in known)
+                if unknown_refs:  # pending like an unknown CR id, until a change carries it
+                    unknown.update(unknown_refs)
                 if not ids:
                     pending.update(names)
+                    pending.update(unknown_refs)
                     continue
                 linked += 1
                 found.append((commit, ids, links.links[0].via))  # trailer links come first
                 if len(found) >= _CHUNK:
                     record()
         record(final=True)
+        try:
+            superseded = _supersede_rebased(tx, repo, actor, added) if added else 0
+        except HischangeError:  # no branch or tag to judge "gone" by: nothing to supersede
+            superseded = 0
         if progress is not None:  # the bar ends full, also when the memo covered the range
             progress(commits)
         if key:
@@ -263,6 +388,8 @@ def scan_range(
                 seq=tx.head_seq,
                 hash=tx.head_hash,
                 view=view,
+                unmatched=unmatched,
+                unmatched_examples=tuple(examples),
             ).model_dump_json()
             if done != raw:
                 tx.set_cached(_MEMO_KIND, key, done)
@@ -274,4 +401,58 @@ def scan_range(
         already_recorded=linked - new,
         unknown_changes=tuple(sorted(unknown)),
         shallow=repo.info.shallow,
+        unmatched_values=unmatched,
+        unmatched_examples=tuple(examples),
+        superseded=superseded,
     )
+
+
+_AUTO_REASON = "same patch-id (git patch-id --stable) as a commit this scan linked"
+
+
+def _supersede_rebased(
+    tx: WriteTx, repo: vcs.GitRepository, actor: str, added: dict[str, list[str]]
+) -> int:
+    """After a rebase: for each change this scan linked new commits to, its earlier linked
+    commits that no ref holds any more are superseded by the new ones when their patch-ids
+    match one for one (every gone commit, each id unique on both sides). A gone commit git
+    no longer has (after gc) has no patch-id: ``custody verify`` proposes, a person decides.
+
+    Two git processes in the usual case (nothing gone), for all changes at once."""
+    earlier: dict[str, list[str]] = {}
+    for cid, new_shas in added.items():
+        state = load_change(tx, cid)
+        if state is not None:
+            fresh = set(new_shas)
+            earlier[cid] = [c for c in state.commits if c not in fresh]
+    candidates = {c for shas in earlier.values() for c in shas}
+    gone = vcs.gone_commits(repo, candidates) if candidates else set()
+    gone -= tx.existing_keys("superseded", gone) if gone else set()
+    if not gone:
+        return 0
+    touched = {cid: [c for c in shas if c in gone] for cid, shas in earlier.items()}
+    touched = {cid: shas for cid, shas in touched.items() if shas}
+    wanted = {c for shas in touched.values() for c in shas}
+    wanted.update(c for cid in touched for c in added[cid])
+    ids = vcs.patch_ids(repo, sorted(wanted))
+    events: list[AnyEvent] = []
+    for cid, old in touched.items():
+        old_ids = [ids.get(g) for g in old]
+        new_by_id: dict[str, list[str]] = {}
+        for sha in dict.fromkeys(added[cid]):
+            if sha in ids:
+                new_by_id.setdefault(ids[sha], []).append(sha)
+        if None in old_ids or len(set(old_ids)) != len(old):
+            continue  # some gone commit has no patch-id, or two share one: not one for one
+        if any(len(new_by_id.get(pid or "", ())) != 1 for pid in old_ids):
+            continue
+        events += [
+            CommitsSuperseded(
+                old=(g,), by=new_by_id[pid or ""][0], change_ids=(cid,), reason=_AUTO_REASON,
+                how="patch-id",
+            )
+            for g, pid in zip(old, old_ids, strict=True)
+        ]  # fmt: skip
+    if events:
+        tx.append(actor, events)
+    return len(events)

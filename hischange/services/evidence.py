@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from hischange import vcs
-from hischange.errors import NotFoundError, UsageError, WorkflowError
+from hischange.errors import HischangeError, NotFoundError, UsageError, WorkflowError
 from hischange.events import AnyEvent, CommandRefused, EvidenceRecorded
 from hischange.files import working_tree_sha256
 from hischange.ids import EVIDENCE_ID, next_yearly_id, normalise_change_id
@@ -77,6 +77,8 @@ class ChangeDetail(ChangeState):
     against its latest linked commit (git was asked; stale items say why)."""
 
     evidence_status: tuple[EvidenceStatus, ...] = ()
+    #: external references (外部编号), ``system:id`` (``change new/edit --ref``)
+    refs: tuple[str, ...] = ()
 
 
 class EvidenceList(BaseModel):
@@ -309,7 +311,18 @@ def evidence_facts(proj: Project, state: ChangeState) -> EvidenceFacts:
     """Staleness of every evidence item of a change (asks git when it must)."""
     # Without a repository each question fails and the item is reported stale, saying why.
     ancestry: Ancestry = _LazyAncestry(proj)
-    return assess(state, ancestry)
+    return assess(state, ancestry, _gone(proj, state))
+
+
+def _gone(proj: Project, state: ChangeState) -> frozenset[str]:
+    """The change's linked commits that no branch, tag or remote ref holds any more."""
+    if not state.commits or not state.evidence:
+        return frozenset()
+    try:
+        repo = vcs.open_repo(proj.root)
+        return frozenset(vcs.gone_commits(repo, state.commits))
+    except HischangeError:
+        return frozenset()  # no repository: ancestry questions fail and say so
 
 
 def change_detail(proj: Project, change_id: str) -> ChangeDetail:
@@ -317,7 +330,8 @@ def change_detail(proj: Project, change_id: str) -> ChangeDetail:
     state = get_change(proj, change_id)
     facts = evidence_facts(proj, state) if state.evidence else None
     items = sorted(facts.items.values(), key=lambda s: s.seq) if facts else []
-    return ChangeDetail(**dict(state), evidence_status=tuple(items))
+    refs = (proj.store.aggregate("change_refs", state.id) or {}).get("refs", ())
+    return ChangeDetail(**dict(state), evidence_status=tuple(items), refs=tuple(refs))
 
 
 def list_evidence(proj: Project, change_id: str) -> EvidenceList:

@@ -12,6 +12,7 @@ from hischange import vcs
 from hischange.errors import NotFoundError, UsageError
 from hischange.files import read_regular
 from hischange.project import Project
+from hischange.services.custody_scan import external_mentions, external_shapes, subject_patterns
 from hischange.workflow.change import ChangeState
 from hischange.workflow.custody import IMPLEMENTABLE
 
@@ -32,7 +33,7 @@ class HookVerdict(BaseModel):
     suggested_message: str | None
 
 
-def install_commit_hook(proj: Project, *, force: bool) -> Path:
+def install_commit_hook(proj: Project, *, force: bool, outside: bool = False) -> Path:
     """Install the commit-msg hook in the project's clone.
 
     The hook runs ``hischange`` from PATH, else this installation's Python (recorded in the
@@ -40,7 +41,11 @@ def install_commit_hook(proj: Project, *, force: bool) -> Path:
     recreated virtualenv) it fails saying how to fix it.
     """
     return vcs.install_hook(
-        vcs.open_repo(proj.root), command="hischange", force=force, fallback_python=sys.executable
+        vcs.open_repo(proj.root),
+        command="hischange",
+        force=force,
+        fallback_python=sys.executable,
+        outside=outside,
     )
 
 
@@ -53,11 +58,23 @@ def check_commit_message(proj: Project, message_file: Path) -> HookVerdict:
     except (NotFoundError, UsageError):
         repo = None
     keys = proj.config.custody.trailer_keys
-    check = vcs.check_message(message, keys, repo=repo)
+    check = vcs.check_message(message, keys, repo=repo, subject_patterns=subject_patterns(proj))
+    # external ids ([custody] external_ids) name the change carrying them, as in the scan
+    subject = message.lstrip("\n").split("\n", 1)[0]
+    links = vcs.CommitLinks(
+        sha="", links=(), unparsed_mentions=(), invalid_values=check.invalid_values
+    )
+    refs, left = external_mentions(links, subject, external_shapes(proj))
+    change_ids = list(check.change_ids)
     problems = [m.explanation for m in check.unparsed_mentions]
-    problems += [
-        f"{b.key}: {b.value!r} is not a change id (CR-YYYY-NNNN)" for b in check.invalid_values
-    ]
+    for ref, _via in refs:
+        owner = (proj.store.aggregate("extref", ref) or {}).get("change_id")
+        if owner:
+            change_ids.append(owner)
+        else:
+            problems.append(f"{ref} is the reference of no registered change (change new --ref)")
+    check = check.model_copy(update={"change_ids": tuple(dict.fromkeys(change_ids))})
+    problems += [f"{b.key}: {b.value!r} is not a change id (CR-YYYY-NNNN)" for b in left]
     if not check.change_ids and not problems:
         problems.append(
             f"the message names no change: end it with a paragraph `{keys[0]}: CR-YYYY-NNNN`"
@@ -69,7 +86,12 @@ def check_commit_message(proj: Project, message_file: Path) -> HookVerdict:
             continue
         state = ChangeState.model_validate(data)
         emergency = state.fields.emergency and state.unapproved_emergency
-        if (state.state not in IMPLEMENTABLE or not state.approved) and not emergency:
+        if state.approval_stale and not emergency:
+            problems.append(
+                f"{cid}'s approval is stale: the request was edited after approval; ask a "
+                f"reviewer to approve {cid} again"
+            )
+        elif (state.state not in IMPLEMENTABLE or not state.approved) and not emergency:
             problems.append(f"{cid} is {state.state}: only approved changes may be implemented")
     suggestion = check.suggested_message
     if problems and suggestion is None:

@@ -5,7 +5,7 @@ core turns into events; errors are ``hischange.errors`` subclasses.
 """
 
 from hischange.vcs.ancestry import is_ancestor
-from hischange.vcs.content import changed_files, file_at
+from hischange.vcs.content import changed_files, file_at, first_changed_paths
 from hischange.vcs.history import count_commits, iter_commits, resolve_range
 from hischange.vcs.hook import HOOK_MARKER, hook_path, hook_script, install_hook
 from hischange.vcs.links import DEFAULT_TRAILER_KEYS, extract_links, split_change_ids
@@ -23,7 +23,12 @@ from hischange.vcs.models import (
     Trailer,
     UnparsedMention,
 )
-from hischange.vcs.reach import default_protected_refs, missing_commits
+from hischange.vcs.reach import (
+    default_protected_refs,
+    gone_commits,
+    missing_commits,
+    patch_ids,
+)
 from hischange.vcs.repo import GitRepository, head_sha, is_dirty, open_repo
 from hischange.vcs.tags import create_annotated_tag, tag_exists
 from hischange.vcs.trailers import check_message, cleanup_message
@@ -53,6 +58,8 @@ __all__ = [
     "default_protected_refs",
     "extract_links",
     "file_at",
+    "first_changed_paths",
+    "gone_commits",
     "head_sha",
     "history_view",
     "hook_path",
@@ -63,6 +70,7 @@ __all__ = [
     "iter_commits",
     "missing_commits",
     "open_repo",
+    "patch_ids",
     "resolve_range",
     "split_change_ids",
     "tag_exists",

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import PurePosixPath
 
 from hischange.errors import NotFoundError
 from hischange.vcs.history import resolve_range
 from hischange.vcs.repo import GitRepository
 
-__all__ = ["changed_files", "file_at"]
+__all__ = ["changed_files", "file_at", "first_changed_paths"]
 
 
 def _commit(repo: GitRepository, rev: str) -> str:
@@ -65,3 +66,26 @@ def changed_files(repo: GitRepository, rev_range: str, pattern: str | None = Non
     )
     names = [p.decode("utf-8", "replace") for p in out.split(b"\0") if p]
     return sorted(names)
+
+
+def first_changed_paths(repo: GitRepository, shas: Sequence[str]) -> dict[str, str]:
+    """For each commit, the first path it changed against its first parent (one ``git
+    diff-tree --stdin`` for all of them); commits that change no file, and merges, are left
+    out. For tools that anchor a finding about a commit to a file (SARIF)."""
+    wanted = list(dict.fromkeys(shas))
+    if not wanted:
+        return {}
+    out = repo.run_bytes(
+        "diff-tree", "--stdin", "-r", "-z", "--name-only", "--no-renames", "--root",
+        stdin="".join(f"{sha}\n" for sha in wanted).encode(),
+    )  # fmt: skip
+    heads = set(wanted)
+    found: dict[str, str] = {}
+    current: str | None = None
+    for token in out.split(b"\0"):
+        text = token.decode("utf-8", "replace")
+        if text in heads and current != text:
+            current = text
+        elif current is not None and text and current not in found:
+            found[current] = text
+    return found

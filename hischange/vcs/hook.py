@@ -79,13 +79,26 @@ def install_hook(
     command: str = "hischange",
     force: bool = False,
     fallback_python: str | None = None,
+    outside: bool = False,
 ) -> Path:
     """Write the commit-msg hook; refuse to replace a hook hischange did not write.
 
     With ``force`` a foreign hook is kept next to ours as ``commit-msg.hischange-backup``.
+    A ``core.hooksPath`` outside the repository (shared by every repository that uses it)
+    is refused unless ``outside``.
     """
     script = hook_script(command, fallback_python)
     path = hook_path(repo)
+    if not outside:
+        hooks = path.parent.resolve()
+        homes = (Path(repo.info.root).resolve(), Path(repo.git_repo.common_dir).resolve())
+        if not any(hooks == home or home in hooks.parents for home in homes):
+            raise UsageError(
+                f"core.hooksPath points at {hooks}, outside this repository: a hook there "
+                "runs for every repository that uses it",
+                hint="pass --global to install it there anyway, or unset core.hooksPath "
+                "for this repository (git config --unset core.hooksPath)",
+            )
     if os.path.lexists(path):
         data = read_regular(path, "existing commit-msg hook", max_bytes=MAX_HOOK_BYTES)
         existing = data.decode("utf-8", "replace")

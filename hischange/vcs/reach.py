@@ -16,7 +16,16 @@ from hischange.errors import NotFoundError, UsageError
 from hischange.vcs.models import MissingCommit
 from hischange.vcs.repo import GitRepository
 
-__all__ = ["default_protected_refs", "missing_commits", "protected_tips"]
+__all__ = [
+    "default_protected_refs",
+    "gone_commits",
+    "missing_commits",
+    "patch_ids",
+    "protected_tips",
+]
+
+#: Every ref a commit can live on (``refs/replace`` and ``refs/stash`` are not history).
+_ALL_HISTORY = ("refs/heads", "refs/tags", "refs/remotes")
 
 _SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
@@ -90,3 +99,37 @@ def missing_commits(
         elif sha in listed:
             missing.append(MissingCommit(sha=sha, reason="unreachable"))
     return missing
+
+
+def gone_commits(repo: GitRepository, shas: Iterable[str]) -> set[str]:
+    """The ``shas`` that no branch, tag or remote-tracking ref reaches (absent, or kept only
+    by the reflog until the next gc): what a force-push dropped."""
+    return {m.sha for m in missing_commits(repo, shas, _ALL_HISTORY)}
+
+
+def patch_ids(repo: GitRepository, shas: Sequence[str]) -> dict[str, str]:
+    """``git patch-id --stable`` of each commit that exists and is no merge (two git
+    processes for all of them): equal ids mean the same change to the files, as after a
+    rebase or a cherry-pick."""
+    check = repo.run_bytes(
+        "cat-file", "--batch-check", stdin="".join(f"{s}\n" for s in shas).encode()
+    )
+    present = [
+        parts[0]
+        for parts in (line.split() for line in check.decode("ascii", "replace").splitlines())
+        if len(parts) >= 2 and parts[1] == "commit"
+    ]
+    if not present:
+        return {}
+    diffs = repo.run_bytes(
+        "log", "-p", "--no-walk=unsorted", "--no-merges", "--no-color", "--no-ext-diff",
+        "--format=commit %H", "--stdin",
+        stdin="".join(f"{s}\n" for s in present).encode(),
+    )  # fmt: skip
+    out = repo.run_bytes("patch-id", "--stable", stdin=diffs)
+    found: dict[str, str] = {}
+    for line in out.decode("ascii", "replace").splitlines():
+        pid, _, sha = line.partition(" ")
+        if sha:
+            found[sha.strip()] = pid
+    return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,7 +13,21 @@ from git.exc import GitCommandError, GitCommandNotFound, InvalidGitRepositoryErr
 from hischange.errors import HischangeError, IntegrityError, NotFoundError, UsageError
 from hischange.vcs.models import RepoInfo
 
-__all__ = ["GitRepository", "execute_bytes", "git_failure", "head_sha", "is_dirty", "open_repo"]
+__all__ = [
+    "HISTORY_ENV",
+    "GitRepository",
+    "execute_bytes",
+    "git_failure",
+    "head_sha",
+    "is_dirty",
+    "open_repo",
+    "refuse_grafts",
+]
+
+#: The environment of every git process hischange runs: replace refs (``git replace``)
+#: substitute one commit for another in everything git shows, so history is read without
+#: them: the gate and the ledger see the commits as they were recorded.
+HISTORY_ENV = {"GIT_NO_REPLACE_OBJECTS": "1"}
 
 _CORRUPT_MARKERS = (
     "corrupt",
@@ -32,6 +47,12 @@ _UNKNOWN_REV_MARKERS = (
     "needed a single revision",
     "not a valid object name",
     "invalid symmetric difference",
+)
+
+
+_OUTSIDE_HINT = (
+    "run inside a clone, or give `hischange --project DIR` (or HISCHANGE_PROJECT) a project "
+    "folder inside one"
 )
 
 
@@ -101,9 +122,7 @@ def git_failure(exc: Exception, action: str, where: str) -> HischangeError:
             hint="install git and make sure it is on PATH",
         )
     if "not a git repository" in lowered:
-        return NotFoundError(
-            f"{where} is not a git repository", hint="run inside a clone or pass --repo"
-        )
+        return NotFoundError(f"{where} is not a git repository", hint=_OUTSIDE_HINT)
     if any(marker in lowered for marker in _UNKNOWN_REV_MARKERS):
         return NotFoundError(
             f"git does not know a revision used by `git {action}` in {where}: {detail}",
@@ -125,13 +144,14 @@ def open_repo(path: str | Path = ".") -> GitRepository:
     except (InvalidGitRepositoryError, NoSuchPathError) as exc:
         raise NotFoundError(
             f"{target} is not inside a git repository",
-            hint="run inside a clone or pass --repo",
+            hint=_OUTSIDE_HINT,
         ) from exc
     except (git.GitError, OSError, ValueError) as exc:
         raise IntegrityError(
             f"the git repository at {target} cannot be opened: {exc}",
             hint="run `git fsck` and restore the repository from a good clone",
         ) from exc
+    repo.git.update_environment(**HISTORY_ENV)
     bare = bool(repo.bare)
     root = repo.git_dir if bare or repo.working_tree_dir is None else repo.working_tree_dir
     handle = GitRepository(
@@ -146,6 +166,7 @@ def open_repo(path: str | Path = ".") -> GitRepository:
             head_sha=None,
         ),
     )
+    refuse_grafts(handle)
     shallow = handle.run("rev-parse", "--is-shallow-repository") == "true"
     branch = _current_branch(handle)
     handle.info = handle.info.model_copy(
@@ -157,6 +178,24 @@ def open_repo(path: str | Path = ".") -> GitRepository:
         }
     )
     return handle
+
+
+def refuse_grafts(repo: GitRepository) -> None:
+    """Refuse a repository whose history a graft file rewrites.
+
+    Grafts (``.git/info/grafts`` or ``GIT_GRAFT_FILE``) give commits other parents than
+    the ones they were made with, and unlike replace refs git has no switch to ignore them:
+    custody and releases would read a history nobody committed.
+    """
+    named = os.environ.get("GIT_GRAFT_FILE")
+    grafts = Path(named) if named else Path(repo.git_repo.common_dir) / "info" / "grafts"
+    if grafts.is_file() and grafts.read_bytes().strip():
+        raise IntegrityError(
+            f"the git repository at {repo.info.root} has a graft file ({grafts}): grafts "
+            "rewrite which parents commits have, so hischange will not read its history",
+            hint="remove the graft file (a replace ref made by `git replace "
+            "--convert-graft-file` keeps it for browsing: hischange ignores replace refs)",
+        )
 
 
 def _current_branch(repo: GitRepository) -> str | None:

@@ -4,16 +4,19 @@ git adapter's (``hischange.vcs``); recording links is ``services.custody``'s."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from hischange.events import CommitLink, CommitsLinked
+from hischange.config import CustodyIgnore
+from hischange.events import ChangeRefsEdited, CommitLink, CommitsLinked, CommitsSuperseded
 from hischange.ledger import AppendedEvent, ProjectionView
 from hischange.unchecked import trusted
-from hischange.workflow.change import ChangeState, updated_state
+from hischange.workflow.change import ChangeState, ExternalRef, updated_state
+from hischange.workflow.people import same_person
 from hischange.workflow.state import load_change
 
 if TYPE_CHECKING:  # the git adapter's models; the rules never run git
@@ -22,12 +25,21 @@ if TYPE_CHECKING:  # the git adapter's models; the rules never run git
 __all__ = [
     "CODES",
     "IMPLEMENTABLE",
+    "ChangeRefs",
     "CommitRecord",
     "CustodyReport",
     "CustodyVerifyReport",
+    "IgnoredCommit",
     "MissingLink",
+    "Replacement",
+    "Supersession",
     "Violation",
     "apply_links",
+    "apply_refs_edited",
+    "apply_superseded",
+    "ignore_rule",
+    "is_autosquash",
+    "reverted_commit",
     "violations",
 ]
 
@@ -58,7 +70,29 @@ class CommitRecord(BaseModel):
     linked_seq: int
 
 
-Code = Literal["HC-C001", "HC-C002", "HC-C003", "HC-C004", "HC-C005", "HC-C006"]
+class Supersession(BaseModel):
+    """A linked commit's replacement after a rebase or squash (``custody supersede``), kept
+    apart from its ``CommitRecord`` so that existing projections stay as they were."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sha: str
+    by: str
+    reason: str
+    seq: int
+
+
+class ChangeRefs(BaseModel):
+    """A change's external references (``system:id``), kept apart from its ``ChangeState``
+    so that existing projections stay as they were."""
+
+    model_config = ConfigDict(frozen=True)
+
+    change_id: str
+    refs: tuple[str, ...]
+
+
+Code = Literal["HC-C001", "HC-C002", "HC-C003", "HC-C004", "HC-C005", "HC-C006", "HC-C007"]
 CODES: dict[str, str] = {
     "HC-C001": "commit names no change",
     "HC-C002": "commit names an unknown change",
@@ -66,6 +100,7 @@ CODES: dict[str, str] = {
     "HC-C004": "change id in a trailer git does not parse",
     "HC-C005": "emergency change implemented before approval",
     "HC-C006": "invalid change id in a change trailer",
+    "HC-C007": "commit authored by an approver of its change",
 }
 
 
@@ -80,6 +115,28 @@ class Violation(BaseModel):
     subject: str
     change_id: str | None
     message: str
+    #: a file the commit changed, for tools that anchor findings to files (SARIF); None
+    #: for a commit that changes no file (an empty commit, a merge)
+    path: str | None = None
+
+
+IgnoreRule = Literal["merge_policy", "author", "subject", "revert", "autosquash"]
+
+
+class IgnoredCommit(BaseModel):
+    """A commit that names no change and needs none, by a configured rule: listed, never
+    dropped silently."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sha: str
+    subject: str
+    #: the violation it would have been
+    code: Code
+    rule: IgnoreRule
+    #: the rule's setting that matched, e.g. ``authors = "dependabot*"``
+    detail: str
+    path: str | None = None
 
 
 class CustodyReport(BaseModel):
@@ -92,11 +149,21 @@ class CustodyReport(BaseModel):
     violations: tuple[Violation, ...]
     shallow: bool
     changes: tuple[str, ...]
+    ignored: tuple[IgnoredCommit, ...] = ()
 
     @property
     def ok(self) -> bool:
         """No error-severity violation."""
         return not any(v.severity == "error" for v in self.violations)
+
+
+class Replacement(BaseModel):
+    """A likely replacement of a missing linked commit, and why it is proposed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sha: str
+    why: Literal["patch-id", "same change"]
 
 
 class MissingLink(BaseModel):
@@ -105,10 +172,14 @@ class MissingLink(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     sha: str
-    reason: Literal["absent", "unreachable"]
+    #: "shallow": absent from a shallow clone, most likely beyond its boundary
+    reason: Literal["absent", "unreachable", "shallow"]
     change_ids: tuple[str, ...]
     linked_at: datetime
     linked_seq: int
+    #: likely replacements in protected history (same patch-id first); ``custody
+    #: supersede`` records one
+    candidates: tuple[Replacement, ...] = ()
 
 
 class CustodyVerifyReport(BaseModel):
@@ -120,6 +191,13 @@ class CustodyVerifyReport(BaseModel):
     protected_refs: tuple[str, ...]
     missing: tuple[MissingLink, ...]
     shallow: bool
+    #: missing linked commits whose replacement was recorded and is in protected history
+    superseded: int = 0
+
+    @property
+    def rewritten(self) -> tuple[MissingLink, ...]:
+        """What history lost (absent or unreachable), not what a shallow clone lacks."""
+        return tuple(m for m in self.missing if m.reason != "shallow")
 
 
 def apply_links(view: ProjectionView, appended: AppendedEvent) -> None:
@@ -166,13 +244,45 @@ def apply_links(view: ProjectionView, appended: AppendedEvent) -> None:
         view.put("change", change_id, updated_state(state, update), seq)
 
 
+def apply_refs_edited(view: ProjectionView, appended: AppendedEvent) -> None:
+    """Projection: the change's references (``change_refs``), and the ``extref`` index
+    (ref → change) the scan and the gate resolve external ids through."""
+    event = appended.event
+    assert isinstance(event, ChangeRefsEdited)
+    seq = appended.seq
+    view.put(
+        "change_refs", event.change_id, ChangeRefs(change_id=event.change_id, refs=event.refs), seq
+    )
+    for ref in event.removed:
+        view.put("extref", ref, ExternalRef(ref=ref, change_id=None), seq)
+    for ref in event.added:
+        view.put("extref", ref, ExternalRef(ref=ref, change_id=event.change_id), seq)
+
+
+def apply_superseded(view: ProjectionView, appended: AppendedEvent) -> None:
+    """Projection: each old commit's replacement (``superseded``, keyed by the old id)."""
+    event = appended.event
+    assert isinstance(event, CommitsSuperseded)
+    for sha in event.old:
+        record = Supersession(sha=sha, by=event.by, reason=event.reason, seq=appended.seq)
+        view.put("superseded", sha, record, appended.seq)
+
+
 def violations(
     commit: CommitInfo,
     links: CommitLinks,
-    states: dict[str, ChangeState],
+    states: Mapping[str, ChangeState],
     merge_policy: str,
+    trailer_key: str = "HIS-Change",
+    unknown_refs: tuple[str, ...] = (),
 ) -> Iterator[Violation]:
-    """The custody violations of one commit, given the states of the changes it names."""
+    """The custody violations of one commit, given the states of the changes it names;
+    ``trailer_key`` is the configured key a fix should use (the first of ``trailer_keys``).
+
+    Separation of duties (职责分离) holds at the gate too: ``change approve`` refuses an
+    approver who authored commits scanned before the approval, and the gate flags a commit
+    authored by the change's approver whenever it was made (HC-C007). ``unknown_refs``:
+    external ids the commit names that no change carries (HC-C002, like an unknown id)."""
 
     def v(
         code: Code,
@@ -193,13 +303,15 @@ def violations(
         yield v("HC-C004", mention.explanation, mention.change_id)
     for bad in links.invalid_values:
         yield v("HC-C006", f"{bad.key}: {bad.value!r} is not a change id (CR-YYYY-NNNN)")
+    for ref in unknown_refs:
+        yield v("HC-C002", f"names {ref}, which no registered change carries (--ref)", ref)
     if not links.change_ids:
-        if commit.is_merge and merge_policy == "parents":
+        if unknown_refs or (commit.is_merge and merge_policy == "parents"):
             return
         if not links.unparsed_mentions:
             yield v(
                 "HC-C001",
-                "names no change: add a trailer line `HIS-Change: CR-YYYY-NNNN` "
+                f"names no change: add a trailer line `{trailer_key}: CR-YYYY-NNNN` "
                 "as the last paragraph of the message",
             )
         return
@@ -207,7 +319,17 @@ def violations(
         state = states.get(cid)
         if state is None:
             yield v("HC-C002", f"names {cid}, which is not a registered change", cid)
-        elif state.state not in IMPLEMENTABLE or state.approval_stale or not state.approved:
+            continue
+        approver = state.approval.approver if state.approval is not None else ""
+        if same_person(commit.author_email, approver):
+            yield v(
+                "HC-C007",
+                f"authored by {commit.author_email}, who approved {cid}: an approver may not "
+                "author the change's commits (职责分离); have another developer author it "
+                "or another approver approve the change",
+                cid,
+            )
+        if state.state not in IMPLEMENTABLE or state.approval_stale or not state.approved:
             if (
                 state.fields.emergency
                 and state.unapproved_emergency
@@ -223,3 +345,51 @@ def violations(
                 yield v("HC-C003", f"{cid}'s approval is stale (edited after approval)", cid)
             else:
                 yield v("HC-C003", f"{cid} is {state.state}, not approved", cid)
+
+
+#: git revert's message ("This reverts commit <id>."), full ids only.
+_REVERT_RE = re.compile(r"This reverts commit ([0-9a-f]{40}|[0-9a-f]{64})\b")
+_AUTOSQUASH = ("fixup! ", "squash! ", "amend! ")
+
+
+def reverted_commit(message: str) -> str | None:
+    """The commit a ``git revert`` message says it reverts, or None."""
+    found = _REVERT_RE.search(message)
+    return found.group(1) if found else None
+
+
+def is_autosquash(subject: str) -> bool:
+    """A ``fixup!`` / ``squash!`` / ``amend!`` commit, meant to be squashed before it lands."""
+    return subject.startswith(_AUTOSQUASH)
+
+
+def _glob(pattern: str) -> re.Pattern[str]:
+    """An author glob: ``*`` and ``?`` are wildcards, everything else is literal (so
+    ``*[bot]@users.noreply.github.com`` means the brackets, as people mean it)."""
+    parts = (".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern)
+    return re.compile("".join(parts), re.IGNORECASE | re.DOTALL)
+
+
+def ignore_rule(
+    subject: str,
+    author_email: str,
+    rules: CustodyIgnore,
+    *,
+    reverts_linked: bool = False,
+    protected: bool = False,
+) -> tuple[IgnoreRule, str] | None:
+    """Which ``[custody.ignore]`` rule lets a commit that names no change through, and the
+    setting that matched; None when none does. ``reverts_linked``: it reverts a commit
+    linked to a change; ``protected``: a protected ref already holds it."""
+    email = author_email.strip().casefold()
+    for glob in rules.authors:
+        if _glob(glob).fullmatch(email):
+            return "author", f"authors = {glob!r}"
+    for pattern in rules.subjects:
+        if re.search(pattern, subject):
+            return "subject", f"subjects = {pattern!r}"
+    if rules.reverts and reverts_linked:
+        return "revert", "reverts = true (it reverts a linked commit)"
+    if rules.autosquash and is_autosquash(subject) and not protected:
+        return "autosquash", "autosquash = true (not on a protected ref)"
+    return None

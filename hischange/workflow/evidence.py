@@ -125,11 +125,19 @@ def _judge(
     return True, f"latest commit {short(latest)}"
 
 
-def assess(state: ChangeState, ancestry: Ancestry | None) -> EvidenceFacts:
-    """Judge every evidence item of a change against its latest linked commit."""
+def assess(
+    state: ChangeState, ancestry: Ancestry | None, gone: frozenset[str] = frozenset()
+) -> EvidenceFacts:
+    """Judge every evidence item of a change against its latest linked commit that is still
+    in the repository: ``gone`` are linked commits no ref holds any more (a force-push
+    dropped them), which no evidence can be stale against."""
     items: dict[str, EvidenceStatus] = {}
+    commits = tuple(c for c in state.commits if c not in gone) if gone else state.commits
     for ref in state.evidence:
-        stale, why = _judge(ref, state.commits, ancestry)
+        stale, why = _judge(ref, commits, ancestry)
+        if gone and commits != state.commits:
+            dropped = [short(c) for c in state.commits if c in gone]
+            why += f" (linked {', '.join(dropped)} no longer in the repository: ignored)"
         items[ref.evidence_id] = EvidenceStatus(
             evidence_id=ref.evidence_id,
             kind=ref.kind,

@@ -18,6 +18,7 @@ from hischange.events import (
     ArtifactAttached,
     ChangeApproved,
     ChangeEdited,
+    ChangeRefsEdited,
     ChangeRegistered,
     ChangeRejected,
     ChangeStarted,
@@ -25,6 +26,7 @@ from hischange.events import (
     ChangeTransitioned,
     ChangeWithdrawn,
     CommitsLinked,
+    CommitsSuperseded,
     DeploymentRecorded,
     EvidenceRecorded,
     ReleaseCut,
@@ -36,7 +38,7 @@ from hischange.events import (
 )
 from hischange.ledger import AppendedEvent, ProjectionView
 from hischange.workflow import change
-from hischange.workflow.custody import apply_links
+from hischange.workflow.custody import apply_links, apply_refs_edited, apply_superseded
 from hischange.workflow.deployment import apply_baseline_sites, apply_deployment_event
 from hischange.workflow.evidence import apply_evidence_event
 from hischange.workflow.release import (
@@ -70,6 +72,7 @@ def _change_event(view: ProjectionView, appended: AppendedEvent) -> None:
 HANDLERS: dict[type[BaseModel], Handler] = {
     ChangeRegistered: _change_event,
     ChangeEdited: _change_event,
+    ChangeRefsEdited: apply_refs_edited,
     ChangeSubmitted: _change_event,
     ChangeApproved: _change_event,
     ChangeRejected: _change_event,
@@ -77,6 +80,7 @@ HANDLERS: dict[type[BaseModel], Handler] = {
     ChangeWithdrawn: _change_event,
     ChangeTransitioned: _change_event,
     CommitsLinked: apply_links,
+    CommitsSuperseded: apply_superseded,
     SqlReviewed: apply_sql_event,
     SqlApproved: apply_sql_event,
     EvidenceRecorded: apply_evidence_event,

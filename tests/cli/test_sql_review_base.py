@@ -74,7 +74,7 @@ def test_file_review_with_base_ref_and_default_head(run: Cli, repo: Repo) -> Non
     """--base REF compares the working file with REF's version; without it (and without a
     change) an uncommitted edit is compared with HEAD."""
     repo.commit("view v1", {"db/v_report.sql": VIEW.format("dept_code, visits, fee")})
-    repo.git("tag", "-a", "v3.3.0", "-m", "3.3.0")
+    repo.text("tag", "-a", "v3.3.0", "-m", "3.3.0")
     repo.commit("view v2", {"db/v_report.sql": VIEW.format("dept_code, visits")})
     path = str(repo.path / "db/v_report.sql")
     data = run.json("sql", "review", path, "--base", "v3.3.0", code=1)
@@ -104,12 +104,12 @@ def test_staged_review_compares_the_index_with_head(run: Cli, repo: Repo) -> Non
     repo.commit("view v1", {"db/v_report.sql": VIEW.format("dept_code, visits, fee")})
     target = repo.path / "db/v_report.sql"
     target.write_text(VIEW.format("dept_code, visits"), encoding="utf-8")
-    repo.git("add", "db/v_report.sql")
+    repo.text("add", "db/v_report.sql")
     target.write_text(VIEW.format("dept_code, visits, fee"), encoding="utf-8")
     data = run.json("sql", "review", "--staged", code=1)
     assert [f["path"] for f in data["files"]] == ["db/v_report.sql"]
     assert "HC140" in [f["code"] for f in data["files"][0]["findings"]]
-    repo.git("add", "db/v_report.sql")
+    repo.text("add", "db/v_report.sql")
     assert "no *.sql files are staged" in run("sql", "review", "--staged", code=2).stderr
 
 
@@ -140,7 +140,7 @@ def test_dropped_view_column_found_in_a_file_review_makes_the_release_major(
     from tests.cli.test_release_cli import ready_change
 
     repo.commit("view v1", {"db/v_report.sql": VIEW.format("dept_code, visits, fee")})
-    repo.git("tag", "-a", "v3.3.0", "-m", "3.3.0")
+    repo.text("tag", "-a", "v3.3.0", "-m", "3.3.0")
     files = {"db/v_report.sql": VIEW.format("dept_code, visits")}
     cid = ready_change(run, new_change, repo, tmp_path, kind="report", files=files)
     path = str(repo.path / "db/v_report.sql")

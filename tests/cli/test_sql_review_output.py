@@ -22,7 +22,7 @@ def _setup(repo: Repo, new_change: NewChange) -> tuple[str, Path]:
         "v1",
         {"db/v_report.sql": "CREATE OR REPLACE VIEW v_report AS SELECT dept_code, fee FROM t;\n"},
     )
-    repo.git("tag", "-a", "v3.3.0", "-m", "3.3.0")
+    repo.text("tag", "-a", "v3.3.0", "-m", "3.3.0")
     cid = new_change()
     repo.commit(f"drop fee\n\nHIS-Change: {cid}", {"db/v_report.sql": HOSTILE})
     return cid, repo.path / "db/v_report.sql"

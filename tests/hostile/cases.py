@@ -454,4 +454,11 @@ CASES: list[Case] = [
         fast=True,
     ),
     Case("db upgrade bad format", ("db", "upgrade", "--format", "xml"), 2, "xml"),
+    Case(
+        "custody supersede injected id",
+        ("custody", "supersede", "x'; DROP TABLE events", "--by", "HEAD", "--reason", "r"),
+        3,
+        "not inside a git repository",  # the hostile project has no git: refused first
+        fast=True,
+    ),
 ]

@@ -18,7 +18,9 @@ def test_not_a_repository(tmp_path: Path, git_home: Path) -> None:
     plain.mkdir()
     with pytest.raises(NotFoundError, match="plain") as info:
         open_repo(plain)
-    assert info.value.hint is not None and "--repo" in info.value.hint
+    # the hint names an option hischange has (there is no --repo)
+    assert info.value.hint is not None and "--project" in info.value.hint
+    assert "--repo" not in info.value.hint
     with pytest.raises(NotFoundError, match="missing"):
         open_repo(tmp_path / "missing")
 

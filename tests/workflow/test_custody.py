@@ -85,3 +85,28 @@ def test_apply_links_equals_link_by_link_definition(batches: list[list[CommitLin
         assert fast.states[key] == state, key
         assert fast.states[key].model_dump(mode="json") == state.model_dump(mode="json")
     assert fast.seqs == slow.seqs
+
+
+def test_ignore_rule_globs_keep_brackets_literal_and_order_rules() -> None:
+    """Author globs know only * and ? (``[bot]`` is literal, any case); subjects are
+    regexes; a revert counts only when it reverts a linked commit; autosquash only off
+    protected refs; no rule, no ignore."""
+    from hischange.config import CustodyIgnore
+    from hischange.workflow.custody import ignore_rule, reverted_commit
+
+    rules = CustodyIgnore(
+        reverts=True, autosquash=True, authors=("*[bot]@users.noreply.github.com",),
+        subjects=(r"^Bump \S+ from ",),
+    )  # fmt: skip
+    bot = "1+Dependabot[bot]@users.noreply.github.com"
+    assert ignore_rule("x", bot, rules) == ("author", "authors = '*[bot]@users.noreply.github.com'")
+    assert ignore_rule("x", "b@users.noreply.github.com", rules) is None
+    assert ignore_rule("Bump a from 1 to 2", "dev@vendor", rules)[0] == "subject"  # type: ignore[index]
+    assert ignore_rule("Revert x", "dev@vendor", rules, reverts_linked=True)[0] == "revert"  # type: ignore[index]
+    assert ignore_rule("Revert x", "dev@vendor", rules) is None
+    assert ignore_rule("fixup! a", "dev@vendor", rules)[0] == "autosquash"  # type: ignore[index]
+    assert ignore_rule("fixup! a", "dev@vendor", rules, protected=True) is None
+    assert ignore_rule("fixup! a", "dev@vendor", CustodyIgnore()) is None
+    sha = "a" * 40
+    assert reverted_commit(f'Revert "x"\n\nThis reverts commit {sha}.\n') == sha
+    assert reverted_commit("This reverts commit abc1234.") is None
