@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from hischange.project import Project
 from hischange.services.audit import verify_store
 from hischange.services.changes import make_fields, register_change
 from hischange.workflow.projector import project
+from tests.conftest import Cli, NewChange, Repo
 
 
 def test_cache_entries_commit_and_roll_back_with_the_transaction(store_root: Path) -> None:
@@ -61,3 +64,32 @@ def test_store_of_schema_0002_upgrades_and_keeps_its_events(store_root: Path) ->
         assert verify_store(again).ok
     finally:
         again.close()
+
+
+def test_an_edited_scan_memo_is_not_believed(run: Cli, new_change: NewChange, repo: Repo) -> None:
+    """A scan memo moved by hand to a later tip (which would make the next scan skip the
+    commits in between) disagrees with git's count of the commits it claims to have read:
+    the next scan reads the range whole and records every link (issue 19)."""
+    cid = new_change()
+    run("change", "submit", cid, "--as", "dev@vendor")
+    run("change", "approve", cid, "--as", "reviewer@hospital")
+    repo.commit(f"one\n\nHIS-Change: {cid}\n", {"a.txt": "1"})
+    assert run.json("custody", "scan", "v3.2.0..HEAD")["new_links"] == 1
+    skipped = repo.commit(f"two\n\nHIS-Change: {cid}\n", {"a.txt": "2"})
+    db = run.root / ".hischange" / "hischange.db"
+    with sqlite3.connect(db) as conn:
+        (value,) = conn.execute("SELECT value FROM caches").fetchone()
+        memo = json.loads(value)
+        conn.execute("UPDATE caches SET value = ?", (json.dumps(memo | {"tip": skipped}),))
+    conn.close()
+    repo.commit(f"three\n\nHIS-Change: {cid}\n", {"a.txt": "3"})
+    scan = run.json("custody", "scan", "v3.2.0..HEAD")
+    assert scan["commits"] == 3 and scan["new_links"] == 2
+    linked = {
+        c["sha"]
+        for e in run.json("audit", "log")
+        if e["event"]["type"] == "commits_linked"
+        for c in e["event"]["links"]
+    }
+    assert skipped in linked
+    assert run.json("audit", "verify")["ok"]
