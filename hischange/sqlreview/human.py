@@ -64,7 +64,8 @@ def _statement_lines(st: Statement, findings: list[Finding], context: int) -> li
 
 
 def _render_file(fr: FileReview, context: int, color: bool) -> list[str]:
-    head = f"== {visible(fr.path)} ({fr.dialect}, {fr.encoding}, {len(fr.statements)} statements)"
+    counted = _n(len(fr.statements), "statement")
+    head = f"== {visible(fr.path)} ({fr.dialect}, {fr.encoding}, {counted})"
     out = [_paint(head, "1", color)]
     if fr.changes:
         out.append(f"   changes: {', '.join(fr.changes)}")
@@ -103,7 +104,13 @@ def render_human(review: SqlReview, context: int = 3, color: bool = False) -> st
                 counts[f.severity] += 1
     statements = sum(len(fr.statements) for fr in review.files)
     lines.append(
-        f"{len(review.files)} file(s), {statements} statement(s): {counts['error']} error(s),"
-        f" {counts['warning']} warning(s), {counts['info']} info, {suppressed} suppressed"
+        f"{_n(len(review.files), 'file')}, {_n(statements, 'statement')}: "
+        f"{_n(counts['error'], 'error')}, {_n(counts['warning'], 'warning')}, "
+        f"{counts['info']} info, {suppressed} suppressed"
     )
     return "\n".join(lines) + "\n"
+
+
+def _n(count: int, noun: str) -> str:
+    """``1 statement``, ``2 statements``: the count with the noun in its number."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"

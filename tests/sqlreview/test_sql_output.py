@@ -18,7 +18,7 @@ def test_human_lines_and_summary() -> None:
     """Human output has file:line:col CODE severity message and a summary line."""
     out = render_human(_review())
     assert "db\\changes\\x.sql:1:1: HC001 info encoding fallback" in out
-    assert out.rstrip().splitlines()[-1].startswith("1 file(s), 2 statement(s): 0 error(s)")
+    assert out.rstrip().splitlines()[-1].startswith("1 file, 2 statements: 0 errors")
 
 
 def _check_types(obj: dict[str, Any], spec: dict[str, type]) -> None:
@@ -53,3 +53,11 @@ def test_sarif_structure() -> None:
             assert isinstance(region[key], int) and region[key] >= 1
     suppressed = [r for r in run["results"] if "suppressions" in r]
     assert suppressed[0]["suppressions"] == [{"kind": "inSource", "justification": "vendor file"}]
+
+
+def test_counts_in_the_human_report_are_singular_for_one() -> None:
+    """One file with one statement and one warning says so: no "1 statements" (issue 18)."""
+    review = review_sql(b"UPDATE t SET a = 1 WHERE id = 1;\n", dialect="oracle", path="one.sql")
+    out = render_human(review)
+    assert "1 statement)" in out and "1 statements" not in out
+    assert out.rstrip().splitlines()[-1].startswith("1 file, 1 statement: 0 errors, ")
