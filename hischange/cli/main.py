@@ -47,11 +47,13 @@ def _load(name: str) -> click.Command:
         from hischange.cli.db import db
 
         return db
+    if name == "deploy":
+        from hischange.cli.deploy import deploy
+
+        return deploy
     from hischange.cli import release
 
-    return {"release": release.release, "artifact": release.artifact, "deploy": release.deploy}[
-        name
-    ]
+    return release.release if name == "release" else release.artifact
 
 
 #: name → short help. ``_load`` imports a subcommand's module on first use; the short help

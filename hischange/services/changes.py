@@ -17,6 +17,7 @@ from hischange.store import WriteTx
 from hischange.workflow import change
 from hischange.workflow.change import ChangeState
 from hischange.workflow.projector import load_change, project
+from hischange.workflow.refs import ExternalRef, decide_refs, parse_ref
 from hischange.workflow.state import load, parse_state
 
 __all__ = [
@@ -121,10 +122,10 @@ def _owners(tx: WriteTx, given: Sequence[str]) -> dict[str, str | None]:
     """Which change carries each reference ``given`` would set (the ``extref`` index)."""
     owners: dict[str, str | None] = {}
     for text in given:
-        system, ident = change.parse_ref(text)
+        system, ident = parse_ref(text)
         if ident:
             ref = f"{system}:{ident}"
-            found = load(tx, "extref", ref, change.ExternalRef)
+            found = load(tx, "extref", ref, ExternalRef)
             owners[ref] = found.change_id if found is not None else None
     return owners
 
@@ -144,7 +145,7 @@ def register_change(
     external references (``system:id``), if any, are recorded in the same transaction; one
     another change already carries refuses the registration (recorded)."""
     for text in refs:
-        change.parse_ref(text)  # a malformed reference is a usage error, before anything
+        parse_ref(text)  # a malformed reference is a usage error, before anything
     refusal: WorkflowError | None = None
     with proj.store.write(project) as tx:
         year = tx.now.year
@@ -154,7 +155,7 @@ def register_change(
         if refs:
             draft = change.evolve(None, registered[0], actor=actor, at=tx.now, seq=0)
             try:
-                registered += change.decide_refs(draft, (), tuple(refs), _owners(tx, refs), "")
+                registered += decide_refs(draft, (), tuple(refs), _owners(tx, refs), "")
             except WorkflowError as exc:
                 refusal = exc
                 registered = [
@@ -181,7 +182,7 @@ def edit_change(
     references (``system:id``; ``system:`` removes one; needs a reason, keeps the approval:
     they are not part of what was approved)."""
     for text in refs:
-        change.parse_ref(text)
+        parse_ref(text)
     if refs and not reason.strip():
         raise UsageError(
             "editing a change's external references needs a reason",
@@ -195,7 +196,7 @@ def edit_change(
             merged = state.fields.model_dump() | fields
             events += change.decide_edit(state, make_fields(merged), reason)
         if refs:
-            events += change.decide_refs(
+            events += decide_refs(
                 state, change_refs_of(tx, state.id), tuple(refs), _owners(tx, refs), reason
             )
         return events

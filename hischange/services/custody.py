@@ -13,7 +13,8 @@ from hischange import vcs
 from hischange.errors import NotFoundError, UsageError
 from hischange.events import CommitsSuperseded
 from hischange.project import Project
-from hischange.services.custody_scan import ScanResult, linked_commits, open_range, scan_range
+from hischange.services.custody_links import linked_commits, open_range
+from hischange.services.custody_scan import ScanResult, scan_range
 from hischange.vcs.ancestry import resolve_commit
 from hischange.workflow.change import ChangeState
 from hischange.workflow.custody import (

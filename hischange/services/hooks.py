@@ -12,7 +12,11 @@ from hischange import vcs
 from hischange.errors import NotFoundError, UsageError
 from hischange.files import read_regular
 from hischange.project import Project
-from hischange.services.custody_scan import external_mentions, external_shapes, subject_patterns
+from hischange.services.custody_links import (
+    external_mentions,
+    external_shapes,
+    subject_patterns,
+)
 from hischange.workflow.change import ChangeState
 from hischange.workflow.custody import IMPLEMENTABLE
 

@@ -138,7 +138,7 @@ def _hc140(change: ViewChange, statement: Statement, settings: SqlReviewSettings
 
 def _links(proj: Project, commit: vcs.CommitInfo) -> tuple[str, ...]:
     # the custody scan's module opens the store; a view comparison does not need it
-    from hischange.services.custody_scan import subject_patterns
+    from hischange.services.custody_links import subject_patterns
 
     keys = proj.config.custody.trailer_keys
     return vcs.extract_links(commit, keys, subject_patterns(proj)).change_ids

@@ -134,7 +134,29 @@ def _cursor(conn: Connection, sql: str, *, named: bool = False) -> Iterator[Any]
         cursor.close()
 
 
-class Insert(Prepared):
+class _ColumnArrays(Prepared):
+    """A statement whose ``run_many`` sends all rows in a few statements on PostgreSQL, as
+    one array per column (``unnest``); subclasses give that statement's SQL."""
+
+    #: Rows per statement (bounds the size of one message, not a server limit).
+    ROWS = 10_000
+
+    def _unnest_sql(self, conn: Connection) -> str:
+        raise NotImplementedError
+
+    def run_many(self, conn: Connection, rows: Sequence[Params]) -> None:
+        """Run for every row: as column arrays on PostgreSQL, ``executemany`` elsewhere."""
+        if len(rows) < 2 or conn.dialect.name != "postgresql":
+            super().run_many(conn, rows)
+            return
+        sql = self._unnest_sql(conn)
+        for start in range(0, len(rows), self.ROWS):
+            part = rows[start : start + self.ROWS]
+            with _cursor(conn, sql) as cursor:
+                cursor.execute(sql, [list(column) for column in zip(*part, strict=True)])
+
+
+class Insert(_ColumnArrays):
     """An INSERT whose ``run_many`` sends all rows in a few statements on PostgreSQL.
 
     psycopg's ``executemany`` (pipelined) still has the server bind and execute once per
@@ -145,9 +167,6 @@ class Insert(Prepared):
     binary (``%b``): psycopg's text form escapes every element through a regex, which
     cost more than the insert. SQLite keeps ``executemany`` (in-process, already fast).
     """
-
-    #: Rows per statement (bounds the size of one message, not a server limit).
-    ROWS = 10_000
 
     def __init__(self, table: Any, columns: Sequence[str]) -> None:
         binds: dict[str, Any] = {name: bindparam(f"b_{name}") for name in columns}
@@ -167,21 +186,9 @@ class Insert(Prepared):
             self._unnest = f"INSERT INTO {name} ({cols}) SELECT * FROM unnest({types})"
         return self._unnest
 
-    def run_many(self, conn: Connection, rows: Sequence[Params]) -> None:
-        """Insert the rows: as column arrays on PostgreSQL, ``executemany`` elsewhere."""
-        if len(rows) < 2 or conn.dialect.name != "postgresql":
-            super().run_many(conn, rows)
-            return
-        sql = self._unnest_sql(conn)
-        for start in range(0, len(rows), self.ROWS):
-            part = rows[start : start + self.ROWS]
-            with _cursor(conn, sql) as cursor:
-                columns = [list(column) for column in zip(*part, strict=True)]
-                cursor.execute(sql, columns)
 
-
-class Update(Prepared):
-    """An UPDATE by primary key whose ``run_many`` is one statement per ``Insert.ROWS`` rows
+class Update(_ColumnArrays):
+    """An UPDATE by primary key whose ``run_many`` is one statement per ``ROWS`` rows
     on PostgreSQL (``UPDATE ... FROM unnest(...)``), for the reason ``Insert`` gives.
 
     Rows are ``(*values of set_columns, *values of key_columns)``; keys are unique within
@@ -213,17 +220,6 @@ class Update(Prepared):
                 f"FROM unnest({types}) AS v({alias}) WHERE {where}"
             )
         return self._unnest
-
-    def run_many(self, conn: Connection, rows: Sequence[Params]) -> None:
-        """Update the rows: as column arrays on PostgreSQL, ``executemany`` elsewhere."""
-        if len(rows) < 2 or conn.dialect.name != "postgresql":
-            super().run_many(conn, rows)
-            return
-        sql = self._unnest_sql(conn)
-        for start in range(0, len(rows), Insert.ROWS):
-            part = rows[start : start + Insert.ROWS]
-            with _cursor(conn, sql) as cursor:
-                cursor.execute(sql, [list(column) for column in zip(*part, strict=True)])
 
 
 _EXISTING_PG = "SELECT key FROM aggregates WHERE kind = %s AND key = ANY(%s)"

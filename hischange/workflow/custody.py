@@ -15,8 +15,9 @@ from hischange.config import CustodyIgnore
 from hischange.events import ChangeRefsEdited, CommitLink, CommitsLinked, CommitsSuperseded
 from hischange.ledger import AppendedEvent, ProjectionView
 from hischange.unchecked import trusted
-from hischange.workflow.change import ChangeState, ExternalRef, updated_state
+from hischange.workflow.change import ChangeState, updated_state
 from hischange.workflow.people import same_person
+from hischange.workflow.refs import ExternalRef
 from hischange.workflow.state import load_change
 
 if TYPE_CHECKING:  # the git adapter's models; the rules never run git

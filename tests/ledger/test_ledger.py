@@ -33,10 +33,12 @@ from hischange.store import AppendedEvent
 from hischange.workflow.change import ChangeState, updated_state
 
 
-def _chain(n: int) -> list[StoredEvent]:
+def _linked(seqs: list[int]) -> list[StoredEvent]:
+    """Rows with the given sequence numbers, each correctly hashed and linked to the row
+    before it: a forgery that recomputed every hash."""
     rows, prev = [], GENESIS
     start = datetime(2026, 1, 1, tzinfo=UTC)
-    for seq in range(1, n + 1):
+    for seq in seqs:
         at = start + timedelta(minutes=seq)
         event = {"type": "note", "n": seq, "text": f"第{seq}条"}
         body = canonical(envelope(seq=seq, at=at, actor="a@x", prev_hash=prev, event=event))
@@ -55,6 +57,11 @@ def _chain(n: int) -> list[StoredEvent]:
         )
         prev = digest
     return rows
+
+
+def _chain(n: int) -> list[StoredEvent]:
+    """A valid chain of ``n`` events."""
+    return _linked(list(range(1, n + 1)))
 
 
 def test_canonical_is_sorted_compact_utf8() -> None:
@@ -403,32 +410,6 @@ def test_fast_copies_equal_pydantic_ones() -> None:
         seq=3, at=at, actor="a@x", prev_hash=GENESIS, hash="ab" * 32, event=fields
     )
     assert made.model_fields_set == {"seq", "at", "actor", "prev_hash", "hash", "event"}
-
-
-def _linked(seqs: list[int]) -> list[StoredEvent]:
-    """Rows with the given sequence numbers, each correctly hashed and linked to the row
-    before it: a forgery that recomputed every hash."""
-    rows, prev = [], GENESIS
-    start = datetime(2026, 1, 1, tzinfo=UTC)
-    for seq in seqs:
-        at = start + timedelta(minutes=seq)
-        event = {"type": "note", "n": seq}
-        body = canonical(envelope(seq=seq, at=at, actor="a@x", prev_hash=prev, event=event))
-        digest = chain_hash(prev, body)
-        rows.append(
-            StoredEvent(
-                seq=seq,
-                body=body,
-                prev_hash=prev,
-                hash=digest,
-                algorithm="sha256",
-                type="note",
-                actor="a@x",
-                at=format_time(at),
-            )
-        )
-        prev = digest
-    return rows
 
 
 def test_gap_in_a_relinked_chain_is_named() -> None:
