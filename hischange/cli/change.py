@@ -15,7 +15,7 @@ from hischange.cli.output import (
     open_project,
     resolve_actor,
 )
-from hischange.cli.render import change_detail, change_line
+from hischange.cli.render import change_detail, change_line, local_time
 from hischange.events import Billing, Risk, Urgency
 from hischange.workflow.kinds import KINDS as KIND_TABLE
 
@@ -120,7 +120,7 @@ def new(actor: str | None, fmt: str, refs: tuple[str, ...], **values: Any) -> No
 
     fields = make_fields({k: v for k, v in values.items() if v is not None})
     state = register_change(open_project(), resolve_actor(actor), fields, refs)
-    emit(fmt, state, lambda s: f"registered {s.id} (draft 草稿), due {s.due_at:%Y-%m-%d %H:%M} UTC")
+    emit(fmt, state, lambda s: f"registered {s.id} (draft 草稿), due {local_time(s.due_at)}")
 
 
 @change.command(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from wcwidth import wcwidth
 
+from hischange.config import SiteConfig
 from hischange.events import change_refs
 from hischange.workflow.evidence import counted
 
@@ -27,11 +29,13 @@ __all__ = [
     "deployment_line",
     "display_width",
     "event_line",
+    "local_time",
     "missing_lines",
     "pad",
     "release_lines",
     "scan_lines",
     "table",
+    "use_site",
     "verify_lines",
 ]
 
@@ -51,9 +55,20 @@ STATE_ZH = {
 }
 
 
-def _time(value: object) -> str:
-    text = str(value)
-    return text[:16].replace("T", " ") + " UTC" if len(text) >= 16 else text
+#: The site whose time zone human output shows times in; ``cli.output.open_project`` sets it
+#: from ``[site]`` (the default until then: Asia/Shanghai, as in config.toml).
+_SITE = SiteConfig()
+
+
+def use_site(site: SiteConfig) -> None:
+    """Show times in this site's time zone from now on (called once a project is open)."""
+    global _SITE
+    _SITE = site
+
+
+def local_time(moment: datetime | None) -> str:
+    """A stored (UTC) time as people at the site read it: ``2026-11-02 16:00 CST``."""
+    return _SITE.show(moment)
 
 
 def display_width(text: str) -> int:
@@ -85,7 +100,7 @@ def change_line(c: ChangeState) -> str:
     flags += " [approval stale 审批已失效]" if c.approval_stale else ""
     return (
         f"{c.id}  {c.state:<11} {pad(STATE_ZH.get(c.state, ''), 6)} {c.fields.kind:<14} "
-        f"{c.fields.urgency:<9} due {_time(c.due_at.isoformat())}  {c.fields.title}{flags}"
+        f"{c.fields.urgency:<9} due {local_time(c.due_at)}  {c.fields.title}{flags}"
     )
 
 
@@ -97,14 +112,14 @@ def change_detail(c: ChangeDetail) -> Iterator[str]:
     yield f"  kind 类型:         {f.kind}"
     yield f"  system/module:     {f.system} / {f.module}"
     yield f"  requester 申请方:  {f.requester_dept} {f.requester_person}".rstrip()
-    yield f"  urgency 紧急程度:  {f.urgency}, due {_time(c.due_at.isoformat())}"
+    yield f"  urgency 紧急程度:  {f.urgency}, due {local_time(c.due_at)}"
     effort = f", effort {f.effort_days} person-days" if f.effort_days else ""
     yield f"  billing 计费:      {f.billing}{effort}"
     if f.third_party:
         yield f"  third party:       {f.third_party}"
     yield f"  risk 风险:         {f.risk}"
     yield f"  rollback 回退方案: {f.rollback_plan or '(none)'}"
-    yield f"  registered by:     {c.registered_by} at {_time(c.registered_at.isoformat())}"
+    yield f"  registered by:     {c.registered_by} at {local_time(c.registered_at)}"
     if c.refs:
         yield f"  refs 外部编号:     {', '.join(c.refs)}"
     if c.approval:
@@ -112,7 +127,7 @@ def change_detail(c: ChangeDetail) -> Iterator[str]:
         retro = " (retroactive)" if c.approval.retroactive else ""
         yield (
             f"  approved 审批:     {c.approval.approver} at "
-            f"{_time(c.approval.at.isoformat())}{retro}{stale}"
+            f"{local_time(c.approval.at)}{retro}{stale}"
         )
     if c.rejected_reason:
         yield f"  rejected 驳回:     {c.rejected_reason}"
@@ -172,7 +187,7 @@ def event_line(r: EventRecord, focus: str | None = None) -> str:
         value = getattr(ev, attr, "")
         if value:
             detail += f" {attr}={value}"
-    when = _time(r.at.isoformat())
+    when = local_time(r.at)
     return f"#{r.seq:<6} {when}  {r.actor:<24} {ev.type:<22} {target}{detail}  {r.hash[:16]}"
 
 
@@ -290,7 +305,7 @@ def missing_lines(r: CustodyVerifyReport) -> Iterator[str]:
         reason = "beyond the shallow boundary" if m.reason == "shallow" else m.reason
         yield (
             f"MISSING {m.sha[:12]} ({reason}) of {', '.join(m.change_ids)}, linked "
-            f"{m.linked_at:%Y-%m-%d %H:%M} UTC at sequence {m.linked_seq}"
+            f"{local_time(m.linked_at)} at sequence {m.linked_seq}"
         )
         for c in m.candidates:
             yield (
@@ -308,7 +323,7 @@ def missing_lines(r: CustodyVerifyReport) -> Iterator[str]:
 
 def release_lines(r: ReleaseState) -> Iterator[str]:
     """A release record (a baseline, imported rather than cut, has no range or manifest)."""
-    when = _time(r.cut_at.isoformat())
+    when = local_time(r.cut_at)
     tip = r.head_commit[:12]
     if r.baseline:
         tag = r.tag or "no tag"
@@ -330,7 +345,7 @@ def release_lines(r: ReleaseState) -> Iterator[str]:
     for a in r.artifacts:
         yield f"  artifact {a.name} sha256 {a.sha256[:16]} {counted(a.size, 'byte')}"
     for d in r.deployments:
-        when = _time(d.at.isoformat())
+        when = local_time(d.at)
         yield f"  {d.deployment_id} {d.env}@{d.site} {d.result} by {d.operator} {when}"
 
 
