@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -15,6 +15,7 @@ from hischange.workflow.evidence import counted
 if TYPE_CHECKING:
     from hischange.events import AnyEvent, EventRecord
     from hischange.services.audit import VerifyReport
+    from hischange.services.change_due import DueRecord
     from hischange.services.custody_scan import ScanResult
     from hischange.services.evidence import ChangeDetail
     from hischange.workflow.change import ChangeState, SqlFileState
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = [
     "change_detail",
     "change_line",
+    "change_table",
     "counted",
     "custody_lines",
     "deployment_line",
@@ -102,6 +104,47 @@ def change_line(c: ChangeState) -> str:
         f"{c.id}  {c.state:<11} {pad(STATE_ZH.get(c.state, ''), 6)} {c.fields.kind:<14} "
         f"{c.fields.urgency:<9} due {local_time(c.due_at)}  {c.fields.title}{flags}"
     )
+
+
+BILLING_ZH = {"covered": "维保范围内", "free_interface": "免费接口调整", "negotiated": "另行协商"}
+DUE_ZH = {"met": "按时", "late": "超期完成", "open": "未到期", "overdue": "逾期", "dropped": "-"}
+
+
+def change_table(items: Sequence[ChangeState], due: Mapping[str, DueRecord]) -> list[str]:
+    """Changes as a table, aligned by display width: state, kind, billing class (person-days
+    for negotiated work), urgency, due time in site time and due status, title."""
+    rows = []
+    for c in items:
+        f = c.fields
+        bill = BILLING_ZH.get(f.billing, f.billing)
+        if f.effort_days:
+            bill += f" {f.effort_days}人天"
+        flags = " [emergency 紧急]" if f.emergency else ""
+        flags += " [approval stale 审批已失效]" if c.approval_stale else ""
+        record = due.get(c.id)
+        status = f"{record.status} {DUE_ZH[record.status]}" if record else ""
+        rows.append(
+            (c.id, f"{c.state} {STATE_ZH.get(c.state, '')}", f.kind, bill, f.urgency,
+             local_time(c.due_at), status, f.title + flags)
+        )  # fmt: skip
+    head = (
+        "ID",
+        "state 状态",
+        "kind 类型",
+        "billing 计费",
+        "urgency",
+        "due 期限",
+        "due status",
+        "title",
+    )
+    counts: dict[str, int] = {}
+    for record in due.values():
+        counts[record.status] = counts.get(record.status, 0) + 1
+    summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+    return [
+        *table(head, rows),
+        f"{counted(len(items), 'change')}" + (f" ({summary})" if summary else ""),
+    ]
 
 
 def change_detail(c: ChangeDetail) -> Iterator[str]:
