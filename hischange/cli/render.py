@@ -215,7 +215,7 @@ def _evidence_lines(c: ChangeDetail) -> Iterator[str]:
     yield "  evidence 测试记录:"
     for s in c.evidence_status:
         verdict = "pass" if s.passed else "FAIL"
-        flag = "STALE" if s.stale else "current"
+        flag = "current" if not s.stale else "STALE" if s.checked else "UNCHECKED"
         yield f"    {s.evidence_id} {s.kind} {s.env} {short(s.commit)} {verdict} {flag}: {s.why}"
 
 
