@@ -225,6 +225,9 @@ def event_line(r: EventRecord, focus: str | None = None) -> str:
     ev = r.event
     refs = sorted(change_refs(ev))
     target = focus if focus in refs else ",".join(refs[:3]) + (",…" if len(refs) > 3 else "")
+    own = getattr(ev, "fault_id", None) or getattr(ev, "training_id", None)
+    if own:  # faults and trainings (故障登记, 培训记录) have ids of their own
+        target = f"{own} {target}".strip()
     detail = "".join(f" {k}={v}" for k, v in _event_detail(ev, focus))
     for attr in ("to", "reason", "command"):
         value = getattr(ev, attr, "")
