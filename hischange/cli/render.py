@@ -208,7 +208,8 @@ def verify_lines(report: VerifyReport) -> Iterator[str]:
     if report.ok:
         yield (
             f"ledger OK 审计日志完整: {report.events} events, chain and projections verified "
-            f"({', '.join(report.checked)})"
+            f"({', '.join(report.checked)}); "
+            f"{counted(report.attachments, 'attachment')} (附件) present with their SHA-256"
         )
     else:
         yield f"ledger DAMAGED 审计日志被篡改: {counted(len(report.problems), 'problem')}"
