@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from hischange.events import change_refs
-from hischange.workflow.evidence import counted
+from hischange.workflow.words import counted
 
 if TYPE_CHECKING:
     from hischange.events import AnyEvent, EventRecord

@@ -16,7 +16,7 @@ import json
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -34,7 +34,6 @@ from hischange.files import working_tree_sha256
 from hischange.ids import EVIDENCE_ID, next_yearly_id, normalise_change_id
 from hischange.project import Project
 from hischange.services.changes import get_change, run_change_command
-from hischange.store import WriteTx
 from hischange.testing import (
     ATTACHMENTS_DIR,
     TestReport,
@@ -60,6 +59,9 @@ from hischange.workflow.evidence import (
 from hischange.workflow.projector import project
 from hischange.workflow.sql import sql_readiness_problems
 from hischange.workflow.state import load, load_change
+
+if TYPE_CHECKING:  # SQLAlchemy loads only when a command writes
+    from hischange.store import WriteTx
 
 __all__ = [
     "ChangeDetail",

@@ -22,6 +22,7 @@ from hischange.ledger import AppendedEvent, ProjectionView
 from hischange.workflow.change import ChangeState, EvidenceRef, decide_transition
 from hischange.workflow.kinds import default_evidence
 from hischange.workflow.state import load_change, put_change
+from hischange.workflow.words import counted
 
 __all__ = [
     "KIND_LABELS",
@@ -84,11 +85,6 @@ class EvidenceFacts(BaseModel):
 def short(sha: str | None) -> str:
     """A commit id as people read it (8 characters)."""
     return sha[:8] if sha else "(no commit)"
-
-
-def counted(n: int, noun: str, plural: str | None = None) -> str:
-    """``n`` and the noun in its number, for English text: ``1 test``, ``2 tests``."""
-    return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
 def same_commit(a: str, b: str) -> bool:
