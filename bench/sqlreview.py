@@ -224,9 +224,18 @@ def main() -> None:
         ours = _ours(files, dialect, args.repeat)
         theirs = _sqlfluff(files, dialect, timeout)
         failures += len(theirs.failed)
+        ratio = theirs.ratio(ours)
+        if theirs.failed and len(theirs.failed) < len(files):
+            # Its give-up time is not a lint time: time both again on what it parsed.
+            failed = {str(Path(f).resolve()) for f in theirs.failed}
+            parsed = [f for f in files if str(f.resolve()) not in failed]
+            again = _sqlfluff(parsed, dialect, timeout)
+            ratio = (
+                f"{again.ratio(_ours(parsed, dialect, args.repeat))} over the {len(parsed)} parsed"
+            )
         print(
             f"corpus {dialect} ({len(files)} files) | {size} | {ours:.3f}s |"
-            f" {size / MB / ours:.1f} | {theirs.shown()} | {theirs.ratio(ours)}"
+            f" {size / MB / ours:.1f} | {theirs.shown()} | {ratio}"
         )
     for part, (label, dialect, path) in zip(
         ("package", "insert", "mixed"), _generated(), strict=True

@@ -12,7 +12,9 @@ development dependencies. Targets (issue 17):
 - ``hischange change list`` on a small store (one change) <= 0.6x ``sqlfluff --help``;
 - ``hischange --help`` <= 0.3x ``cz --help``.
 
-``python -c pass`` is printed as the interpreter's floor, not as a target.
+``python -c pass`` and the bare imports (click; pydantic with one model; ``hischange.events``,
+which is pydantic plus our event models; GitPython; SQLAlchemy) are printed as floors,
+component by component, not as targets.
 """
 
 from __future__ import annotations
@@ -74,6 +76,16 @@ def _commands(message: Path) -> dict[str, list[str]]:
     hc, cz, fluff = _exe("hischange"), _exe("cz"), _exe("sqlfluff")
     return {
         "python -c pass": [sys.executable, "-c", "pass"],
+        # floors, component by component: what the commands cannot start without
+        "import click": [sys.executable, "-c", "import click"],
+        "import pydantic (a model)": [
+            sys.executable,
+            "-c",
+            "import pydantic\nclass M(pydantic.BaseModel):\n    x: int = 0",
+        ],
+        "import hischange.events": [sys.executable, "-c", "import hischange.events"],
+        "import git (GitPython)": [sys.executable, "-c", "import git"],
+        "import sqlalchemy": [sys.executable, "-c", "import sqlalchemy"],
         "cz --help": [cz, "--help"],
         "cz check --message": [cz, "check", "--message", "fix: 挂号费"],
         "sqlfluff --help": [fluff, "--help"],
