@@ -209,7 +209,7 @@ def verify_lines(report: VerifyReport) -> Iterator[str]:
         yield (
             f"ledger OK 审计日志完整: {report.events} events, chain and projections verified "
             f"({', '.join(report.checked)}); "
-            f"{counted(report.attachments, 'attachment')} (附件) present with their SHA-256"
+            f"{counted(report.attachments, 'attachment')} (附件) present, SHA-256 checked"
         )
     else:
         yield f"ledger DAMAGED 审计日志被篡改: {counted(len(report.problems), 'problem')}"

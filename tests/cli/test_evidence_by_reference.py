@@ -130,7 +130,7 @@ def test_verify_fails_on_a_deleted_screenshot(
     cid = new_change()
     blob = _onsite(run, cid, tmp_path)
     seq = run.json("audit", "log")[-1]["seq"]
-    assert "1 attachment (附件) present" in run("audit", "verify").stdout
+    assert "1 attachment (附件) present, SHA-256 checked" in run("audit", "verify").stdout
     blob.unlink()
     out = run("audit", "verify", code=4).stdout
     assert (
