@@ -2,7 +2,9 @@
 
 Run: ``.venv/bin/python bench/sqlreview.py [--sqlfluff-timeout 120]`` from the repo root.
 ``--only insert`` (or corpus, package, mixed, growth, split, command) runs one part;
-``--repeat N`` reports the best of N runs of ours; ``--no-sqlfluff`` times ours alone. Generated
+``--repeat N`` reports the best of N runs of ours; ``--no-sqlfluff`` times ours alone. sqlfluff
+runs with its file-size, parse-node and parse-depth limits lifted (``NO_LIMITS``), with JSON
+output, so each file it fails to parse is counted and shown beside the ratio. Generated
 inputs are cached under bench/.cache/. ``command`` times ``hischange sql review small.sql`` as a
 user runs it, against ``python -c "import sqlparse"``.
 """
@@ -82,30 +84,74 @@ def _ours(paths: list[Path], dialect: str, repeat: int = 1) -> float:
     return best
 
 
-def _sqlfluff(paths: list[Path], dialect: str, timeout: float, big: bool) -> str:
+#: sqlfluff's own limits, lifted so that it parses what it is given instead of giving up:
+#: files over 20,000 bytes are skipped by default, and a parse tree over 100,000 nodes (or
+#: deeper than 600) ends the parse with an error. We have neither limit.
+NO_LIMITS = (
+    "[sqlfluff]\nlarge_file_skip_byte_limit = 0\nlarge_file_skip_char_limit = 0\n"
+    "max_parse_nodes = 0\nmax_parse_depth = 0\n"
+)
+#: Violation codes that mean sqlfluff did not parse (part of) the file.
+_GAVE_UP = ("PRS", "LXR", "TMP")
+
+
+class Fluff:
+    """One ``sqlfluff lint`` run: its time, and the files it failed to parse."""
+
+    def __init__(self, seconds: float | None, files: int, failed: list[str], note: str = ""):
+        self.seconds, self.files, self.failed, self.note = seconds, files, failed, note
+
+    def shown(self) -> str:
+        """The time, or why there is none, and the parse failures."""
+        if self.seconds is None:
+            return self.note
+        fails = f", {len(self.failed)}/{self.files} files not parsed" if self.failed else ""
+        return f"{self.seconds:.2f}s{fails}"
+
+    def ratio(self, ours: float) -> str:
+        """Its time over ours; none when it parsed nothing it was timed on."""
+        if self.seconds is None:
+            if self.note.startswith(">"):
+                return f">{float(self.note[1:].split('s')[0]) / ours:.0f}x"
+            return "-"
+        if len(self.failed) == self.files:
+            return "- (sqlfluff failed to parse)"
+        return f"{self.seconds / ours:.0f}x"
+
+
+def _sqlfluff(paths: list[Path], dialect: str, timeout: float) -> Fluff:
     if timeout <= 0:
-        return "not run"
+        return Fluff(None, len(paths), [], "not run")
     exe = shutil.which("sqlfluff", path=str(Path(sys.executable).parent))
     if exe is None:
-        return "sqlfluff not installed"
+        return Fluff(None, len(paths), [], "sqlfluff not installed")
+    config = CACHE / "sqlfluff-nolimit.cfg"
+    config.write_text(NO_LIMITS, encoding="utf-8")
     cmd = [exe, "lint", "--dialect", dialect, "--nofail", "--disable-progress-bar"]
-    if big:  # sqlfluff skips files over 20,000 bytes by default; lift the limit
-        config = CACHE / "sqlfluff-nolimit.cfg"
-        config.write_text("[sqlfluff]\nlarge_file_skip_byte_limit = 0\n", encoding="utf-8")
-        cmd += ["--config", str(config)]
+    cmd += ["--config", str(config), "--format", "json"]
     start = time.perf_counter()
     try:
-        subprocess.run([*cmd, *map(str, paths)], capture_output=True, timeout=timeout, check=False)
+        done = subprocess.run(
+            [*cmd, *map(str, paths)], capture_output=True, timeout=timeout, check=False
+        )
     except subprocess.TimeoutExpired:
-        return f">{timeout:.0f}s (timeout)"
-    return f"{time.perf_counter() - start:.2f}s"
+        return Fluff(None, len(paths), [], f">{timeout:.0f}s (timeout)")
+    took = time.perf_counter() - start
+    return Fluff(took, len(paths), _not_parsed(done.stdout, paths))
 
 
-def _ratio(ours: float, theirs: str) -> str:
+def _not_parsed(stdout: bytes, paths: list[Path]) -> list[str]:
+    """The files sqlfluff reported a parse, lex or templating failure for (every file when
+    its output is not the JSON it promises: it crashed)."""
     try:
-        return f"{float(theirs.rstrip('s')) / ours:.0f}x"
+        results = json.loads(stdout.decode("utf-8", "replace") or "[]")
     except ValueError:
-        return f">{float(theirs.split('s')[0].lstrip('>')) / ours:.0f}x" if ">" in theirs else "-"
+        return [str(p) for p in paths]
+    return [
+        r.get("filepath", "?")
+        for r in results
+        if any(str(v.get("code", "")).startswith(_GAVE_UP) for v in r.get("violations", ()))
+    ]
 
 
 SMALL = (
@@ -165,15 +211,31 @@ def main() -> None:
             return
     timeout = 0.0 if args.no_sqlfluff else args.sqlfluff_timeout
     expected = json.loads((CORPUS / "expected_statements.json").read_text())
+    if timeout > 0:
+        print(
+            "sqlfluff limits lifted: large_file_skip_byte_limit, large_file_skip_char_limit, "
+            "max_parse_nodes and max_parse_depth = 0 (it parses everything, as we do)"
+        )
     print("input | bytes | ours | MB/s | sqlfluff lint | ratio")
+    failures = 0
     for dialect in ("oracle", "tsql", "mysql", "postgres") if "corpus" in only else ():
         files = [CORPUS / k for k in expected if k.startswith(dialect + "/")]
         size = sum(f.stat().st_size for f in files)
         ours = _ours(files, dialect, args.repeat)
-        theirs = _sqlfluff(files, dialect, timeout, big=False)
+        theirs = _sqlfluff(files, dialect, timeout)
+        failures += len(theirs.failed)
+        ratio = theirs.ratio(ours)
+        if theirs.failed and len(theirs.failed) < len(files):
+            # Its give-up time is not a lint time: time both again on what it parsed.
+            failed = {str(Path(f).resolve()) for f in theirs.failed}
+            parsed = [f for f in files if str(f.resolve()) not in failed]
+            again = _sqlfluff(parsed, dialect, timeout)
+            ratio = (
+                f"{again.ratio(_ours(parsed, dialect, args.repeat))} over the {len(parsed)} parsed"
+            )
         print(
             f"corpus {dialect} ({len(files)} files) | {size} | {ours:.3f}s |"
-            f" {size / MB / ours:.1f} | {theirs} | {_ratio(ours, theirs)}"
+            f" {size / MB / ours:.1f} | {theirs.shown()} | {ratio}"
         )
     for part, (label, dialect, path) in zip(
         ("package", "insert", "mixed"), _generated(), strict=True
@@ -182,11 +244,14 @@ def main() -> None:
             continue
         size = path.stat().st_size
         ours = _ours([path], dialect, args.repeat)
-        theirs = _sqlfluff([path], dialect, timeout, big=True)
+        theirs = _sqlfluff([path], dialect, timeout)
+        failures += len(theirs.failed)
         print(
-            f"{label} | {size} | {ours:.3f}s | {size / MB / ours:.1f} | {theirs} |"
-            f" {_ratio(ours, theirs)}"
+            f"{label} | {size} | {ours:.3f}s | {size / MB / ours:.1f} | {theirs.shown()} |"
+            f" {theirs.ratio(ours)}"
         )
+    if timeout > 0:
+        print(f"sqlfluff failed to parse {failures} file(s) (parse, lex or templating errors)")
     if "growth" in only:
         print("\nsize | ours | s/MB")
         for mb in map(int, args.sizes.split(",")):

@@ -59,7 +59,9 @@ Risk = Literal["low", "medium", "high"]
 
 
 class _Event(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Validators are built on first use: a command reads a handful of event types, and
+    # building all of them cost every start-up ~0.1 s (issue 17).
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class ChangeFields(BaseModel):
@@ -474,18 +476,21 @@ AnyEvent = Annotated[
     Field(discriminator="type"),
 ]
 
-_EVENT_ADAPTER: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)
+_EVENT_ADAPTER: TypeAdapter[AnyEvent] | None = None
 
 
 def parse_event(data: dict[str, Any]) -> AnyEvent:
     """Validate a plain dict (as stored) into its event model."""
+    global _EVENT_ADAPTER  # built on first use (the union of every event type)
+    if _EVENT_ADAPTER is None:
+        _EVENT_ADAPTER = TypeAdapter(AnyEvent)
     return _EVENT_ADAPTER.validate_python(data)
 
 
 class EventRecord(BaseModel):
     """An event as stored: the envelope (sequence, time, actor, chain) around the event."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     seq: int
     at: datetime

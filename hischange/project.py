@@ -23,6 +23,7 @@ from hischange.errors import NotFoundError, StoreError, UsageError, clip
 # (`sql review FILE` reads the config and never does).
 if TYPE_CHECKING:
     from hischange.store import Store
+    from hischange.store.lite import ProjectionReader
 
 __all__ = ["CONFIG_TEMPLATE", "Project", "find_project", "init_project", "resolve_actor"]
 
@@ -165,8 +166,23 @@ class Project:
 
         return Store(self.db_url, clock=self._clock, lock_timeout=env_lock_timeout())
 
+    @cached_property
+    def reader(self) -> ProjectionReader:
+        """What reads committed projections (aggregates): the store if it is open, else a
+        reader over the standard ``sqlite3`` module when the store is a current local SQLite
+        file (no SQLAlchemy import: the commit-msg hook, ``change list``), else the store."""
+        if "store" in self.__dict__:
+            return self.store
+        from hischange.store.lite import open_reader
+
+        lite = open_reader(self.db_url, clock=self._clock, lock_timeout=env_lock_timeout())
+        return self.store if lite is None else lite
+
     def close(self) -> None:
-        """Close the store if it was opened."""
+        """Close the store and the reader if they were opened."""
+        reader = self.__dict__.get("reader")
+        if reader is not None and reader is not self.__dict__.get("store"):
+            reader.close()
         if "store" in self.__dict__:
             self.store.close()
 

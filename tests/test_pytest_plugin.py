@@ -11,6 +11,7 @@ import pytest
 
 from hischange.project import Project, find_project, init_project
 from hischange.services.changes import approve_change, make_fields, register_change, submit_change
+from hischange.services.evidence import evidence_cases
 from tests.conftest import write_config
 
 pytest_plugins = ["pytester"]
@@ -102,7 +103,15 @@ def test_option_records_evidence_for_head(
     assert (item["passed"], item["change_ids"], item["env"]) == (True, [cid], "test")
     event = _last_event(root)
     assert event["detail"]["run"]["totals"]["tests"] == 2
-    assert {c["name"] for c in event["detail"]["run"]["cases"]} == {"test_register", "test_orders"}
+    # The cases are in the attachment store, by reference; the event keeps the failed ones.
+    assert event["detail"]["run"]["cases_ref"]["count"] == 2
+    assert event["detail"]["run"]["failed_cases"] == []
+    proj = find_project(root)
+    try:
+        names = {c["name"] for _, c in evidence_cases(proj, item["evidence_id"])}
+    finally:
+        proj.close()
+    assert names == {"test_register", "test_orders"}
     assert event["detail"]["configuration"]["python"]
     assert event["detail"]["dirty"] is False
 

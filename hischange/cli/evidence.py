@@ -300,6 +300,12 @@ def _block(label: str, text: str) -> Iterator[str]:
 def _cases(report: dict[str, object]) -> Iterator[str]:
     cases = report.get("cases") or []
     assert isinstance(cases, list)
+    ref = report.get("cases_ref")
+    if isinstance(ref, dict) and len(cases) < int(ref.get("count", 0)):
+        yield (
+            f"    {ref.get('count')} cases stored by reference (sha256 {ref.get('sha256')}):"
+            " the failed ones below; `hischange evidence cases` lists all"
+        )
     for c in cases:
         took = f" {c['time_ms']} ms" if c.get("time_ms") is not None else ""
         where = f"{c.get('classname')}::" if c.get("classname") else ""
@@ -354,3 +360,52 @@ def _show_lines(shown: EvidenceShown) -> Iterator[str]:
     for a in shown.attachments:
         state = {"ok": "stored, SHA-256 ok", "missing": "MISSING", "altered": "ALTERED"}[a.stored]
         yield f"    {a.original_name}  {a.media_type}  {a.size} bytes  sha256 {a.sha256}  [{state}]"
+
+
+def _case_line(report: str, case: dict[str, object]) -> str:
+    """One case on one line: outcome, report, class and name, time, the message's first line
+    (control characters shown as escapes, so a name cannot forge or hide a line)."""
+    message = str(case.get("message") or "").splitlines()
+    time_ms = case.get("time_ms")
+    parts = [
+        f"{case.get('outcome', '?')!s:<7}",
+        report,
+        f"{case.get('classname', '')}::{case.get('name', '')}",
+        f"{time_ms} ms" if time_ms is not None else "",
+        message[0] if message else "",
+    ]
+    text = "  ".join(p for p in parts if p)
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode() for ch in text)
+
+
+@evidence.command(
+    "cases", epilog=example("hischange evidence cases EV-2026-0001 --failed --format json")
+)
+@click.argument("evidence_id")
+@click.option("--failed", is_flag=True, help="Only failed and errored cases.")
+@format_option()
+def cases(evidence_id: str, failed: bool, fmt: str) -> None:
+    """List the test cases of an automated evidence item (用例).
+
+    Read from the attachment store by the reference the ledger holds (checked against its
+    SHA-256: a missing or corrupt file is exit 4), streamed, one case at a time. JSON output
+    is an array of {"report", "case"} objects."""
+    import json
+
+    from hischange.services.evidence import evidence_cases
+
+    rows = evidence_cases(open_project(), evidence_id, failed_only=failed)
+    if fmt != "json":
+        count = 0
+        for report, case in rows:
+            count += 1
+            click.echo(_case_line(report, case))
+        click.echo(f"{count} case(s) 用例")
+        return
+    first = True
+    click.echo("[")
+    for report, case in rows:
+        line = json.dumps({"case": case, "report": report}, ensure_ascii=False, sort_keys=True)
+        click.echo(("  " if first else ", ") + line)
+        first = False
+    click.echo("]")

@@ -10,7 +10,7 @@ from wcwidth import wcwidth
 
 from hischange.config import SiteConfig
 from hischange.events import change_refs
-from hischange.workflow.evidence import counted
+from hischange.workflow.words import counted
 
 if TYPE_CHECKING:
     from hischange.events import AnyEvent, EventRecord
@@ -290,7 +290,8 @@ def verify_lines(report: VerifyReport) -> Iterator[str]:
     if report.ok:
         yield (
             f"ledger OK 审计日志完整: {report.events} events, chain and projections verified "
-            f"({', '.join(report.checked)})"
+            f"({', '.join(report.checked)}); "
+            f"{counted(report.attachments, 'attachment')} (附件) present, SHA-256 checked"
         )
     else:
         yield f"ledger DAMAGED 审计日志被篡改: {counted(len(report.problems), 'problem')}"

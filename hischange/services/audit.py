@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from hischange.errors import NotFoundError, UsageError, clip
-from hischange.events import AnyEvent, EventRecord, parse_event
+from hischange.events import AnyEvent, EventRecord, EvidenceRecorded, parse_event
 from hischange.ids import normalise_change_id
 from hischange.ledger import (
     COLUMNS_DETAIL,
@@ -25,6 +25,7 @@ from hischange.ledger import (
 )
 from hischange.project import Project
 from hischange.store.store import change_row
+from hischange.workflow.evidence import attachment_refs, is_sha256
 from hischange.workflow.projector import MemoryView, project
 
 __all__ = ["Problem", "VerifyReport", "read_log", "trace_change", "verify_store"]
@@ -55,7 +56,9 @@ class VerifyReport(BaseModel):
     head_seq: int
     head_hash: str
     problems: tuple[Problem, ...]
-    checked: tuple[Literal["chain", "head", "replay", "expected_head"], ...]
+    checked: tuple[Literal["chain", "head", "replay", "expected_head", "attachments"], ...]
+    #: How many attachment references (on-site files, stored test cases) were checked.
+    attachments: int = 0
 
 
 def _records(
@@ -104,10 +107,15 @@ def verify_store(proj: Project, *, expect_head: str | None = None) -> VerifyRepo
     if not count:
         last_hash = head_hash
     problems.extend(_check_head(last_seq, last_hash, head_seq, head_hash))
-    checked: list[Literal["chain", "head", "replay", "expected_head"]] = ["chain", "head"]
+    checked: list[Literal["chain", "head", "replay", "expected_head", "attachments"]] = [
+        "chain",
+        "head",
+    ]
     if not problems:
         problems.extend(replay.compare(proj))
         checked.append("replay")
+    problems.extend(check_attachments(proj, replay.named))
+    checked.append("attachments")
     if expect_head:
         checked.append("expected_head")
         if seen_hash != _expected_digest(expect_head):
@@ -119,6 +127,7 @@ def verify_store(proj: Project, *, expect_head: str | None = None) -> VerifyRepo
         head_hash=last_hash,
         problems=tuple(problems),
         checked=tuple(checked),
+        attachments=len(replay.named),
     )
 
 
@@ -193,6 +202,8 @@ class _Replay:
         #: replay that cannot run is a bug to surface), dropped if the chain was not.
         self.error: Exception | None = None
         self._at_text, self._at = "", datetime.min
+        #: ``(seq, sha256, what)`` of every file the events name in the attachment store.
+        self.named: list[tuple[int, str, str]] = []
 
     def feed(self, cursor: ChainCursor, row: ChainRow, span: Span | None) -> None:
         """Parse one chain-checked event (once) and project it.
@@ -218,6 +229,8 @@ class _Replay:
                         return
             if event is None or self.error is not None:
                 return
+            if isinstance(event, EvidenceRecorded):
+                self.named.extend((seq, sha, what) for sha, what in attachment_refs(event))
             if at != self._at_text:  # the events of one transaction share their time
                 self._at_text, self._at = at, datetime.fromisoformat(at)
             project(self.view, AppendedEvent.of(seq, self._at, actor, prev_hash, digest, event))
@@ -230,6 +243,36 @@ class _Replay:
         if self.error is not None:
             raise self.error
         return _compare(proj, self.view)
+
+
+def check_attachments(proj: Project, named: list[tuple[int, str, str]]) -> list[Problem]:
+    """Every file the ledger names in the attachment store is there and hashes to its
+    SHA-256 (each file hashed once, streamed); a problem per event naming a missing or
+    corrupt one."""
+    if not named:
+        return []
+    from hischange.testing.attachments import ATTACHMENTS_DIR, attachment_state
+
+    folder = proj.state_dir / ATTACHMENTS_DIR
+    states: dict[str, str] = {}
+    problems = []
+    for seq, sha, what in named:
+        if not is_sha256(sha):
+            state = "not a SHA-256 reference"
+        elif sha not in states:
+            state = states[sha] = attachment_state(folder, sha)
+        else:
+            state = states[sha]
+        if state != "present":
+            problems.append(
+                Problem(
+                    seq=seq,
+                    damage="attachment",
+                    detail=f"{what}, sha256 {sha[:64]}: {state}"
+                    + (" (does not hash to its SHA-256)" if state == "corrupt" else ""),
+                )
+            )
+    return problems
 
 
 def _parse_body(

@@ -43,10 +43,8 @@ def done_times(proj: Project) -> dict[str, datetime]:
     """When each change was first verified or closed, from its ``change_transitioned``
     events (one pass over the ledger, reading only those events' bodies)."""
     found: dict[str, datetime] = {}
-    for row in proj.store.stored_events():
-        if row.type != "change_transitioned":
-            continue
-        doc = json.loads(row.body)
+    for body in proj.reader.bodies_of_type("change_transitioned"):
+        doc = json.loads(body)
         event = doc["event"]
         if event.get("to") in DONE_STATES and event["change_id"] not in found:
             found[event["change_id"]] = datetime.fromisoformat(doc["at"])
@@ -74,5 +72,5 @@ def due_record(item: ChangeState, done_at: datetime | None, now: datetime) -> Du
 def due_records(proj: Project, items: Iterable[ChangeState]) -> dict[str, DueRecord]:
     """The due-time status of each of ``items`` as of now (the store's clock)."""
     done = done_times(proj)
-    now = proj.store.clock()
+    now = proj.reader.clock()
     return {c.id: due_record(c, done.get(c.id), now) for c in items}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
-from typing import Any, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
 from pydantic import ValidationError
 
@@ -13,12 +13,14 @@ from hischange.events import AnyEvent, Billing, ChangeFields, CommandRefused
 from hischange.ids import CHANGE_ID, next_yearly_id, normalise_change_id
 from hischange.ledger import ProjectionView
 from hischange.project import Project
-from hischange.store import WriteTx
 from hischange.workflow import change
 from hischange.workflow.change import ChangeState
-from hischange.workflow.projector import load_change, project
 from hischange.workflow.refs import ExternalRef, decide_refs, parse_ref
-from hischange.workflow.state import load, parse_state
+from hischange.workflow.state import load, load_change, parse_state
+
+if TYPE_CHECKING:  # SQLAlchemy loads only when a command writes
+    from hischange.ledger import Projector
+    from hischange.store import WriteTx
 
 __all__ = [
     "approve_change",
@@ -69,6 +71,14 @@ def _check_title(title: str) -> None:
         )
 
 
+def _projector() -> Projector:
+    """The projector, imported when a command writes: it loads every aggregate's rules,
+    which a read (``change list``, ``change show``, the commit-msg hook) does not need."""
+    from hischange.workflow.projector import project
+
+    return project
+
+
 def _load(tx: WriteTx, change_id: str) -> ChangeState:
     state = load_change(tx, normalise_change_id(change_id))
     if state is None:
@@ -87,7 +97,7 @@ def run_change_command(
 ) -> ChangeState:
     """Load, decide and append in one transaction; a refusal is recorded, then raised."""
     refusal: WorkflowError | None = None
-    with proj.store.write(project) as tx:
+    with proj.store.write(_projector()) as tx:
         state = _load(tx, change_id)
         try:
             new_events = decide(state, tx)
@@ -110,7 +120,7 @@ def refuse(
 ) -> WorkflowError:
     """Record a refused command that concerns no single change (a release, a deployment)
     in the ledger, and return the error for the caller to raise."""
-    with proj.store.write(project) as tx:
+    with proj.store.write(_projector()) as tx:
         tx.append(
             actor,
             [CommandRefused(command=command, target=target, rule=exc.rule, reason=exc.message)],
@@ -147,7 +157,7 @@ def register_change(
     for text in refs:
         parse_ref(text)  # a malformed reference is a usage error, before anything
     refusal: WorkflowError | None = None
-    with proj.store.write(project) as tx:
+    with proj.store.write(_projector()) as tx:
         year = tx.now.year
         change_id = next_yearly_id(CHANGE_ID, "CR", year, tx.keys("change", f"CR-{year}-"))
         due = tx.now + proj.config.due_delta(fields.urgency)
@@ -255,7 +265,7 @@ def withdraw_change(proj: Project, actor: str, change_id: str, reason: str) -> C
 
 def get_change(proj: Project, change_id: str) -> ChangeState:
     """One change's current state (exit 3 if unknown)."""
-    data = proj.store.aggregate("change", normalise_change_id(change_id))
+    data = proj.reader.aggregate("change", normalise_change_id(change_id))
     if data is None:
         raise NotFoundError(
             f"no change {change_id}", hint="`hischange change list` shows the changes"
@@ -283,7 +293,7 @@ def list_changes(
     after their due time (``late``: verified or closed late)."""
     from hischange.services.change_due import done_times
 
-    overdue_at = proj.store.clock() if overdue else None
+    overdue_at = proj.reader.clock() if overdue else None
     if state is not None and state not in change.STATES:
         raise UsageError(f"unknown state {state!r}; valid states: {', '.join(change.STATES)}")
     if billing is not None and billing not in BILLING_CLASSES:
@@ -299,7 +309,7 @@ def list_changes(
     done = done_times(proj) if late else {}
     retro = timedelta(hours=proj.config.release.retro_approval_hours)
     out = []
-    for data in proj.store.aggregates_of("change"):
+    for data in proj.reader.aggregates_of("change"):
         item = parse_state(ChangeState, data, "change", str(data.get("id")))
         if state and item.state != state:
             continue

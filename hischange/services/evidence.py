@@ -14,22 +14,35 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
 from hischange import vcs
-from hischange.errors import HischangeError, NotFoundError, UsageError, WorkflowError
-from hischange.events import AnyEvent, CommandRefused, EvidenceRecorded
+from hischange.errors import (
+    HischangeError,
+    IntegrityError,
+    NotFoundError,
+    UsageError,
+    WorkflowError,
+    clip,
+)
+from hischange.events import AnyEvent, CommandRefused, EvidenceRecorded, parse_event
 from hischange.files import working_tree_sha256
 from hischange.ids import EVIDENCE_ID, next_yearly_id, normalise_change_id
 from hischange.project import Project
 from hischange.services.changes import get_change, run_change_command
-from hischange.store import WriteTx
-from hischange.testing import TestReport, Totals, import_report
+from hischange.testing import (
+    ATTACHMENTS_DIR,
+    TestReport,
+    Totals,
+    cases_by_reference,
+    import_report,
+    iter_cases,
+)
 from hischange.vcs.ancestry import is_ancestor, resolve_commit
 from hischange.workflow.change import ChangeState
 from hischange.workflow.evidence import (
@@ -48,14 +61,19 @@ from hischange.workflow.projector import project
 from hischange.workflow.sql import sql_readiness_problems
 from hischange.workflow.state import load, load_change
 
+if TYPE_CHECKING:  # SQLAlchemy loads only when a command writes
+    from hischange.store import WriteTx
+
 __all__ = [
     "ChangeDetail",
     "EvidenceList",
     "ReadyVerdict",
     "Recorded",
     "add_reports",
+    "attachments_dir",
     "bind_commit",
     "change_detail",
+    "evidence_cases",
     "evidence_facts",
     "list_evidence",
     "open_repo_or_none",
@@ -259,7 +277,7 @@ def add_reports(
     tested = bind_commit(proj, commit)
     passed = all(r.passed for r in reports)
     summary = "; ".join(summarise(r.tool, r.totals) for r in reports)
-    detail: dict[str, Any] = {"reports": [r.model_dump(mode="json") for r in reports]}
+    detail: dict[str, Any] = {"reports": [_report_detail(proj, r) for r in reports]}
 
     event = EvidenceRecorded(
         evidence_id="",  # allocated inside the write transaction
@@ -273,6 +291,22 @@ def add_reports(
     )
     item = record_evidence(proj, actor, "evidence add", change_ids, event)
     return Recorded(evidence=item, notes=tuple(notes))
+
+
+def attachments_dir(proj: Project) -> Path:
+    """The project's attachment store (on-site test files, stored test cases)."""
+    return proj.state_dir / ATTACHMENTS_DIR
+
+
+def _report_detail(proj: Project, report: TestReport) -> dict[str, Any]:
+    """What the event keeps of a report: everything but its cases, which go to the
+    attachment store by reference (the failed ones are kept inline too)."""
+    kept = report.model_dump(mode="json", exclude={"cases"})
+    return kept | cases_by_reference(
+        attachments_dir(proj),
+        report.cases,
+        lambda c: c.outcome,  # type: ignore[attr-defined]
+    )
 
 
 def record_session(
@@ -299,8 +333,10 @@ def record_session(
     dirty = vcs.is_dirty(repo)
     notes = ["the working tree had uncommitted changes: the run tested more than HEAD"] * dirty
     passed = totals.tests > 0 and totals.failures == 0 and totals.errors == 0
+    run = {"tool": "pytest", "totals": totals.model_dump(mode="json")}
+    run |= cases_by_reference(attachments_dir(proj), cases, lambda c: c["outcome"])  # type: ignore[index]
     detail: dict[str, Any] = {
-        "run": {"tool": "pytest", "totals": totals.model_dump(mode="json"), "cases": cases},
+        "run": run,
         "configuration": configuration,
         "dirty": dirty,
         **(extra or {}),
@@ -318,6 +354,46 @@ def record_session(
     )
     item = record_evidence(proj, actor, "pytest --hischange-change", change_ids, event)
     return Recorded(evidence=item, notes=tuple(notes))
+
+
+def evidence_cases(
+    proj: Project, evidence_id: str, *, failed_only: bool = False
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every test case of an automated evidence item as ``(report, case)``, in report order,
+    streamed: read from the attachment store by the event's reference (or inline, from an
+    event written before cases went by reference). A missing or corrupt blob is an integrity
+    error (exit 4); an unknown id is exit 3."""
+    wanted = evidence_id.strip().upper()
+    if not EVIDENCE_ID.match(wanted):
+        raise UsageError(
+            f"{clip(evidence_id)} is not an evidence id",
+            hint="evidence ids look like EV-2026-0001 (`hischange evidence list CR-…`)",
+        )
+    item = proj.store.aggregate("evidence", wanted)
+    if item is None:
+        raise NotFoundError(
+            f"no evidence {clip(evidence_id)}", hint="`hischange evidence list CR-…` shows them"
+        )
+    seq = int(item["seq"])
+    row = next(proj.store.stored_events(since_seq=seq - 1, batch=1), None)
+    if row is None or row.seq != seq:
+        raise IntegrityError(
+            f"the event of {wanted} (sequence {seq}) is missing",
+            hint="run `hischange audit verify`",
+        )
+    event = parse_event(json.loads(row.body)["event"])
+    if not isinstance(event, EvidenceRecorded) or event.evidence_id != wanted:
+        raise IntegrityError(
+            f"sequence {seq} is not the event of {wanted}", hint="run `hischange audit verify`"
+        )
+    parts = [(str(r.get("file_name", "")), r) for r in event.detail.get("reports", ())]
+    if isinstance(event.detail.get("run"), dict):
+        parts.append(("pytest", event.detail["run"]))
+    folder = attachments_dir(proj)
+    for label, part in parts:
+        for case in iter_cases(folder, part):
+            if not failed_only or case.get("outcome") in ("failed", "error"):
+                yield label, case
 
 
 class _LazyAncestry:

@@ -23,6 +23,7 @@ from hischange.project import Project
 from hischange.services.onsite import ATTACHMENTS_DIR
 from hischange.testing import display_name
 from hischange.testing.attachments import attachment_path, verify_attachment
+from hischange.testing.cases import iter_cases
 from hischange.workflow.evidence import EvidenceItem
 from hischange.workflow.state import parse_state
 
@@ -102,11 +103,19 @@ def evidence_event(proj: Project, evidence_id: str) -> tuple[EvidenceItem, Evide
     )
 
 
+#: Reports with more cases than this show only their failed cases in `evidence show`.
+SHOW_CASES = 2000
+
+
 def report_cases(proj: Project, report: dict[str, Any]) -> list[dict[str, Any]]:
-    """The test cases of one imported report as recorded (the one place that reads them)."""
-    del proj  # where the cases live may need the project (the attachment store)
-    cases = report.get("cases") or []
-    return [dict(c) for c in cases]
+    """The test cases of one imported report (the one place that reads them): inline in an
+    event written before cases went by reference, else from the attachment store (checked
+    against its SHA-256). A report of more than ``SHOW_CASES`` cases shows the failed ones
+    the event keeps; `hischange evidence cases EV-…` streams them all."""
+    ref = report.get("cases_ref")
+    if isinstance(ref, dict) and int(ref.get("count", 0)) > SHOW_CASES:
+        return [dict(c) for c in report.get("failed_cases") or []]
+    return [dict(c) for c in iter_cases(proj.state_dir / ATTACHMENTS_DIR, report)]
 
 
 def _with_cases(proj: Project, detail: dict[str, Any]) -> dict[str, Any]:

@@ -72,7 +72,7 @@ def check_commit_message(proj: Project, message_file: Path) -> HookVerdict:
     change_ids = list(check.change_ids)
     problems = [m.explanation for m in check.unparsed_mentions]
     for ref, _via in refs:
-        owner = (proj.store.aggregate("extref", ref) or {}).get("change_id")
+        owner = (proj.reader.aggregate("extref", ref) or {}).get("change_id")
         if owner:
             change_ids.append(owner)
         else:
@@ -84,7 +84,7 @@ def check_commit_message(proj: Project, message_file: Path) -> HookVerdict:
             f"the message names no change: end it with a paragraph `{keys[0]}: CR-YYYY-NNNN`"
         )
     for cid in check.change_ids:
-        data = proj.store.aggregate("change", cid)
+        data = proj.reader.aggregate("change", cid)
         if data is None:
             problems.append(f"{cid} is not a registered change (hischange change list)")
             continue

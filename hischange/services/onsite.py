@@ -22,6 +22,7 @@ from hischange.project import Project
 from hischange.services.changes import get_change
 from hischange.services.evidence import Recorded, bind_commit, open_repo_or_none, record_evidence
 from hischange.testing import (
+    ATTACHMENTS_DIR,
     MAX_ATTACHMENT_BYTES_KEY,
     build_manual_record,
     read_steps,
@@ -32,7 +33,6 @@ from hischange.workflow.evidence import counted
 
 __all__ = ["ATTACHMENTS_DIR", "OnsiteForm", "record_onsite", "version_commit"]
 
-ATTACHMENTS_DIR = "attachments"
 # A value like "steps.md" that names no existing file is a mistyped path, not the steps.
 _LOOKS_LIKE_FILE = re.compile(r"^[^\s]+\.[A-Za-z0-9]{1,5}$")
 

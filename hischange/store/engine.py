@@ -12,6 +12,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from hischange.errors import StoreError
 from hischange.store.location import check_local_store
+from hischange.store.messages import error_for
 
 __all__ = ["describe_url", "make_engine", "store_error"]
 
@@ -20,23 +21,7 @@ def store_error(exc: DBAPIError, where: str) -> StoreError:
     """The StoreError for a database error: locked, not writable, or other."""
     text = str(exc.orig) if exc.orig is not None else str(exc)
     text = text.strip().splitlines()[0] if text.strip() else text
-    if "locked" in text or "busy" in text or "lock timeout" in text:
-        return StoreError(
-            f"the store at {where} is locked by another writer past the timeout ({text})",
-            hint="wait for the other hischange command to finish, or raise HISCHANGE_LOCK_TIMEOUT",
-        )
-    if "permission denied for" in text or "must be owner of" in text:
-        return StoreError(
-            f"the database role used for {where} may not do this ({text})",
-            hint="appends need INSERT/SELECT/UPDATE as in docs/team-store.md; a schema upgrade "
-            "needs the owner role: run `hischange db upgrade` with the owner's URL",
-        )
-    if "readonly" in text or "unable to open" in text or "permission" in text.lower():
-        return StoreError(
-            f"the store at {where} cannot be written ({text})",
-            hint="check the folder's permissions and free disk space",
-        )
-    return StoreError(f"store error at {where}: {text}")
+    return error_for(text, where)
 
 
 #: The databases a hischange store runs on.

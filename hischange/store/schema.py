@@ -5,13 +5,10 @@ from __future__ import annotations
 from sqlalchemy import Connection, inspect, select, text
 
 from hischange.errors import StoreError
+from hischange.store.revisions import KNOWN_REVISIONS, SCHEMA_HEAD
 from hischange.store.tables import store_meta
 
 __all__ = ["KNOWN_REVISIONS", "SCHEMA_HEAD", "current_revision", "ensure_schema", "upgrade"]
-
-#: Every revision this hischange knows, oldest first. A test checks this against Alembic.
-KNOWN_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005")
-SCHEMA_HEAD = KNOWN_REVISIONS[-1]
 
 
 def current_revision(conn: Connection) -> str | None:

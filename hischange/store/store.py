@@ -31,7 +31,7 @@ from hischange.store.engine import make_engine as _make_engine
 from hischange.store.engine import store_error as _store_error
 from hischange.store.protocol import LedgerStore
 from hischange.store.schema import ensure_schema
-from hischange.store.tables import aggregates, changes, ledger_head
+from hischange.store.tables import aggregates, changes, events, ledger_head
 from hischange.store.write import WriteTx, change_row, decode_state
 
 __all__ = [
@@ -193,6 +193,14 @@ class Store:
                 select(aggregates.c.state).where(aggregates.c.kind == kind, aggregates.c.key == key)
             ).first()
         return None if row is None else decode_state(row.state, kind, key)
+
+    def bodies_of_type(self, event_type: str) -> list[bytes]:
+        """The stored bodies of every event of one type, in sequence order."""
+        with self.read() as conn:
+            rows = conn.execute(
+                select(events.c.body).where(events.c.type == event_type).order_by(events.c.seq)
+            )
+            return [bytes(r.body) for r in rows]
 
     def aggregates_of(self, kind: str) -> list[dict[str, Any]]:
         """Every committed state of one aggregate kind, by key."""

@@ -8,7 +8,6 @@ number of concurrent writers.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -16,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import Connection, bindparam, select
 
-from hischange.errors import IntegrityError, UsageError
+from hischange.errors import UsageError
 from hischange.events import change_refs
 from hischange.ledger import (
     ALGORITHM,
@@ -29,6 +28,7 @@ from hischange.ledger import (
 )
 from hischange.store import prepared
 from hischange.store.collector import collector_paused
+from hischange.store.messages import decode_state
 from hischange.store.tables import aggregates, caches, events
 
 __all__ = ["WriteTx", "change_row", "decode_state"]
@@ -272,18 +272,3 @@ def _too_large(event_type: str, size: int) -> UsageError:
         f"{MAX_EVENT_BYTES / mib:g} MiB one ledger event may hold; nothing was recorded",
         hint="record smaller parts (e.g. fewer test reports per `evidence add`)",
     )
-
-
-def decode_state(text: str, kind: str, key: str) -> dict[str, Any]:
-    """A stored aggregate state (JSON text) as a dict; anything else is an integrity error
-    (exit 4) that points at `audit verify`, never a traceback."""
-    try:
-        data = json.loads(text)
-    except (TypeError, ValueError):
-        data = None
-    if not isinstance(data, dict):
-        raise IntegrityError(
-            f"the stored state of {kind} {key} is damaged (not a JSON object)",
-            hint="run `hischange audit verify` to find what was changed in the store",
-        )
-    return data

@@ -5,12 +5,24 @@ Report formats form a registry that plugins extend (``formats.py``, docs/evidenc
 """
 
 from hischange.testing.attachments import (
+    ATTACHMENTS_DIR,
     MAX_ATTACHMENT_BYTES_KEY,
     Attachment,
     attachment_path,
+    attachment_state,
     display_name,
     store_attachment,
+    store_written,
     verify_attachment,
+)
+from hischange.testing.cases import (
+    CASES_ENCODING,
+    FAILURES_KEPT,
+    CasesRef,
+    cases_by_reference,
+    iter_cases,
+    read_cases,
+    store_cases,
 )
 from hischange.testing.environment import TestEnvironmentInfo, describe_environment
 from hischange.testing.errors import (
@@ -40,12 +52,16 @@ from hischange.testing.models import Outcome, TestCaseResult, TestReport, Tool, 
 from hischange.testing.report import DEFAULT_MAX_MESSAGE_CHARS, import_report
 
 __all__ = [
+    "ATTACHMENTS_DIR",
+    "CASES_ENCODING",
     "DEFAULT_ENVIRONMENTS",
     "DEFAULT_MAX_MESSAGE_CHARS",
     "ENTRY_POINT_GROUP",
+    "FAILURES_KEPT",
     "MAX_ATTACHMENT_BYTES_KEY",
     "RESULTS",
     "Attachment",
+    "CasesRef",
     "EmptyReport",
     "EvidenceFormat",
     "FormatHandler",
@@ -65,13 +81,19 @@ __all__ = [
     "Totals",
     "UnsupportedReport",
     "attachment_path",
+    "attachment_state",
     "build_manual_record",
+    "cases_by_reference",
     "describe_environment",
     "display_name",
     "import_report",
     "installed_formats",
+    "iter_cases",
     "load_formats",
+    "read_cases",
     "read_steps",
     "store_attachment",
+    "store_cases",
+    "store_written",
     "verify_attachment",
 ]

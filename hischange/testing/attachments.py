@@ -14,8 +14,9 @@ import os
 import re
 import tempfile
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -23,16 +24,21 @@ from hischange.errors import NotFoundError, StoreError, UsageError
 from hischange.files import hash_regular, open_regular, refuse_non_file
 
 __all__ = [
+    "ATTACHMENTS_DIR",
     "MAX_ATTACHMENT_BYTES_KEY",
     "Attachment",
     "attachment_path",
+    "attachment_state",
     "display_name",
     "store_attachment",
+    "store_written",
     "verify_attachment",
 ]
 
 #: The configuration key users are told about when a file is too large.
 MAX_ATTACHMENT_BYTES_KEY = "evidence.max_attachment_bytes"
+#: The attachment store's folder inside the project's ``.hischange/`` folder.
+ATTACHMENTS_DIR = "attachments"
 
 _CHUNK = 1 << 20
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -161,10 +167,78 @@ def _hash_file(path: Path) -> str:
 
 def verify_attachment(attachments_dir: Path, sha256: str) -> bool:
     """True when the stored file for ``sha256`` exists and still hashes to it."""
+    return attachment_state(attachments_dir, sha256) == "present"
+
+
+def attachment_state(
+    attachments_dir: Path, sha256: str
+) -> Literal["present", "missing", "corrupt"]:
+    """Whether the stored file for ``sha256`` is there and still hashes to it (streamed)."""
     path = attachment_path(attachments_dir, sha256)
-    if not path.is_file():
-        return False
+    if not path.exists() and not path.is_symlink():
+        return "missing"
     try:
-        return _hash_file(path) == sha256
-    except (OSError, UsageError, NotFoundError):
-        return False
+        return "present" if _hash_file(path) == sha256 else "corrupt"
+    except NotFoundError:
+        return "missing"
+    except (OSError, UsageError):
+        return "corrupt"
+
+
+class _HashingWriter:
+    """A binary sink that hashes and counts what passes through it to ``target``."""
+
+    def __init__(self, target: BinaryIO) -> None:
+        self.target = target
+        self.hasher = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.hasher.update(data)
+        self.size += len(data)
+        return self.target.write(data)
+
+    def flush(self) -> None:
+        self.target.flush()
+
+
+def store_written(attachments_dir: Path, write: Callable[[BinaryIO], None]) -> tuple[str, int]:
+    """Store the bytes ``write`` produces under their SHA-256; return (sha256, size).
+
+    ``write`` receives a binary stream to write to (it may wrap it, e.g. in gzip, and must
+    close only its wrapper); the bytes are hashed as they are written, never held in memory
+    whole. As for ``store_attachment``: a temporary file, fsync, ``os.replace``; identical
+    content already stored is kept.
+    """
+    try:
+        attachments_dir.mkdir(parents=True, exist_ok=True)
+        fd, temp_name = tempfile.mkstemp(dir=attachments_dir, prefix=".incoming-")
+    except OSError as exc:
+        raise StoreError(
+            f"cannot write to the attachment store {attachments_dir}: {exc.strerror or exc}"
+        ) from None
+    temp = Path(temp_name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            sink = _HashingWriter(out)
+            write(cast(BinaryIO, sink))
+            out.flush()
+            os.fsync(out.fileno())
+        digest = sink.hasher.hexdigest()
+        final = attachment_path(attachments_dir, digest)
+        if final.is_file() and _hash_file(final) == digest:
+            temp.unlink()
+        else:
+            final.parent.mkdir(exist_ok=True)
+            os.chmod(temp, 0o644)
+            os.replace(temp, final)
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        raise StoreError(
+            f"cannot store in {attachments_dir}: {exc.strerror or exc}",
+            hint="check free space and permissions; nothing was stored",
+        ) from None
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return digest, sink.size

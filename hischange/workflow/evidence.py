@@ -9,7 +9,8 @@ so the caller asks git before the write transaction and passes the answers in as
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Literal
 
@@ -21,6 +22,7 @@ from hischange.ledger import AppendedEvent, ProjectionView
 from hischange.workflow.change import ChangeState, EvidenceRef, decide_transition
 from hischange.workflow.kinds import default_evidence
 from hischange.workflow.state import load_change, put_change
+from hischange.workflow.words import counted
 
 __all__ = [
     "KIND_LABELS",
@@ -31,9 +33,11 @@ __all__ = [
     "EvidenceStatus",
     "apply_evidence_event",
     "assess",
+    "attachment_refs",
     "counted",
     "decide_evidence",
     "decide_ready",
+    "is_sha256",
     "readiness_problems",
     "required_kinds",
     "same_commit",
@@ -84,11 +88,6 @@ class EvidenceFacts(BaseModel):
 def short(sha: str | None) -> str:
     """A commit id as people read it (8 characters)."""
     return sha[:8] if sha else "(no commit)"
-
-
-def counted(n: int, noun: str, plural: str | None = None) -> str:
-    """``n`` and the noun in its number, for English text: ``1 test``, ``2 tests``."""
-    return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
 def same_commit(a: str, b: str) -> bool:
@@ -336,3 +335,30 @@ def apply_evidence_event(view: ProjectionView, appended: AppendedEvent) -> None:
         seq=appended.seq,
     )
     view.put("evidence", event.evidence_id, item, appended.seq)
+
+
+_SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+
+
+def attachment_refs(event: EvidenceRecorded) -> Iterator[tuple[str, str]]:
+    """``(sha256, what)`` for every file an evidence event names in the attachment store:
+    an on-site test's attachments (screenshots, 截图) and the stored test cases of each report
+    or pytest run (``cases_ref``). A reference that is not a SHA-256 is yielded as it is, so
+    the check reports it instead of skipping it."""
+    detail = event.detail
+    for item in detail.get("attachments") or ():
+        if isinstance(item, dict):
+            yield str(item.get("sha256", "")), f"attachment {item.get('original_name', '?')!r}"
+    parts = [r for r in detail.get("reports") or () if isinstance(r, dict)]
+    if isinstance(detail.get("run"), dict):
+        parts.append({**detail["run"], "file_name": "the pytest run"})
+    for part in parts:
+        ref = part.get("cases_ref")
+        if ref is not None:
+            sha = str(ref.get("sha256", "")) if isinstance(ref, dict) else ""
+            yield sha, f"test cases of {part.get('file_name', '?')!s}"
+
+
+def is_sha256(text: str) -> bool:
+    """True for 64 lowercase hex digits."""
+    return bool(_SHA256_HEX.match(text))

@@ -441,14 +441,18 @@ def test_an_event_larger_than_the_bound_is_refused_whole(
     run: Cli, new_change: NewChange, repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A report whose evidence event would exceed the per-event bound (16 MiB; lowered here
-    to 64 KiB) is refused with exit 2 naming the size and the bound, and records nothing."""
+    to 64 KiB) is refused with exit 2 naming the size and the bound, and records nothing.
+    The cases go to the attachment store, so what can still exceed it is the failed cases
+    the event keeps inline (1,000 failures with their messages here)."""
     from hischange.store import write
 
     monkeypatch.setattr(write, "MAX_EVENT_BYTES", 64 * 1024)
     cid = _started(run, new_change, kind="bugfix")
     _link(run, repo, cid, "fix1")
     cases = "".join(
-        f'<testcase classname="tests.test_big" name="test_{n}" time="0.001"/>' for n in range(3000)
+        f'<testcase classname="tests.test_big" name="test_{n}" time="0.001">'
+        f'<failure message="assertion {n} failed: expected the order to reach LIS"/></testcase>'
+        for n in range(3000)
     )
     big = _file(tmp_path, "big.xml", f'<testsuite name="big" tests="3000">{cases}</testsuite>')
     before = _events(run)

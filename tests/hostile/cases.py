@@ -199,6 +199,12 @@ CASES: list[Case] = [
     *_ids(("sql", "status")),
     *_ids(("sql", "approve"), ("{file}", "--as", "dba@hospital")),
     *_ids(("evidence", "list")),
+    Case("evidence cases injected id", ("evidence", "cases", "EV-2026-0001; --"), 2, "EV-2026"),
+    Case("evidence cases control chars", ("evidence", "cases", "EV-2026-0001\x1b[2J"), 2, "EV-"),
+    Case(
+        "evidence cases huge id", ("evidence", "cases", "EV-2026-" + "9" * 100_000), 3, "EV-2026-9"
+    ),
+    Case("evidence cases invalid UTF-8", ("evidence", "cases", BAD_UTF8), 2, "UTF-8"),
     *_ids(
         ("evidence", "record"),
         (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from pathlib import Path
@@ -9,6 +10,9 @@ from pathlib import Path
 from tests.conftest import Cli, FrozenClock, write_config
 
 DUMP = Path(__file__).with_name("store-pre-architecture.sql")
+#: The demo's on-site screenshot (examples/demo_evidence.py), which event 32 names: the
+#: attachment store is part of the store, and `audit verify` checks it.
+SCREENSHOT = b"\x89PNG\r\n\x1a\n" + b"synthetic screenshot, no patient data"
 
 
 def _restore(root: Path) -> None:
@@ -16,6 +20,9 @@ def _restore(root: Path) -> None:
     conn = sqlite3.connect(root / ".hischange" / "hischange.db")
     conn.executescript(DUMP.read_text("utf-8"))
     conn.close()
+    digest = hashlib.sha256(SCREENSHOT).hexdigest()
+    (root / ".hischange" / "attachments" / digest[:2]).mkdir(parents=True)
+    (root / ".hischange" / "attachments" / digest[:2] / digest).write_bytes(SCREENSHOT)
 
 
 def test_the_demo_store_written_before_the_new_layout_verifies(tmp_path: Path) -> None:
@@ -27,7 +34,7 @@ def test_the_demo_store_written_before_the_new_layout_verifies(tmp_path: Path) -
     out = run("audit", "verify").stdout
     assert "53 events" in out and "replay" in out
     report = run.json("audit", "verify")
-    assert report["ok"] is True and report["events"] == 53
+    assert report["ok"] is True and report["events"] == 53 and report["attachments"] == 2
 
 
 def test_the_old_store_takes_new_work_and_still_verifies(tmp_path: Path) -> None:
