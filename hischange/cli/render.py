@@ -214,6 +214,8 @@ def verify_lines(report: VerifyReport) -> Iterator[str]:
         yield f"ledger DAMAGED 审计日志被篡改: {counted(len(report.problems), 'problem')}"
         for p in report.problems:
             yield f"  sequence {p.seq}: {p.damage}: {p.detail}"
+        yield "no head printed: a damaged ledger's head is no anchor to keep"
+        return
     yield f"head: {report.head_seq}:{report.head_hash}"
 
 

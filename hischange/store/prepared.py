@@ -29,6 +29,7 @@ __all__ = [
     "AGGREGATE_INSERT",
     "AGGREGATE_UPDATE",
     "CHANGE_COLUMNS",
+    "CHANGE_COLUMN_UPTO",
     "CHANGE_INSERT",
     "CHANGE_UPDATE",
     "EVENTS_OF_CHANGE",
@@ -38,6 +39,7 @@ __all__ = [
     "HEAD_INSERT",
     "HEAD_SELECT",
     "HEAD_UPDATE",
+    "REFS_UPTO",
     "REF_INSERT",
     "SERVER_NOW",
     "STATE_SELECT",
@@ -301,6 +303,21 @@ EVENTS_OF_CHANGE = Prepared(
     )
     .order_by(events.c.seq),
     ["b_since", "b_change"],
+)
+#: The derived index of which event concerns which change, up to a sequence number, in
+#: the order ``audit verify`` rebuilds it from the hashed bodies.
+REFS_UPTO = Prepared(
+    select(event_changes.c.seq, event_changes.c.change_id)
+    .where(event_changes.c.seq <= bindparam("b_upto"))
+    .order_by(event_changes.c.seq, event_changes.c.change_id),
+    ["b_upto"],
+)
+#: The denormalised ``events.change_id`` column (where set), up to a sequence number.
+CHANGE_COLUMN_UPTO = Prepared(
+    select(events.c.seq, events.c.change_id)
+    .where(events.c.seq <= bindparam("b_upto"), events.c.change_id.is_not(None))
+    .order_by(events.c.seq),
+    ["b_upto"],
 )
 EVENT_INSERT = _insert(events, EVENT_COLUMNS)
 REF_INSERT = _insert(event_changes, ("seq", "change_id"))

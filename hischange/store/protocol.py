@@ -89,6 +89,13 @@ class LedgerStore(Protocol):
     ) -> Iterable[ChainRow]:
         """Stored events as plain tuples for verification, streamed."""
 
+    def derived_rows(self, column: str, upto_seq: int, batch: int = 5000) -> Iterable[Any]:
+        """Derived data verification rebuilds: ``event_changes`` rows or the
+        ``events.change_id`` column, as ``(seq, change_id)``, streamed."""
+
+    def foreign_triggers(self) -> list[str]:
+        """Triggers in the store that hischange did not make."""
+
     def aggregate(self, kind: str, key: str) -> dict[str, Any] | None:
         """One aggregate's committed state."""
 
