@@ -194,19 +194,24 @@ def emit_stream(
     """Print items as they come (constant memory however many): one human line each, or
     a JSON array written element by element — the same text ``emit`` prints for the list.
     Each human line is shown through ``visible`` (one line: its own newlines escaped)."""
-    count = 0
-    if fmt == "json":
+    try:
+        count = 0
+        if fmt == "json":
+            for item in items:
+                text = json.dumps(_jsonable(item), ensure_ascii=False, indent=2, sort_keys=True)
+                click.echo(("[\n" if not count else ",\n") + _indent(text), nl=False)
+                count += 1
+            click.echo("\n]" if count else "[]")
+            return
         for item in items:
-            text = json.dumps(_jsonable(item), ensure_ascii=False, indent=2, sort_keys=True)
-            click.echo(("[\n" if not count else ",\n") + _indent(text), nl=False)
+            click.echo(visible(human(item)))
             count += 1
-        click.echo("\n]" if count else "[]")
-        return
-    for item in items:
-        click.echo(visible(human(item)))
-        count += 1
-    if not count and empty:
-        click.echo(empty)
+        if not count and empty:
+            click.echo(empty)
+    finally:  # a stream's read transaction ends here, also when it ended in an error
+        close = getattr(items, "close", None)
+        if close is not None:
+            close()
 
 
 def _indent(text: str) -> str:

@@ -369,6 +369,16 @@ def _first_derived_difference(store: Any, column: str, upto: int) -> Problem:
 
     want = expected()
     have = iter(store.derived_rows(column, upto))
+    try:
+        return _first_mismatch(column, want, have)
+    finally:
+        want.close()
+        getattr(have, "close", lambda: None)()
+
+
+def _first_mismatch(
+    column: str, want: Iterator[tuple[int, str]], have: Iterator[Any]
+) -> Problem:
     while True:
         w, h = next(want, None), next(have, None)
         if w == h:
@@ -528,6 +538,17 @@ def _checked_records(
     store = proj.store
     head_seq = _head_seq(store)  # before the rows: they are read in a later snapshot
     rows = iter(store.chain_rows(since_seq=since))
+    try:
+        yield from _checked(rows, head_seq, since, change_id, limit)
+    finally:  # the read transaction ends now, not when the generator is collected
+        close = getattr(rows, "close", None)
+        if close is not None:
+            close()
+
+
+def _checked(
+    rows: Iterator[ChainRow], head_seq: int, since: int, change_id: str | None, limit: int | None
+) -> Iterator[EventRecord]:
     try:
         first = next(rows, None)
     except IntegrityError as exc:

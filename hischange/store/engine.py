@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.pool import QueuePool
 
 from hischange.errors import StoreError
 from hischange.store.location import check_local_store
@@ -144,7 +145,9 @@ def _sqlite_reader(url: str, lock_timeout: float) -> Engine:
                     raise
         return sqlite3.connect(immutable, uri=True, timeout=lock_timeout, check_same_thread=False)
 
-    engine = create_engine("sqlite://", creator=connect)
+    # a pool of real connections (a "sqlite://" URL would get one shared connection):
+    # verification streams two queries at once on some paths
+    engine = create_engine("sqlite://", creator=connect, poolclass=QueuePool)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
