@@ -48,14 +48,15 @@ def _escape(code: int) -> str:
 _UNSAFE = [*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029, *range(0x202A, 0x202F)]
 _UNSAFE += [*range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C]
 _ONE_LINE = {code: _escape(code) for code in _UNSAFE}
-_MULTI_LINE = {code: v for code, v in _ONE_LINE.items() if code != 10}
+_MULTI_LINE = {code: v for code, v in _ONE_LINE.items() if code not in (9, 10)}
 
 
 def visible(text: str, *, keep_newlines: bool = False) -> str:
     """Text as a terminal should show it: control characters and escape sequences written
     out visibly (``\\x1b``, ``\\r``, ``\\n``, ``\\u202e``), so stored text can neither
     drive the terminal (clear the screen, hide or overwrite a line) nor forge a line.
-    ``keep_newlines``: the text's own line breaks stay (a whole rendered page).
+    ``keep_newlines``: the text's own line breaks (and tabs) stay: a whole rendered page,
+    or a line of a file shown as it is indented (SQL under review).
 
     The one function every human output goes through (``cli.output.emit``); backslashes
     are left as they are, so a Windows path reads as typed."""

@@ -16,7 +16,7 @@ from hischange.cli.output import (
     resolve_actor,
 )
 from hischange.cli.render import counted, release_lines
-from hischange.errors import GateFailed
+from hischange.errors import GateFailed, visible
 
 if TYPE_CHECKING:
     from hischange.workflow.release import CutPlan, ReleaseState
@@ -228,7 +228,8 @@ def notes(version: str, fmt: str, lang: str) -> None:
     if fmt == "json":
         emit("json", {"release": state, "changes": changes}, str)
         return
-    click.echo(render_notes(state, changes, fmt=fmt, lang=lang), nl=False)  # type: ignore[arg-type]
+    text = render_notes(state, changes, fmt=fmt, lang=lang)  # type: ignore[arg-type]
+    click.echo(visible(text, keep_newlines=True), nl=False)
 
 
 @release.command(

@@ -6,6 +6,7 @@ import unicodedata
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from hischange.errors import visible
 from hischange.events import change_refs
 from hischange.workflow.evidence import counted
 
@@ -66,30 +67,43 @@ def pad(text: str, width: int) -> str:
 
 
 def change_line(c: ChangeState) -> str:
-    """One line per change, for lists; columns line up in a terminal whatever the script."""
+    """One line per change, for lists; columns line up in a terminal whatever the script.
+    One line whatever is stored: a line break or escape sequence is shown escaped."""
     flags = " [emergency 紧急]" if c.fields.emergency else ""
     flags += " [approval stale 审批已失效]" if c.approval_stale else ""
-    return (
+    return visible(
         f"{c.id}  {c.state:<11} {pad(STATE_ZH.get(c.state, ''), 6)} {c.fields.kind:<14} "
         f"{c.fields.urgency:<9} due {_time(c.due_at.isoformat())}  {c.fields.title}{flags}"
     )
 
 
+#: Where the continuation lines of a multi-line field start in ``change show``: below
+#: the value, marked, so no line of stored text can pass for a field of its own.
+_MORE = " " * 21 + "┆ "
+
+
+def _field(label: str, text: str) -> str:
+    """``label`` and a stored value: one-line parts escaped (``visible``), the value's own
+    lines kept, each continuation marked as part of it."""
+    lines = text.split("\n")
+    return "\n".join([label + visible(lines[0]), *(_MORE + visible(x) for x in lines[1:])])
+
+
 def change_detail(c: ChangeDetail) -> Iterator[str]:
     """Every recorded field of one change."""
     f = c.fields
-    yield f"{c.id}  {f.title}"
+    yield visible(f"{c.id}  {f.title}")
     yield f"  state 状态:        {c.state} ({STATE_ZH.get(c.state, '')})"
     yield f"  kind 类型:         {f.kind}"
-    yield f"  system/module:     {f.system} / {f.module}"
-    yield f"  requester 申请方:  {f.requester_dept} {f.requester_person}".rstrip()
+    yield visible(f"  system/module:     {f.system} / {f.module}")
+    yield visible(f"  requester 申请方:  {f.requester_dept} {f.requester_person}".rstrip())
     yield f"  urgency 紧急程度:  {f.urgency}, due {_time(c.due_at.isoformat())}"
     effort = f", effort {f.effort_days} person-days" if f.effort_days else ""
     yield f"  billing 计费:      {f.billing}{effort}"
     if f.third_party:
-        yield f"  third party:       {f.third_party}"
+        yield visible(f"  third party:       {f.third_party}")
     yield f"  risk 风险:         {f.risk}"
-    yield f"  rollback 回退方案: {f.rollback_plan or '(none)'}"
+    yield _field("  rollback 回退方案: ", f.rollback_plan or "(none)")
     yield f"  registered by:     {c.registered_by} at {_time(c.registered_at.isoformat())}"
     if c.refs:
         yield f"  refs 外部编号:     {', '.join(c.refs)}"
@@ -101,11 +115,11 @@ def change_detail(c: ChangeDetail) -> Iterator[str]:
             f"{_time(c.approval.at.isoformat())}{retro}{stale}"
         )
     if c.rejected_reason:
-        yield f"  rejected 驳回:     {c.rejected_reason}"
+        yield _field("  rejected 驳回:     ", c.rejected_reason)
     if c.withdrawn_reason:
-        yield f"  withdrawn 撤回:    {c.withdrawn_reason}"
+        yield _field("  withdrawn 撤回:    ", c.withdrawn_reason)
     if f.description:
-        yield f"  description:       {f.description}"
+        yield _field("  description:       ", f.description)
     yield from _custody_lines(c)
     if c.evidence:
         yield from _evidence_lines(c)
@@ -159,7 +173,8 @@ def event_line(r: EventRecord, focus: str | None = None) -> str:
         if value:
             detail += f" {attr}={value}"
     when = _time(r.at.isoformat())
-    return f"#{r.seq:<6} {when}  {r.actor:<24} {ev.type:<22} {target}{detail}  {r.hash[:16]}"
+    line = f"#{r.seq:<6} {when}  {r.actor:<24} {ev.type:<22} {target}{detail}  {r.hash[:16]}"
+    return visible(line)
 
 
 def _some(values: list[str], limit: int = 5) -> str:
@@ -312,7 +327,7 @@ def release_lines(r: ReleaseState) -> Iterator[str]:
         yield "  WARNING: cut from a working tree with uncommitted changes"
     for c in r.changes:
         flag = "  UNAPPROVED EMERGENCY 未审批紧急变更" if c.unapproved_emergency else ""
-        yield f"  {c.change_id}  {c.kind:<14} {c.billing:<14} {c.title}{flag}"
+        yield visible(f"  {c.change_id}  {c.kind:<14} {c.billing:<14} {c.title}{flag}")
     for change_id, path, sha in r.sql_files:
         yield f"  sql {path} ({change_id}) sha256 {sha[:16]}"
     for a in r.artifacts:

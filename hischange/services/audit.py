@@ -376,9 +376,7 @@ def _first_derived_difference(store: Any, column: str, upto: int) -> Problem:
         getattr(have, "close", lambda: None)()
 
 
-def _first_mismatch(
-    column: str, want: Iterator[tuple[int, str]], have: Iterator[Any]
-) -> Problem:
+def _first_mismatch(column: str, want: Iterator[tuple[int, str]], have: Iterator[Any]) -> Problem:
     while True:
         w, h = next(want, None), next(have, None)
         if w == h:

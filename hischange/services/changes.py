@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from hischange.errors import NotFoundError, UsageError, WorkflowError, clip
+from hischange.errors import NotFoundError, UsageError, WorkflowError, clip, visible
 from hischange.events import AnyEvent, ChangeFields, CommandRefused
 from hischange.ids import CHANGE_ID, next_yearly_id, normalise_change_id
 from hischange.ledger import ProjectionView
@@ -36,11 +36,31 @@ __all__ = [
 ]
 
 
+#: The request fields shown on one line (lists, tables, report headers): a line break or
+#: control character in them is refused at input. ``description`` and ``rollback_plan``
+#: may hold several lines; every display shows control characters escaped
+#: (``hischange.errors.visible``) and indents their continuation lines.
+ONE_LINE_FIELDS = (
+    "title",
+    "system",
+    "module",
+    "requester_dept",
+    "requester_person",
+    "third_party",
+    "effort_days",
+)
+_OPTION = {"requester_dept": "requester", "requester_person": "requester-person"}
+
+
 def make_fields(values: dict[str, Any]) -> ChangeFields:
     """Validate user values into ChangeFields, with messages that list valid choices."""
     title = values.get("title")
     if isinstance(title, str):
         _check_title(title)
+    for name in ONE_LINE_FIELDS:
+        value = values.get(name)
+        if isinstance(value, str):
+            check_one_line(name, value)
     try:
         return ChangeFields.model_validate(values)
     except ValidationError as exc:
@@ -53,6 +73,19 @@ def make_fields(values: dict[str, Any]) -> ChangeFields:
             f"invalid {field} {clip(err.get('input'))}: {err['msg']}{allowed}",
             hint="fix the value and run the command again",
         ) from None
+
+
+def check_one_line(name: str, value: str) -> None:
+    """Refuse (exit 2, naming the field) a value of a one-line field that holds a line
+    break or any character ``visible`` would escape: it could forge or hide a line where
+    the field is shown."""
+    if visible(value) != value:
+        option = "--" + _OPTION.get(name, name.replace("_", "-"))
+        raise UsageError(
+            f"invalid {name} ({option}) {clip(value)}: one line without control characters "
+            "(no line break, tab or escape sequence)",
+            hint="put details on several lines in --description",
+        )
 
 
 def _check_title(title: str) -> None:

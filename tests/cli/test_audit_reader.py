@@ -121,9 +121,7 @@ def _three_events(run: Cli, new_change: NewChange) -> str:
 
 
 @pytest.mark.parametrize("body", [b"not json", b"[1]", b'{"seq": 2}', b'"x"', b""])
-def test_corrupt_body_is_exit_4_everywhere(
-    run: Cli, new_change: NewChange, body: bytes
-) -> None:
+def test_corrupt_body_is_exit_4_everywhere(run: Cli, new_change: NewChange, body: bytes) -> None:
     """A corrupt event body: log, trace and verify each end with exit 4 naming sequence 2."""
     cid = _three_events(run, new_change)
     _db(run.root, ("UPDATE events SET body = ? WHERE seq = 2", (body,)))
