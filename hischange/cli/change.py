@@ -10,6 +10,7 @@ import click
 from hischange.cli.output import (
     actor_option,
     emit,
+    emit_stream,
     example,
     format_option,
     open_project,
@@ -226,10 +227,10 @@ _transition(
 @format_option()
 def list_(state: str | None, kind: str | None, overdue: bool, fmt: str) -> None:
     """List changes."""
-    from hischange.services.changes import list_changes
+    from hischange.services.changes import iter_changes
 
-    items = list_changes(open_project(), state=state, kind=kind, overdue=overdue)
-    emit(fmt, items, lambda xs: [change_line(x) for x in xs] or ["no changes"])
+    items = iter_changes(open_project(), state=state, kind=kind, overdue=overdue)
+    emit_stream(fmt, items, change_line, empty="no changes")
 
 
 @change.command("show", epilog=example("hischange change show CR-2026-0001"))

@@ -168,8 +168,9 @@ def event_line(r: EventRecord, focus: str | None = None) -> str:
     refs = sorted(change_refs(ev))
     target = focus if focus in refs else ",".join(refs[:3]) + (",…" if len(refs) > 3 else "")
     detail = "".join(f" {k}={v}" for k, v in _event_detail(ev, focus))
+    fields = ev.__dict__  # the event's fields (a missing one costs pydantic's __getattr__)
     for attr in ("to", "reason", "command"):
-        value = getattr(ev, attr, "")
+        value = fields.get(attr)
         if value:
             detail += f" {attr}={value}"
     when = _time(r.at.isoformat())

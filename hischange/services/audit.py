@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from datetime import datetime
 from typing import Any, Literal
 
@@ -26,6 +26,7 @@ from hischange.ledger import (
     canonical,
 )
 from hischange.project import Project
+from hischange.unchecked import assemble
 from hischange.store.store import change_row
 from hischange.workflow.projector import MemoryView, project
 
@@ -357,7 +358,7 @@ def _first_derived_difference(store: Any, column: str, upto: int) -> Problem:
     """Where a derived table first differs from what the hashed bodies say (the chain
     verified, so every body parses)."""
 
-    def expected() -> Iterator[tuple[int, str]]:
+    def expected() -> Generator[tuple[int, str]]:
         for row in store.chain_rows():
             if row[0] > upto:
                 return
@@ -561,14 +562,14 @@ def _checked(
         needle = change_id.encode() if change_id is not None else None
         count = 0
         walk = cursor.walk(_guarded([first], rows))
-        for row, _ in walk:
+        for row, span in walk:
             if cursor.broken:
                 problem = next(p for p in cursor.problems if p.damage != "time")
                 raise _damaged(problem.seq, f"{problem.damage}: {problem.detail}")
             last_seq = row[0]
             if needle is not None and needle not in row[1]:
                 continue  # the id's bytes are not in the body: not this change's event
-            record = _record(row)
+            record = _record(row, span)
             if change_id is not None and change_id not in change_refs(record.event):
                 continue
             yield record
@@ -599,9 +600,31 @@ def _head_seq(store: Any) -> int:
         raise _damaged(0, exc.message) from None
 
 
-def _record(row: ChainRow) -> EventRecord:
-    """The event of a chain-checked row, or damage at its sequence number."""
-    seq, body, prev_hash, digest, algorithm, _, _, _ = row
+def _record(row: ChainRow, span: Span | None) -> EventRecord:
+    """The event of a chain-checked row, or damage at its sequence number.
+
+    When the cursor proved the envelope's bytes (``span``), its actor and time are the
+    row's columns and only the event's bytes are parsed, as ``audit verify`` does."""
+    seq, body, prev_hash, digest, algorithm, type_, actor, at = row
+    if span is not None:
+        try:
+            event = _validate_event(body[span[0] : span[1]])
+            when = datetime.fromisoformat(at)
+        except ValueError:
+            pass  # diagnosed below on the whole body
+        else:
+            if event.type != type_:
+                raise _damaged(seq, f"edited: {COLUMNS_DETAIL}")
+            values = {
+                "seq": seq,
+                "at": when,
+                "actor": actor,
+                "algorithm": algorithm,
+                "prev_hash": prev_hash,
+                "hash": digest,
+                "event": event,
+            }
+            return assemble(EventRecord, values, _RECORD_FIELDS)
     try:
         doc = json.loads(body)
         return EventRecord(
@@ -615,6 +638,10 @@ def _record(row: ChainRow) -> EventRecord:
         )
     except (ValueError, KeyError, TypeError) as exc:  # ValidationError is a ValueError
         raise _damaged(seq, f"the hashed body is not an event: {_first_line(exc)}") from None
+
+
+#: Every field of ``EventRecord`` (the records a reader builds are frozen: shared).
+_RECORD_FIELDS = frozenset(EventRecord.model_fields)
 
 
 def _damaged(seq: int, detail: str) -> IntegrityError:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,6 +24,7 @@ __all__ = [
     "approve_change",
     "edit_change",
     "get_change",
+    "iter_changes",
     "list_changes",
     "make_fields",
     "refuse",
@@ -304,21 +305,44 @@ def list_changes(
     overdue: bool = False,
 ) -> list[ChangeState]:
     """Changes, optionally filtered by state, kind, or overdue now (by the store's clock)."""
+    return list(iter_changes(proj, state=state, kind=kind, overdue=overdue))
+
+
+def iter_changes(
+    proj: Project,
+    *,
+    state: str | None = None,
+    kind: str | None = None,
+    overdue: bool = False,
+) -> Iterator[ChangeState]:
+    """``list_changes``, streamed by change id (memory flat however many changes)."""
     overdue_at = proj.store.clock() if overdue else None
     if state is not None and state not in change.STATES:
         raise UsageError(f"unknown state {state!r}; valid states: {', '.join(change.STATES)}")
     retro = timedelta(hours=proj.config.release.retro_approval_hours)
-    out = []
-    for data in proj.store.aggregates_of("change"):
-        item = parse_state(ChangeState, data, "change", str(data.get("id")))
-        if state and item.state != state:
-            continue
-        if kind and item.fields.kind != kind:
-            continue
-        if overdue_at is not None and not _overdue(item, overdue_at, retro):
-            continue
-        out.append(item)
-    return out
+    return _changes(proj, state, kind, overdue_at, retro)
+
+
+def _changes(
+    proj: Project,
+    state: str | None,
+    kind: str | None,
+    overdue_at: datetime | None,
+    retro: timedelta,
+) -> Iterator[ChangeState]:
+    rows = iter(proj.store.iter_aggregates("change"))
+    try:
+        for data in rows:
+            item = parse_state(ChangeState, data, "change", str(data.get("id")))
+            if state and item.state != state:
+                continue
+            if kind and item.fields.kind != kind:
+                continue
+            if overdue_at is not None and not _overdue(item, overdue_at, retro):
+                continue
+            yield item
+    finally:
+        getattr(rows, "close", lambda: None)()
 
 
 def _overdue(item: ChangeState, now: datetime, retro: timedelta) -> bool:

@@ -26,6 +26,7 @@ from sqlalchemy.sql.elements import ClauseElement
 from hischange.store.tables import aggregates, changes, event_changes, events, ledger_head
 
 __all__ = [
+    "AGGREGATES_OF",
     "AGGREGATE_INSERT",
     "AGGREGATE_UPDATE",
     "CHANGE_COLUMNS",
@@ -303,6 +304,13 @@ EVENTS_OF_CHANGE = Prepared(
     )
     .order_by(events.c.seq),
     ["b_since", "b_change"],
+)
+#: Every state of one aggregate kind, by key (streamed by ``Store.iter_aggregates``).
+AGGREGATES_OF = Prepared(
+    select(aggregates.c.key, aggregates.c.state)
+    .where(aggregates.c.kind == bindparam("b_kind"))
+    .order_by(aggregates.c.key),
+    ["b_kind"],
 )
 #: The derived index of which event concerns which change, up to a sequence number, in
 #: the order ``audit verify`` rebuilds it from the hashed bodies.

@@ -102,6 +102,9 @@ class LedgerStore(Protocol):
     def aggregates_of(self, kind: str) -> list[dict[str, Any]]:
         """Every committed state of one aggregate kind, by key."""
 
+    def iter_aggregates(self, kind: str, batch: int = 1000) -> Iterable[dict[str, Any]]:
+        """Every committed state of one aggregate kind, by key, streamed."""
+
     def projection_rows(
         self,
     ) -> tuple[dict[tuple[str, str], tuple[str, int]], list[dict[str, Any]]]:

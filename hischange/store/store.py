@@ -261,6 +261,14 @@ class Store:
             )
             return [decode_state(r.state, kind, r.key) for r in rows]
 
+    def iter_aggregates(self, kind: str, batch: int = 1000) -> Iterator[dict[str, Any]]:
+        """Every committed state of one aggregate kind, by key, streamed (a list of ten
+        thousand changes is read a batch at a time, never held whole)."""
+        with self.read() as conn:
+            for part in prepared.AGGREGATES_OF.batches(conn, (kind,), batch):
+                for key, state in part:
+                    yield decode_state(state, kind, key)
+
     def projection_rows(
         self,
     ) -> tuple[dict[tuple[str, str], tuple[str, int]], list[dict[str, Any]]]:
