@@ -26,8 +26,8 @@ from hischange.ledger import (
     canonical,
 )
 from hischange.project import Project
-from hischange.unchecked import assemble
 from hischange.store.store import change_row
+from hischange.unchecked import assemble
 from hischange.workflow.projector import MemoryView, project
 
 __all__ = [
