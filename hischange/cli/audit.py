@@ -62,7 +62,7 @@ def verify(expect_head: str | None, db_url: str | None, fmt: str) -> None:
 @db_option
 @format_option()
 def log(since: int, change_id: str | None, limit: int | None, db_url: str | None, fmt: str) -> None:
-    """Print ledger events in order, as they are read (each one's hash checked).
+    """Print ledger events in order, each one's hash checked.
 
     Streams: memory stays flat however long the ledger is. Damage met on the way ends
     the listing with exit 4 and the sequence number. Opens the store read-only.

@@ -50,7 +50,7 @@ ONE_LINE_FIELDS = (
     "third_party",
     "effort_days",
 )
-_OPTION = {"requester_dept": "requester", "requester_person": "requester-person"}
+_OPTION = {"requester_dept": "requester", "effort_days": "effort"}
 
 
 def make_fields(values: dict[str, Any]) -> ChangeFields:
