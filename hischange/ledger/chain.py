@@ -15,7 +15,7 @@ import operator
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import orjson
 from pydantic import BaseModel, ConfigDict
@@ -29,6 +29,7 @@ __all__ = [
     "ChainProblem",
     "ChainRow",
     "StoredEvent",
+    "VerifyRow",
     "canonical",
     "canonical_stdlib",
     "chain_hash",
@@ -185,6 +186,10 @@ NOT_AN_EVENT = "stored bytes are not an event"
 #: ``(seq, body, prev_hash, hash, algorithm, type, actor, at)``.
 ChainRow = tuple[int, bytes, str, str, str, str, str, str]
 Span = tuple[int, int]
+#: ``ChainRow`` plus the denormalised ``events.change_id`` column: what ``audit verify``
+#: reads, so it checks that column in the same pass.
+VerifyRow = tuple[int, bytes, str, str, str, str, str, str, str | None]
+_Row = TypeVar("_Row", ChainRow, VerifyRow)
 _ROW_FIELDS = operator.attrgetter(
     "seq", "body", "prev_hash", "hash", "algorithm", "type", "actor", "at"
 )
@@ -243,7 +248,7 @@ class ChainCursor:
         self.problems.append(problem)
         self.broken = True
 
-    def walk(self, rows: Iterable[ChainRow]) -> Iterator[tuple[ChainRow, Span | None]]:
+    def walk(self, rows: Iterable[_Row]) -> Iterator[tuple[_Row, Span | None]]:
         """Check each row and yield it with its event's byte range in the body (None when
         the body had to be parsed). Stops after the row that broke the chain (or as soon
         as the caller calls ``fail``); ``problems`` then names what is wrong."""
@@ -254,7 +259,9 @@ class ChainCursor:
         tail_prefix = _tail_for(prev_hash)
         head, head_actor, head_at = b"", None, None
         for row in rows:
-            seq, body, row_prev, digest, algorithm, type_, actor, at = row
+            # a row may carry more columns after these eight (``VerifyRow``); an 8-tuple's
+            # full slice is the tuple itself, no copy
+            seq, body, row_prev, digest, algorithm, type_, actor, at = row[:8]
             if seq == expected and row_prev == prev_hash and algorithm == ALGORITHM:
                 hasher = sha256(prev_raw + body)
                 if hasher.hexdigest() == digest:

@@ -23,6 +23,7 @@ from hischange.ledger import (
     ChainProblem,
     ChainRow,
     Span,
+    VerifyRow,
     canonical,
 )
 from hischange.project import Project
@@ -94,7 +95,7 @@ def verify_store(proj: Project, *, expect_head: str | None = None) -> VerifyRepo
     cursor = ChainCursor()
     replay = _Replay()
     count, last, seen_hash = 0, None, ""
-    rows = store.chain_rows()
+    rows = store.verify_rows()
     feed = replay.feed
     try:
         for count, (last, span) in enumerate(cursor.walk(rows), 1):  # noqa: B007 - used after
@@ -132,7 +133,7 @@ def verify_store(proj: Project, *, expect_head: str | None = None) -> VerifyRepo
     )
 
 
-def _seq_after(last: ChainRow | None) -> int:
+def _seq_after(last: VerifyRow | None) -> int:
     return last[0] + 1 if last is not None else 1
 
 
@@ -220,13 +221,13 @@ class _Replay:
         #: by ``compare`` when the chain was sound, dropped when it was not.
         self.error: tuple[int, str, str] | None = None
         self._at_text, self._at = "", datetime.min
-        #: ``event_changes`` and ``events.change_id`` as the hashed bodies say they are.
+        #: ``event_changes`` as the hashed bodies say it is (a running digest).
         self.refs = hashlib.sha256()
-        self.column = hashlib.sha256()
         self._refs_lines: list[str] = []
-        self._column_lines: list[str] = []
+        #: The first row whose ``events.change_id`` column differs from its hashed event.
+        self.column: Problem | None = None
 
-    def feed(self, cursor: ChainCursor, row: ChainRow, span: Span | None) -> None:
+    def feed(self, cursor: ChainCursor, row: VerifyRow, span: Span | None) -> None:
         """Parse one chain-checked event (once) and check it.
 
         When the cursor proved the envelope's bytes, only the event's bytes are parsed:
@@ -236,7 +237,7 @@ class _Replay:
         """
         if self.error is not None:
             return
-        seq, body, prev_hash, digest, _, type_, actor, at = row
+        seq, body, prev_hash, digest, _, type_, actor, at, column = row
         event: AnyEvent | None
         try:
             if span is None:
@@ -258,13 +259,22 @@ class _Replay:
         if event is None:
             return
         try:
-            self._check_event(seq, prev_hash, digest, actor, at, event)
+            self._check_event(seq, prev_hash, digest, actor, at, event, column)
         except Exception as exc:  # reported by compare, never a traceback
             self.error = (seq, "replay", f"replaying event {seq} failed: {_first_line(exc)}")
 
     def _check_event(
-        self, seq: int, prev_hash: str, digest: str, actor: str, at: str, event: AnyEvent
+        self,
+        seq: int,
+        prev_hash: str,
+        digest: str,
+        actor: str,
+        at: str,
+        event: AnyEvent,
+        column: str | None,
     ) -> None:
+        """Every check of one parsed event: the replay, then the derived data it implies.
+        (Extension point: a further per-event check, e.g. a signature, goes here.)"""
         if at != self._at_text:  # the events of one transaction share their time
             self._at_text, self._at = at, datetime.fromisoformat(at)
         project(self.view, AppendedEvent.of(seq, self._at, actor, prev_hash, digest, event))
@@ -274,20 +284,20 @@ class _Replay:
             if len(self._refs_lines) >= _DIGEST_BATCH:
                 self.refs.update("".join(self._refs_lines).encode())
                 self._refs_lines.clear()
-        single = getattr(event, "change_id", None)
-        if single is not None:
-            self._column_lines.append(f"{seq} {single}\n")
-            if len(self._column_lines) >= _DIGEST_BATCH:
-                self.column.update("".join(self._column_lines).encode())
-                self._column_lines.clear()
+        if column != event.__dict__.get("change_id") and self.column is None:
+            hashed = event.__dict__.get("change_id")
+            self.column = Problem(
+                seq=seq,
+                damage="derived",
+                detail=f"the events.change_id column holds {clip(column)} where the hashed "
+                f"event says {clip(hashed)} (edited outside hischange)",
+            )
 
-    def digests(self) -> dict[str, str]:
-        """The derived tables' digests as the hashed bodies say they should be."""
+    def refs_digest(self) -> str:
+        """The ``event_changes`` digest as the hashed bodies say it should be."""
         self.refs.update("".join(self._refs_lines).encode())
-        self.column.update("".join(self._column_lines).encode())
         self._refs_lines.clear()
-        self._column_lines.clear()
-        return {"event_changes": self.refs.hexdigest(), "change_id": self.column.hexdigest()}
+        return self.refs.hexdigest()
 
     def compare(self, proj: Project) -> list[Problem]:
         """Problems where the replay stopped, or the stored projections differ from it."""
@@ -323,8 +333,10 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _check_derived(store: Any, replay: _Replay, upto: int) -> list[Problem]:
-    """Derived tables against the hashed bodies: the whole table's digest first (one
-    streamed read); only when it differs, a second pass names the first difference."""
+    """Derived data against the hashed bodies: the ``events.change_id`` column (checked
+    row by row in the pass), foreign triggers, and the ``event_changes`` index — its
+    digest first (one streamed read of the index); only when that differs, a second pass
+    names the first difference."""
     problems: list[Problem] = []
     for name in store.foreign_triggers():
         problems.append(
@@ -337,25 +349,23 @@ def _check_derived(store: Any, replay: _Replay, upto: int) -> list[Problem]:
         )
     if replay.error is not None:
         return problems
-    for column, want in replay.digests().items():
-        digest = hashlib.sha256()
-        lines: list[str] = []
-        for seq, cid in store.derived_rows(column, upto):
-            lines.append(f"{seq} {cid}\n")
-            if len(lines) >= _DIGEST_BATCH:
-                digest.update("".join(lines).encode("utf-8", "replace"))
-                lines.clear()
-        digest.update("".join(lines).encode("utf-8", "replace"))
-        if digest.hexdigest() != want:
-            problems.append(_first_derived_difference(store, column, upto))
+    if replay.column is not None:
+        problems.append(replay.column)
+    digest = hashlib.sha256()
+    lines: list[str] = []
+    for seq, cid in store.change_index(upto):
+        lines.append(f"{seq} {cid}\n")
+        if len(lines) >= _DIGEST_BATCH:
+            digest.update("".join(lines).encode("utf-8", "replace"))
+            lines.clear()
+    digest.update("".join(lines).encode("utf-8", "replace"))
+    if digest.hexdigest() != replay.refs_digest():
+        problems.append(_first_index_difference(store, upto))
     return problems
 
 
-_TABLE = {"event_changes": "event_changes", "change_id": "the events.change_id column"}
-
-
-def _first_derived_difference(store: Any, column: str, upto: int) -> Problem:
-    """Where a derived table first differs from what the hashed bodies say (the chain
+def _first_index_difference(store: Any, upto: int) -> Problem:
+    """Where ``event_changes`` first differs from what the hashed bodies say (the chain
     verified, so every body parses)."""
 
     def expected() -> Generator[tuple[int, str]]:
@@ -363,26 +373,23 @@ def _first_derived_difference(store: Any, column: str, upto: int) -> Problem:
             if row[0] > upto:
                 return
             event = parse_event(json.loads(row[1])["event"])
-            if column == "event_changes":
-                yield from ((row[0], c) for c in _refs(event))
-            elif getattr(event, "change_id", None) is not None:
-                yield row[0], str(event.change_id)  # type: ignore[union-attr]
+            yield from ((row[0], c) for c in _refs(event))
 
     want = expected()
-    have = iter(store.derived_rows(column, upto))
+    have = iter(store.change_index(upto))
     try:
-        return _first_mismatch(column, want, have)
+        return _first_mismatch(want, have)
     finally:
         want.close()
         getattr(have, "close", lambda: None)()
 
 
-def _first_mismatch(column: str, want: Iterator[tuple[int, str]], have: Iterator[Any]) -> Problem:
+def _first_mismatch(want: Iterator[tuple[int, str]], have: Iterator[Any]) -> Problem:
     while True:
         w, h = next(want, None), next(have, None)
         if w == h:
             if w is None:  # pragma: no cover - the digests differed
-                return Problem(seq=0, damage="derived", detail=f"{_TABLE[column]} differs")
+                return Problem(seq=0, damage="derived", detail="event_changes differs")
             continue
         seq = min(x[0] if isinstance(x[0], int) else 0 for x in (w, h) if x is not None)
         stored = f"{h[1]!r} at {h[0]!r}" if h is not None else "nothing"
@@ -390,7 +397,7 @@ def _first_mismatch(column: str, want: Iterator[tuple[int, str]], have: Iterator
         return Problem(
             seq=seq,
             damage="derived",
-            detail=f"{_TABLE[column]} holds {stored} where the hashed events say {hashed} "
+            detail=f"event_changes holds {stored} where the hashed events say {hashed} "
             "(edited outside hischange: it could hide an event from a trace)",
         )
 

@@ -30,11 +30,11 @@ __all__ = [
     "AGGREGATE_INSERT",
     "AGGREGATE_UPDATE",
     "CHANGE_COLUMNS",
-    "CHANGE_COLUMN_UPTO",
     "CHANGE_INSERT",
     "CHANGE_UPDATE",
     "EVENTS_OF_CHANGE",
     "EVENTS_SINCE",
+    "EVENTS_TO_VERIFY",
     "EVENT_COLUMNS",
     "EVENT_INSERT",
     "HEAD_INSERT",
@@ -294,6 +294,11 @@ EVENTS_SINCE = Prepared(
     select(*_CHAIN_COLUMNS).where(events.c.seq > bindparam("b_since")).order_by(events.c.seq),
     ["b_since"],
 )
+#: ``EVENTS_SINCE`` plus the ``change_id`` column: every row as ``audit verify`` reads it.
+EVENTS_TO_VERIFY = Prepared(
+    select(*_CHAIN_COLUMNS, events.c.change_id).order_by(events.c.seq),
+    [],
+)
 EVENTS_OF_CHANGE = Prepared(
     select(*_CHAIN_COLUMNS)
     .where(
@@ -318,13 +323,6 @@ REFS_UPTO = Prepared(
     select(event_changes.c.seq, event_changes.c.change_id)
     .where(event_changes.c.seq <= bindparam("b_upto"))
     .order_by(event_changes.c.seq, event_changes.c.change_id),
-    ["b_upto"],
-)
-#: The denormalised ``events.change_id`` column (where set), up to a sequence number.
-CHANGE_COLUMN_UPTO = Prepared(
-    select(events.c.seq, events.c.change_id)
-    .where(events.c.seq <= bindparam("b_upto"), events.c.change_id.is_not(None))
-    .order_by(events.c.seq),
     ["b_upto"],
 )
 EVENT_INSERT = _insert(events, EVENT_COLUMNS)

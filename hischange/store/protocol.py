@@ -15,7 +15,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
-from hischange.ledger import AppendedEvent, ChainRow, Projector, StoredEvent
+from hischange.ledger import AppendedEvent, ChainRow, Projector, StoredEvent, VerifyRow
 
 __all__ = ["LedgerStore", "LedgerWrite"]
 
@@ -89,9 +89,13 @@ class LedgerStore(Protocol):
     ) -> Iterable[ChainRow]:
         """Stored events as plain tuples for verification, streamed."""
 
-    def derived_rows(self, column: str, upto_seq: int, batch: int = 5000) -> Iterable[Any]:
-        """Derived data verification rebuilds: ``event_changes`` rows or the
-        ``events.change_id`` column, as ``(seq, change_id)``, streamed."""
+    def verify_rows(self, batch: int = 5000) -> Iterable[VerifyRow]:
+        """Every stored event as ``audit verify`` reads it (``chain_rows`` plus the
+        ``events.change_id`` column), streamed."""
+
+    def change_index(self, upto_seq: int, batch: int = 5000) -> Iterable[tuple[Any, Any]]:
+        """The derived ``event_changes`` rows ``(seq, change_id)`` up to a sequence number,
+        by sequence and change, streamed."""
 
     def foreign_triggers(self) -> list[str]:
         """Triggers in the store that hischange did not make."""

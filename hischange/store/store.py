@@ -26,6 +26,7 @@ from hischange.ledger import (
     ProjectionView,
     Projector,
     StoredEvent,
+    VerifyRow,
 )
 from hischange.store import prepared
 from hischange.store.engine import describe_url as _describe
@@ -204,6 +205,19 @@ class Store:
                 else:
                     yield row
 
+    def verify_rows(self, batch: int = 5000) -> Iterator[VerifyRow]:
+        """Every stored event as ``audit verify`` reads it, streamed: ``chain_rows``' eight
+        columns plus the denormalised ``change_id`` column, checked in the same pass."""
+        with self.read() as conn:
+            for part in prepared.EVENTS_TO_VERIFY.batches(conn, (), batch):
+                if part and type(part[0][1]) is memoryview:  # psycopg's bytea
+                    part = [(r[0], bytes(r[1]), *r[2:]) for r in part]
+                for row in part:
+                    if type(row[0]) is not int or type(row[1]) is not bytes:
+                        yield (*_ROW_FIELDS(_coerced(row[:8])), row[8])
+                    else:
+                        yield row
+
     def _event_batches(
         self, since_seq: int, change_id: str | None, batch: int
     ) -> Iterator[list[Any]]:
@@ -217,13 +231,12 @@ class Store:
                     part = [(r[0], bytes(r[1]), *r[2:]) for r in part]
                 yield part
 
-    def derived_rows(self, column: str, upto_seq: int, batch: int = 5000) -> Iterator[Any]:
-        """Derived data ``audit verify`` rebuilds from the hashed bodies, streamed:
-        ``"event_changes"`` — ``(seq, change_id)`` by sequence and change; ``"change_id"`` —
-        ``(seq, change_id)`` of the ``events.change_id`` column where it is set."""
-        statement = prepared.REFS_UPTO if column == "event_changes" else prepared.CHANGE_COLUMN_UPTO
+    def change_index(self, upto_seq: int, batch: int = 5000) -> Iterator[tuple[Any, Any]]:
+        """The derived ``event_changes`` index up to a sequence number, streamed:
+        ``(seq, change_id)`` by sequence and change (``audit verify`` rebuilds it from the
+        hashed bodies and compares)."""
         with self.read() as conn:
-            for part in statement.batches(conn, (upto_seq,), batch):
+            for part in prepared.REFS_UPTO.batches(conn, (upto_seq,), batch):
                 yield from part
 
     def foreign_triggers(self) -> list[str]:
