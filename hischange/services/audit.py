@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Generator, Iterator
@@ -221,9 +220,8 @@ class _Replay:
         #: by ``compare`` when the chain was sound, dropped when it was not.
         self.error: tuple[int, str, str] | None = None
         self._at_text, self._at = "", datetime.min
-        #: ``event_changes`` as the hashed bodies say it is (a running digest).
-        self.refs = hashlib.sha256()
-        self._refs_lines: list[str] = []
+        #: ``event_changes`` as the hashed bodies say it is (a running fingerprint).
+        self.refs = IndexFingerprint()
         #: The first row whose ``events.change_id`` column differs from its hashed event.
         self.column: Problem | None = None
 
@@ -278,12 +276,8 @@ class _Replay:
         if at != self._at_text:  # the events of one transaction share their time
             self._at_text, self._at = at, datetime.fromisoformat(at)
         project(self.view, AppendedEvent.of(seq, self._at, actor, prev_hash, digest, event))
-        refs = _refs(event)
-        if refs:
-            self._refs_lines.extend(f"{seq} {c}\n" for c in refs)
-            if len(self._refs_lines) >= _DIGEST_BATCH:
-                self.refs.update("".join(self._refs_lines).encode())
-                self._refs_lines.clear()
+        for ref in _refs(event):
+            self.refs.add(seq, ref)
         if column != event.__dict__.get("change_id") and self.column is None:
             hashed = event.__dict__.get("change_id")
             self.column = Problem(
@@ -293,12 +287,6 @@ class _Replay:
                 f"event says {clip(hashed)} (edited outside hischange)",
             )
 
-    def refs_digest(self) -> str:
-        """The ``event_changes`` digest as the hashed bodies say it should be."""
-        self.refs.update("".join(self._refs_lines).encode())
-        self._refs_lines.clear()
-        return self.refs.hexdigest()
-
     def compare(self, proj: Project) -> list[Problem]:
         """Problems where the replay stopped, or the stored projections differ from it."""
         if self.error is not None:
@@ -307,8 +295,31 @@ class _Replay:
         return _compare(proj, self.view)
 
 
-#: Lines of a derived table hashed at once.
-_DIGEST_BATCH = 5000
+class IndexFingerprint:
+    """A fingerprint of a set of ``(seq, change_id)`` rows, in any order: their count and
+    the sum of their hashes. Python's string hash is keyed afresh in every process
+    (SipHash), so whoever edits the index cannot make a different set match; both sides
+    are computed in the same process. About four times cheaper per row than a SHA-256
+    over formatted lines, which mattered at a million events."""
+
+    __slots__ = ("count", "total")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.total = 0
+
+    def add(self, seq: object, change_id: object) -> None:
+        self.count += 1
+        self.total += hash((seq, change_id))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, IndexFingerprint) and (self.count, self.total) == (
+            other.count,
+            other.total,
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
 
 #: Event classes whose only change reference is their ``change_id`` field.
 _SINGLE_REF: dict[type, bool] = {}
@@ -335,8 +346,8 @@ def _first_line(exc: BaseException) -> str:
 def _check_derived(store: Any, replay: _Replay, upto: int) -> list[Problem]:
     """Derived data against the hashed bodies: the ``events.change_id`` column (checked
     row by row in the pass), foreign triggers, and the ``event_changes`` index — its
-    digest first (one streamed read of the index); only when that differs, a second pass
-    names the first difference."""
+    fingerprint first (one streamed read of the index); only when that differs, a second
+    pass names the first difference."""
     problems: list[Problem] = []
     for name in store.foreign_triggers():
         problems.append(
@@ -351,15 +362,11 @@ def _check_derived(store: Any, replay: _Replay, upto: int) -> list[Problem]:
         return problems
     if replay.column is not None:
         problems.append(replay.column)
-    digest = hashlib.sha256()
-    lines: list[str] = []
+    stored = IndexFingerprint()
+    add = stored.add
     for seq, cid in store.change_index(upto):
-        lines.append(f"{seq} {cid}\n")
-        if len(lines) >= _DIGEST_BATCH:
-            digest.update("".join(lines).encode("utf-8", "replace"))
-            lines.clear()
-    digest.update("".join(lines).encode("utf-8", "replace"))
-    if digest.hexdigest() != replay.refs_digest():
+        add(seq, cid)
+    if stored != replay.refs:
         problems.append(_first_index_difference(store, upto))
     return problems
 
