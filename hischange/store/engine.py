@@ -123,6 +123,8 @@ def _sqlite_reader(url: str, lock_timeout: float) -> Engine:
     from urllib.parse import quote
 
     path, options = sqlite_path(url)
+    if path and path != ":memory:" and not Path(path).exists():
+        check_local_store(Path(path))  # a project whose store is elsewhere says where
     if not path or path == ":memory:" or not Path(path).is_file():
         raise StoreError(
             f"no hischange store at {path or url!r} (no such file)",
