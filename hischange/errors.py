@@ -19,6 +19,7 @@ __all__ = [
     "UsageError",
     "WorkflowError",
     "clip",
+    "visible",
 ]
 
 #: How much of an offending value a message repeats (a 120 KB title is not echoed whole).
@@ -32,6 +33,36 @@ def clip(value: object, limit: int = CLIP_CHARS) -> str:
     if len(text) <= limit:
         return repr(text)
     return f"{text[:limit]!r}… ({len(text)} characters)"
+
+
+def _escape(code: int) -> str:
+    named = {9: "\\t", 10: "\\n", 13: "\\r"}
+    if code in named:
+        return named[code]
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+#: What ``visible`` shows escaped: C0 and C1 control characters and DEL (terminal escape
+#: sequences start with ESC 0x1b or CSI 0x9b), the line and paragraph separators, and the
+#: bidirectional controls that reorder text on screen ("Trojan Source").
+_UNSAFE = [*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029, *range(0x202A, 0x202F)]
+_UNSAFE += [*range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C]
+_ONE_LINE = {code: _escape(code) for code in _UNSAFE}
+_MULTI_LINE = {code: v for code, v in _ONE_LINE.items() if code not in (9, 10)}
+
+
+def visible(text: str, *, keep_newlines: bool = False) -> str:
+    """Text as a terminal should show it: control characters and escape sequences written
+    out visibly (``\\x1b``, ``\\r``, ``\\n``, ``\\u202e``), so stored text can neither
+    drive the terminal (clear the screen, hide or overwrite a line) nor forge a line.
+    ``keep_newlines``: the text's own line breaks (and tabs) stay: a whole rendered page,
+    or a line of a file shown as it is indented (SQL under review).
+
+    The one function every human output goes through (``cli.output.emit``); backslashes
+    are left as they are, so a Windows path reads as typed."""
+    if text.isprintable():
+        return text
+    return text.translate(_MULTI_LINE if keep_newlines else _ONE_LINE)
 
 
 class HischangeError(Exception):

@@ -148,23 +148,52 @@ _GITIGNORE = (
 class Project:
     """The state folder, the configuration and (lazily) the store."""
 
-    def __init__(self, root: Path, *, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        read_only: bool = False,
+        db_url: str | None = None,
+        config: Config | None = None,
+    ) -> None:
         self.root = root
         self.state_dir = root / STATE_DIR
-        self.config: Config = load_config(self.state_dir / CONFIG_NAME)
+        self.config: Config = config or load_config(self.state_dir / CONFIG_NAME)
         self._clock = clock
+        #: Open the store for reading only (the auditor's commands): no schema upgrade, no
+        #: write lock, a read-only copy or medium works (``Store(read_only=True)``).
+        self.read_only = read_only
+        self._db_url = db_url
+
+    @classmethod
+    def of_store(cls, db_url: str, *, read_only: bool = True) -> Project:
+        """A store without a project folder (an auditor's copy of the database): the
+        default configuration, the current folder as root, the store opened read-only."""
+        return cls(Path.cwd(), read_only=read_only, db_url=db_url, config=Config())
 
     @property
     def db_url(self) -> str:
-        """The store URL: HISCHANGE_DB_URL, else config, else the SQLite file."""
-        return env_db_url() or self.config.db_url or f"sqlite:///{self.state_dir / DB_NAME}"
+        """The store URL: the one given, else HISCHANGE_DB_URL, else config, else the
+        SQLite file."""
+        return (
+            self._db_url
+            or env_db_url()
+            or self.config.db_url
+            or f"sqlite:///{self.state_dir / DB_NAME}"
+        )
 
     @cached_property
     def store(self) -> Store:
-        """The store, opened (and upgraded if older) on first use."""
+        """The store, opened (and upgraded if older, unless read-only) on first use."""
         from hischange.store import Store
 
-        return Store(self.db_url, clock=self._clock, lock_timeout=env_lock_timeout())
+        return Store(
+            self.db_url,
+            clock=self._clock,
+            lock_timeout=env_lock_timeout(),
+            read_only=self.read_only,
+        )
 
     @cached_property
     def reader(self) -> ProjectionReader:
@@ -187,12 +216,14 @@ class Project:
             self.store.close()
 
 
-def find_project(start: Path, *, clock: Callable[[], datetime] | None = None) -> Project:
+def find_project(
+    start: Path, *, clock: Callable[[], datetime] | None = None, read_only: bool = False
+) -> Project:
     """The project whose ``.hischange/`` is at or above ``start``."""
     start = start.resolve()
     for folder in (start, *start.parents):
         if (folder / STATE_DIR).is_dir():
-            return Project(folder, clock=clock)
+            return Project(folder, clock=clock, read_only=read_only)
     raise NotFoundError(
         f"no hischange project at or above {start} (no {STATE_DIR}/ folder)",
         hint="run `hischange init` at the top of the repository",

@@ -1,10 +1,23 @@
-"""``hischange audit …``: verify, log, trace."""
+"""``hischange audit …``: verify, log, trace.
+
+The auditor's commands open the store read-only (``open_reader``): an auditor's copy on a
+read-only medium verifies, and a writer's lock never stops them. ``--db`` (or
+``HISCHANGE_DB_URL``) reads a store without a project folder.
+"""
 
 from __future__ import annotations
 
 import click
 
-from hischange.cli.output import BoundedInt, emit, example, format_option, open_project
+from hischange.cli.output import (
+    BoundedInt,
+    db_option,
+    emit,
+    emit_stream,
+    example,
+    format_option,
+    open_reader,
+)
 from hischange.cli.render import event_line, verify_lines
 from hischange.errors import IntegrityError
 
@@ -20,17 +33,20 @@ def audit() -> None:
     metavar="SEQ:HASH",
     help="A ledger head kept elsewhere (release record, tag, report); a rewrite is caught.",
 )
+@db_option
 @format_option()
-def verify(expect_head: str | None, fmt: str) -> None:
+def verify(expect_head: str | None, db_url: str | None, fmt: str) -> None:
     """Recompute the hash chain and replay every event.
 
-    Replays every event into fresh projections and compares them with the stored ones.
-    Names the first bad sequence number and the damage (edited, deleted, reordered,
-    inserted, projection drift). Exit 4 when anything is wrong.
+    Replays every event into fresh projections and compares them with the stored ones,
+    and rebuilds the derived tables (which event concerns which change) from the hashed
+    events. Names the first bad sequence number and the damage (edited, deleted,
+    reordered, inserted, projection drift, derived). Exit 4 when anything is wrong; the
+    head is printed only when the ledger verifies. Opens the store read-only.
     """
     from hischange.services.audit import verify_store
 
-    report = verify_store(open_project(), expect_head=expect_head)
+    report = verify_store(open_reader(db_url), expect_head=expect_head)
     emit(fmt, report, verify_lines)
     if not report.ok:
         first = report.problems[0]
@@ -43,22 +59,32 @@ def verify(expect_head: str | None, fmt: str) -> None:
 )
 @click.option("--change", "change_id", help="Only events of this change.")
 @click.option("--limit", type=BoundedInt(1), help="At most this many events.")
+@db_option
 @format_option()
-def log(since: int, change_id: str | None, limit: int | None, fmt: str) -> None:
-    """Print ledger events in order."""
-    from hischange.services.audit import read_log
+def log(since: int, change_id: str | None, limit: int | None, db_url: str | None, fmt: str) -> None:
+    """Print ledger events in order, each one's hash checked.
 
-    records = read_log(open_project(), since=since, change_id=change_id, limit=limit)
-    emit(fmt, records, lambda rs: [event_line(r) for r in rs] or ["no events"])
+    Streams: memory stays flat however long the ledger is. Damage met on the way ends
+    the listing with exit 4 and the sequence number. Opens the store read-only.
+    """
+    from hischange.services.audit import iter_log
+
+    records = iter_log(open_reader(db_url), since=since, change_id=change_id, limit=limit)
+    emit_stream(fmt, records, event_line, empty="no events")
 
 
 @audit.command("trace", epilog=example("hischange audit trace CR-2026-0001"))
 @click.argument("change_id")
+@db_option
 @format_option()
-def trace(change_id: str, fmt: str) -> None:
-    """Every event of one change in order, with actor, time and hash."""
-    from hischange.services.audit import trace_change
+def trace(change_id: str, db_url: str | None, fmt: str) -> None:
+    """Every event of one change in order, with actor, time and hash.
 
-    records = trace_change(open_project(), change_id)
+    Found from the hashed events themselves (never from a derived index), each one's hash
+    checked as it is read. Opens the store read-only.
+    """
+    from hischange.services.audit import iter_trace
+
+    records = iter_trace(open_reader(db_url), change_id)
     focus = change_id.strip().upper()
-    emit(fmt, records, lambda rs: [event_line(r, focus) for r in rs])
+    emit_stream(fmt, records, lambda r: event_line(r, focus))

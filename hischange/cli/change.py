@@ -10,6 +10,7 @@ import click
 from hischange.cli.output import (
     actor_option,
     emit,
+    emit_stream,
     example,
     format_option,
     open_project,
@@ -256,11 +257,11 @@ def list_(
     """List changes, with billing class and due-time status.
 
     The due column says met (按时), late (超期完成: done after the due time), open, or
-    overdue (逾期: open past the due time)."""
-    from hischange.services.changes import list_changes
+    overdue (逾期: open past the due time). JSON is streamed, one change at a time."""
+    from hischange.services.changes import iter_changes
 
     proj = open_project()
-    items = list_changes(
+    items = iter_changes(
         proj,
         state=state,
         kind=kind,
@@ -271,11 +272,12 @@ def list_(
         late=late,
     )
     if fmt == "json":
-        emit(fmt, items, lambda xs: [])
+        emit_stream(fmt, items, str)  # JSON: the human form is unused
         return
     from hischange.services.change_due import due_records
 
-    emit(fmt, items, lambda xs: change_table(xs, due_records(proj, xs)) if xs else ["no changes"])
+    listed = list(items)  # the table's columns are as wide as their widest cell
+    emit(fmt, listed, lambda xs: change_table(xs, due_records(proj, xs)) if xs else ["no changes"])
 
 
 @change.command("show", epilog=example("hischange change show CR-2026-0001"))

@@ -12,7 +12,7 @@ import click
 
 from hischange import __version__
 from hischange.cli.output import example
-from hischange.errors import GateFailed, HischangeError, StoreError, UsageError, clip
+from hischange.errors import GateFailed, HischangeError, StoreError, UsageError, clip, visible
 
 __all__ = ["cli", "main"]
 
@@ -111,9 +111,10 @@ class Failure(click.ClickException):
                 "the disk is full (磁盘已满): free space on it and run the command again; "
                 "nothing was recorded"
             )
-        click.echo(f"error [{self.error.code}]: {_cut(self.error.message)}", err=True)
+        message = visible(_cut(self.error.message), keep_newlines=True)
+        click.echo(f"error [{self.error.code}]: {message}", err=True)
         if hint:
-            click.echo(f"  hint: {_cut(hint)}", err=True)
+            click.echo(f"  hint: {visible(_cut(hint), keep_newlines=True)}", err=True)
 
 
 def _not_utf8(args: list[str]) -> UsageError | None:

@@ -17,7 +17,7 @@ from hischange.cli.output import (
     resolve_actor,
 )
 from hischange.cli.render import counted, local_time, release_lines
-from hischange.errors import GateFailed
+from hischange.errors import GateFailed, visible
 
 if TYPE_CHECKING:
     from hischange.workflow.release import CutPlan, ReleaseState
@@ -241,7 +241,8 @@ def notes(version: str, fmt: str, lang: str) -> None:
         emit("json", {"release": state, "changes": changes}, str)
         return
     site = project.config.site
-    click.echo(render_notes(state, changes, fmt=fmt, lang=lang, site=site), nl=False)  # type: ignore[arg-type]
+    text = render_notes(state, changes, fmt=fmt, lang=lang, site=site)  # type: ignore[arg-type]
+    click.echo(visible(text, keep_newlines=True), nl=False)
 
 
 @release.command(

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from wcwidth import wcwidth
 
 from hischange.config import SiteConfig
+from hischange.errors import visible
 from hischange.events import change_refs
 from hischange.workflow.words import counted
 
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "change_detail",
-    "change_line",
     "change_table",
     "counted",
     "custody_lines",
@@ -96,16 +96,6 @@ def table(head: Sequence[str], rows: Sequence[Sequence[str]], gap: str = "  ") -
     return [line(head), *(line(r) for r in rows)]
 
 
-def change_line(c: ChangeState) -> str:
-    """One line per change, for lists; columns line up in a terminal whatever the script."""
-    flags = " [emergency 紧急]" if c.fields.emergency else ""
-    flags += " [approval stale 审批已失效]" if c.approval_stale else ""
-    return (
-        f"{c.id}  {c.state:<11} {pad(STATE_ZH.get(c.state, ''), 6)} {c.fields.kind:<14} "
-        f"{c.fields.urgency:<9} due {local_time(c.due_at)}  {c.fields.title}{flags}"
-    )
-
-
 BILLING_ZH = {"covered": "维保范围内", "free_interface": "免费接口调整", "negotiated": "另行协商"}
 DUE_ZH = {"met": "按时", "late": "超期完成", "open": "未到期", "overdue": "逾期", "dropped": "-"}
 
@@ -125,7 +115,7 @@ def change_table(items: Sequence[ChangeState], due: Mapping[str, DueRecord]) -> 
         status = f"{record.status} {DUE_ZH[record.status]}" if record else ""
         rows.append(
             (c.id, f"{c.state} {STATE_ZH.get(c.state, '')}", f.kind, bill, f.urgency,
-             local_time(c.due_at), status, f.title + flags)
+             local_time(c.due_at), status, visible(f.title + flags))
         )  # fmt: skip
     head = (
         "ID",
@@ -147,21 +137,33 @@ def change_table(items: Sequence[ChangeState], due: Mapping[str, DueRecord]) -> 
     ]
 
 
+#: Where the continuation lines of a multi-line field start in ``change show``: below
+#: the value, marked, so no line of stored text can pass for a field of its own.
+_MORE = " " * 21 + "┆ "
+
+
+def _field(label: str, text: str) -> str:
+    """``label`` and a stored value: one-line parts escaped (``visible``), the value's own
+    lines kept, each continuation marked as part of it."""
+    lines = text.split("\n")
+    return "\n".join([label + visible(lines[0]), *(_MORE + visible(x) for x in lines[1:])])
+
+
 def change_detail(c: ChangeDetail) -> Iterator[str]:
     """Every recorded field of one change."""
     f = c.fields
-    yield f"{c.id}  {f.title}"
+    yield visible(f"{c.id}  {f.title}")
     yield f"  state 状态:        {c.state} ({STATE_ZH.get(c.state, '')})"
     yield f"  kind 类型:         {f.kind}"
-    yield f"  system/module:     {f.system} / {f.module}"
-    yield f"  requester 申请方:  {f.requester_dept} {f.requester_person}".rstrip()
+    yield visible(f"  system/module:     {f.system} / {f.module}")
+    yield visible(f"  requester 申请方:  {f.requester_dept} {f.requester_person}".rstrip())
     yield f"  urgency 紧急程度:  {f.urgency}, due {local_time(c.due_at)}"
     effort = f", effort {f.effort_days} person-days" if f.effort_days else ""
     yield f"  billing 计费:      {f.billing}{effort}"
     if f.third_party:
-        yield f"  third party:       {f.third_party}"
+        yield visible(f"  third party:       {f.third_party}")
     yield f"  risk 风险:         {f.risk}"
-    yield f"  rollback 回退方案: {f.rollback_plan or '(none)'}"
+    yield _field("  rollback 回退方案: ", f.rollback_plan or "(none)")
     yield f"  registered by:     {c.registered_by} at {local_time(c.registered_at)}"
     if c.refs:
         yield f"  refs 外部编号:     {', '.join(c.refs)}"
@@ -173,11 +175,11 @@ def change_detail(c: ChangeDetail) -> Iterator[str]:
             f"{local_time(c.approval.at)}{retro}{stale}"
         )
     if c.rejected_reason:
-        yield f"  rejected 驳回:     {c.rejected_reason}"
+        yield _field("  rejected 驳回:     ", c.rejected_reason)
     if c.withdrawn_reason:
-        yield f"  withdrawn 撤回:    {c.withdrawn_reason}"
+        yield _field("  withdrawn 撤回:    ", c.withdrawn_reason)
     if f.description:
-        yield f"  description:       {f.description}"
+        yield _field("  description:       ", f.description)
     yield from _custody_lines(c)
     if c.evidence:
         yield from _evidence_lines(c)
@@ -236,12 +238,14 @@ def event_line(r: EventRecord, focus: str | None = None) -> str:
     if own:  # faults and trainings (故障登记, 培训记录) have ids of their own
         target = f"{own} {target}".strip()
     detail = "".join(f" {k}={v}" for k, v in _event_detail(ev, focus))
+    fields = ev.__dict__  # the event's fields (a missing one costs pydantic's __getattr__)
     for attr in ("to", "reason", "command"):
-        value = getattr(ev, attr, "")
+        value = fields.get(attr)
         if value:
             detail += f" {attr}={value}"
     when = local_time(r.at)
-    return f"#{r.seq:<6} {when}  {r.actor:<24} {ev.type:<22} {target}{detail}  {r.hash[:16]}"
+    line = f"#{r.seq:<6} {when}  {r.actor:<24} {ev.type:<22} {target}{detail}  {r.hash[:16]}"
+    return visible(line)
 
 
 def _some(values: list[str], limit: int = 5) -> str:
@@ -297,6 +301,8 @@ def verify_lines(report: VerifyReport) -> Iterator[str]:
         yield f"ledger DAMAGED 审计日志被篡改: {counted(len(report.problems), 'problem')}"
         for p in report.problems:
             yield f"  sequence {p.seq}: {p.damage}: {p.detail}"
+        yield "no head printed: a damaged ledger's head is no anchor to keep"
+        return
     yield f"head: {report.head_seq}:{report.head_hash}"
 
 
@@ -393,7 +399,7 @@ def release_lines(r: ReleaseState) -> Iterator[str]:
         yield "  WARNING: cut from a working tree with uncommitted changes"
     for c in r.changes:
         flag = "  UNAPPROVED EMERGENCY 未审批紧急变更" if c.unapproved_emergency else ""
-        yield f"  {c.change_id}  {c.kind:<14} {c.billing:<14} {c.title}{flag}"
+        yield visible(f"  {c.change_id}  {c.kind:<14} {c.billing:<14} {c.title}{flag}")
     for change_id, path, sha in r.sql_files:
         yield f"  sql {path} ({change_id}) sha256 {sha[:16]}"
     for a in r.artifacts:

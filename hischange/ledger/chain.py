@@ -15,7 +15,7 @@ import operator
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import orjson
 from pydantic import BaseModel, ConfigDict
@@ -29,6 +29,7 @@ __all__ = [
     "ChainProblem",
     "ChainRow",
     "StoredEvent",
+    "VerifyRow",
     "canonical",
     "canonical_stdlib",
     "chain_hash",
@@ -185,6 +186,10 @@ NOT_AN_EVENT = "stored bytes are not an event"
 #: ``(seq, body, prev_hash, hash, algorithm, type, actor, at)``.
 ChainRow = tuple[int, bytes, str, str, str, str, str, str]
 Span = tuple[int, int]
+#: ``ChainRow`` plus the denormalised ``events.change_id`` column: what ``audit verify``
+#: reads, so it checks that column in the same pass.
+VerifyRow = tuple[int, bytes, str, str, str, str, str, str, str | None]
+_Row = TypeVar("_Row", ChainRow, VerifyRow)
 _ROW_FIELDS = operator.attrgetter(
     "seq", "body", "prev_hash", "hash", "algorithm", "type", "actor", "at"
 )
@@ -227,31 +232,36 @@ class ChainCursor:
     and compares the type, calling ``fail`` when they disagree.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, start_seq: int = 1, prev_hash: str = GENESIS) -> None:
+        """``start_seq``/``prev_hash``: where the walk starts (a reader of the events after
+        a sequence number starts there, trusting the predecessor's hash it was given)."""
         self.problems: list[ChainProblem] = []
         #: True once a problem other than ``time`` stopped the walk.
         self.broken = False
-        self.expected_seq = 1
-        self.prev_hash = GENESIS
+        self.expected_seq = start_seq
+        self.prev_hash = prev_hash
         self.prev_at = ""
-        self._prev_raw = bytes(32)
+        self._prev_raw = bytes.fromhex(prev_hash)
 
     def fail(self, problem: ChainProblem) -> None:
         """Record a problem that stops the walk (also used by callers that parse events)."""
         self.problems.append(problem)
         self.broken = True
 
-    def walk(self, rows: Iterable[ChainRow]) -> Iterator[tuple[ChainRow, Span | None]]:
+    def walk(self, rows: Iterable[_Row]) -> Iterator[tuple[_Row, Span | None]]:
         """Check each row and yield it with its event's byte range in the body (None when
         the body had to be parsed). Stops after the row that broke the chain (or as soon
         as the caller calls ``fail``); ``problems`` then names what is wrong."""
         sha256 = hashlib.sha256
         markers: dict[str, bytes] = {}
-        expected, prev_hash, prev_raw, prev_at = 1, GENESIS, bytes(32), ""
-        tail_prefix = _tail_for(GENESIS)
+        expected, prev_hash, prev_raw = self.expected_seq, self.prev_hash, self._prev_raw
+        prev_at = self.prev_at
+        tail_prefix = _tail_for(prev_hash)
         head, head_actor, head_at = b"", None, None
         for row in rows:
-            seq, body, row_prev, digest, algorithm, type_, actor, at = row
+            # a row may carry more columns after these eight (``VerifyRow``); an 8-tuple's
+            # full slice is the tuple itself, no copy
+            seq, body, row_prev, digest, algorithm, type_, actor, at = row[:8]
             if seq == expected and row_prev == prev_hash and algorithm == ALGORITHM:
                 hasher = sha256(prev_raw + body)
                 if hasher.hexdigest() == digest:
@@ -322,7 +332,7 @@ class ChainCursor:
             doc = json.loads(body)
             claimed_seq = int(doc["seq"])
             claimed_prev = str(doc["prev_hash"])
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, IndexError):
             return self.fail(ChainProblem(seq, "edited", NOT_AN_EVENT))
         if seq != expected:
             if seq > expected:
@@ -346,8 +356,13 @@ class ChainCursor:
             return self.fail(ChainProblem(seq, "edited", str(exc)))
         if recomputed != digest:
             return self.fail(ChainProblem(seq, "edited", "content does not match its hash"))
-        event = doc.get("event") or {}
-        if event.get("type") != type_ or doc.get("actor") != actor or doc.get("at") != at:
+        event = doc.get("event")
+        if (
+            not isinstance(event, dict)
+            or event.get("type") != type_
+            or doc.get("actor") != actor
+            or doc.get("at") != at
+        ):
             # The hashed body is intact but the row around it was edited (type, actor, at):
             # for an auditor that is an edit of this event like any other.
             return self.fail(ChainProblem(seq, "edited", COLUMNS_DETAIL))

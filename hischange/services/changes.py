@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, get_args
 
 from pydantic import ValidationError
 
-from hischange.errors import NotFoundError, UsageError, WorkflowError, clip
+from hischange.errors import NotFoundError, UsageError, WorkflowError, clip, visible
 from hischange.events import AnyEvent, Billing, ChangeFields, CommandRefused
 from hischange.ids import CHANGE_ID, next_yearly_id, normalise_change_id
 from hischange.ledger import ProjectionView
@@ -26,6 +26,7 @@ __all__ = [
     "approve_change",
     "edit_change",
     "get_change",
+    "iter_changes",
     "list_changes",
     "make_fields",
     "refuse",
@@ -38,11 +39,31 @@ __all__ = [
 ]
 
 
+#: The request fields shown on one line (lists, tables, report headers): a line break or
+#: control character in them is refused at input. ``description`` and ``rollback_plan``
+#: may hold several lines; every display shows control characters escaped
+#: (``hischange.errors.visible``) and indents their continuation lines.
+ONE_LINE_FIELDS = (
+    "title",
+    "system",
+    "module",
+    "requester_dept",
+    "requester_person",
+    "third_party",
+    "effort_days",
+)
+_OPTION = {"requester_dept": "requester", "effort_days": "effort"}
+
+
 def make_fields(values: dict[str, Any]) -> ChangeFields:
     """Validate user values into ChangeFields, with messages that list valid choices."""
     title = values.get("title")
     if isinstance(title, str):
         _check_title(title)
+    for name in ONE_LINE_FIELDS:
+        value = values.get(name)
+        if isinstance(value, str):
+            check_one_line(name, value)
     try:
         return ChangeFields.model_validate(values)
     except ValidationError as exc:
@@ -55,6 +76,19 @@ def make_fields(values: dict[str, Any]) -> ChangeFields:
             f"invalid {field} {clip(err.get('input'))}: {err['msg']}{allowed}",
             hint="fix the value and run the command again",
         ) from None
+
+
+def check_one_line(name: str, value: str) -> None:
+    """Refuse (exit 2, naming the field) a value of a one-line field that holds a line
+    break or any character ``visible`` would escape: it could forge or hide a line where
+    the field is shown."""
+    if visible(value) != value:
+        option = "--" + _OPTION.get(name, name.replace("_", "-"))
+        raise UsageError(
+            f"invalid {name} ({option}) {clip(value)}: one line without control characters "
+            "(no line break, tab or escape sequence)",
+            hint="put details on several lines in --description",
+        )
 
 
 def _check_title(title: str) -> None:
@@ -291,9 +325,35 @@ def list_changes(
     """Changes, optionally filtered by state, kind, billing class, registration day (site
     days ``since``..``until``, both included), overdue now (by the store's clock), or done
     after their due time (``late``: verified or closed late)."""
+    return list(
+        iter_changes(
+            proj,
+            state=state,
+            kind=kind,
+            overdue=overdue,
+            billing=billing,
+            since=since,
+            until=until,
+            late=late,
+        )
+    )
+
+
+def iter_changes(
+    proj: Project,
+    *,
+    state: str | None = None,
+    kind: str | None = None,
+    overdue: bool = False,
+    billing: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    late: bool = False,
+) -> Iterator[ChangeState]:
+    """``list_changes``, streamed by change id (memory flat however many changes). The
+    filters are checked before the first change is read."""
     from hischange.services.change_due import done_times
 
-    overdue_at = proj.reader.clock() if overdue else None
     if state is not None and state not in change.STATES:
         raise UsageError(f"unknown state {state!r}; valid states: {', '.join(change.STATES)}")
     if billing is not None and billing not in BILLING_CLASSES:
@@ -301,6 +361,8 @@ def list_changes(
             f"unknown billing class {clip(billing)}",
             hint=f"use one of: {', '.join(BILLING_CLASSES)}",
         )
+    reader = proj.reader
+    overdue_at = reader.clock() if overdue else None
     zone = proj.config.site.zone
     start = None if since is None else datetime.combine(since, time(), tzinfo=zone)
     end = (
@@ -308,23 +370,30 @@ def list_changes(
     )
     done = done_times(proj) if late else {}
     retro = timedelta(hours=proj.config.release.retro_approval_hours)
-    out = []
-    for data in proj.reader.aggregates_of("change"):
-        item = parse_state(ChangeState, data, "change", str(data.get("id")))
-        if state and item.state != state:
-            continue
-        if kind and item.fields.kind != kind:
-            continue
-        if billing and item.fields.billing != billing:
-            continue
-        if (start and item.registered_at < start) or (end and item.registered_at >= end):
-            continue
-        if overdue_at is not None and not _overdue(item, overdue_at, retro):
-            continue
-        if late and not (item.id in done and done[item.id] > item.due_at):
-            continue
-        out.append(item)
-    return out
+
+    def keep(item: ChangeState) -> bool:
+        f = item.fields
+        return not (
+            (state and item.state != state)
+            or (kind and f.kind != kind)
+            or (billing and f.billing != billing)
+            or (start and item.registered_at < start)
+            or (end and item.registered_at >= end)
+            or (overdue_at is not None and not _overdue(item, overdue_at, retro))
+            or (late and not (item.id in done and done[item.id] > item.due_at))
+        )
+
+    def stream() -> Iterator[ChangeState]:
+        rows = iter(reader.iter_aggregates("change"))
+        try:
+            for data in rows:
+                item = parse_state(ChangeState, data, "change", str(data.get("id")))
+                if keep(item):
+                    yield item
+        finally:
+            getattr(rows, "close", lambda: None)()
+
+    return stream()
 
 
 def _overdue(item: ChangeState, now: datetime, retro: timedelta) -> bool:

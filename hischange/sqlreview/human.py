@@ -7,22 +7,19 @@ only around our own words, never taken from the file.
 
 from __future__ import annotations
 
-import re
-
+from hischange.errors import visible as _visible
 from hischange.sqlreview.model import FileReview, Finding, Severity, SqlReview, Statement
 
 __all__ = ["render_human", "visible"]
 
-#: Control characters (a CR inside a string, NUL, ESC) would move the terminal's cursor or
-#: colour the output; the human report shows them escaped (``\r``, ``\x00``).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_ESCAPES = {"\r": "\\r", "\x00": "\\0"}
 _COLOURS: dict[Severity, str] = {"error": "31;1", "warning": "33", "info": "36"}
 
 
 def visible(text: str) -> str:
-    """``text`` with control characters escaped."""
-    return _CONTROL.sub(lambda m: _ESCAPES.get(m.group(), f"\\x{ord(m.group()):02x}"), text)
+    """``text`` with control characters escaped (``\\r``, ``\\x1b``) so they neither move
+    the terminal's cursor nor colour the output; tabs stay. hischange's one function for
+    it, ``hischange.errors.visible``."""
+    return _visible(text, keep_newlines=True)
 
 
 def _paint(text: str, code: str, color: bool) -> str:

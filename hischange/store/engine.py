@@ -9,12 +9,13 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.pool import QueuePool
 
 from hischange.errors import StoreError
 from hischange.store.location import check_local_store
 from hischange.store.messages import error_for
 
-__all__ = ["describe_url", "make_engine", "store_error"]
+__all__ = ["describe_url", "make_engine", "sqlite_path", "store_error"]
 
 
 def store_error(exc: DBAPIError, where: str) -> StoreError:
@@ -43,11 +44,20 @@ def _open_error(url: str, why: str, hint: str) -> StoreError:
     return StoreError(f"cannot open store URL {describe_url(url)!r}: {why}", hint=hint)
 
 
-def make_engine(url: str, lock_timeout: float) -> Engine:
+def make_engine(url: str, lock_timeout: float, *, read_only: bool = False) -> Engine:
     """An engine; for SQLite with WAL, synchronous=FULL, a 16 MB page cache, a busy timeout
-    and BEGIN IMMEDIATE for writes (a connection with the ``hischange_write`` execution option)."""
+    and BEGIN IMMEDIATE for writes (a connection with the ``hischange_write`` execution option).
+
+    ``read_only``: the auditor's engine (``audit verify/log/trace``). SQLite opens the file
+    with ``mode=ro`` (no journal or schema change, never a write lock; in WAL mode readers
+    never wait for a writer); a copy that SQLite cannot open read-only in place (a read-only
+    folder or medium without the ``-shm`` file) is opened ``immutable=1``, which reads the
+    file as it is and takes no locks at all. PostgreSQL readers already run in read-only
+    transactions (``Store._read_conn``)."""
     if not url.startswith("sqlite"):
         return _server_engine(url, lock_timeout)
+    if read_only:
+        return _sqlite_reader(url, lock_timeout)
     path = url.removeprefix("sqlite:///")
     if path and path != ":memory:":
         folder = Path(path).parent
@@ -80,6 +90,66 @@ def make_engine(url: str, lock_timeout: float) -> Engine:
         # A reader (``hischange_read``) cannot write, even by mistake; any other may again.
         conn.exec_driver_sql(f"PRAGMA query_only = {1 if options.get('hischange_read') else 0}")
         conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("hischange_write") else "BEGIN")
+
+    return engine
+
+
+def sqlite_path(url: str) -> tuple[str, dict[str, str]]:
+    """The file of a ``sqlite:///PATH[?k=v&...]`` URL and its query options."""
+    rest = url.split(":///", 1)[1] if ":///" in url else ""
+    path, _, query = rest.partition("?")
+    options = dict(part.partition("=")[::2] for part in query.split("&") if part)
+    return path, options
+
+
+def _sqlite_reader(url: str, lock_timeout: float) -> Engine:
+    """A SQLite engine that can only read (see ``make_engine``)."""
+    import sqlite3
+    from urllib.parse import quote
+
+    path, options = sqlite_path(url)
+    if path and path != ":memory:" and not Path(path).exists():
+        check_local_store(Path(path))  # a project whose store is elsewhere says where
+    if not path or path == ":memory:" or not Path(path).is_file():
+        raise StoreError(
+            f"no hischange store at {path or url!r} (no such file)",
+            hint="give the store's file (--db PATH or sqlite:///PATH), or run the command "
+            "inside the project folder",
+        )
+    uri = f"file:{quote(str(Path(path).resolve()))}?mode=ro"
+    immutable = uri + "&immutable=1"
+    forced = options.get("immutable") in ("1", "true", "yes")
+
+    def connect() -> sqlite3.Connection:
+        if not forced:
+            conn = sqlite3.connect(uri, uri=True, timeout=lock_timeout, check_same_thread=False)
+            try:
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                return conn
+            except sqlite3.OperationalError as exc:
+                conn.close()
+                if "unable to open" not in str(exc) and "readonly" not in str(exc):
+                    raise
+        return sqlite3.connect(immutable, uri=True, timeout=lock_timeout, check_same_thread=False)
+
+    # a pool of real connections (a "sqlite://" URL would get one shared connection):
+    # verification streams two queries at once on some paths
+    engine = create_engine("sqlite://", creator=connect, poolclass=QueuePool)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {int(lock_timeout * 1000)}")
+        cur.execute("PRAGMA cache_size = -16384")
+        cur.execute("PRAGMA query_only = 1")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        if conn.get_execution_options().get("hischange_write"):
+            raise StoreError("this store was opened read-only (an auditor's reader)")
+        conn.exec_driver_sql("BEGIN")  # deferred: a snapshot, no lock a writer waits for
 
     return engine
 

@@ -18,7 +18,7 @@ returns None), which creates, upgrades or refuses as it always has. The conforma
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -49,6 +49,9 @@ class ProjectionReader(Protocol):
 
     def bodies_of_type(self, event_type: str) -> list[bytes]:
         """The stored bodies of every event of one type, in sequence order."""
+
+    def iter_aggregates(self, kind: str) -> Iterator[dict[str, Any]]:
+        """Every committed state of one aggregate kind, by key, streamed."""
 
     def close(self) -> None:
         """Release the connection(s)."""
@@ -84,6 +87,23 @@ class LiteReader:
         """Every committed state of one aggregate kind, by key."""
         rows = self._rows("SELECT key, state FROM aggregates WHERE kind = ? ORDER BY key", (kind,))
         return [decode_state(state, kind, key) for key, state in rows]
+
+    def iter_aggregates(self, kind: str) -> Iterator[dict[str, Any]]:
+        """Every committed state of one aggregate kind, by key, streamed (one read
+        transaction while the rows are read)."""
+        conn = self._conn
+        try:
+            conn.execute("BEGIN")
+            try:
+                rows = conn.execute(
+                    "SELECT key, state FROM aggregates WHERE kind = ? ORDER BY key", (kind,)
+                )
+                for key, state in rows:
+                    yield decode_state(state, kind, key)
+            finally:
+                conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise _error(exc, self.where) from exc
 
     def bodies_of_type(self, event_type: str) -> list[bytes]:
         """The stored bodies of every event of one type, in sequence order."""

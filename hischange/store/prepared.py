@@ -26,6 +26,7 @@ from sqlalchemy.sql.elements import ClauseElement
 from hischange.store.tables import aggregates, changes, event_changes, events, ledger_head
 
 __all__ = [
+    "AGGREGATES_OF",
     "AGGREGATE_INSERT",
     "AGGREGATE_UPDATE",
     "CHANGE_COLUMNS",
@@ -33,11 +34,13 @@ __all__ = [
     "CHANGE_UPDATE",
     "EVENTS_OF_CHANGE",
     "EVENTS_SINCE",
+    "EVENTS_TO_VERIFY",
     "EVENT_COLUMNS",
     "EVENT_INSERT",
     "HEAD_INSERT",
     "HEAD_SELECT",
     "HEAD_UPDATE",
+    "REFS_UPTO",
     "REF_INSERT",
     "SERVER_NOW",
     "STATE_SELECT",
@@ -291,6 +294,11 @@ EVENTS_SINCE = Prepared(
     select(*_CHAIN_COLUMNS).where(events.c.seq > bindparam("b_since")).order_by(events.c.seq),
     ["b_since"],
 )
+#: ``EVENTS_SINCE`` plus the ``change_id`` column: every row as ``audit verify`` reads it.
+EVENTS_TO_VERIFY = Prepared(
+    select(*_CHAIN_COLUMNS, events.c.change_id).order_by(events.c.seq),
+    [],
+)
 EVENTS_OF_CHANGE = Prepared(
     select(*_CHAIN_COLUMNS)
     .where(
@@ -301,6 +309,21 @@ EVENTS_OF_CHANGE = Prepared(
     )
     .order_by(events.c.seq),
     ["b_since", "b_change"],
+)
+#: Every state of one aggregate kind, by key (streamed by ``Store.iter_aggregates``).
+AGGREGATES_OF = Prepared(
+    select(aggregates.c.key, aggregates.c.state)
+    .where(aggregates.c.kind == bindparam("b_kind"))
+    .order_by(aggregates.c.key),
+    ["b_kind"],
+)
+#: The derived index of which event concerns which change, up to a sequence number, in
+#: the order ``audit verify`` rebuilds it from the hashed bodies.
+REFS_UPTO = Prepared(
+    select(event_changes.c.seq, event_changes.c.change_id)
+    .where(event_changes.c.seq <= bindparam("b_upto"))
+    .order_by(event_changes.c.seq, event_changes.c.change_id),
+    ["b_upto"],
 )
 EVENT_INSERT = _insert(events, EVENT_COLUMNS)
 REF_INSERT = _insert(event_changes, ("seq", "change_id"))

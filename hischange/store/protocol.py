@@ -15,7 +15,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
-from hischange.ledger import AppendedEvent, ChainRow, Projector, StoredEvent
+from hischange.ledger import AppendedEvent, ChainRow, Projector, StoredEvent, VerifyRow
 
 __all__ = ["LedgerStore", "LedgerWrite"]
 
@@ -89,11 +89,25 @@ class LedgerStore(Protocol):
     ) -> Iterable[ChainRow]:
         """Stored events as plain tuples for verification, streamed."""
 
+    def verify_rows(self, batch: int = 5000) -> Iterable[VerifyRow]:
+        """Every stored event as ``audit verify`` reads it (``chain_rows`` plus the
+        ``events.change_id`` column), streamed."""
+
+    def change_index(self, upto_seq: int, batch: int = 5000) -> Iterable[tuple[Any, Any]]:
+        """The derived ``event_changes`` rows ``(seq, change_id)`` up to a sequence number,
+        by sequence and change, streamed."""
+
+    def foreign_triggers(self) -> list[str]:
+        """Triggers in the store that hischange did not make."""
+
     def aggregate(self, kind: str, key: str) -> dict[str, Any] | None:
         """One aggregate's committed state."""
 
     def aggregates_of(self, kind: str) -> list[dict[str, Any]]:
         """Every committed state of one aggregate kind, by key."""
+
+    def iter_aggregates(self, kind: str, batch: int = 1000) -> Iterable[dict[str, Any]]:
+        """Every committed state of one aggregate kind, by key, streamed."""
 
     def projection_rows(
         self,

@@ -8,7 +8,14 @@ from hischange.errors import StoreError
 from hischange.store.revisions import KNOWN_REVISIONS, SCHEMA_HEAD
 from hischange.store.tables import store_meta
 
-__all__ = ["KNOWN_REVISIONS", "SCHEMA_HEAD", "current_revision", "ensure_schema", "upgrade"]
+__all__ = [
+    "KNOWN_REVISIONS",
+    "SCHEMA_HEAD",
+    "check_readable",
+    "current_revision",
+    "ensure_schema",
+    "upgrade",
+]
 
 
 def current_revision(conn: Connection) -> str | None:
@@ -42,6 +49,43 @@ def _set_meta(conn: Connection, key: str, value: str) -> None:
         conn.execute(store_meta.insert().values(key=key, value=value))
 
 
+#: The oldest schema a read-only reader (``audit verify/log/trace``) understands as it is:
+#: every table it reads exists from this revision on (``event_changes`` came in 0002).
+OLDEST_READABLE = "0002"
+
+
+def check_readable(conn: Connection, *, made_by: str, where: str) -> None:
+    """For a read-only reader: refuse a missing store, one made by a newer hischange, or
+    one too old to read without an upgrade (which a reader never does)."""
+    revision = current_revision(conn)
+    if revision == SCHEMA_HEAD:
+        return
+    if revision is None:
+        raise StoreError(
+            f"no hischange store at {where}",
+            hint="give the store's file or URL (--db), or run the command in the project",
+        )
+    if revision not in KNOWN_REVISIONS:
+        _newer(conn, revision, made_by, where)
+    if KNOWN_REVISIONS.index(revision) < KNOWN_REVISIONS.index(OLDEST_READABLE):
+        raise StoreError(
+            f"the store at {where} has schema {revision}, older than a read-only check reads",
+            hint="upgrade a writable copy first (`hischange db upgrade` in a project using it)",
+        )
+
+
+def _newer(conn: Connection, revision: str, made_by: str, where: str) -> None:
+    made = conn.execute(
+        select(store_meta.c.value).where(store_meta.c.key == "hischange_version")
+    ).scalar()
+    raise StoreError(
+        f"the store at {where} was made by a newer hischange "
+        f"({made or 'unknown version'}, schema {revision}); this is hischange {made_by} "
+        f"(schema {SCHEMA_HEAD})",
+        hint="upgrade hischange (pip install -U hischange) before using this store",
+    )
+
+
 def ensure_schema(conn: Connection, *, made_by: str, create: bool, where: str) -> None:
     """Check the schema; upgrade an older one; refuse a missing (unless create) or newer one."""
     revision = current_revision(conn)
@@ -63,13 +107,5 @@ def ensure_schema(conn: Connection, *, made_by: str, create: bool, where: str) -
         upgrade(conn, made_by)
         return
     if revision not in KNOWN_REVISIONS:
-        made = conn.execute(
-            select(store_meta.c.value).where(store_meta.c.key == "hischange_version")
-        ).scalar()
-        raise StoreError(
-            f"the store at {where} was made by a newer hischange "
-            f"({made or 'unknown version'}, schema {revision}); this is hischange {made_by} "
-            f"(schema {SCHEMA_HEAD})",
-            hint="upgrade hischange (pip install -U hischange) before using this store",
-        )
+        _newer(conn, revision, made_by, where)
     upgrade(conn, made_by)

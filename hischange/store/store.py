@@ -13,10 +13,12 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import DBAPIError
 
 from hischange import __version__
+from hischange.errors import IntegrityError, clip
 from hischange.ledger import (
     GENESIS,
     AppendedEvent,
@@ -24,13 +26,14 @@ from hischange.ledger import (
     ProjectionView,
     Projector,
     StoredEvent,
+    VerifyRow,
 )
 from hischange.store import prepared
 from hischange.store.engine import describe_url as _describe
 from hischange.store.engine import make_engine as _make_engine
 from hischange.store.engine import store_error as _store_error
 from hischange.store.protocol import LedgerStore
-from hischange.store.schema import ensure_schema
+from hischange.store.schema import check_readable, ensure_schema
 from hischange.store.tables import aggregates, changes, events, ledger_head
 from hischange.store.write import WriteTx, change_row, decode_state
 
@@ -64,6 +67,31 @@ _ROW_NAMES = ("seq", "body", "prev_hash", "hash", "algorithm", "type", "actor", 
 _ROW_FIELDS = operator.attrgetter(*_ROW_NAMES)
 
 
+def _coerced(row: Any) -> StoredEvent:
+    """A stored row as the model's types; a row that cannot be (SQLite keeps whatever was
+    written: text in the sequence column) is damage, exit 4, never a traceback."""
+    try:
+        return StoredEvent(**dict(zip(_ROW_NAMES, row, strict=True)))
+    except (ValidationError, ValueError, TypeError):
+        raise IntegrityError(
+            f"a stored event row is damaged (sequence {clip(row[0])}): its columns are not "
+            "of their types",
+            hint="run `hischange audit verify`; restore the store from a backup",
+        ) from None
+
+
+#: The triggers migration 0005 makes on PostgreSQL.
+_OUR_TRIGGERS = frozenset(
+    {
+        "events_append_only",
+        "events_no_truncate",
+        "event_changes_append_only",
+        "event_changes_no_truncate",
+        "ledger_head_forward",
+    }
+)
+
+
 class Store:
     """A hischange store behind one SQLAlchemy URL."""
 
@@ -74,17 +102,23 @@ class Store:
         clock: Clock | None = None,
         lock_timeout: float = 30.0,
         create: bool = False,
+        read_only: bool = False,
     ) -> None:
         self.url = url
         self.where = _describe(url)
         self.clock: Clock = clock or _utc_now
-        self.engine = _make_engine(url, lock_timeout)
+        self.read_only = read_only
+        self.engine = _make_engine(url, lock_timeout, read_only=read_only)
         # A team store's time is the server's: clients on several hosts, with clocks
         # apart, would otherwise stamp times out of order even under the lock.
         self._server_time = clock is None and self.engine.dialect.name == "postgresql"
         try:
-            with self._write_conn() as conn, conn.begin():
-                ensure_schema(conn, made_by=__version__, create=create, where=self.where)
+            if read_only:  # an auditor's reader: check the schema, never change it
+                with self._read_conn() as conn, conn.begin():
+                    check_readable(conn, made_by=__version__, where=self.where)
+            else:
+                with self._write_conn() as conn, conn.begin():
+                    ensure_schema(conn, made_by=__version__, create=create, where=self.where)
         except DBAPIError as exc:
             self.engine.dispose()
             raise _store_error(exc, self.where) from exc
@@ -137,24 +171,22 @@ class Store:
         """The ledger head: last sequence number and hash."""
         with self.read() as conn:
             row = conn.execute(select(ledger_head.c.seq, ledger_head.c.hash)).first()
-        return (0, GENESIS) if row is None else (int(row.seq), str(row.hash))
+        if row is None:
+            return (0, GENESIS)
+        if type(row.seq) is not int or not isinstance(row.hash, str):
+            raise IntegrityError(
+                f"the ledger head row is damaged (seq {clip(row.seq)}, hash {clip(row.hash)})",
+                hint="run `hischange audit verify`; restore the store from a backup",
+            )
+        return (row.seq, row.hash)
 
     def stored_events(
         self, *, since_seq: int = 0, change_id: str | None = None, batch: int = 5000
     ) -> Iterator[StoredEvent]:
         """Stored events in sequence order, streamed."""
         for part in self._event_batches(since_seq, change_id, batch):
-            for seq, body, prev_hash, digest, algorithm, type_, actor, at in part:
-                yield StoredEvent(
-                    seq=seq,
-                    body=body,
-                    prev_hash=prev_hash,
-                    hash=digest,
-                    algorithm=algorithm,
-                    type=type_,
-                    actor=actor,
-                    at=at,
-                )
+            for row in part:
+                yield _coerced(row)
 
     def chain_rows(
         self, *, since_seq: int = 0, change_id: str | None = None, batch: int = 5000
@@ -169,9 +201,22 @@ class Store:
         for part in self._event_batches(since_seq, change_id, batch):
             for row in part:
                 if type(row[0]) is not int or type(row[1]) is not bytes:
-                    yield _ROW_FIELDS(StoredEvent(**dict(zip(_ROW_NAMES, row, strict=True))))
+                    yield _ROW_FIELDS(_coerced(row))
                 else:
                     yield row
+
+    def verify_rows(self, batch: int = 5000) -> Iterator[VerifyRow]:
+        """Every stored event as ``audit verify`` reads it, streamed: ``chain_rows``' eight
+        columns plus the denormalised ``change_id`` column, checked in the same pass."""
+        with self.read() as conn:
+            for part in prepared.EVENTS_TO_VERIFY.batches(conn, (), batch):
+                if part and type(part[0][1]) is memoryview:  # psycopg's bytea
+                    part = [(r[0], bytes(r[1]), *r[2:]) for r in part]
+                for row in part:
+                    if type(row[0]) is not int or type(row[1]) is not bytes:
+                        yield (*_ROW_FIELDS(_coerced(row[:8])), row[8])
+                    else:
+                        yield row
 
     def _event_batches(
         self, since_seq: int, change_id: str | None, batch: int
@@ -185,6 +230,31 @@ class Store:
                 if part and type(part[0][1]) is memoryview:  # psycopg's bytea
                     part = [(r[0], bytes(r[1]), *r[2:]) for r in part]
                 yield part
+
+    def change_index(self, upto_seq: int, batch: int = 5000) -> Iterator[tuple[Any, Any]]:
+        """The derived ``event_changes`` index up to a sequence number, streamed:
+        ``(seq, change_id)`` by sequence and change (``audit verify`` rebuilds it from the
+        hashed bodies and compares)."""
+        with self.read() as conn:
+            for part in prepared.REFS_UPTO.batches(conn, (upto_seq,), batch):
+                yield from part
+
+    def foreign_triggers(self) -> list[str]:
+        """Triggers in the store that hischange did not make (SQLite gets none; PostgreSQL
+        the append-only ones of migration 0005): one planted could rewrite derived tables
+        on every append."""
+        with self.read() as conn:
+            if self.engine.dialect.name == "sqlite":
+                rows = conn.exec_driver_sql(
+                    "SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger'"
+                )
+                return sorted(f"{r[0]} on {r[1]}" for r in rows)
+            rows = conn.exec_driver_sql(
+                "SELECT t.tgname, c.relname FROM pg_trigger t "
+                "JOIN pg_class c ON c.oid = t.tgrelid "
+                "WHERE NOT t.tgisinternal AND c.relnamespace = current_schema()::regnamespace"
+            )
+            return sorted(f"{r[0]} on {r[1]}" for r in rows if r[0] not in _OUR_TRIGGERS)
 
     def aggregate(self, kind: str, key: str) -> dict[str, Any] | None:
         """One aggregate's committed state."""
@@ -211,6 +281,14 @@ class Store:
                 .order_by(aggregates.c.key)
             )
             return [decode_state(r.state, kind, r.key) for r in rows]
+
+    def iter_aggregates(self, kind: str, batch: int = 1000) -> Iterator[dict[str, Any]]:
+        """Every committed state of one aggregate kind, by key, streamed (a list of ten
+        thousand changes is read a batch at a time, never held whole)."""
+        with self.read() as conn:
+            for part in prepared.AGGREGATES_OF.batches(conn, (kind,), batch):
+                for key, state in part:
+                    yield decode_state(state, kind, key)
 
     def projection_rows(
         self,

@@ -27,7 +27,7 @@ def test_verify_ok_json(run: Cli, new_change: NewChange) -> None:
     report = run.json("audit", "verify")
     assert report["ok"] is True
     assert report["events"] == 3 and report["head_seq"] == 3
-    assert report["checked"] == ["chain", "head", "replay", "attachments"]
+    assert report["checked"] == ["chain", "head", "replay", "derived", "attachments"]
 
 
 def test_verify_catches_edited_payload(run: Cli, new_change: NewChange, tmp_path: Path) -> None:
@@ -323,8 +323,9 @@ def test_verify_names_a_projection_with_another_last_sequence(
 def test_verify_surfaces_a_replay_that_cannot_run(
     run: Cli, new_change: NewChange, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """When the chain is sound, a replay that fails is a bug to surface, not a report of
-    projection drift (mutation: swallowing the replay's error left the tests green)."""
+    """When the chain is sound, a replay that fails is surfaced as its own problem (named
+    `replay`, with the error, at the event), not as projection drift and not as a
+    traceback (mutation: swallowing the replay's error left the tests green)."""
     from hischange.project import find_project
     from hischange.services import audit
 
@@ -336,10 +337,12 @@ def test_verify_surfaces_a_replay_that_cannot_run(
     monkeypatch.setattr(audit, "project", broken)
     proj = find_project(run.root)
     try:
-        with pytest.raises(RuntimeError, match="projector failed"):
-            audit.verify_store(proj)
+        report = audit.verify_store(proj)
     finally:
         proj.close()
+    assert not report.ok and report.head_seq is None
+    assert [(p.seq, p.damage) for p in report.problems] == [(1, "replay")]
+    assert "projector failed" in report.problems[0].detail
 
 
 def test_verify_names_an_event_whose_type_hides_in_its_payload(

@@ -43,6 +43,9 @@ def test_team_project_without_its_url_is_an_error(tmp_path: Path) -> None:
     assert caught.value.hint is not None and "HISCHANGE_DB_URL" in caught.value.hint
     with pytest.raises(StoreError):
         init_project(tmp_path)
+    with pytest.raises(StoreError) as caught:  # the auditor's read-only reader says it too
+        Project(tmp_path, read_only=True).store.head()
+    assert "app@db.hospital.local/hischange" in caught.value.message
     assert not (state / "hischange.db").exists()
 
 
