@@ -51,6 +51,10 @@ def _load(name: str) -> click.Command:
         from hischange.cli.deploy import deploy
 
         return deploy
+    if name == "report":
+        from hischange.cli.report import report
+
+        return report
     from hischange.cli import release
 
     return release.release if name == "release" else release.artifact
@@ -70,6 +74,7 @@ COMMANDS: dict[str, str] = {
     "artifact": "Check a delivered file (制品) by SHA-256.",
     "deploy": "Record deployments (部署) and rollbacks.",
     "db": "The store's schema: status, upgrade (Alembic).",
+    "report": "Monthly and half-year reports (巡检报告, 考核), signed.",
 }
 
 

@@ -31,6 +31,7 @@ from hischange.events import (
     EvidenceRecorded,
     ReleaseCut,
     ReleaseImported,
+    ReportSigned,
     ReviewRecorded,
     RollbackRecorded,
     SqlApproved,
@@ -46,6 +47,7 @@ from hischange.workflow.release import (
     apply_import_event,
     apply_release_event,
 )
+from hischange.workflow.reports import apply_report_signed
 from hischange.workflow.sql import apply_sql_event
 from hischange.workflow.state import load_change, put_change
 
@@ -90,6 +92,7 @@ HANDLERS: dict[type[BaseModel], Handler] = {
     DeploymentRecorded: apply_deployment_event,
     RollbackRecorded: apply_deployment_event,
     ReviewRecorded: apply_deployment_event,
+    ReportSigned: apply_report_signed,
 }
 
 
