@@ -13,13 +13,14 @@ import os
 import re
 import tomllib
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from hischange.errors import ConfigError, HischangeError, clip
+from hischange.errors import ConfigError, HischangeError, UsageError, clip
 from hischange.files import read_regular
 
 __all__ = [
@@ -29,9 +30,13 @@ __all__ = [
     "CustodyConfig",
     "CustodyIgnore",
     "EvidenceConfig",
+    "FaultsConfig",
     "ReleaseConfig",
     "RolesConfig",
+    "SiteConfig",
     "load_config",
+    "parse_site_date",
+    "parse_site_time",
     "unknown_key_problem",
 ]
 
@@ -152,6 +157,103 @@ class ReleaseConfig(_Section):
     retro_approval_hours: Hours = 24
 
 
+def _zone(name: str) -> ZoneInfo:
+    """The zone of an IANA name; the system's zoneinfo database or the ``tzdata`` package."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {clip(name)} (an IANA name such as Asia/Shanghai)"
+        ) from None
+
+
+class SiteConfig(_Section):
+    """The site (院方) the contract serves: the names on every report, and the time zone in
+    which every time is typed and shown (the ledger stores UTC)."""
+
+    hospital: str = ""
+    vendor: str = ""
+    contract_number: str = ""
+    #: The contract period, ``YYYY-MM-DD`` each (empty when not set).
+    contract_start: str = ""
+    contract_end: str = ""
+    timezone: str = "Asia/Shanghai"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        _zone(value)
+        return value
+
+    @field_validator("contract_start", "contract_end")
+    @classmethod
+    def _a_day(cls, value: str) -> str:
+        if value:
+            try:
+                date.fromisoformat(value)
+            except ValueError:
+                raise ValueError(f"{clip(value)} is not a date (YYYY-MM-DD)") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The site's time zone."""
+        return _zone(self.timezone)
+
+    def local(self, moment: datetime) -> datetime:
+        """A stored (UTC) time in the site's time zone."""
+        return moment.replace(tzinfo=moment.tzinfo or UTC).astimezone(self.zone)
+
+    def show(self, moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        """A stored time as people at the site read it, with the zone's abbreviation."""
+        if moment is None:
+            return "-"
+        local = self.local(moment)
+        return f"{local.strftime(fmt)} {local.tzname() or self.timezone}"
+
+
+def parse_site_time(text: str, zone: ZoneInfo, what: str) -> datetime:
+    """A time typed by a user (ISO 8601: ``2026-11-20 22:00``, ``2026-11-20T22:00+08:00``):
+    without an offset it is the site's local time. Returned in UTC; a usage error naming
+    the value and the option otherwise."""
+    value = text.strip()
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise UsageError(
+            f"{what} {clip(text)} is not a time",
+            hint=f"give e.g. 2026-11-20 22:00 (site time, {zone.key}) or 2026-11-20T14:00Z",
+        ) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=zone)
+    return parsed.astimezone(UTC)
+
+
+def parse_site_date(text: str, what: str) -> date:
+    """A day typed by a user (``YYYY-MM-DD``); a usage error naming the value otherwise."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(
+            f"{what} {clip(text)} is not a date", hint="give the day as YYYY-MM-DD, e.g. 2026-11-02"
+        ) from None
+
+
+FaultSeverity = Literal["major", "normal", "minor"]
+
+
+class FaultsConfig(_Section):
+    """The fault register's response targets (应急响应) and recurring-fault grouping."""
+
+    #: Minutes from the report to the first response (remote, through the bastion host).
+    remote_response_minutes: int = Field(30, ge=1, le=MAX_HOURS * 60, strict=True)
+    #: Hours from the report to an engineer on site, for the severities listed below.
+    onsite_hours: Hours = 4
+    onsite_severities: tuple[FaultSeverity, ...] = ("major",)
+    #: Faults of one system with the same symptom signature within this many days recur.
+    recurring_days: int = Field(30, ge=1, le=3660, strict=True)
+
+
 class Config(BaseModel):
     """The whole project configuration."""
 
@@ -167,6 +269,8 @@ class Config(BaseModel):
     sqlreview: dict[str, Any] = Field(default_factory=dict)
     evidence: EvidenceConfig = EvidenceConfig()
     release: ReleaseConfig = ReleaseConfig()
+    site: SiteConfig = SiteConfig()
+    faults: FaultsConfig = FaultsConfig()
 
     def due_delta(self, urgency: str) -> timedelta:
         """The time allowed for a change of this urgency."""

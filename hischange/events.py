@@ -6,7 +6,7 @@ bytes are unambiguous. A new event type is added here and handled in ``projectio
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
@@ -31,6 +31,9 @@ __all__ = [
     "DeploymentRecorded",
     "EventRecord",
     "EvidenceRecorded",
+    "FaultReported",
+    "FaultResolved",
+    "FaultResponded",
     "ImportedArtifact",
     "ReleaseCut",
     "ReleaseImported",
@@ -43,6 +46,7 @@ __all__ = [
     "SqlFileReview",
     "SqlFinding",
     "SqlReviewed",
+    "TrainingRecorded",
     "change_refs",
     "parse_event",
 ]
@@ -386,6 +390,62 @@ class ReviewRecorded(_Event):
     text: str
 
 
+class FaultReported(_Event):
+    """A fault registered (故障登记): what failed, how badly, when it was reported and by
+    whom. The response clocks (应急响应) start at ``reported_at``."""
+
+    type: Literal["fault_reported"] = "fault_reported"
+    fault_id: str
+    system: str
+    module: str = ""
+    symptom: str
+    severity: Literal["major", "normal", "minor"]
+    reported_at: datetime
+    reporter: str
+    #: What groups recurring faults of one system: the symptom, normalised, unless given.
+    signature: str
+
+
+class FaultResponded(_Event):
+    """A response to a fault: remote (through the bastion host, 堡垒机) or on site."""
+
+    type: Literal["fault_responded"] = "fault_responded"
+    fault_id: str
+    mode: Literal["remote", "onsite"]
+    at: datetime
+    responder: str
+    note: str = ""
+
+
+class FaultResolved(_Event):
+    """A fault resolved: its cause, the action taken, and the change when code was changed."""
+
+    type: Literal["fault_resolved"] = "fault_resolved"
+    fault_id: str
+    at: datetime
+    cause: str
+    action: str
+    change_id: str | None = None
+
+
+class TrainingRecorded(_Event):
+    """A training held (培训记录): topic, day, trainer, attendees, and the sign-in sheet and
+    other files, kept in the attachment store under their SHA-256."""
+
+    type: Literal["training_recorded"] = "training_recorded"
+    training_id: str
+    topic: str
+    day: date
+    trainer: str
+    attendees: tuple[str, ...]
+    department: str = ""
+    #: 集中 (group) or 单人 (one person).
+    kind: Literal["group", "individual"]
+    hours: str = ""
+    #: Each as ``{sha256, size, original_name, media_type}``.
+    attachments: tuple[dict[str, Any], ...] = ()
+
+
 class ReportSigned(_Event):
     """One party's signature (签字) on a period report (月度巡检报告, 半年考核): who signed,
     for which party (乙方 vendor / 甲方 hospital), over which digest (SHA-256 of the
@@ -421,6 +481,10 @@ AnyEvent = Annotated[
     | DeploymentRecorded
     | RollbackRecorded
     | ReviewRecorded
+    | FaultReported
+    | FaultResponded
+    | FaultResolved
+    | TrainingRecorded
     | ReportSigned,
     Field(discriminator="type"),
 ]

@@ -1,10 +1,11 @@
 """Identifier formats (编号), one scheme for all: ``PREFIX-YYYY-NNNN``, the prefix naming what
 is numbered, the year of allocation (UTC) and a number that restarts at 0001 each year and
 grows past 9999 when needed. Changes ``CR-2026-0001``, evidence ``EV-2026-0001``, deployments
-``DP-2026-0001``. Ledgers written before this scheme hold deployments as ``DP-00001``; those
-ids stay as recorded (stored events are never rewritten) and new ones cannot collide with
-them. How ids are written, normalised and allocated is defined here once, for the services
-(allocation inside the append transaction), the CLI and the git adapter."""
+``DP-2026-0001``, faults ``FT-2026-0001``, trainings ``TR-2026-0001``. Ledgers written
+before this scheme hold deployments as ``DP-00001``; those ids stay as recorded (stored
+events are never rewritten) and new ones cannot collide with them. How ids are written,
+normalised and allocated is defined here once, for the services (allocation inside the
+append transaction), the CLI and the git adapter."""
 
 from __future__ import annotations
 
@@ -18,9 +19,12 @@ __all__ = [
     "CHANGE_ID_TEXT",
     "DEPLOYMENT_ID",
     "EVIDENCE_ID",
+    "FAULT_ID",
+    "TRAINING_ID",
     "is_change_id",
     "next_yearly_id",
     "normalise_change_id",
+    "normalise_id",
 ]
 
 #: A change id as it appears in text (a trailer value, a subject): ``CR-2026-0001``.
@@ -31,6 +35,20 @@ CHANGE_ID = re.compile(r"^CR-(\d{4})-(\d{4,})$")
 EVIDENCE_ID = re.compile(r"^EV-(\d{4})-(\d{4,})$")
 #: A whole deployment id, with the year and the number as groups.
 DEPLOYMENT_ID = re.compile(r"^DP-(\d{4})-(\d{4,})$")
+
+#: A whole fault id (故障登记), with the year and the number as groups.
+FAULT_ID = re.compile(r"^FT-(\d{4})-(\d{4,})$")
+#: A whole training id (培训记录), with the year and the number as groups.
+TRAINING_ID = re.compile(r"^TR-(\d{4})-(\d{4,})$")
+
+
+def normalise_id(text: str, pattern: re.Pattern[str], what: str, example: str) -> str:
+    """An id of ``pattern`` in its one written form (upper case, no spaces); a usage error
+    naming the value otherwise."""
+    value = text.strip().upper()
+    if not pattern.match(value):
+        raise UsageError(f"{clip(text)} is not {what}", hint=f"{what}s look like {example}")
+    return value
 
 
 def is_change_id(text: str) -> bool:

@@ -120,6 +120,23 @@ requesters = []
 #require_test_before_production = true
 #operator_not_sole_developer = true
 #retro_approval_hours = 24                  # emergency changes: retroactive approval due
+
+# The site (院方) on reports, and the time zone every time is typed and shown in (the ledger
+# stores UTC), e.g. hospital = "某某市人民医院", contract_start = "2026-01-01"
+#[site]
+#hospital = ""
+#vendor = ""
+#contract_number = ""
+#contract_start = ""
+#contract_end = ""
+#timezone = "Asia/Shanghai"
+
+# The fault register (故障登记): response targets (应急响应) and recurring faults.
+#[faults]
+#remote_response_minutes = 30               # first response after the report
+#onsite_hours = 4                           # on site after the report, for …
+#onsite_severities = ["major"]              # … these severities
+#recurring_days = 30                        # same system + symptom within this: recurring
 """
 
 _GITIGNORE = (

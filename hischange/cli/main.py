@@ -47,6 +47,14 @@ def _load(name: str) -> click.Command:
         from hischange.cli.db import db
 
         return db
+    if name == "fault":
+        from hischange.cli.fault import fault
+
+        return fault
+    if name == "training":
+        from hischange.cli.training import training
+
+        return training
     if name == "deploy":
         from hischange.cli.deploy import deploy
 
@@ -74,6 +82,8 @@ COMMANDS: dict[str, str] = {
     "artifact": "Check a delivered file (制品) by SHA-256.",
     "deploy": "Record deployments (部署) and rollbacks.",
     "db": "The store's schema: status, upgrade (Alembic).",
+    "fault": "The fault register (故障登记) and response times.",
+    "training": "Training records (培训记录) with sign-in sheets.",
     "report": "Monthly and half-year reports (巡检报告, 考核), signed.",
 }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -23,6 +24,8 @@ __all__ = [
     "format_option",
     "open_project",
     "resolve_actor",
+    "site_day",
+    "site_time",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -118,6 +121,25 @@ def resolve_actor(explicit: str | None) -> str:
     from hischange.project import resolve_actor as resolve
 
     return resolve(explicit, open_project().root)
+
+
+def site_time(text: str | None, option: str) -> datetime | None:
+    """A time the user typed (``--at``, ``--window-start``): without an offset it is the
+    site's time zone (``[site] timezone``, default Asia/Shanghai); returned in UTC."""
+    if text is None:
+        return None
+    from hischange.config import parse_site_time
+
+    return parse_site_time(text, open_project().config.site.zone, option)
+
+
+def site_day(text: str | None, option: str) -> date | None:
+    """A day the user typed (``--date``, ``--since``, ``--until``): ``YYYY-MM-DD``."""
+    if text is None:
+        return None
+    from hischange.config import parse_site_date
+
+    return parse_site_date(text, option)
 
 
 def _jsonable(value: Any) -> Any:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
+
+from wcwidth import wcwidth
 
 from hischange.events import change_refs
 from hischange.workflow.evidence import counted
@@ -31,6 +32,7 @@ __all__ = [
     "pad",
     "release_lines",
     "scan_lines",
+    "table",
     "verify_lines",
 ]
 
@@ -56,14 +58,26 @@ def _time(value: object) -> str:
 
 
 def display_width(text: str) -> int:
-    """Columns ``text`` takes in a terminal: wide and full-width characters (East Asian
-    width W or F, e.g. 汉字) take two, everything else one."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    """Columns ``text`` takes in a terminal (``wcwidth``): wide and full-width characters
+    (e.g. 汉字) take two, combining marks none; a control character counts as none."""
+    return sum(max(wcwidth(ch), 0) for ch in text)
 
 
 def pad(text: str, width: int) -> str:
     """``text`` padded with spaces to ``width`` terminal columns (not code points)."""
     return text + " " * max(0, width - display_width(text))
+
+
+def table(head: Sequence[str], rows: Sequence[Sequence[str]], gap: str = "  ") -> list[str]:
+    """Rows under a header, each column as wide as its widest cell in terminal columns
+    (a Chinese character takes two), the last column unpadded."""
+    widths = [max(display_width(str(r[i])) for r in (head, *rows)) for i in range(len(head))]
+
+    def line(cells: Sequence[str]) -> str:
+        padded = [pad(str(c), w) for c, w in zip(cells[:-1], widths, strict=False)]
+        return gap.join([*padded, str(cells[-1])]).rstrip()
+
+    return [line(head), *(line(r) for r in rows)]
 
 
 def change_line(c: ChangeState) -> str:

@@ -29,6 +29,9 @@ from hischange.events import (
     CommitsSuperseded,
     DeploymentRecorded,
     EvidenceRecorded,
+    FaultReported,
+    FaultResolved,
+    FaultResponded,
     ReleaseCut,
     ReleaseImported,
     ReportSigned,
@@ -36,12 +39,14 @@ from hischange.events import (
     RollbackRecorded,
     SqlApproved,
     SqlReviewed,
+    TrainingRecorded,
 )
 from hischange.ledger import AppendedEvent, ProjectionView
 from hischange.workflow import change
 from hischange.workflow.custody import apply_links, apply_refs_edited, apply_superseded
 from hischange.workflow.deployment import apply_baseline_sites, apply_deployment_event
 from hischange.workflow.evidence import apply_evidence_event
+from hischange.workflow.fault import apply_fault_event
 from hischange.workflow.release import (
     apply_artifact_event,
     apply_import_event,
@@ -50,6 +55,7 @@ from hischange.workflow.release import (
 from hischange.workflow.reports import apply_report_signed
 from hischange.workflow.sql import apply_sql_event
 from hischange.workflow.state import load_change, put_change
+from hischange.workflow.training import apply_training_event
 
 __all__ = ["HANDLERS", "MemoryView", "handler_for", "load_change", "project"]
 
@@ -92,6 +98,10 @@ HANDLERS: dict[type[BaseModel], Handler] = {
     DeploymentRecorded: apply_deployment_event,
     RollbackRecorded: apply_deployment_event,
     ReviewRecorded: apply_deployment_event,
+    FaultReported: apply_fault_event,
+    FaultResponded: apply_fault_event,
+    FaultResolved: apply_fault_event,
+    TrainingRecorded: apply_training_event,
     ReportSigned: apply_report_signed,
 }
 
