@@ -78,18 +78,47 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
         "failed": "失败",
         "rolled_back": "回退结果",
         "rollbacks": "回退次数",
-        "s_risks": "五、未关闭风险",
+        "s_faults": "五、故障登记与应急响应",
+        "s_training": "六、培训记录",
+        "fault": "故障编号",
+        "severity": "严重程度",
+        "symptom": "故障现象",
+        "reported": "报告时间",
+        "remote": "远程响应",
+        "onsite": "现场响应",
+        "recurring": "重复故障",
+        "recurring_groups": "重复故障组",
+        "sla_met": "达标",
+        "sla_missed": "超时",
+        "sla_open": "计时中",
+        "sla_not_needed": "无需到场",
+        "total_faults": "故障总数",
+        "topic": "培训主题",
+        "day": "日期",
+        "trainer": "培训人",
+        "attendees": "参训人数",
+        "department": "科室",
+        "training_kind": "形式",
+        "t_group": "集中",
+        "t_individual": "单人",
+        "hours": "学时",
+        "sev_major": "重大",
+        "sev_normal": "一般",
+        "sev_minor": "轻微",
+        "faults": "故障",
+        "trainings": "培训",
+        "s_risks": "七、未关闭风险",
         "risk": "风险",
         "detail": "说明",
         "r_overdue": "逾期",
         "r_stale_approval": "审批后被修改",
         "r_unapproved_sql": "SQL 未审批",
         "r_stale_evidence": "测试记录已过期",
-        "s_list": "六、本期变更清单",
+        "s_list": "八、本期变更清单",
         "system": "系统",
         "requester": "申请科室",
         "due": "要求完成时间",
-        "s_ledger": "七、审计日志",
+        "s_ledger": "九、审计日志",
         "ledger_head": "审计日志头",
         "checkpoint": "最近检查点",
         "no_checkpoint": "无（尚未建立检查点）",
@@ -174,18 +203,47 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
         "failed": "Failed",
         "rolled_back": "Rolled back",
         "rollbacks": "Rollbacks",
-        "s_risks": "5. Open risks",
+        "s_faults": "5. Faults and response times",
+        "s_training": "6. Training",
+        "fault": "Fault",
+        "severity": "Severity",
+        "symptom": "Symptom",
+        "reported": "Reported",
+        "remote": "Remote response",
+        "onsite": "On-site response",
+        "recurring": "Recurring",
+        "recurring_groups": "Recurring groups",
+        "sla_met": "met",
+        "sla_missed": "missed",
+        "sla_open": "running",
+        "sla_not_needed": "not needed",
+        "total_faults": "Faults",
+        "topic": "Topic",
+        "day": "Day",
+        "trainer": "Trainer",
+        "attendees": "Attendees",
+        "department": "Department",
+        "training_kind": "Kind",
+        "t_group": "group",
+        "t_individual": "one person",
+        "hours": "Hours",
+        "sev_major": "major",
+        "sev_normal": "normal",
+        "sev_minor": "minor",
+        "faults": "Faults",
+        "trainings": "Trainings",
+        "s_risks": "7. Open risks",
         "risk": "Risk",
         "detail": "Detail",
         "r_overdue": "Overdue",
         "r_stale_approval": "Edited since approval",
         "r_unapproved_sql": "SQL not approved",
         "r_stale_evidence": "Stale test evidence",
-        "s_list": "6. Changes of the period",
+        "s_list": "8. Changes of the period",
         "system": "System",
         "requester": "Department",
         "due": "Due",
-        "s_ledger": "7. Ledger",
+        "s_ledger": "9. Ledger",
         "ledger_head": "Ledger head",
         "checkpoint": "Latest checkpoint",
         "no_checkpoint": "none (no checkpoint yet)",
@@ -437,6 +495,46 @@ def _rows(report: Report, lang: Lang) -> list[tuple[str, list[str], list[list[An
             ],
         )
     )
+    sheets.append(
+        (
+            "faults",
+            [
+                L[h]
+                for h in (
+                    "fault", "system", "severity", "symptom", "reported", "state", "remote",
+                    "onsite", "recurring", "change",
+                )
+            ],
+            [
+                [
+                    f.fault_id, f.system, label(f"sev_{f.severity}"), f.symptom,
+                    local(f.reported_at), f.status, label(f"sla_{f.remote}"),
+                    label(f"sla_{f.onsite}") if f.onsite else "",
+                    L["yes"] if f.recurring else L["no"], f.change_id or "",
+                ]
+                for f in report.faults.faults
+            ],
+        )
+    )  # fmt: skip
+    sheets.append(
+        (
+            "trainings",
+            [
+                L[h]
+                for h in (
+                    "day", "topic", "trainer", "attendees", "department", "training_kind",
+                    "hours",
+                )
+            ],
+            [
+                [
+                    t.day.isoformat(), t.topic, t.trainer, t.attendees, t.department,
+                    label(f"t_{t.kind}"), t.hours,
+                ]
+                for t in report.trainings
+            ],
+        )
+    )  # fmt: skip
     sheets.append(
         (
             "risks",

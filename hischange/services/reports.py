@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict
 
+from hischange.config import FaultsConfig
 from hischange.errors import UsageError, WorkflowError, clip
 from hischange.events import (
     ChangeApproved,
@@ -34,9 +35,17 @@ from hischange.ledger import AppendedEvent, canonical
 from hischange.project import Project
 from hischange.services.audit import read_log
 from hischange.workflow.change import ChangeState
+from hischange.workflow.fault import (
+    FaultState,
+    RecurringGroup,
+    onsite_clock,
+    recurring_groups,
+    remote_clock,
+)
 from hischange.workflow.projector import MemoryView, project
 from hischange.workflow.reports import PARTIES, ReportState, decide_sign
 from hischange.workflow.state import load
+from hischange.workflow.training import TrainingState
 
 __all__ = [
     "AssessmentMonth",
@@ -45,6 +54,8 @@ __all__ = [
     "Compliance",
     "DeploymentRow",
     "EmergencyRow",
+    "FaultFigures",
+    "FaultRow",
     "KindBillingRow",
     "LedgerPoint",
     "MonthlyReport",
@@ -52,6 +63,7 @@ __all__ = [
     "RiskRow",
     "SignatureBlock",
     "SiteHeader",
+    "TrainingRow",
     "assessment_report",
     "compute_monthly",
     "list_reports",
@@ -161,6 +173,53 @@ class ChangeLine(_Model):
     due_at: datetime
 
 
+class FaultRow(_Model):
+    """A fault reported in the month, with its response clocks at the month's end."""
+
+    fault_id: str
+    system: str
+    severity: str
+    symptom: str
+    reported_at: datetime
+    status: str
+    remote: str
+    onsite: str
+    recurring: bool
+    change_id: str | None = None
+
+
+class FaultFigures(_Model):
+    """The month's faults (故障登记): counts, response-time figures (应急响应) and the
+    recurring groups (重复故障) with a fault in the month."""
+
+    total: int = 0
+    major: int = 0
+    resolved: int = 0
+    open: int = 0
+    remote_met: int = 0
+    remote_missed: int = 0
+    remote_open: int = 0
+    onsite_met: int = 0
+    onsite_missed: int = 0
+    onsite_open: int = 0
+    onsite_not_needed: int = 0
+    faults: tuple[FaultRow, ...] = ()
+    recurring: tuple[RecurringGroup, ...] = ()
+
+
+class TrainingRow(_Model):
+    """A training held in the month (培训记录)."""
+
+    training_id: str
+    topic: str
+    day: date
+    trainer: str
+    attendees: int
+    department: str
+    kind: str
+    hours: str
+
+
 class LedgerPoint(_Model):
     """A point of the hash chain: a sequence number and its hash."""
 
@@ -193,6 +252,8 @@ class MonthlyReport(_Model):
     compliance: tuple[Compliance, ...]
     emergencies: tuple[EmergencyRow, ...]
     deployments: tuple[DeploymentRow, ...]
+    faults: FaultFigures
+    trainings: tuple[TrainingRow, ...]
     risks: tuple[RiskRow, ...]
     change_list: tuple[ChangeLine, ...]
     ledger_head: LedgerPoint
@@ -218,6 +279,10 @@ class AssessmentMonth(_Model):
     emergencies_reviewed: int
     deployments: int
     rollbacks: int
+    faults: int
+    faults_remote_missed: int
+    faults_onsite_missed: int
+    trainings: int
     risks: int
     signed_by: tuple[str, ...]
     filed: bool
@@ -270,11 +335,15 @@ SCORE_ITEMS = (
 
 def site_header(proj: Project) -> SiteHeader:
     """The site settings of the project's config (``[site]``)."""
-    site = getattr(proj.config, "site", None)
-    if site is None:
-        return SiteHeader()
-    values = {name: str(getattr(site, name, "") or "") for name in SiteHeader.model_fields}
-    return SiteHeader(**{k: v for k, v in values.items() if v})
+    site = proj.config.site
+    period = " — ".join(d for d in (site.contract_start, site.contract_end) if d)
+    return SiteHeader(
+        hospital=site.hospital,
+        vendor=site.vendor,
+        contract=site.contract_number,
+        contract_period=period,
+        timezone=site.timezone,
+    )
 
 
 def _zone(site: SiteHeader) -> ZoneInfo:
@@ -378,13 +447,20 @@ def _risks(states: Iterable[ChangeState], end: datetime) -> list[RiskRow]:
     return out
 
 
-def compute_monthly(records: Sequence[EventRecord], month: str, site: SiteHeader) -> MonthlyReport:
+def compute_monthly(
+    records: Sequence[EventRecord],
+    month: str,
+    site: SiteHeader,
+    faults_cfg: FaultsConfig | None = None,
+) -> MonthlyReport:
     """The figures of one month from the ledger's events (in order); pure.
 
     Counts are of events in the month (site time); the change's kind and billing class are
     its fields at the month's end. A change is done when it is verified or closed: met if
     that happened by its due time, late if after; open-overdue if not done and past its
-    due time at the month's end. Open risks are the states at the month's end.
+    due time at the month's end. Faults are those reported in the month, their response
+    clocks read at the month's end against ``faults_cfg``; trainings those held on a day
+    of the month. Open risks are the states at the month's end.
     """
     name, start, end = parse_month(month, site)
     view = _state_at(records, end)
@@ -498,6 +574,8 @@ def compute_monthly(records: Sequence[EventRecord], month: str, site: SiteHeader
         for cid, st in sorted(states.items())
         if cid in active
     )
+    faults = _faults(view, start, end, faults_cfg or FaultsConfig())
+    trainings = _trainings(view, start, end, site)
     head, checkpoint = _head_at(records, end)
     report = MonthlyReport(
         report=f"monthly:{name}",
@@ -511,6 +589,8 @@ def compute_monthly(records: Sequence[EventRecord], month: str, site: SiteHeader
         compliance=tuple(compliance),
         emergencies=tuple(emergencies),
         deployments=deployments,
+        faults=faults,
+        trainings=trainings,
         risks=tuple(_risks((states[k] for k in sorted(states)), end)),
         change_list=change_list,
         ledger_head=head,
@@ -518,6 +598,69 @@ def compute_monthly(records: Sequence[EventRecord], month: str, site: SiteHeader
     )
     return report.model_copy(
         update={"digest": report_digest(report), "filing_due": _filing_due(name)}
+    )
+
+
+def _faults(view: MemoryView, start: datetime, end: datetime, cfg: FaultsConfig) -> FaultFigures:
+    everything: list[FaultState] = [v for (kind, _), v in view.states.items() if kind == "fault"]
+    groups = recurring_groups(everything, cfg.recurring_days)
+    recurring_ids = {fid for g in groups for fid in g.faults}
+    chosen = sorted(
+        (f for f in everything if start <= f.reported_at < end), key=lambda f: (f.reported_at, f.id)
+    )
+    counts: Counter[str] = Counter()
+    rows = []
+    for f in chosen:
+        remote = remote_clock(f, cfg, end)
+        onsite = onsite_clock(f, cfg, end)
+        counts[f"remote_{remote.status}"] += 1
+        if onsite is not None:
+            counts[f"onsite_{onsite.status}"] += 1
+        counts["major"] += f.severity == "major"
+        counts["resolved" if f.resolution is not None else "open"] += 1
+        rows.append(
+            FaultRow(
+                fault_id=f.id,
+                system=f.system,
+                severity=f.severity,
+                symptom=f.symptom,
+                reported_at=f.reported_at,
+                status=f.status,
+                remote=remote.status,
+                onsite=onsite.status if onsite is not None else "",
+                recurring=f.id in recurring_ids,
+                change_id=f.resolution.change_id if f.resolution else None,
+            )
+        )
+    ids = {f.id for f in chosen}
+    return FaultFigures(
+        total=len(chosen),
+        faults=tuple(rows),
+        recurring=tuple(g for g in groups if ids & set(g.faults)),
+        **counts,
+    )
+
+
+def _trainings(
+    view: MemoryView, start: datetime, end: datetime, site: SiteHeader
+) -> tuple[TrainingRow, ...]:
+    zone = _zone(site)
+    first, last = start.astimezone(zone).date(), end.astimezone(zone).date()
+    held: list[TrainingState] = [
+        v for (kind, _), v in view.states.items() if kind == "training" and first <= v.day < last
+    ]
+    return tuple(
+        TrainingRow(
+            training_id=t.id,
+            topic=t.topic,
+            day=t.day,
+            trainer=t.trainer,
+            attendees=len(t.attendees),
+            department=t.department,
+            kind=t.kind,
+            hours=t.hours,
+        )
+        for t in sorted(held, key=lambda t: (t.day, t.id))
     )
 
 
@@ -543,7 +686,7 @@ def _blocks(state: ReportState | None, digest: str) -> tuple[tuple[SignatureBloc
 def monthly_report(proj: Project, month: str) -> MonthlyReport:
     """The monthly inspection report of ``month`` (YYYY-MM), with its signatures."""
     site = site_header(proj)
-    report = compute_monthly(read_log(proj), month, site)
+    report = compute_monthly(read_log(proj), month, site, proj.config.faults)
     blocks, filed = _blocks(_signature_state(proj, report.report), report.digest)
     return report.model_copy(update={"signatures": blocks, "filed": filed})
 
@@ -562,6 +705,10 @@ def _short(report: MonthlyReport, state: ReportState | None) -> AssessmentMonth:
         emergencies_reviewed=sum(1 for e in report.emergencies if e.reviewed),
         deployments=sum(d.deployments for d in report.deployments),
         rollbacks=sum(d.rollbacks for d in report.deployments),
+        faults=report.faults.total,
+        faults_remote_missed=report.faults.remote_missed,
+        faults_onsite_missed=report.faults.onsite_missed,
+        trainings=len(report.trainings),
         risks=len(report.risks),
         signed_by=tuple(p for p in PARTIES if p in signed),
         filed=set(signed) == set(PARTIES),
@@ -576,7 +723,7 @@ def assessment_report(proj: Project, half: str) -> AssessmentReport:
     records = read_log(proj)
     rows = []
     for month in months:
-        month_report = compute_monthly(records, month, site)
+        month_report = compute_monthly(records, month, site, proj.config.faults)
         rows.append(_short(month_report, _signature_state(proj, month_report.report)))
     _, start, _ = parse_month(months[0], site)
     _, _, end = parse_month(months[-1], site)
@@ -593,6 +740,10 @@ def assessment_report(proj: Project, half: str) -> AssessmentReport:
         emergencies_reviewed=sum(r.emergencies_reviewed for r in rows),
         deployments=sum(r.deployments for r in rows),
         rollbacks=sum(r.rollbacks for r in rows),
+        faults=sum(r.faults for r in rows),
+        faults_remote_missed=sum(r.faults_remote_missed for r in rows),
+        faults_onsite_missed=sum(r.faults_onsite_missed for r in rows),
+        trainings=sum(r.trainings for r in rows),
         risks=rows[-1].risks,
         signed_by=(),
         filed=all(r.filed for r in rows),
@@ -669,7 +820,7 @@ def list_reports(proj: Project) -> list[ReportListing]:
     out = []
     while (year, month) < (today.year, today.month):
         name = f"{year:04d}-{month:02d}"
-        report = compute_monthly(records, name, site)
+        report = compute_monthly(records, name, site, proj.config.faults)
         state = _signature_state(proj, report.report)
         signed = state.signed(report.digest) if state is not None else {}
         due = _filing_due(name)

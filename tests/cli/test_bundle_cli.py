@@ -33,7 +33,7 @@ def bundle(run: Cli, new_change: NewChange, repo: Repo, tmp_path: Path, clock: F
     clock.now = datetime(2026, 12, 4, 2, 0, tzinfo=UTC)
     out = tmp_path.parent / f"{tmp_path.name}-bundle.zip"
     written = run.json("audit", "export", "--bundle", str(out), "--since", "2026-11-01")
-    assert written["attachments"] == 1
+    assert written["attachments"] == 2  # the sign-in sheet and the screenshot
     assert "reports/monthly-2026-11.json" in written["reports"]
     assert "reports/monthly-2026-11.html" in written["reports"]
     return out

@@ -58,6 +58,13 @@ def test_monthly_report_figures_match_the_ledger(
     risks = {(r["risk"], r["change_id"]) for r in report["risks"]}
     assert ("overdue", ids["report"]) in risks
     assert report["site"]["timezone"] == "Asia/Shanghai"
+    faults = report["faults"]
+    figures = {k: faults[k] for k in want["faults"]}
+    assert figures == want["faults"]
+    assert faults["remote_missed"] == 1 and faults["onsite_met"] == 1  # the SLA miss
+    assert [tuple(g["faults"]) for g in faults["recurring"]] == [(ids["fault"], ids["fault_again"])]
+    assert [t["training_id"] for t in report["trainings"]] == want["trainings"]
+    assert len(want["trainings"]) == 1
     # the digest is stable: the same month again, later, gives the same report
     clock.advance(days=20)
     run("change", "submit", ids["december"], "--as", "dev@vendor")
@@ -135,7 +142,7 @@ def test_documents_in_every_format(
     out.mkdir()
     html = run("report", "monthly", "--month", "2026-11", "--format", "html").stdout
     for needle in ("@page", "size: A4", "counter(page)", "table-header-group", "月度巡检报告",
-                   'id="signature-vendor"', 'id="signature-hospital"', "一、变更统计"):  # fmt: skip
+                   'id="signature-vendor"', 'id="signature-hospital"', "一、变更统计", "五、故障登记与应急响应", "六、培训记录", "挂号超时"):  # fmt: skip
         assert needle in html, needle
     english = run("report", "monthly", "--month", "2026-11", "--format", "md", "--lang", "en")
     assert "Monthly inspection report" in english.stdout and "Negotiated" in english.stdout

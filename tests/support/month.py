@@ -4,7 +4,7 @@ browser tests, and the independent computation the report's figures are checked 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -72,6 +72,36 @@ def november(
         "deploy", "rollback", "3.3.1", "--env", "production", "--site", "总院", "--to", "3.3.0",
         "--reason", "门诊挂号失败", "--as", "ops@vendor",
     )  # fmt: skip
+    # faults: a major one answered remotely late (SLA miss) but on site in time, and the
+    # same symptom again within the window (a recurring group); a training with its sheet
+    clock.now = datetime(2026, 11, 10, 6, 0, tzinfo=UTC)
+    fault = run.json(
+        "fault", "new", "--system", "门诊", "--module", "挂号", "--symptom", "挂号超时",
+        "--severity", "major", "--reporter", "门诊部张护士", "--reported-at", "2026-11-10 09:00",
+        "--as", "dev@vendor",
+    )["fault"]["id"]  # fmt: skip
+    ids["fault"] = fault
+    run("fault", "respond", fault, "--mode", "remote", "--responder", "dev@vendor",
+        "--at", "2026-11-10 09:50", "--as", "dev@vendor")  # fmt: skip
+    run("fault", "respond", fault, "--mode", "onsite", "--responder", "dev2@vendor",
+        "--at", "2026-11-10 12:00", "--as", "dev@vendor")  # fmt: skip
+    run("fault", "resolve", fault, "--cause", "号源缓存失效", "--action", "重建缓存",
+        "--change", emergency, "--at", "2026-11-10 13:00", "--as", "dev@vendor")  # fmt: skip
+    again = run.json(
+        "fault", "new", "--system", "门诊", "--symptom", "挂号超时！", "--severity", "normal",
+        "--reporter", "门诊部李护士", "--reported-at", "2026-11-10 13:30", "--as", "dev@vendor",
+    )["fault"]["id"]  # fmt: skip
+    ids["fault_again"] = again
+    run("fault", "respond", again, "--mode", "remote", "--responder", "dev@vendor",
+        "--at", "2026-11-10 13:45", "--as", "dev@vendor")  # fmt: skip
+    clock.now = datetime(2026, 11, 12, 8, 0, tzinfo=UTC)
+    sheet = tmp_path.parent / f"{tmp_path.name}-signin.pdf"
+    sheet.write_bytes(b"%PDF-1.4 synthetic sign-in sheet")
+    run(
+        "training", "record", "--topic", "新版挂号流程", "--date", "2026-11-12",
+        "--trainer", "dev@vendor", "--attendees", "王护士,赵护士", "--department", "门诊部",
+        "--kind", "集中", "--attach", str(sheet), "--as", "dev@vendor",
+    )  # fmt: skip
     clock.advance(days=1)
     ids["negotiated"] = new_change(
         kind="customization", billing="negotiated", effort="3.5", title="门诊病历模板定制"
@@ -84,6 +114,10 @@ def november(
     clock.now = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)
     ids["december"] = new_change(kind="report", title="十二月的报表")
     return ids
+
+
+def _time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def _in_month(at: str) -> bool:
@@ -102,6 +136,8 @@ def independent_figures(log: list[dict[str, Any]]) -> dict[str, Any]:
     deployments: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     head: tuple[int, str] = (0, "0" * 64)
     moved: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    trainings: list[str] = []
+    faults: dict[str, dict[str, Any]] = {}
     for rec in log:
         when = datetime.fromisoformat(rec["at"].replace("Z", "+00:00"))
         if when >= NOV_END:
@@ -115,6 +151,19 @@ def independent_figures(log: list[dict[str, Any]]) -> dict[str, Any]:
             due[ev["change_id"]] = datetime.fromisoformat(ev["due_at"].replace("Z", "+00:00"))
         if kind == "change_transitioned" and ev["to"] in ("verified", "closed"):
             done.setdefault(ev["change_id"], when)
+        if kind == "fault_reported":
+            faults[ev["fault_id"]] = {
+                "at": _time(ev["reported_at"]),
+                "major": ev["severity"] == "major",
+                "first": None,
+                "onsite": None,
+            }
+        elif kind in ("fault_responded", "fault_resolved"):
+            f = faults[ev["fault_id"]]
+            when_done = _time(ev["at"])
+            f["first"] = min(f["first"] or when_done, when_done)
+            if kind == "fault_responded" and ev["mode"] == "onsite":
+                f["onsite"] = min(f["onsite"] or when_done, when_done)
         if not _in_month(rec["at"]):
             continue
         if kind == "change_registered":
@@ -127,6 +176,8 @@ def independent_figures(log: list[dict[str, Any]]) -> dict[str, Any]:
             deployments[(ev["site"], ev["env"])]["deployments"] += 1
         elif kind == "rollback_recorded":
             deployments[(ev["site"], ev["env"])]["rollbacks"] += 1
+        elif kind == "training_recorded":
+            trainings.append(ev["training_id"])
     effort: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     for cid, moves in moved.items():
         key = (fields[cid]["kind"], fields[cid]["billing"])
@@ -141,7 +192,25 @@ def independent_figures(log: list[dict[str, Any]]) -> dict[str, Any]:
             compliance[f["urgency"]]["met" if finished <= due[cid] else "late"] += 1
         elif finished is None and due[cid] < NOV_END:
             compliance[f["urgency"]]["open_overdue"] += 1
+    sla: Counter[str] = Counter()
+    for f in faults.values():
+        if not NOV_START <= f["at"] < NOV_END:
+            continue
+        sla["total"] += 1
+        sla[
+            "remote_met"
+            if f["first"] and f["first"] <= f["at"] + timedelta(minutes=30)
+            else "remote_missed"
+        ] += 1
+        if f["major"]:
+            sla[
+                "onsite_met"
+                if f["onsite"] and f["onsite"] <= f["at"] + timedelta(hours=4)
+                else "onsite_missed"
+            ] += 1
     return {
+        "faults": dict(sla),
+        "trainings": trainings,
         "counts": {k: dict(v) for k, v in counts.items()},
         "effort": dict(effort),
         "compliance": {k: dict(v) for k, v in compliance.items()},
