@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
+import subprocess
 from datetime import datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -355,8 +357,28 @@ def report_pdf(report: Report, lang: Lang = "zh") -> bytes:
             f"PDF output needs WeasyPrint ({exc})",
             hint="pip install 'hischange[paper]' (and apt-get install fonts-noto-cjk)",
         ) from None
+    _require_cjk_font()
     pdf: bytes = HTML(string=report_html(report, lang)).write_pdf()
     return pdf
+
+
+def _require_cjk_font() -> None:
+    """Refuse to make a PDF whose Chinese would print as empty boxes (豆腐): fontconfig
+    (which WeasyPrint renders through) must know a font covering Chinese."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return  # not a fontconfig system: nothing to ask
+    try:
+        found = subprocess.run(
+            [fc_list, ":lang=zh", "family"], capture_output=True, text=True, timeout=30, check=False
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return
+    if not found:
+        raise ConfigError(
+            "PDF output needs a font with Chinese glyphs, and fontconfig knows none",
+            hint="install one, e.g. `apt-get install fonts-noto-cjk` (Debian/Ubuntu)",
+        )
 
 
 def _rows(report: Report, lang: Lang) -> list[tuple[str, list[str], list[list[Any]]]]:

@@ -141,8 +141,11 @@ def test_documents_in_every_format(
     out = tmp_path.parent / f"{tmp_path.name}-out"
     out.mkdir()
     html = run("report", "monthly", "--month", "2026-11", "--format", "html").stdout
-    for needle in ("@page", "size: A4", "counter(page)", "table-header-group", "月度巡检报告",
-                   'id="signature-vendor"', 'id="signature-hospital"', "一、变更统计", "五、故障登记与应急响应", "六、培训记录", "挂号超时"):  # fmt: skip
+    for needle in (
+        "@page", "size: A4", "counter(page)", "table-header-group", "月度巡检报告",
+        'id="signature-vendor"', 'id="signature-hospital"', "一、变更统计",
+        "五、故障登记与应急响应", "六、培训记录", "挂号超时",
+    ):  # fmt: skip
         assert needle in html, needle
     english = run("report", "monthly", "--month", "2026-11", "--format", "md", "--lang", "en")
     assert "Monthly inspection report" in english.stdout and "Negotiated" in english.stdout
