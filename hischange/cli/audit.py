@@ -97,7 +97,7 @@ def _verify_bundle(bundle: Path, fmt: str) -> None:
 @click.option("--until", metavar="YYYY-MM-DD", help="Last day of the period (site time).")
 @format_option()
 def export(bundle: Path, since: str | None, until: str | None, fmt: str) -> None:
-    """Write an assessor bundle (审计包): ledger, attachments, reports, manifest.
+    """Write an assessor bundle (审计包) for offline verification.
 
     The ledger goes in from its first event (a chain is proven from its start) up to
     --until; the period names which months' reports go in. `audit verify --bundle` checks

@@ -135,7 +135,9 @@ def monthly(month: str, fmt: str, lang: str, out: Path | None) -> None:
 @_lang
 @_out
 def assessment(half: str, fmt: str, lang: str, out: Path | None) -> None:
-    """The semi-annual assessment (半年考核): six months and their filing status.
+    """The semi-annual assessment (半年考核) of six months.
+
+    Each month's figures in short and its filing status, and their totals.
 
     Adds a section for the hospital's own scores, filled in on the signed copy.
     """
@@ -149,7 +151,9 @@ def assessment(half: str, fmt: str, lang: str, out: Path | None) -> None:
 @actor_option
 @format_option()
 def sign(period: str, actor: str | None, fmt: str) -> None:
-    """Sign a finished month (2026-11) or half year (2026H2) for your party.
+    """Sign a finished month or half year for your party.
+
+    PERIOD is a month (2026-11) or a half year (2026H2).
 
     A vendor developer signs for 乙方, a hospital approver or auditor for 甲方; the
     signature covers the report's digest. Both parties signed: the report is filed.
@@ -164,7 +168,11 @@ def sign(period: str, actor: str | None, fmt: str) -> None:
 @report.command("list", epilog=example("hischange report list --format json"))
 @format_option()
 def list_(fmt: str) -> None:
-    """Each finished month: who signed its report, and whether it is late (after the 10th)."""
+    """Which finished months are signed, filed or late.
+
+    Each finished month from the ledger's first event: who signed its report, whether it is
+    filed, and whether it is overdue (not filed after the 10th of the next month).
+    """
     from hischange.services.reports import list_reports
 
     def human(rows: list[Any]) -> list[str]:

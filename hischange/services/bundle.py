@@ -30,6 +30,7 @@ from typing import IO, Any
 from pydantic import BaseModel, ConfigDict
 
 from hischange.errors import IntegrityError, StoreError, UsageError, clip
+from hischange.files import open_regular
 from hischange.ledger import ChainCursor, ChainRow, canonical
 from hischange.project import Project
 from hischange.services.audit import _check_head, _Replay
@@ -89,7 +90,7 @@ def _write_member(zf: zipfile.ZipFile, name: str, size: int, chunks: Iterator[by
 
 
 def _file_chunks(path: Path) -> Iterator[bytes]:
-    with path.open("rb") as handle:
+    with open_regular(path, "attachment") as handle:
         while chunk := handle.read(_CHUNK):
             yield chunk
 
@@ -136,6 +137,8 @@ def export_bundle(
     (site dates, inclusive) choose the period the manifest names and the reports cover.
     ``render`` adds each report as a document too (the CLI passes the HTML renderer)."""
     first_day, last_day = _parse_day(since, "--since"), _parse_day(until, "--until")
+    if os.path.lexists(out) and not out.is_symlink() and not out.is_file():
+        raise UsageError(f"--bundle {out} is not a file", hint="give the path of a .zip to write")
     if first_day and last_day and first_day > last_day:
         raise UsageError("--since is after --until", hint="give the period's first day first")
     site = site_header(proj)
@@ -290,14 +293,15 @@ def verify_bundle(path: Path) -> BundleReport:
     """Check a bundle with nothing but the file: the container, the manifest, every
     member's SHA-256, the hash chain and a replay of every event, the head, and every
     attachment the events refer to. Problems name their place."""
+    with open_regular(path, "bundle") as handle:
+        return _verify_open(path, handle)
+
+
+def _verify_open(path: Path, handle: IO[bytes]) -> BundleReport:
     problems: list[BundleProblem] = []
     try:
-        zf = zipfile.ZipFile(path)
-    except FileNotFoundError:
-        raise UsageError(
-            f"no bundle {path}", hint="give the .zip written by `audit export`"
-        ) from None
-    except (zipfile.BadZipFile, OSError) as exc:
+        zf = zipfile.ZipFile(handle)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise IntegrityError(
             f"{path} is not a readable bundle: {exc}", hint="the zip itself is damaged"
         ) from None
@@ -354,7 +358,7 @@ def verify_bundle(path: Path) -> BundleReport:
                     )
                 )
         if not problems:
-            problems.extend(_container(path, zf))
+            problems.extend(_container(handle, zf))
     reports = tuple(sorted(n for n in contents if n.startswith("reports/")))
     return BundleReport(
         ok=not problems,
@@ -406,7 +410,7 @@ def _manifest(blob: bytes | None, problems: list[BundleProblem]) -> dict[str, An
     return data
 
 
-def _container(path: Path, zf: zipfile.ZipFile) -> list[BundleProblem]:
+def _container(original: IO[bytes], zf: zipfile.ZipFile) -> list[BundleProblem]:
     """Rebuild the zip from its members as ``export_bundle`` writes it; any other byte (a
     header, a time, a comment, trailing data) differs from the rebuild."""
     with tempfile.TemporaryFile() as rebuilt:
@@ -416,26 +420,26 @@ def _container(path: Path, zf: zipfile.ZipFile) -> list[BundleProblem]:
         ]
         _zip_into(rebuilt, members)
         rebuilt.seek(0)
-        with path.open("rb") as original:
-            offset = 0
-            while True:
-                a, b = original.read(_CHUNK), rebuilt.read(_CHUNK)
-                if a != b:
-                    at = offset + next(
-                        (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y),
-                        min(len(a), len(b)),
+        original.seek(0)
+        offset = 0
+        while True:
+            a, b = original.read(_CHUNK), rebuilt.read(_CHUNK)
+            if a != b:
+                at = offset + next(
+                    (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y),
+                    min(len(a), len(b)),
+                )
+                return [
+                    BundleProblem(
+                        place=f"zip container, byte {at}",
+                        damage="edited",
+                        detail="the container differs from the bundle as written "
+                        "(a header, time or comment was changed)",
                     )
-                    return [
-                        BundleProblem(
-                            place=f"zip container, byte {at}",
-                            damage="edited",
-                            detail="the container differs from the bundle as written "
-                            "(a header, time or comment was changed)",
-                        )
-                    ]
-                if not a:
-                    return []
-                offset += len(a)
+                ]
+            if not a:
+                return []
+            offset += len(a)
 
 
 def _zip_chunks(zf: zipfile.ZipFile, name: str) -> Iterator[bytes]:

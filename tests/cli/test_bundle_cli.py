@@ -183,9 +183,9 @@ def test_removed_event_is_named(
 
 
 def test_not_a_bundle(tmp_path: Path, clock: FrozenClock) -> None:
-    """A missing file is exit 2; a file that is no zip is exit 4; neither is a traceback."""
+    """A missing file is exit 3; a file that is no zip is exit 4; neither is a traceback."""
     fresh = _fresh(tmp_path, clock)
-    fresh("audit", "verify", "--bundle", str(tmp_path / "nothing.zip"), code=2)
+    fresh("audit", "verify", "--bundle", str(tmp_path / "nothing.zip"), code=3)
     junk = tmp_path / "junk.zip"
     junk.write_bytes(b"not a zip at all")
     assert "not a readable bundle" in fresh("audit", "verify", "--bundle", str(junk), code=4).stderr
