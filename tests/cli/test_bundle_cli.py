@@ -189,3 +189,24 @@ def test_not_a_bundle(tmp_path: Path, clock: FrozenClock) -> None:
     junk = tmp_path / "junk.zip"
     junk.write_bytes(b"not a zip at all")
     assert "not a readable bundle" in fresh("audit", "verify", "--bundle", str(junk), code=4).stderr
+
+
+def test_the_stdlib_recipe_of_the_docs_verifies_the_bundle(bundle: Path, tmp_path: Path) -> None:
+    """The recipe in docs/auditor.md, run by a bare Python on the bundle, says intact; on a
+    bundle with an event edited it fails."""
+    doc = (Path(__file__).parents[2] / "docs" / "auditor.md").read_text(encoding="utf-8")
+    recipe = doc.split("### Verifying without hischange")[1].split("```python\n")[1]
+    script = tmp_path.parent / f"{tmp_path.name}-recipe.py"
+    script.write_text(recipe.split("```")[0], encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-I", str(script), str(bundle)], capture_output=True, text=True
+    )
+    assert done.returncode == 0 and "intact:" in done.stdout, done.stderr
+    with zipfile.ZipFile(bundle) as zf:
+        events = zf.read("ledger/events.jsonl")
+    _rewrite(bundle, {"ledger/events.jsonl": events.replace(b"dev@vendor", b"dev@vendoR", 1)},
+             fix_manifest=True)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-I", str(script), str(bundle)], capture_output=True, text=True
+    )
+    assert done.returncode != 0 and "sequence" in done.stderr
