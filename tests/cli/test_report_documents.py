@@ -140,3 +140,18 @@ def test_html_report_in_a_real_browser_at_a4(run: Cli, signed_month: Path) -> No
     text = subprocess.run([pdftotext, str(pdf), "-"], capture_output=True, text=True).stdout
     for needle in ("乙方", "甲方", "dev@vendor", "reviewer@hospital", "签字确认"):
         assert needle in text, needle
+
+
+def test_a_missing_tool_skips_loudly_and_fails_in_ci(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without a program the document tests skip, saying so in a banner; with CI=true
+    they fail instead (as PostgreSQL's tests do)."""
+    monkeypatch.setattr("shutil.which", lambda name: None)
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="pdffonts"):
+        need_program("pdffonts")
+    assert "SKIPPED" in capsys.readouterr().err
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true"):
+        need_program("chromium")
