@@ -14,8 +14,9 @@ from hischange.cli.output import (
     format_option,
     open_project,
     resolve_actor,
+    site_day,
 )
-from hischange.cli.render import change_detail, change_line
+from hischange.cli.render import change_detail, change_table, local_time
 from hischange.events import Billing, Risk, Urgency
 from hischange.workflow.kinds import KINDS as KIND_TABLE
 
@@ -120,7 +121,7 @@ def new(actor: str | None, fmt: str, refs: tuple[str, ...], **values: Any) -> No
 
     fields = make_fields({k: v for k, v in values.items() if v is not None})
     state = register_change(open_project(), resolve_actor(actor), fields, refs)
-    emit(fmt, state, lambda s: f"registered {s.id} (draft 草稿), due {s.due_at:%Y-%m-%d %H:%M} UTC")
+    emit(fmt, state, lambda s: f"registered {s.id} (draft 草稿), due {local_time(s.due_at)}")
 
 
 @change.command(
@@ -219,17 +220,62 @@ _transition(
 )
 
 
-@change.command("list", epilog=example("hischange change list --overdue"))
+@change.command(
+    "list",
+    epilog=example(
+        "hischange change list --since 2026-11-01 --until 2026-11-30 --billing negotiated"
+    ),
+)
 @click.option("--state", help="Only changes in this state (e.g. approved).")
 @click.option("--kind", type=click.Choice(KINDS), help="Only changes of this kind.")
+@click.option(
+    "--billing",
+    type=click.Choice(BILLINGS),
+    help="Only this billing class (计费): covered 维保范围内, free_interface 免费接口调整, "
+    "negotiated 另行协商.",
+)
+@click.option("--since", help="Registered on or after this day (YYYY-MM-DD, site time).")
+@click.option("--until", help="Registered on or before this day (YYYY-MM-DD, site time).")
 @click.option("--overdue", is_flag=True, help="Only open changes past their due time (逾期).")
+@click.option(
+    "--late",
+    is_flag=True,
+    help="Only changes done (verified/closed) after their due time (超期完成).",
+)
 @format_option()
-def list_(state: str | None, kind: str | None, overdue: bool, fmt: str) -> None:
-    """List changes."""
+def list_(
+    state: str | None,
+    kind: str | None,
+    billing: str | None,
+    since: str | None,
+    until: str | None,
+    overdue: bool,
+    late: bool,
+    fmt: str,
+) -> None:
+    """List changes, with billing class and due-time status.
+
+    The due column says met (按时), late (超期完成: done after the due time), open, or
+    overdue (逾期: open past the due time)."""
     from hischange.services.changes import list_changes
 
-    items = list_changes(open_project(), state=state, kind=kind, overdue=overdue)
-    emit(fmt, items, lambda xs: [change_line(x) for x in xs] or ["no changes"])
+    proj = open_project()
+    items = list_changes(
+        proj,
+        state=state,
+        kind=kind,
+        overdue=overdue,
+        billing=billing,
+        since=site_day(since, "--since"),
+        until=site_day(until, "--until"),
+        late=late,
+    )
+    if fmt == "json":
+        emit(fmt, items, lambda xs: [])
+        return
+    from hischange.services.change_due import due_records
+
+    emit(fmt, items, lambda xs: change_table(xs, due_records(proj, xs)) if xs else ["no changes"])
 
 
 @change.command("show", epilog=example("hischange change show CR-2026-0001"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 import click
@@ -14,8 +13,9 @@ from hischange.cli.output import (
     format_option,
     open_project,
     resolve_actor,
+    site_time,
 )
-from hischange.cli.render import deployment_line
+from hischange.cli.render import deployment_line, local_time
 
 if TYPE_CHECKING:
     from hischange.workflow.deployment import SiteRunning
@@ -43,14 +43,16 @@ def deploy() -> None:
 @click.option("--site", required=True, help="Site (院区), e.g. 总院.")
 @click.option("--operator", required=True, help="Who performed it.")
 @click.option("--result", type=click.Choice(["success", "failed", "rolled_back"]), required=True)
-@click.option("--window-start", type=click.DateTime(), help="Maintenance window start (UTC).")
-@click.option("--window-end", type=click.DateTime(), help="Maintenance window end (UTC).")
+@click.option(
+    "--window-start", help="Maintenance window (维护窗口) start, in site time ([site] timezone)."
+)
+@click.option("--window-end", help="Maintenance window end, in site time.")
 @click.option(
     "--rollback-plan", default="", help="The rollback plan used (回退方案) or its reference."
 )
 @click.option("--bastion-session", help="Bastion host (堡垒机) session id, for remote work.")
-@click.option("--session-opened", help="When the bastion session opened.")
-@click.option("--session-closed", help="When the bastion session closed.")
+@click.option("--session-opened", help="When the bastion session opened, in site time.")
+@click.option("--session-closed", help="When the bastion session closed, in site time.")
 @actor_option
 @format_option()
 def record(
@@ -59,8 +61,8 @@ def record(
     site: str,
     operator: str,
     result: str,
-    window_start: datetime | None,
-    window_end: datetime | None,
+    window_start: str | None,
+    window_end: str | None,
     rollback_plan: str,
     bastion_session: str | None,
     session_opened: str | None,
@@ -80,9 +82,15 @@ def record(
         site=site,
         operator=operator,
         result=result,
-        window=utc_window(window_start, window_end),
+        window=utc_window(
+            site_time(window_start, "--window-start"), site_time(window_end, "--window-end")
+        ),
         rollback_plan=rollback_plan,
-        remote_session=remote_session(bastion_session, session_opened, session_closed),
+        remote_session=remote_session(
+            bastion_session,
+            _iso(session_opened, "--session-opened"),
+            _iso(session_closed, "--session-closed"),
+        ),
     )
     emit(fmt, state, deployment_line)
 
@@ -140,11 +148,17 @@ def where(env: str | None, site: str | None, fmt: str) -> None:
     emit(fmt, where_running(open_project(), env, site), _where_lines)
 
 
+def _iso(text: str | None, option: str) -> str | None:
+    """A bastion-session time typed in site time, kept as ISO 8601 UTC."""
+    moment = site_time(text, option)
+    return None if moment is None else moment.isoformat().replace("+00:00", "Z")
+
+
 def _where_lines(sites: list[SiteRunning]) -> list[str]:
     if not sites:
         return ["nothing recorded as running yet (deploy record, or release import --running)"]
     return [
-        f"{s.env}@{s.site}: {s.version} since {s.since:%Y-%m-%d %H:%M} UTC by {s.by} "
+        f"{s.env}@{s.site}: {s.version} since {local_time(s.since)} by {s.by} "
         f"({s.how}); before: {', '.join(s.history[:-1]) or '-'}"
         for s in sites
     ]

@@ -20,6 +20,7 @@ from hischange.errors import UsageError
 
 if TYPE_CHECKING:
     from hischange.services.evidence import EvidenceList, Recorded
+    from hischange.services.evidence_show import EvidenceShown
 
 RESULTS = ("pass", "fail", "blocked")
 
@@ -177,22 +178,44 @@ def record(change_id: str, actor: str | None, fmt: str, **values: object) -> Non
     emit(fmt, record_onsite(project, who, change_id, form), _recorded_lines)
 
 
+_PAST_READY = frozenset({"ready", "released", "deployed", "verified", "closed"})
+
+
 def _list_lines(r: EvidenceList) -> Iterator[str]:
+    from hischange.cli.render import local_time
+
     latest = r.latest_commit[:12] if r.latest_commit else "(no linked commits)"
-    yield f"{r.change_id}: latest linked commit {latest}; requires {', '.join(r.required) or '-'}"
+    state = f" ({r.state})" if r.state else ""
+    yield (
+        f"{r.change_id}{state}: latest linked commit {latest}; "
+        f"requires {', '.join(r.required) or '-'}"
+    )
+    used = set(r.recorded.evidence) if r.recorded else set()
+    if r.recorded is not None:
+        v = r.recorded
+        on = ", ".join(v.evidence) or "no evidence required by config"
+        yield (
+            f"recorded verdict (记录的结论): ready (待发布) at {local_time(v.at)} by {v.by} on "
+            f"{on} (ledger #{v.seq})"
+        )
     if not r.items:
         yield "  no evidence recorded"
     for e in r.items:
         where = e.commit[:12] if e.commit else f"version {e.version or '?'} (no commit)"
-        flag = "STALE  " if e.stale else "current"
+        flag = "current" if not e.stale else "STALE  " if e.checked else "UNCHECKED"
         verdict = "pass" if e.passed else "FAIL"
-        yield f"  {e.evidence_id}  {e.kind:<9} {e.env:<11} {where:<14} {verdict:<4} {flag}"
+        mark = "  [used when it went ready]" if e.evidence_id in used else ""
+        yield f"  {e.evidence_id}  {e.kind:<9} {e.env:<11} {where:<14} {verdict:<4} {flag}{mark}"
         yield f"      {e.summary}"
-        yield f"      {'stale' if e.stale else 'current'}: {e.why}"
-    if r.problems:
-        yield "not ready: " + "; ".join(r.problems)
+        yield f"      today: {flag.strip().lower()}: {e.why}"
+    label = "today's recomputation (今日复核"
+    label += ")" if r.git else "; no git repository here, so ancestry is unchecked)"
+    if not r.problems:
+        yield f"{label}: evidence suffices for `change ready`"
+    elif r.recorded is not None and r.state in _PAST_READY:
+        yield f"{label}: would not suffice now: " + "; ".join(r.problems)
     else:
-        yield "evidence suffices for `change ready`"
+        yield f"{label}: not ready: " + "; ".join(r.problems)
 
 
 @evidence.command("list", epilog=example("hischange evidence list CR-2026-0001 --format json"))
@@ -206,3 +229,128 @@ def list_(change_id: str, fmt: str) -> None:
     from hischange.services.evidence import list_evidence
 
     emit(fmt, list_evidence(open_project(), change_id), _list_lines)
+
+
+@evidence.command("show", epilog=example("hischange evidence show EV-2026-0001"))
+@click.argument("evidence_id")
+@format_option()
+def show(evidence_id: str, fmt: str) -> None:
+    """Show one evidence item with every recorded field.
+
+    On-site tests: tester, date, steps, expected and actual result, anomalies and each
+    attachment (checked against its SHA-256); reports: every test case."""
+    from hischange.services.evidence_show import show_evidence
+
+    emit(fmt, show_evidence(open_project(), evidence_id), _show_lines)
+
+
+@evidence.command(
+    "extract", epilog=example("hischange evidence extract EV-2026-0001 --to ./EV-2026-0001")
+)
+@click.argument("evidence_id")
+@click.option(
+    "--to",
+    "folder",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The folder to write the attachments into (created if missing).",
+)
+@format_option()
+def extract(evidence_id: str, folder: Path, fmt: str) -> None:
+    """Write an evidence item's attachments, SHA-256 checked.
+
+    Screenshots and logs under their recorded names; a stored file that no longer has its
+    recorded SHA-256 is named and nothing is written (exit 4)."""
+    from hischange.services.evidence_show import extract_evidence
+
+    done = extract_evidence(open_project(), evidence_id, folder)
+    emit(
+        fmt,
+        done,
+        lambda d: [
+            f"wrote {len(d.files)} attachment(s) of {d.evidence_id} into {d.folder}, "
+            "each SHA-256 checked",
+            *(f"  {name}  sha256 {sha}" for name, sha in d.files),
+        ],
+    )
+
+
+_LABELS = {
+    "tester": "tester 测试人",
+    "environment": "environment 环境",
+    "tested_at": "tested 测试日期",
+    "version": "version 版本",
+    "commit": "commit",
+    "result": "result 结果",
+    "expected_result": "expected 预期结果",
+    "actual_result": "actual 实际结果",
+}
+
+
+def _block(label: str, text: str) -> Iterator[str]:
+    lines = str(text).splitlines() or [""]
+    if len(lines) == 1:
+        yield f"  {label}: {lines[0]}"
+        return
+    yield f"  {label}:"
+    for line in lines:
+        yield f"    {line}"
+
+
+def _cases(report: dict[str, object]) -> Iterator[str]:
+    cases = report.get("cases") or []
+    assert isinstance(cases, list)
+    for c in cases:
+        took = f" {c['time_ms']} ms" if c.get("time_ms") is not None else ""
+        where = f"{c.get('classname')}::" if c.get("classname") else ""
+        yield f"      {c.get('outcome', '?'):<8} {where}{c.get('name', '')}{took}"
+        if c.get("message"):
+            yield f"               {c['message']}"
+
+
+def _show_lines(shown: EvidenceShown) -> Iterator[str]:
+    from hischange.cli.render import local_time
+
+    e, d = shown.item, shown.detail
+    verdict = "PASS" if e.passed else "NOT PASSING"
+    yield f"{e.evidence_id}  {e.kind}  {verdict}  for {', '.join(e.change_ids)}"
+    yield f"  recorded by {e.recorded_by} at {local_time(e.at)} (ledger #{e.seq})"
+    yield f"  environment: {e.env}; commit: {e.commit or '-'}; version: {e.version or '-'}"
+    yield f"  summary: {e.summary}"
+    if e.kind == "onsite":
+        for key, label in _LABELS.items():
+            if d.get(key) not in (None, ""):
+                yield from _block(label, str(d[key]))
+        yield from _block("steps 测试步骤", str(d.get("steps", "")))
+        anomalies = d.get("anomalies") or []
+        yield f"  anomalies 异常: {len(anomalies)}"
+        for a in anomalies:
+            yield f"    - {a}"
+        for k, v in sorted((d.get("tools") or {}).items()):
+            yield f"  tool {k}: {v}"
+        for k, v in sorted((d.get("configuration") or {}).items()):
+            yield f"  configuration {k}: {v}"
+    for report in d.get("reports") or []:
+        t = report.get("totals", {})
+        yield (
+            f"  report {report.get('file_name')} ({report.get('tool')} "
+            f"{report.get('tool_version') or ''}".rstrip()
+            + f") sha256 {report.get('sha256', '')}"
+        )
+        yield (
+            f"    {t.get('tests', 0)} tests: {t.get('passed', 0)} passed, "
+            f"{t.get('failures', 0)} failures, {t.get('errors', 0)} errors, "
+            f"{t.get('skipped', 0)} skipped"
+        )
+        yield from _cases(report)
+    run = d.get("run")
+    if isinstance(run, dict):
+        t = run.get("totals", {})
+        yield f"  run {run.get('tool')}: {t.get('tests', 0)} tests, {t.get('failures', 0)} failures"
+        yield from _cases(run)
+        for k, v in sorted((d.get("configuration") or {}).items()):
+            yield f"  configuration {k}: {v}"
+    yield f"  attachments 附件: {len(shown.attachments)}"
+    for a in shown.attachments:
+        state = {"ok": "stored, SHA-256 ok", "missing": "MISSING", "altered": "ALTERED"}[a.stored]
+        yield f"    {a.original_name}  {a.media_type}  {a.size} bytes  sha256 {a.sha256}  [{state}]"

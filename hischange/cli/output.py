@@ -112,6 +112,9 @@ def open_project() -> Project:
         start = Path(obj.get("project_dir") or ".")
         project = find_project(start, clock=obj.get("clock"))
         obj["project"] = project
+        from hischange.cli.render import use_site
+
+        use_site(project.config.site)
         root.call_on_close(project.close)
     return project
 

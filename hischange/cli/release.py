@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,7 +16,7 @@ from hischange.cli.output import (
     open_project,
     resolve_actor,
 )
-from hischange.cli.render import counted, release_lines
+from hischange.cli.render import counted, local_time, release_lines
 from hischange.errors import GateFailed
 
 if TYPE_CHECKING:
@@ -152,25 +153,36 @@ def show(version: str, fmt: str) -> None:
     emit(fmt, show_release(open_project(), version), _show_lines)
 
 
+def _stamp(text: str | None) -> str:
+    """A recorded bastion-session time in site time (older records keep what was typed)."""
+    if not text:
+        return "?"
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    return local_time(moment) if moment.tzinfo else text
+
+
 def _show_lines(r: ReleaseState) -> list[str]:
     lines = list(release_lines(r))
     for d in r.deployments:
         if d.window_start or d.window_end:
-            start = f"{d.window_start:%Y-%m-%d %H:%M}" if d.window_start else "?"
-            end = f"{d.window_end:%Y-%m-%d %H:%M}" if d.window_end else "?"
-            lines.append(f"  {d.deployment_id} maintenance window (维护窗口) {start} – {end} UTC")
+            start = local_time(d.window_start) if d.window_start else "?"
+            end = local_time(d.window_end) if d.window_end else "?"
+            lines.append(f"  {d.deployment_id} maintenance window (维护窗口) {start} – {end}")
         if d.remote_session:
             rs = d.remote_session
             lines.append(
                 f"  {d.deployment_id} bastion session (堡垒机会话) {rs.get('session_id', '')} "
-                f"opened {rs.get('opened') or '?'} closed {rs.get('closed') or '?'}"
+                f"opened {_stamp(rs.get('opened'))} closed {_stamp(rs.get('closed'))}"
             )
         if d.rolled_back_to:
             lines.append(f"  {d.deployment_id} rolled back (已回退) to {d.rolled_back_to}")
     for rb in r.rollbacks:
         lines.append(
             f"  rollback (回退) {rb.env}@{rb.site} to {rb.to_version} by {rb.by} "
-            f"{rb.at:%Y-%m-%d %H:%M} UTC: {rb.reason}"
+            f"{local_time(rb.at)}: {rb.reason}"
         )
     return lines
 
@@ -186,7 +198,7 @@ def list_(fmt: str) -> None:
         list_releases(open_project()),
         lambda rs: (
             [
-                f"{r.version:<14} {r.cut_at:%Y-%m-%d %H:%M} UTC  "
+                f"{r.version:<14} {local_time(r.cut_at)}  "
                 f"{counted(len(r.changes), 'change')} {r.tag}"
                 for r in rs
             ]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from wcwidth import wcwidth
 
+from hischange.config import SiteConfig
 from hischange.events import change_refs
 from hischange.workflow.evidence import counted
 
@@ -14,6 +16,7 @@ if TYPE_CHECKING:
     from hischange.events import AnyEvent, EventRecord
     from hischange.services.audit import VerifyReport
     from hischange.services.bundle import BundleReport
+    from hischange.services.change_due import DueRecord
     from hischange.services.custody_scan import ScanResult
     from hischange.services.evidence import ChangeDetail
     from hischange.workflow.change import ChangeState, SqlFileState
@@ -23,16 +26,19 @@ if TYPE_CHECKING:
 __all__ = [
     "change_detail",
     "change_line",
+    "change_table",
     "counted",
     "custody_lines",
     "deployment_line",
     "display_width",
     "event_line",
+    "local_time",
     "missing_lines",
     "pad",
     "release_lines",
     "scan_lines",
     "table",
+    "use_site",
     "verify_lines",
 ]
 
@@ -52,9 +58,20 @@ STATE_ZH = {
 }
 
 
-def _time(value: object) -> str:
-    text = str(value)
-    return text[:16].replace("T", " ") + " UTC" if len(text) >= 16 else text
+#: The site whose time zone human output shows times in; ``cli.output.open_project`` sets it
+#: from ``[site]`` (the default until then: Asia/Shanghai, as in config.toml).
+_SITE = SiteConfig()
+
+
+def use_site(site: SiteConfig) -> None:
+    """Show times in this site's time zone from now on (called once a project is open)."""
+    global _SITE
+    _SITE = site
+
+
+def local_time(moment: datetime | None) -> str:
+    """A stored (UTC) time as people at the site read it: ``2026-11-02 16:00 CST``."""
+    return _SITE.show(moment)
 
 
 def display_width(text: str) -> int:
@@ -86,8 +103,49 @@ def change_line(c: ChangeState) -> str:
     flags += " [approval stale 审批已失效]" if c.approval_stale else ""
     return (
         f"{c.id}  {c.state:<11} {pad(STATE_ZH.get(c.state, ''), 6)} {c.fields.kind:<14} "
-        f"{c.fields.urgency:<9} due {_time(c.due_at.isoformat())}  {c.fields.title}{flags}"
+        f"{c.fields.urgency:<9} due {local_time(c.due_at)}  {c.fields.title}{flags}"
     )
+
+
+BILLING_ZH = {"covered": "维保范围内", "free_interface": "免费接口调整", "negotiated": "另行协商"}
+DUE_ZH = {"met": "按时", "late": "超期完成", "open": "未到期", "overdue": "逾期", "dropped": "-"}
+
+
+def change_table(items: Sequence[ChangeState], due: Mapping[str, DueRecord]) -> list[str]:
+    """Changes as a table, aligned by display width: state, kind, billing class (person-days
+    for negotiated work), urgency, due time in site time and due status, title."""
+    rows = []
+    for c in items:
+        f = c.fields
+        bill = BILLING_ZH.get(f.billing, f.billing)
+        if f.effort_days:
+            bill += f" {f.effort_days}人天"
+        flags = " [emergency 紧急]" if f.emergency else ""
+        flags += " [approval stale 审批已失效]" if c.approval_stale else ""
+        record = due.get(c.id)
+        status = f"{record.status} {DUE_ZH[record.status]}" if record else ""
+        rows.append(
+            (c.id, f"{c.state} {STATE_ZH.get(c.state, '')}", f.kind, bill, f.urgency,
+             local_time(c.due_at), status, f.title + flags)
+        )  # fmt: skip
+    head = (
+        "ID",
+        "state 状态",
+        "kind 类型",
+        "billing 计费",
+        "urgency",
+        "due 期限",
+        "due status",
+        "title",
+    )
+    counts: dict[str, int] = {}
+    for record in due.values():
+        counts[record.status] = counts.get(record.status, 0) + 1
+    summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+    return [
+        *table(head, rows),
+        f"{counted(len(items), 'change')}" + (f" ({summary})" if summary else ""),
+    ]
 
 
 def change_detail(c: ChangeDetail) -> Iterator[str]:
@@ -98,14 +156,14 @@ def change_detail(c: ChangeDetail) -> Iterator[str]:
     yield f"  kind 类型:         {f.kind}"
     yield f"  system/module:     {f.system} / {f.module}"
     yield f"  requester 申请方:  {f.requester_dept} {f.requester_person}".rstrip()
-    yield f"  urgency 紧急程度:  {f.urgency}, due {_time(c.due_at.isoformat())}"
+    yield f"  urgency 紧急程度:  {f.urgency}, due {local_time(c.due_at)}"
     effort = f", effort {f.effort_days} person-days" if f.effort_days else ""
     yield f"  billing 计费:      {f.billing}{effort}"
     if f.third_party:
         yield f"  third party:       {f.third_party}"
     yield f"  risk 风险:         {f.risk}"
     yield f"  rollback 回退方案: {f.rollback_plan or '(none)'}"
-    yield f"  registered by:     {c.registered_by} at {_time(c.registered_at.isoformat())}"
+    yield f"  registered by:     {c.registered_by} at {local_time(c.registered_at)}"
     if c.refs:
         yield f"  refs 外部编号:     {', '.join(c.refs)}"
     if c.approval:
@@ -113,7 +171,7 @@ def change_detail(c: ChangeDetail) -> Iterator[str]:
         retro = " (retroactive)" if c.approval.retroactive else ""
         yield (
             f"  approved 审批:     {c.approval.approver} at "
-            f"{_time(c.approval.at.isoformat())}{retro}{stale}"
+            f"{local_time(c.approval.at)}{retro}{stale}"
         )
     if c.rejected_reason:
         yield f"  rejected 驳回:     {c.rejected_reason}"
@@ -158,7 +216,7 @@ def _evidence_lines(c: ChangeDetail) -> Iterator[str]:
     yield "  evidence 测试记录:"
     for s in c.evidence_status:
         verdict = "pass" if s.passed else "FAIL"
-        flag = "STALE" if s.stale else "current"
+        flag = "current" if not s.stale else "STALE" if s.checked else "UNCHECKED"
         yield f"    {s.evidence_id} {s.kind} {s.env} {short(s.commit)} {verdict} {flag}: {s.why}"
 
 
@@ -168,12 +226,15 @@ def event_line(r: EventRecord, focus: str | None = None) -> str:
     ev = r.event
     refs = sorted(change_refs(ev))
     target = focus if focus in refs else ",".join(refs[:3]) + (",…" if len(refs) > 3 else "")
+    own = getattr(ev, "fault_id", None) or getattr(ev, "training_id", None)
+    if own:  # faults and trainings (故障登记, 培训记录) have ids of their own
+        target = f"{own} {target}".strip()
     detail = "".join(f" {k}={v}" for k, v in _event_detail(ev, focus))
     for attr in ("to", "reason", "command"):
         value = getattr(ev, attr, "")
         if value:
             detail += f" {attr}={value}"
-    when = _time(r.at.isoformat())
+    when = local_time(r.at)
     return f"#{r.seq:<6} {when}  {r.actor:<24} {ev.type:<22} {target}{detail}  {r.hash[:16]}"
 
 
@@ -291,7 +352,7 @@ def missing_lines(r: CustodyVerifyReport) -> Iterator[str]:
         reason = "beyond the shallow boundary" if m.reason == "shallow" else m.reason
         yield (
             f"MISSING {m.sha[:12]} ({reason}) of {', '.join(m.change_ids)}, linked "
-            f"{m.linked_at:%Y-%m-%d %H:%M} UTC at sequence {m.linked_seq}"
+            f"{local_time(m.linked_at)} at sequence {m.linked_seq}"
         )
         for c in m.candidates:
             yield (
@@ -309,7 +370,7 @@ def missing_lines(r: CustodyVerifyReport) -> Iterator[str]:
 
 def release_lines(r: ReleaseState) -> Iterator[str]:
     """A release record (a baseline, imported rather than cut, has no range or manifest)."""
-    when = _time(r.cut_at.isoformat())
+    when = local_time(r.cut_at)
     tip = r.head_commit[:12]
     if r.baseline:
         tag = r.tag or "no tag"
@@ -331,7 +392,7 @@ def release_lines(r: ReleaseState) -> Iterator[str]:
     for a in r.artifacts:
         yield f"  artifact {a.name} sha256 {a.sha256[:16]} {counted(a.size, 'byte')}"
     for d in r.deployments:
-        when = _time(d.at.isoformat())
+        when = local_time(d.at)
         yield f"  {d.deployment_id} {d.env}@{d.site} {d.result} by {d.operator} {when}"
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import date, datetime, time, timedelta
+from typing import Any, get_args
 
 from pydantic import ValidationError
 
 from hischange.errors import NotFoundError, UsageError, WorkflowError, clip
-from hischange.events import AnyEvent, ChangeFields, CommandRefused
+from hischange.events import AnyEvent, Billing, ChangeFields, CommandRefused
 from hischange.ids import CHANGE_ID, next_yearly_id, normalise_change_id
 from hischange.ledger import ProjectionView
 from hischange.project import Project
@@ -263,17 +263,40 @@ def get_change(proj: Project, change_id: str) -> ChangeState:
     return parse_state(ChangeState, data, "change", change_id)
 
 
+#: The billing classes (计费类别) a change may carry.
+BILLING_CLASSES: tuple[str, ...] = get_args(Billing)
+
+
 def list_changes(
     proj: Project,
     *,
     state: str | None = None,
     kind: str | None = None,
     overdue: bool = False,
+    billing: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    late: bool = False,
 ) -> list[ChangeState]:
-    """Changes, optionally filtered by state, kind, or overdue now (by the store's clock)."""
+    """Changes, optionally filtered by state, kind, billing class, registration day (site
+    days ``since``..``until``, both included), overdue now (by the store's clock), or done
+    after their due time (``late``: verified or closed late)."""
+    from hischange.services.change_due import done_times
+
     overdue_at = proj.store.clock() if overdue else None
     if state is not None and state not in change.STATES:
         raise UsageError(f"unknown state {state!r}; valid states: {', '.join(change.STATES)}")
+    if billing is not None and billing not in BILLING_CLASSES:
+        raise UsageError(
+            f"unknown billing class {clip(billing)}",
+            hint=f"use one of: {', '.join(BILLING_CLASSES)}",
+        )
+    zone = proj.config.site.zone
+    start = None if since is None else datetime.combine(since, time(), tzinfo=zone)
+    end = (
+        None if until is None else datetime.combine(until + timedelta(days=1), time(), tzinfo=zone)
+    )
+    done = done_times(proj) if late else {}
     retro = timedelta(hours=proj.config.release.retro_approval_hours)
     out = []
     for data in proj.store.aggregates_of("change"):
@@ -282,7 +305,13 @@ def list_changes(
             continue
         if kind and item.fields.kind != kind:
             continue
+        if billing and item.fields.billing != billing:
+            continue
+        if (start and item.registered_at < start) or (end and item.registered_at >= end):
+            continue
         if overdue_at is not None and not _overdue(item, overdue_at, retro):
+            continue
+        if late and not (item.id in done and done[item.id] > item.due_at):
             continue
         out.append(item)
     return out

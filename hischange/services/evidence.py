@@ -12,8 +12,10 @@ the ids read in recording order.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +51,7 @@ from hischange.workflow.state import load, load_change
 __all__ = [
     "ChangeDetail",
     "EvidenceList",
+    "ReadyVerdict",
     "Recorded",
     "add_reports",
     "bind_commit",
@@ -57,6 +60,7 @@ __all__ = [
     "list_evidence",
     "open_repo_or_none",
     "ready_change",
+    "ready_verdict",
     "record_evidence",
     "record_session",
     "summarise",
@@ -81,6 +85,19 @@ class ChangeDetail(ChangeState):
     refs: tuple[str, ...] = ()
 
 
+class ReadyVerdict(BaseModel):
+    """The verdict recorded when a change went ready (待发布): when, by whom, on which
+    evidence. It stands as recorded; a later recomputation is a separate statement."""
+
+    model_config = ConfigDict(frozen=True)
+
+    at: datetime
+    by: str
+    seq: int
+    evidence: tuple[str, ...]
+    reason: str
+
+
 class EvidenceList(BaseModel):
     """Every evidence item of a change, judged against its latest linked commit."""
 
@@ -90,8 +107,15 @@ class EvidenceList(BaseModel):
     latest_commit: str | None
     required: tuple[str, ...]
     items: tuple[EvidenceStatus, ...]
-    #: What keeps ``change ready`` from accepting the evidence; empty when it suffices.
+    #: Today's recomputation: what keeps ``change ready`` from accepting the evidence now;
+    #: empty when it suffices.
     problems: tuple[str, ...]
+    #: The change's state now.
+    state: str = ""
+    #: The verdict recorded when the change last went ready (None if it never did).
+    recorded: ReadyVerdict | None = None
+    #: Whether a git repository was there to answer ancestry questions today.
+    git: bool = True
 
 
 def summarise(tool: str, totals: Totals) -> str:
@@ -349,7 +373,30 @@ def list_evidence(proj: Project, change_id: str) -> EvidenceList:
         required=required,
         items=tuple(items),
         problems=tuple(readiness_problems(state, facts, required)),
+        state=state.state,
+        recorded=ready_verdict(proj, state.id),
+        git=open_repo_or_none(proj) is not None,
     )
+
+
+def ready_verdict(proj: Project, change_id: str) -> ReadyVerdict | None:
+    """The verdict recorded when the change last went ready: its ``change_transitioned``
+    event to ``ready`` (read through the store's per-change index)."""
+    found: ReadyVerdict | None = None
+    for row in proj.store.stored_events(change_id=change_id):
+        if row.type != "change_transitioned":
+            continue
+        doc = json.loads(row.body)
+        event = doc["event"]
+        if event.get("to") == "ready" and event.get("change_id") == change_id:
+            found = ReadyVerdict(
+                at=datetime.fromisoformat(doc["at"]),
+                by=row.actor,
+                seq=row.seq,
+                evidence=tuple(x for x in str(event.get("ref", "")).split(",") if x),
+                reason=str(event.get("reason", "")),
+            )
+    return found
 
 
 def ready_change(proj: Project, actor: str, change_id: str) -> ChangeState:

@@ -9,7 +9,7 @@ again; a referenced attachment can never be missing or different from what was h
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -90,9 +90,17 @@ def _parse_date(value: str) -> date | datetime:
         ) from None
 
 
-def _check_date(tested: date | datetime, today: date, given: str | None) -> None:
+def _site_today(proj: Project) -> date:
+    """Today at the site (``[site] timezone``): a test run at 07:00 in Beijing is run on
+    that day, though it is the day before in UTC."""
+    return proj.store.clock().astimezone(proj.config.site.zone).date()
+
+
+def _check_date(
+    tested: date | datetime, today: date, given: str | None, zone: tzinfo = UTC
+) -> None:
     """A test date is not in the future (a day of grace for time zones) nor before 2000."""
-    day = tested.astimezone(UTC).date() if isinstance(tested, datetime) else tested
+    day = tested.astimezone(zone).date() if isinstance(tested, datetime) else tested
     if day > today + timedelta(days=1) or day < EARLIEST_TEST_DATE:
         raise UsageError(
             f"--date {clip(given or day.isoformat())} is not a plausible test date "
@@ -139,8 +147,12 @@ def record_onsite(proj: Project, actor: str, change_id: str, form: OnsiteForm) -
     and it counts as stale as soon as the change has linked commits.
     """
     state = get_change(proj, change_id)
-    if form.tested_at is not None:
-        _parse_date(form.tested_at)
+    tested_at = form.tested_at
+    if tested_at is not None:
+        parsed = _parse_date(tested_at)
+        if isinstance(parsed, datetime) and parsed.tzinfo is None:
+            # a time typed without an offset is site time ([site] timezone)
+            tested_at = parsed.replace(tzinfo=proj.config.site.zone).isoformat()
     notes: list[str] = []
     commit = bind_commit(proj, form.commit) if form.commit else None
     if commit is None and not form.version:
@@ -161,7 +173,7 @@ def record_onsite(proj: Project, actor: str, change_id: str, form: OnsiteForm) -
     data: dict[str, Any] = {
         "tester": form.tester,
         "environment": form.env,
-        "tested_at": form.tested_at or proj.store.clock().date().isoformat(),
+        "tested_at": tested_at or _site_today(proj).isoformat(),
         "version": form.version,
         "commit": commit,
         "steps": _steps_text(form.steps),
@@ -173,7 +185,7 @@ def record_onsite(proj: Project, actor: str, change_id: str, form: OnsiteForm) -
     }
     # Validate everything before a single attachment is copied.
     checked = build_manual_record(data, environments=settings.environments)
-    _check_date(checked.tested_at, proj.store.clock().date(), form.tested_at)
+    _check_date(checked.tested_at, _site_today(proj), form.tested_at, proj.config.site.zone)
     _check_attachments(form.attachments, settings.max_attachment_bytes)
     target = proj.state_dir / ATTACHMENTS_DIR
     stored = [

@@ -67,6 +67,9 @@ class EvidenceStatus(BaseModel):
     seq: int
     stale: bool
     why: str
+    #: False when git could not be asked (no repository here, an unknown commit): the item
+    #: is then not shown as current, but it is not known to be stale either (UNCHECKED).
+    checked: bool = True
 
 
 class EvidenceFacts(BaseModel):
@@ -99,7 +102,7 @@ def same_commit(a: str, b: str) -> bool:
 def _judge(
     ref: EvidenceRef, commits: tuple[str, ...], ancestry: Ancestry | None
 ) -> tuple[bool, str]:
-    """(stale, why) of one item."""
+    """(stale, why) of one item; a ``why`` starting "cannot check" means git was not asked."""
     if not commits:
         if ref.commit is None:
             return False, "no commit recorded, and the change has no linked commits to compare"
@@ -123,6 +126,9 @@ def _judge(
             f"tested {short(ref.commit)}, which contains the latest commit {short(latest)}",
         )
     return True, f"latest commit {short(latest)}"
+
+
+_UNCHECKED = "cannot check ancestry"
 
 
 def assess(
@@ -149,6 +155,7 @@ def assess(
             seq=ref.seq,
             stale=stale,
             why=why,
+            checked=not why.startswith(_UNCHECKED),
         )
     return EvidenceFacts(latest_commit=state.commits[-1] if state.commits else None, items=items)
 

@@ -161,7 +161,7 @@ def test_trace_shows_actor_time_hash(run: Cli, new_change: NewChange) -> None:
     ]
     assert events[2]["actor"] == "reviewer@hospital"
     assert all(len(e["hash"]) == 64 for e in events)
-    assert "2026-11-02 08:00 UTC" in run("audit", "trace", cid).stdout
+    assert "2026-11-02 16:00 CST" in run("audit", "trace", cid).stdout
     run("audit", "trace", "CR-2026-0042", code=3)
 
 

@@ -57,6 +57,9 @@ def test_report_respond_resolve_with_clocks_in_site_time(run: Cli, new_change: N
     assert "索引失效" in shown and cid in shown and "MISSED" in shown
     # the resolution is traced with the change it changed
     assert "fault_resolved" in {e["event"]["type"] for e in run.json("audit", "trace", cid)}
+    # a replay of the ledger rebuilds the same fault (the projector routes its events)
+    assert run.json("audit", "verify")["ok"]
+    assert f"fault_resolved         {fid}" in run("audit", "log").stdout
 
 
 def test_refusals_and_bad_input(run: Cli) -> None:

@@ -219,7 +219,7 @@ def _two_releases_in_production(
     deploy(
         run, "3.2.1", "production", "--bastion-session", "BH-42",
         "--session-opened", "2026-11-02T01:00Z", "--session-closed", "2026-11-02T02:00Z",
-        "--window-start", "2026-11-02T01:00:00", "--window-end", "2026-11-02T03:00:00",
+        "--window-start", "2026-11-02 09:00", "--window-end", "2026-11-02 11:00",
     )  # fmt: skip
     ready_change(run, new_change, repo, tmp_path)
     run("release", "cut", "--from", "v3.2.1", "--as", "d@v")
@@ -257,7 +257,7 @@ def test_rollback_shows_in_release_show_and_deploy_where(
     assert where[("production", "总院")]["since"].startswith("2026-11-02T10:00")
     assert where[("test", "总院")]["version"] == "3.2.2"
     human = run("deploy", "where", "--env", "production").stdout
-    assert "production@总院: 3.2.1 since 2026-11-02 10:00 UTC" in human and "test@" not in human
+    assert "production@总院: 3.2.1 since 2026-11-02 18:00 CST" in human and "test@" not in human
     assert run.json("audit", "verify")["ok"]
 
 

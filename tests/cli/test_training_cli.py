@@ -42,6 +42,7 @@ def test_record_with_sign_in_sheet_and_list_a_period(run: Cli, tmp_path: Path) -
     assert [t["id"] for t in nov] == ["TR-2026-0002"]
     assert nov[0]["kind"] == "individual"
     assert [t["id"] for t in run.json("training", "list")] == ["TR-2026-0001", "TR-2026-0002"]
+    assert run.json("audit", "verify")["ok"]
     human = run("training", "list", "--until", "2026-10-31").stdout
     assert "TR-2026-0001" in human and "集中" in human and "TR-2026-0002" not in human
     # the table's columns line up by display width (a Chinese character takes two columns)

@@ -547,6 +547,15 @@ CASES: list[Case] = [
         2,
         "长长长",
     ),
+    Case("evidence show injected id", ("evidence", "show", INJECT), 2, "DROP TABLE"),
+    Case("evidence show unknown", ("evidence", "show", "EV-2026-9999"), 3, "EV-2026-9999"),
+    Case(
+        "evidence extract into a file",
+        ("evidence", "extract", "EV-2026-" + "9" * 100_000, "--to", "{file}"),
+        3,
+        "EV-2026-999",
+    ),
+    Case("change list huge since", ("change", "list", "--since", HUGE), 2, "长长长"),
     Case(
         "custody supersede injected id",
         ("custody", "supersede", "x'; DROP TABLE events", "--by", "HEAD", "--reason", "r"),
