@@ -34,7 +34,14 @@ from hischange.files import open_regular
 from hischange.ledger import ChainCursor, ChainRow, canonical
 from hischange.project import Project
 from hischange.services.audit import _check_head, _Replay
-from hischange.services.reports import MonthlyReport, _zone, monthly_report, site_header
+from hischange.services.reports import (
+    AssessmentReport,
+    MonthlyReport,
+    _zone,
+    assessment_report,
+    monthly_report,
+    site_header,
+)
 
 __all__ = ["BUNDLE_FORMAT", "BundleProblem", "BundleReport", "export_bundle", "verify_bundle"]
 
@@ -130,7 +137,7 @@ def export_bundle(
     *,
     since: str | None = None,
     until: str | None = None,
-    render: Callable[[MonthlyReport], bytes] | None = None,
+    render: Callable[[MonthlyReport | AssessmentReport], bytes] | None = None,
 ) -> BundleReport:
     """Write the bundle to ``out`` (whole or not at all). The ledger is exported from its
     first event up to ``until`` (a chain is proven from its start); ``since``/``until``
@@ -239,9 +246,10 @@ def _reports(
     start: datetime | None,
     end: datetime | None,
     zone: Any,
-    render: Callable[[MonthlyReport], bytes] | None,
+    render: Callable[[MonthlyReport | AssessmentReport], bytes] | None,
 ) -> list[tuple[str, bytes]]:
-    """Each finished month of the period: its report as JSON (and rendered)."""
+    """Each finished month of the period, and each finished half year it touches: the
+    report as JSON (and rendered)."""
     if not rows:
         return []
     first = start or datetime.fromisoformat(rows[0][7].replace("Z", "+00:00"))
@@ -250,6 +258,7 @@ def _reports(
     local, stop = first.astimezone(zone), (last - timedelta(microseconds=1)).astimezone(zone)
     year, month = local.year, local.month
     out: list[tuple[str, bytes]] = []
+    halves: set[str] = set()
     while (year, month) <= (stop.year, stop.month):
         name = f"{year:04d}-{month:02d}"
         report = monthly_report(proj, name)
@@ -257,7 +266,16 @@ def _reports(
             out.append((f"reports/monthly-{name}.json", canonical(report.model_dump(mode="json"))))
             if render is not None:
                 out.append((f"reports/monthly-{name}.html", render(report)))
+        halves.add(f"{year}H{1 if month <= 6 else 2}")
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    for half in sorted(halves):
+        assessment = assessment_report(proj, half)
+        if assessment.period_end <= now:
+            out.append(
+                (f"reports/assessment-{half}.json", canonical(assessment.model_dump(mode="json")))
+            )
+            if render is not None:
+                out.append((f"reports/assessment-{half}.html", render(assessment)))
     return out
 
 

@@ -210,3 +210,45 @@ def test_the_stdlib_recipe_of_the_docs_verifies_the_bundle(bundle: Path, tmp_pat
         [sys.executable, "-I", str(script), str(bundle)], capture_output=True, text=True
     )
     assert done.returncode != 0 and "sequence" in done.stderr
+
+
+def test_finished_half_year_goes_in_with_its_assessment(
+    bundle: Path, run: Cli, clock: FrozenClock, tmp_path: Path
+) -> None:
+    """Exported after the half year ends, the bundle holds the 2026H2 assessment too, and a
+    signed monthly report carries its signatures; --until stops the ledger at that day."""
+    clock.now = datetime(2027, 1, 5, 2, 0, tzinfo=UTC)
+    run("report", "sign", "2026-11", "--as", "dev@vendor")
+    run("report", "sign", "2026-11", "--as", "reviewer@hospital")
+    later = tmp_path.parent / f"{tmp_path.name}-2027.zip"
+    written = run.json("audit", "export", "--bundle", str(later), "--since", "2026-07-01")
+    assert "reports/assessment-2026H2.json" in written["reports"]
+    assert "reports/monthly-2026-12.html" in written["reports"]
+    with zipfile.ZipFile(later) as zf:
+        november = json.loads(zf.read("reports/monthly-2026-11.json"))
+    assert november["filed"] and {s["party"] for s in november["signatures"]} == {
+        "vendor",
+        "hospital",
+    }
+    _fresh(tmp_path, clock)("audit", "verify", "--bundle", str(later))
+    cut = tmp_path.parent / f"{tmp_path.name}-cut.zip"
+    upto = run.json(
+        "audit", "export", "--bundle", str(cut), "--since", "2026-11-01", "--until", "2026-11-30"
+    )
+    assert (
+        upto["head_seq"]
+        == run.json("report", "monthly", "--month", "2026-11")["ledger_head"]["seq"]
+    )
+    assert upto["events"] < written["events"]
+    _fresh(tmp_path, clock)("audit", "verify", "--bundle", str(cut))
+    run(
+        "audit",
+        "export",
+        "--bundle",
+        str(cut),
+        "--since",
+        "2026-12-01",
+        "--until",
+        "2026-11-01",
+        code=2,
+    )
