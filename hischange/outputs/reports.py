@@ -163,6 +163,9 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
         "p_vendor": "乙方",
         "p_hospital": "甲方",
         "page": "第 {page} 页 / 共 {pages} 页",
+        "colon": "：",
+        "open_paren": "（",
+        "close_paren": "）",
     },
     "en": {
         "monthly": "Monthly inspection report",
@@ -288,6 +291,9 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
         "p_vendor": "Party B (vendor)",
         "p_hospital": "Party A (hospital)",
         "page": "Page {page} of {pages}",
+        "colon": ": ",
+        "open_paren": " (",
+        "close_paren": ")",
     },
 }
 
