@@ -33,13 +33,15 @@ from hischange.errors import IntegrityError, StoreError, UsageError, clip
 from hischange.files import open_regular
 from hischange.ledger import ChainCursor, ChainRow, canonical
 from hischange.project import Project
-from hischange.services.audit import _check_head, _Replay
+from hischange.services.audit import _check_head, _Replay, read_log
 from hischange.services.reports import (
     AssessmentReport,
     MonthlyReport,
     _zone,
     assessment_report,
     monthly_report,
+    parse_half,
+    parse_month,
     site_header,
 )
 
@@ -170,7 +172,8 @@ def export_bundle(
         rows.append(row)
         if start is None or at >= start:
             period_seqs.append(row[0])
-        _attachment_refs(json.loads(row[1]).get("event"), refs)
+        if b'"media_type"' in row[1]:  # only events holding a file refer to one
+            _attachment_refs(json.loads(row[1]).get("event"), refs)
     attachments_dir = proj.state_dir / "attachments"
     members: list[tuple[str, int, Callable[[], Iterator[bytes]], str]] = []
     events_blob = b"".join(r[1] + b"\n" for r in rows)
@@ -259,16 +262,20 @@ def _reports(
     year, month = local.year, local.month
     out: list[tuple[str, bytes]] = []
     halves: set[str] = set()
+    records = read_log(proj)
     while (year, month) <= (stop.year, stop.month):
         name = f"{year:04d}-{month:02d}"
-        report = monthly_report(proj, name)
+        report = monthly_report(proj, name, records=records)
         if report.period_end <= now:
             out.append((f"reports/monthly-{name}.json", canonical(report.model_dump(mode="json"))))
             if render is not None:
                 out.append((f"reports/monthly-{name}.html", render(report)))
         halves.add(f"{year}H{1 if month <= 6 else 2}")
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    site = site_header(proj)
     for half in sorted(halves):
+        if parse_month(parse_half(half)[1][-1], site)[2] > now:
+            continue  # not over: no assessment yet
         assessment = assessment_report(proj, half)
         if assessment.period_end <= now:
             out.append(

@@ -683,10 +683,15 @@ def _blocks(state: ReportState | None, digest: str) -> tuple[tuple[SignatureBloc
     return blocks, set(signed) == set(PARTIES)
 
 
-def monthly_report(proj: Project, month: str) -> MonthlyReport:
-    """The monthly inspection report of ``month`` (YYYY-MM), with its signatures."""
+def monthly_report(
+    proj: Project, month: str, *, records: Sequence[EventRecord] | None = None
+) -> MonthlyReport:
+    """The monthly inspection report of ``month`` (YYYY-MM), with its signatures
+    (``records``: the ledger's events already read, for a caller making many reports)."""
     site = site_header(proj)
-    report = compute_monthly(read_log(proj), month, site, proj.config.faults)
+    if records is None:
+        records = read_log(proj)
+    report = compute_monthly(records, month, site, proj.config.faults)
     blocks, filed = _blocks(_signature_state(proj, report.report), report.digest)
     return report.model_copy(update={"signatures": blocks, "filed": filed})
 
