@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from hischange.errors import ConfigError, HischangeError, UsageError, clip
 from hischange.files import read_regular
@@ -194,6 +201,14 @@ class SiteConfig(_Section):
             except ValueError:
                 raise ValueError(f"{clip(value)} is not a date (YYYY-MM-DD)") from None
         return value
+
+    @model_validator(mode="after")
+    def _period(self) -> SiteConfig:
+        if self.contract_start and self.contract_end and self.contract_end < self.contract_start:
+            raise ValueError(
+                f"the contract ends ({self.contract_end}) before it starts ({self.contract_start})"
+            )
+        return self
 
     @property
     def zone(self) -> ZoneInfo:

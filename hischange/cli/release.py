@@ -240,7 +240,8 @@ def notes(version: str, fmt: str, lang: str) -> None:
     if fmt == "json":
         emit("json", {"release": state, "changes": changes}, str)
         return
-    click.echo(render_notes(state, changes, fmt=fmt, lang=lang), nl=False)  # type: ignore[arg-type]
+    site = project.config.site
+    click.echo(render_notes(state, changes, fmt=fmt, lang=lang, site=site), nl=False)  # type: ignore[arg-type]
 
 
 @release.command(

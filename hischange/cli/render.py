@@ -214,10 +214,17 @@ def _evidence_lines(c: ChangeDetail) -> Iterator[str]:
     from hischange.workflow.evidence import short
 
     yield "  evidence 测试记录:"
+    v = c.ready_verdict
+    if v is not None:
+        on = ", ".join(v.evidence) or "no evidence required by config"
+        yield f"    recorded verdict (记录的结论): ready at {local_time(v.at)} by {v.by} on {on}"
     for s in c.evidence_status:
         verdict = "pass" if s.passed else "FAIL"
         flag = "current" if not s.stale else "STALE" if s.checked else "UNCHECKED"
-        yield f"    {s.evidence_id} {s.kind} {s.env} {short(s.commit)} {verdict} {flag}: {s.why}"
+        yield (
+            f"    {s.evidence_id} {s.kind} {s.env} {short(s.commit)} {verdict} "
+            f"today {flag}: {s.why}"
+        )
 
 
 def event_line(r: EventRecord, focus: str | None = None) -> str:

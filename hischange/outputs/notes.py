@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from hischange.config import SiteConfig
 from hischange.ids import CHANGE_ID_TEXT
 from hischange.workflow.change import ChangeState
 from hischange.workflow.kinds import KINDS
@@ -119,9 +120,13 @@ LABELS: dict[str, dict[str, str]] = {
 
 
 def notes_context(
-    release: ReleaseState, changes: dict[str, ChangeState], lang: Lang
+    release: ReleaseState,
+    changes: dict[str, ChangeState],
+    lang: Lang,
+    site: SiteConfig | None = None,
 ) -> dict[str, Any]:
-    """Everything the templates show, computed here so templates stay plain."""
+    """Everything the templates show, computed here so templates stay plain; times in the
+    ``site``'s time zone (UTC when none is given)."""
     groups = []
     for kind in KINDS:
         items = [
@@ -144,7 +149,9 @@ def notes_context(
         "negotiated": len(negotiated),
         "effort": str(effort),
         "covered": sum(1 for c in changes.values() if c.fields.billing == "covered"),
-        "cut_at": release.cut_at.strftime("%Y-%m-%d %H:%M UTC"),
+        "cut_at": site.show(release.cut_at)
+        if site is not None
+        else release.cut_at.strftime("%Y-%m-%d %H:%M UTC"),
         "bump_text": bump_text(release.bump_reason, lang),
         "range": _range(release),
     }
@@ -206,8 +213,9 @@ def render_notes(
     *,
     fmt: Literal["md", "html"] = "md",
     lang: Lang = "zh",
+    site: SiteConfig | None = None,
 ) -> str:
-    """The release notes as Markdown or HTML."""
+    """The release notes as Markdown or HTML; times in ``site``'s zone (else UTC)."""
     env = Environment(
         loader=PackageLoader("hischange.outputs", "templates"),
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
@@ -216,4 +224,4 @@ def render_notes(
         keep_trailing_newline=True,
     )
     template = env.get_template(f"notes.{fmt}.j2" if fmt == "md" else "notes.html")
-    return template.render(**notes_context(release, changes, lang))
+    return template.render(**notes_context(release, changes, lang, site))

@@ -76,15 +76,6 @@ class Recorded(BaseModel):
     notes: tuple[str, ...] = ()
 
 
-class ChangeDetail(ChangeState):
-    """A change as ``change show`` presents it: its state, and each evidence item judged
-    against its latest linked commit (git was asked; stale items say why)."""
-
-    evidence_status: tuple[EvidenceStatus, ...] = ()
-    #: external references (外部编号), ``system:id`` (``change new/edit --ref``)
-    refs: tuple[str, ...] = ()
-
-
 class ReadyVerdict(BaseModel):
     """The verdict recorded when a change went ready (待发布): when, by whom, on which
     evidence. It stands as recorded; a later recomputation is a separate statement."""
@@ -96,6 +87,17 @@ class ReadyVerdict(BaseModel):
     seq: int
     evidence: tuple[str, ...]
     reason: str
+
+
+class ChangeDetail(ChangeState):
+    """A change as ``change show`` presents it: its state, and each evidence item judged
+    against its latest linked commit (git was asked; stale items say why)."""
+
+    evidence_status: tuple[EvidenceStatus, ...] = ()
+    #: external references (外部编号), ``system:id`` (``change new/edit --ref``)
+    refs: tuple[str, ...] = ()
+    #: the verdict recorded when the change last went ready (None if it never did)
+    ready_verdict: ReadyVerdict | None = None
 
 
 class EvidenceList(BaseModel):
@@ -355,7 +357,12 @@ def change_detail(proj: Project, change_id: str) -> ChangeDetail:
     facts = evidence_facts(proj, state) if state.evidence else None
     items = sorted(facts.items.values(), key=lambda s: s.seq) if facts else []
     refs = (proj.store.aggregate("change_refs", state.id) or {}).get("refs", ())
-    return ChangeDetail(**dict(state), evidence_status=tuple(items), refs=tuple(refs))
+    return ChangeDetail(
+        **dict(state),
+        evidence_status=tuple(items),
+        refs=tuple(refs),
+        ready_verdict=ready_verdict(proj, state.id),
+    )
 
 
 def list_evidence(proj: Project, change_id: str) -> EvidenceList:

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 from hischange.errors import IntegrityError, NotFoundError, StoreError, UsageError
 from hischange.events import EvidenceRecorded, parse_event
+from hischange.files import open_regular
 from hischange.ids import EVIDENCE_ID, normalise_id
 from hischange.project import Project
 from hischange.services.onsite import ATTACHMENTS_DIR
@@ -194,11 +195,16 @@ def extract_evidence(proj: Project, evidence_id: str, to: Path) -> Extracted:
     try:
         to.mkdir(parents=True, exist_ok=True)
         for a, name in plan:
-            data = attachment_path(folder, a.sha256).read_bytes()
-            if hashlib.sha256(data).hexdigest() != a.sha256:  # changed since the check
-                raise IntegrityError(f"{a.original_name} (sha256 {a.sha256[:16]}…) is altered")
             tmp = to / f".{name}.part"
-            tmp.write_bytes(data)
+            hasher = hashlib.sha256()
+            stored = attachment_path(folder, a.sha256)
+            with open_regular(stored, "stored attachment") as src, tmp.open("wb") as out:
+                while chunk := src.read(1 << 20):
+                    hasher.update(chunk)
+                    out.write(chunk)
+            if hasher.hexdigest() != a.sha256:  # changed since the check
+                tmp.unlink()
+                raise IntegrityError(f"{a.original_name} (sha256 {a.sha256[:16]}…) is altered")
             os.replace(tmp, to / name)
             written.append((name, a.sha256))
     except OSError as exc:

@@ -128,4 +128,6 @@ def test_recorded_verdict_stands_apart_from_todays_recomputation_without_git(
     data = run.json("evidence", "list", cid)
     assert data["recorded"]["evidence"] == ["EV-2026-0001"]
     assert data["git"] is False and data["items"][0]["checked"] is False
-    assert "UNCHECKED" in run("change", "show", cid).stdout
+    shown = run("change", "show", cid).stdout
+    assert "today UNCHECKED" in shown and "STALE" not in shown
+    assert f"{verdict.replace(' (待发布)', '')} on EV-2026-0001" in shown

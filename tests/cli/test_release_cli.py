@@ -176,6 +176,7 @@ def test_notes_in_both_languages(
     run("release", "cut", "--from", "v3.2.0", "--as", "d@v")
     zh = run("release", "notes", "3.3.0").stdout
     assert "# 发布说明 3.3.0" in zh and "### 报表" in zh and "另行协商: 1" in zh and "2.5" in zh
+    assert "| 发布时间 | 2026-11-02 16:00 CST |" in zh  # site time (08:00 UTC)
     en = run("release", "notes", "3.3.0", "--lang", "en").stdout
     assert "# Release notes 3.3.0" in en and "Negotiated changes: 1" in en
     html = run("release", "notes", "3.3.0", "--format", "html").stdout

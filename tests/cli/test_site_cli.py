@@ -60,6 +60,8 @@ def test_bad_times_and_zones_are_named(tmp_path: Path, run: Cli) -> None:
     assert "Asia/Peking" in out.stderr and "site.timezone" in out.stderr
     write_config(tmp_path, '[site]\ncontract_start = "2026-13-01"\n')
     assert "2026-13-01" in run("change", "list", code=6).stderr
+    write_config(tmp_path, '[site]\ncontract_start = "2026-07-01"\ncontract_end = "2026-01-01"\n')
+    assert "ends (2026-01-01) before it starts" in run("change", "list", code=6).stderr
 
 
 def test_site_names_are_read(tmp_path: Path) -> None:
