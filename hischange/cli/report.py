@@ -23,7 +23,7 @@ def report() -> None:
     """Period reports (月度巡检报告, 半年考核): render, sign, list what is unfiled."""
 
 
-def _write(data: bytes, out: Path | None, fmt: str) -> None:
+def write_document(data: bytes, out: Path | None, fmt: str) -> None:
     """Write to ``out`` whole or not at all (a temporary file renamed), else to stdout."""
     if out is None:
         if fmt in _BINARY:
@@ -89,7 +89,7 @@ def _render(value: Any, fmt: str, lang: str, out: Path | None) -> None:
         return
     from hischange.outputs.reports import render_report
 
-    _write(render_report(value, fmt, lang), out, fmt)  # type: ignore[arg-type]
+    write_document(render_report(value, fmt, lang), out, fmt)  # type: ignore[arg-type]
 
 
 _lang = click.option(
@@ -98,6 +98,12 @@ _lang = click.option(
     default="zh",
     show_default=True,
     help="Language of the document.",
+)
+#: ``--out`` for the list commands' csv and xlsx (change list, fault list).
+out_option = click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write csv or xlsx to this file (required for xlsx).",
 )
 _out = click.option(
     "--out",

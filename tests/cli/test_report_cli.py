@@ -159,3 +159,34 @@ def test_documents_in_every_format(
     column = [row[0] for row in book["changes"].iter_rows(min_row=2, values_only=True)]
     assert ids["emergency"] in column and ids["december"] not in column
     assert not list(out.glob(".*"))  # no temporary file left
+
+
+def test_change_and_fault_lists_as_csv_and_xlsx(
+    run: Cli, new_change: NewChange, repo: Repo, tmp_path: Path, clock: FrozenClock
+) -> None:
+    """`change list` and `fault list` take --format csv|xlsx (--out; required for xlsx):
+    every change and fault of the list, with billing, person-days and SLA results."""
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    ids = november(run, new_change, repo, tmp_path, clock)
+    text = run("change", "list", "--billing", "negotiated", "--format", "csv").stdout
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert [r[0] for r in rows[1:]] == [ids["negotiated"]] and rows[1][4] == "3.5"
+    run("change", "list", "--format", "xlsx", code=2)
+    out = tmp_path.parent / f"{tmp_path.name}-lists"
+    out.mkdir()
+    run("change", "list", "--format", "xlsx", "--out", str(out / "changes.xlsx"))
+    sheet = load_workbook(out / "changes.xlsx")["changes"]
+    changes = {v for k, v in ids.items() if not k.startswith("fault")}
+    assert {row[0] for row in sheet.iter_rows(min_row=2, values_only=True)} == changes
+    run("fault", "list", "--format", "xlsx", "--out", str(out / "faults.xlsx"))
+    sheet = load_workbook(out / "faults.xlsx")["faults"]
+    faults = {row[0]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert set(faults) == {ids["fault"], ids["fault_again"]}
+    assert faults[ids["fault"]][8] == "missed" and faults[ids["fault"]][9] == "met"
+    assert faults[ids["fault"]][10] == "yes"
+    text = run("fault", "list", "--format", "csv").stdout
+    assert ids["fault"] in text and "挂号超时" in text

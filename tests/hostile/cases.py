@@ -539,6 +539,13 @@ CASES: list[Case] = [
     Case("report sign huge period", ("report", "sign", HUGE, *_W), 2, "长长长", fast=True),
     Case("report sign unfinished month", ("report", "sign", "2099-01", *_W), 2, "2099-01"),
     Case("report list json", ("report", "list", "--format", "json"), 0),
+    Case("change list xlsx to a terminal", ("change", "list", "--format", "xlsx"), 2, "--out"),
+    Case(
+        "fault list xlsx into a folder",
+        ("fault", "list", "--format", "xlsx", "--out", "{dir}"),
+        2,
+        "folder",
+    ),
     *_paths(("audit", "verify", "--bundle"), hangs=True),
     Case("audit export bundle a folder", ("audit", "export", "--bundle", "{dir}"), 2, "folder"),
     Case(
