@@ -416,7 +416,7 @@ def _head_at(
     return head, checkpoint
 
 
-def _risks(states: Iterable[ChangeState], end: datetime) -> list[RiskRow]:
+def _risks(states: Iterable[ChangeState], end: datetime, zone: ZoneInfo) -> list[RiskRow]:
     out: list[RiskRow] = []
     for st in states:
         if st.state in _TERMINAL:
@@ -424,7 +424,9 @@ def _risks(states: Iterable[ChangeState], end: datetime) -> list[RiskRow]:
         if st.state not in _DONE and st.due_at < end:
             out.append(
                 RiskRow(
-                    risk="overdue", change_id=st.id, detail=f"due {st.due_at:%Y-%m-%d %H:%M} UTC"
+                    risk="overdue",
+                    change_id=st.id,
+                    detail=f"due {st.due_at.astimezone(zone):%Y-%m-%d %H:%M %Z}",
                 )
             )
         if st.approval_stale and st.state in {"approved", "in_progress", "ready"}:
@@ -591,7 +593,7 @@ def compute_monthly(
         deployments=deployments,
         faults=faults,
         trainings=trainings,
-        risks=tuple(_risks((states[k] for k in sorted(states)), end)),
+        risks=tuple(_risks((states[k] for k in sorted(states)), end, _zone(site))),
         change_list=change_list,
         ledger_head=head,
         checkpoint=checkpoint,
