@@ -13,7 +13,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).parent))
 from demo_evidence import evidence_step
@@ -152,12 +154,48 @@ def audit(demo: Demo, ids: dict[str, str]) -> None:
     demo.run("audit", "verify")
 
 
+def paperwork(demo: Demo, out: Path) -> list[Path]:
+    """The month's inspection report (月度巡检报告) and the assessor bundle (审计包)."""
+    month = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
+    demo.step(f"report monthly: the inspection report of {month} (a draft until the month ends)")
+    demo.run("report", "monthly", "--month", month)
+    written = [out / f"inspection-{month}.html"]
+    demo.run("report", "monthly", "--month", month, "--format", "html", "--out", str(written[0]))
+    if _pdf_possible():
+        written.append(out / f"inspection-{month}.pdf")
+        demo.run(
+            "report", "monthly", "--month", month, "--format", "pdf", "--out", str(written[-1])
+        )
+    else:
+        print("  (PDF skipped: needs `pip install 'hischange[paper]'` and a Chinese font,")
+        print("   e.g. `apt-get install fonts-noto-cjk`)")
+    demo.step("audit export: the assessor bundle, verified as an assessor would, elsewhere")
+    written.append(out / "assessor-bundle.zip")
+    demo.run("audit", "export", "--bundle", str(written[-1]))
+    demo.run("audit", "verify", "--bundle", str(written[-1]))
+    return written
+
+
+def _pdf_possible() -> bool:
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError):
+        return False
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return True
+    found = subprocess.run([fc_list, ":lang=zh", "family"], capture_output=True, text=True)
+    return bool(found.stdout.strip())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--keep", action="store_true", help="keep the sample repository")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="hischange-demo-"))
     repo = make_repo(work / "his")
+    out = work / "paperwork"
+    out.mkdir()
     print(f"sample HIS repository: {repo}")
     try:
         demo = Demo(repo)
@@ -168,12 +206,16 @@ def main() -> None:
         evidence_step(demo, ids)
         release_step(demo, ids)
         audit(demo, ids)
+        written = paperwork(demo, out)
         print("\ndemo finished: every step above is in the ledger and verifies.")
+        print("the paperwork a hospital files (kept after the demo):")
+        for path in written:
+            print(f"  {path}")
     finally:
         if args.keep:
             print(f"kept: {work}")
         else:
-            shutil.rmtree(work, ignore_errors=True)
+            shutil.rmtree(work / "his", ignore_errors=True)
 
 
 if __name__ == "__main__":

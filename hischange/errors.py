@@ -126,6 +126,7 @@ RefusalRule = Literal[
     "evidence_required",
     "external_ref_taken",
     "release_gate",
+    "report_signer",
     "rollback_plan",
     "rollback_target",
     "separation_of_duties",

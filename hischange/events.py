@@ -39,6 +39,7 @@ __all__ = [
     "ReleaseImported",
     "ReleaseManifest",
     "ReleasedChange",
+    "ReportSigned",
     "ReviewRecorded",
     "RollbackRecorded",
     "SqlApproved",
@@ -447,6 +448,19 @@ class TrainingRecorded(_Event):
     attachments: tuple[dict[str, Any], ...] = ()
 
 
+class ReportSigned(_Event):
+    """One party's signature (签字) on a period report (月度巡检报告, 半年考核): who signed,
+    for which party (乙方 vendor / 甲方 hospital), over which digest (SHA-256 of the
+    report's canonical JSON, signatures excluded)."""
+
+    type: Literal["report_signed"] = "report_signed"
+    #: ``monthly:2026-11`` or ``assessment:2026H2``
+    report: str
+    party: Literal["vendor", "hospital"]
+    name: str
+    digest: str
+
+
 AnyEvent = Annotated[
     ChangeRegistered
     | ChangeEdited
@@ -472,7 +486,8 @@ AnyEvent = Annotated[
     | FaultReported
     | FaultResponded
     | FaultResolved
-    | TrainingRecorded,
+    | TrainingRecorded
+    | ReportSigned,
     Field(discriminator="type"),
 ]
 

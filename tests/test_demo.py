@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -24,3 +25,12 @@ def test_demo_runs_and_ends_verified() -> None:
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "ledger OK" in proc.stdout
     assert "(exit 5, as expected)" in proc.stdout
+    # it ends with the month's report and the assessor bundle, and says where they are
+    tail = proc.stdout.split("the paperwork a hospital files (kept after the demo):")[1]
+    written = [Path(line.strip()) for line in tail.strip().splitlines()]
+    try:
+        assert {p.suffix for p in written} >= {".html", ".zip"}, written
+        assert all(p.is_file() and p.stat().st_size > 0 for p in written), written
+        assert "bundle" in proc.stdout and "OK" in proc.stdout
+    finally:
+        shutil.rmtree(written[0].parents[1], ignore_errors=True)

@@ -7,6 +7,8 @@ read-only medium verifies, and a writer's lock never stops them. ``--db`` (or
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from hischange.cli.output import (
@@ -16,9 +18,10 @@ from hischange.cli.output import (
     emit_stream,
     example,
     format_option,
+    open_project,
     open_reader,
 )
-from hischange.cli.render import event_line, verify_lines
+from hischange.cli.render import bundle_lines, event_line, verify_lines
 from hischange.errors import IntegrityError
 
 
@@ -34,8 +37,13 @@ def audit() -> None:
     help="A ledger head kept elsewhere (release record, tag, report); a rewrite is caught.",
 )
 @db_option
+@click.option(
+    "--bundle",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Verify an assessor bundle (.zip from `audit export`) instead: no project needed.",
+)
 @format_option()
-def verify(expect_head: str | None, db_url: str | None, fmt: str) -> None:
+def verify(expect_head: str | None, db_url: str | None, bundle: Path | None, fmt: str) -> None:
     """Recompute the hash chain and replay every event.
 
     Replays every event into fresh projections and compares them with the stored ones,
@@ -44,6 +52,9 @@ def verify(expect_head: str | None, db_url: str | None, fmt: str) -> None:
     reordered, inserted, projection drift, derived). Exit 4 when anything is wrong; the
     head is printed only when the ledger verifies. Opens the store read-only.
     """
+    if bundle is not None:
+        _verify_bundle(bundle, fmt)
+        return
     from hischange.services.audit import verify_store
 
     report = verify_store(open_reader(db_url), expect_head=expect_head)
@@ -88,3 +99,45 @@ def trace(change_id: str, db_url: str | None, fmt: str) -> None:
     records = iter_trace(open_reader(db_url), change_id)
     focus = change_id.strip().upper()
     emit_stream(fmt, records, lambda r: event_line(r, focus))
+
+
+def _verify_bundle(bundle: Path, fmt: str) -> None:
+    from hischange.services.bundle import verify_bundle
+
+    report = verify_bundle(bundle)
+    emit(fmt, report, bundle_lines)
+    if not report.ok:
+        first = report.problems[0]
+        raise IntegrityError(f"bundle verification failed at {first.place}: {first.damage}")
+
+
+@audit.command(
+    "export", epilog=example("hischange audit export --bundle 2026H2.zip --since 2026-07-01")
+)
+@click.option(
+    "--bundle",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The .zip to write (replaced whole, never half-written).",
+)
+@click.option("--since", metavar="YYYY-MM-DD", help="First day of the period (site time).")
+@click.option("--until", metavar="YYYY-MM-DD", help="Last day of the period (site time).")
+@format_option()
+def export(bundle: Path, since: str | None, until: str | None, fmt: str) -> None:
+    """Write an assessor bundle (审计包) for offline verification.
+
+    The ledger goes in from its first event (a chain is proven from its start) up to
+    --until; the period names which months' reports go in. `audit verify --bundle` checks
+    it on any machine with hischange installed, without a project or store.
+    """
+    from hischange.outputs.reports import report_html
+    from hischange.services.bundle import export_bundle
+
+    report = export_bundle(
+        open_project(),
+        bundle,
+        since=since,
+        until=until,
+        render=lambda r: report_html(r).encode("utf-8"),
+    )
+    emit(fmt, report, bundle_lines)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, get_args
 
 import click
@@ -18,10 +19,12 @@ from hischange.cli.output import (
     site_day,
 )
 from hischange.cli.render import change_detail, change_table, local_time
+from hischange.cli.report import out_option, write_document
 from hischange.events import Billing, Risk, Urgency
 from hischange.workflow.kinds import KINDS as KIND_TABLE
 
 if TYPE_CHECKING:
+    from hischange.services.change_due import DueRecord
     from hischange.workflow.change import ChangeState
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -243,7 +246,8 @@ _transition(
     is_flag=True,
     help="Only changes done (verified/closed) after their due time (超期完成).",
 )
-@format_option()
+@format_option("csv", "xlsx")
+@out_option
 def list_(
     state: str | None,
     kind: str | None,
@@ -253,6 +257,7 @@ def list_(
     overdue: bool,
     late: bool,
     fmt: str,
+    out: Path | None,
 ) -> None:
     """List changes, with billing class and due-time status.
 
@@ -277,7 +282,33 @@ def list_(
     from hischange.services.change_due import due_records
 
     listed = list(items)  # the table's columns are as wide as their widest cell
+    if fmt in ("csv", "xlsx"):
+        _change_sheet(listed, due_records(proj, listed), fmt, out)
+        return
     emit(fmt, listed, lambda xs: change_table(xs, due_records(proj, xs)) if xs else ["no changes"])
+
+
+def _change_sheet(
+    items: list[ChangeState], due: dict[str, DueRecord], fmt: str, out: Path | None
+) -> None:
+    """The change list as CSV or XLSX (local times in the site's zone)."""
+    from hischange.outputs.tables import table_bytes
+
+    head = (
+        "ID", "标题 title", "类型 kind", "计费 billing", "人天 person-days", "紧急程度 urgency",
+        "系统 system", "申请科室 department", "状态 state", "登记 registered", "期限 due",
+        "时限 due status",
+    )  # fmt: skip
+    rows = [
+        (
+            c.id, c.fields.title, c.fields.kind, c.fields.billing, c.fields.effort_days or "",
+            c.fields.urgency, c.fields.system, c.fields.requester_dept, c.state,
+            local_time(c.registered_at), local_time(c.due_at),
+            due[c.id].status if c.id in due else "",
+        )
+        for c in items
+    ]  # fmt: skip
+    write_document(table_bytes(fmt, "changes", head, rows), out, fmt)
 
 
 @change.command("show", epilog=example("hischange change show CR-2026-0001"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -16,6 +17,7 @@ from hischange.cli.output import (
     site_day,
     site_time,
 )
+from hischange.cli.report import out_option, write_document
 
 if TYPE_CHECKING:
     from hischange.config import SiteConfig
@@ -205,8 +207,9 @@ def show(fault_id: str, fmt: str) -> None:
 @fault.command("list", epilog=example("hischange fault list --since 2026-11-01 --until 2026-11-30"))
 @click.option("--since", help="Reported on or after this day (YYYY-MM-DD, site time).")
 @click.option("--until", help="Reported on or before this day (YYYY-MM-DD, site time).")
-@format_option()
-def list_(since: str | None, until: str | None, fmt: str) -> None:
+@format_option("csv", "xlsx")
+@out_option
+def list_(since: str | None, until: str | None, fmt: str, out: Path | None) -> None:
     """The fault register over a period, with SLA figures.
 
     Response times met or missed against [faults] targets, and recurring faults (重复故障:
@@ -215,7 +218,36 @@ def list_(since: str | None, until: str | None, fmt: str) -> None:
 
     proj = open_project()
     register = list_faults(proj, since=site_day(since, "--since"), until=site_day(until, "--until"))
+    if fmt in ("csv", "xlsx"):
+        _fault_sheet(register, proj.config.site, fmt, out)
+        return
     emit(fmt, register, lambda r: _list_lines(r, proj.config.site))
+
+
+def _fault_sheet(register: FaultRegister, site: SiteConfig, fmt: str, out: Path | None) -> None:
+    """The fault register as CSV or XLSX (times in the site's zone)."""
+    from hischange.outputs.tables import table_bytes
+
+    recurring = {fid for group in register.recurring for fid in group.faults}
+    head = (
+        "ID", "系统 system", "模块 module", "严重程度 severity", "故障现象 symptom",
+        "报告时间 reported", "报告人 reporter", "状态 status", "远程响应 remote",
+        "现场响应 on site", "重复故障 recurring", "原因 cause", "措施 action", "变更 change",
+    )  # fmt: skip
+    rows = []
+    for view in register.faults:
+        f = view.fault
+        rows.append(
+            (
+                f.id, f.system, f.module, f.severity, f.symptom, site.show(f.reported_at),
+                f.reporter, f.status, view.remote.status,
+                view.onsite.status if view.onsite else "", "yes" if f.id in recurring else "",
+                f.resolution.cause if f.resolution else "",
+                f.resolution.action if f.resolution else "",
+                (f.resolution.change_id or "") if f.resolution else "",
+            )
+        )  # fmt: skip
+    write_document(table_bytes(fmt, "faults", head, rows), out, fmt)
 
 
 def _clock(name: str, clock: SlaClock | None, site: SiteConfig) -> str:

@@ -59,6 +59,10 @@ def _load(name: str) -> click.Command:
         from hischange.cli.deploy import deploy
 
         return deploy
+    if name == "report":
+        from hischange.cli.report import report
+
+        return report
     from hischange.cli import release
 
     return release.release if name == "release" else release.artifact
@@ -80,6 +84,7 @@ COMMANDS: dict[str, str] = {
     "db": "The store's schema: status, upgrade (Alembic).",
     "fault": "The fault register (故障登记) and response times.",
     "training": "Training records (培训记录) with sign-in sheets.",
+    "report": "Monthly and half-year reports (巡检报告, 考核), signed.",
 }
 
 

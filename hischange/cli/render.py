@@ -16,6 +16,7 @@ from hischange.workflow.words import counted
 if TYPE_CHECKING:
     from hischange.events import AnyEvent, EventRecord
     from hischange.services.audit import VerifyReport
+    from hischange.services.bundle import BundleReport
     from hischange.services.change_due import DueRecord
     from hischange.services.custody_scan import ScanResult
     from hischange.services.evidence import ChangeDetail
@@ -413,3 +414,15 @@ def deployment_line(r: ReleaseState) -> str:
     """The deployment just recorded (the release's last one)."""
     d = r.deployments[-1]
     return f"recorded {d.deployment_id}: {r.version} → {d.env}@{d.site} {d.result} by {d.operator}"
+
+
+def bundle_lines(report: BundleReport) -> list[str]:
+    """An assessor bundle written or verified."""
+    lines = [
+        f"bundle {report.bundle}: {report.events} events, head "
+        f"{report.head_seq}:{report.head_hash}, {report.attachments} attachments, "
+        f"{len(report.reports)} report files"
+    ]
+    lines += [f"  {p.place}: {p.damage}: {p.detail}" for p in report.problems]
+    lines.append("OK" if report.ok else f"FAILED: {len(report.problems)} problem(s)")
+    return lines

@@ -34,6 +34,7 @@ from hischange.events import (
     FaultResponded,
     ReleaseCut,
     ReleaseImported,
+    ReportSigned,
     ReviewRecorded,
     RollbackRecorded,
     SqlApproved,
@@ -51,6 +52,7 @@ from hischange.workflow.release import (
     apply_import_event,
     apply_release_event,
 )
+from hischange.workflow.reports import apply_report_signed
 from hischange.workflow.sql import apply_sql_event
 from hischange.workflow.state import load_change, put_change
 from hischange.workflow.training import apply_training_event
@@ -100,6 +102,7 @@ HANDLERS: dict[type[BaseModel], Handler] = {
     FaultResponded: apply_fault_event,
     FaultResolved: apply_fault_event,
     TrainingRecorded: apply_training_event,
+    ReportSigned: apply_report_signed,
 }
 
 
