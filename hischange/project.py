@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hischange.config import (
     CONFIG_NAME,
@@ -38,6 +38,12 @@ CONFIG_TEMPLATE = """\
 # (HISCHANGE_DB_URL wins over this), e.g.
 # db_url = "postgresql+psycopg://hischange@db.hospital.local/hischange"
 # Keys outside a [section] must stay above the first [section].
+
+# Signing (信任根): a project made with `init --trust-root KEY.pub` signs every act with its
+# actor's SSH key, and people and roles are ledger events (`hischange people`), not the
+# [roles] below. trust = "none" is the explicit UNSIGNED local mode, for trying the tool:
+# anyone can act as anyone and `audit verify` says so.
+#trust = "none"
 
 # Hours from registration to due time, per urgency (紧急/高/普通/低).
 #[due_hours]
@@ -135,6 +141,19 @@ class Project:
         self.state_dir = root / STATE_DIR
         self.config: Config = load_config(self.state_dir / CONFIG_NAME)
         self._clock = clock
+        #: Signs each write transaction's acts (``Store.sealer``); the CLI installs one.
+        self._sealer: Any = None
+
+    @property
+    def sealer(self) -> Any:
+        """What signs acts in a signed project (``hischange.services.trust.Sealer``)."""
+        return self._sealer
+
+    @sealer.setter
+    def sealer(self, value: Any) -> None:
+        self._sealer = value
+        if "store" in self.__dict__:
+            self.store.sealer = value
 
     @property
     def db_url(self) -> str:
@@ -146,7 +165,9 @@ class Project:
         """The store, opened (and upgraded if older) on first use."""
         from hischange.store import Store
 
-        return Store(self.db_url, clock=self._clock, lock_timeout=env_lock_timeout())
+        store = Store(self.db_url, clock=self._clock, lock_timeout=env_lock_timeout())
+        store.sealer = self._sealer
+        return store
 
     def close(self) -> None:
         """Close the store if it was opened."""
@@ -167,9 +188,11 @@ def find_project(start: Path, *, clock: Callable[[], datetime] | None = None) ->
 
 
 def init_project(
-    root: Path, *, clock: Callable[[], datetime] | None = None
+    root: Path, *, clock: Callable[[], datetime] | None = None, unsigned: bool = False
 ) -> tuple[Project, bool]:
-    """Create ``.hischange/`` with a commented config and an empty store; idempotent."""
+    """Create ``.hischange/`` with a commented config and an empty store; idempotent.
+
+    ``unsigned``: write ``trust = "none"`` into a new config (the unsigned local mode)."""
     if not root.is_dir():
         raise UsageError(f"{root} is not a folder")
     state = root / STATE_DIR
@@ -178,7 +201,12 @@ def init_project(
         state.mkdir(exist_ok=True)
         config = state / CONFIG_NAME
         if not config.exists():
-            config.write_text(CONFIG_TEMPLATE, encoding="utf-8")
+            text = CONFIG_TEMPLATE
+            if unsigned:
+                text = text.replace('#trust = "none"\n', 'trust = "none"\n', 1)
+            config.write_text(text, encoding="utf-8")
+        elif unsigned and load_config(config).trust != "none":
+            config.write_text('trust = "none"\n' + config.read_text("utf-8"), encoding="utf-8")
         ignore = state / ".gitignore"
         if not ignore.exists():
             ignore.write_text(_GITIGNORE, encoding="utf-8")

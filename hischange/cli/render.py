@@ -214,6 +214,21 @@ def verify_lines(report: VerifyReport) -> Iterator[str]:
         yield f"ledger DAMAGED 审计日志被篡改: {counted(len(report.problems), 'problem')}"
         for p in report.problems:
             yield f"  sequence {p.seq}: {p.damage}: {p.detail}"
+    trust = report.trust
+    if trust is not None and trust.mode == "signed":
+        yield (
+            f"{counted(trust.signed_events, 'event')} signed by "
+            f"{counted(trust.signers, 'person', 'people')} 签名; trust root 信任根 "
+            f"{trust.root_fingerprint} (held by {trust.root_holder}); "
+            f"checkpoints matched {trust.checkpoints}"
+        )
+        if trust.unsigned_before_root:
+            yield f"  {counted(trust.unsigned_before_root, 'event')} before the trust root, unsigned"
+    elif trust is not None:
+        yield (
+            "WARNING UNSIGNED 未签名: this ledger has no trust root; nothing is signed and anyone "
+            "could act as anyone (trust = \"none\" is for trying the tool only)"
+        )
     yield f"head: {report.head_seq}:{report.head_hash}"
 
 

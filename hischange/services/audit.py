@@ -24,6 +24,7 @@ from hischange.ledger import (
     canonical,
 )
 from hischange.project import Project
+from hischange.services.trust import TrustCheck, TrustSummary
 from hischange.store.store import change_row
 from hischange.workflow.projector import MemoryView, project
 
@@ -55,7 +56,9 @@ class VerifyReport(BaseModel):
     head_seq: int
     head_hash: str
     problems: tuple[Problem, ...]
-    checked: tuple[Literal["chain", "head", "replay", "expected_head"], ...]
+    checked: tuple[Literal["chain", "head", "replay", "expected_head", "signatures"], ...]
+    #: Who signed: the trust root, signed events and signers (None when not checked).
+    trust: TrustSummary | None = None
 
 
 def _records(
@@ -104,10 +107,18 @@ def verify_store(proj: Project, *, expect_head: str | None = None) -> VerifyRepo
     if not count:
         last_hash = head_hash
     problems.extend(_check_head(last_seq, last_hash, head_seq, head_hash))
-    checked: list[Literal["chain", "head", "replay", "expected_head"]] = ["chain", "head"]
+    checked: list[Literal["chain", "head", "replay", "expected_head", "signatures"]] = [
+        "chain",
+        "head",
+    ]
+    summary = None
     if not problems:
         problems.extend(replay.compare(proj))
         checked.append("replay")
+        summary = replay.trust.finish()
+        problems.extend(Problem(seq=s, damage=d, detail=t) for s, d, t in replay.trust.problems)
+        problems.sort(key=lambda p: p.seq)
+        checked.append("signatures")
     if expect_head:
         checked.append("expected_head")
         if seen_hash != _expected_digest(expect_head):
@@ -119,6 +130,7 @@ def verify_store(proj: Project, *, expect_head: str | None = None) -> VerifyRepo
         head_hash=last_hash,
         problems=tuple(problems),
         checked=tuple(checked),
+        trust=summary,
     )
 
 
@@ -189,6 +201,7 @@ class _Replay:
 
     def __init__(self) -> None:
         self.view = MemoryView()
+        self.trust = TrustCheck(self.view)
         #: An error the replay met; raised by ``compare`` (the chain was sound, so a
         #: replay that cannot run is a bug to surface), dropped if the chain was not.
         self.error: Exception | None = None
@@ -221,6 +234,8 @@ class _Replay:
             if at != self._at_text:  # the events of one transaction share their time
                 self._at_text, self._at = at, datetime.fromisoformat(at)
             project(self.view, AppendedEvent.of(seq, self._at, actor, prev_hash, digest, event))
+            raw = body[span[0] : span[1]] if span is not None else None
+            self.trust.feed(seq, actor, at, digest, event, raw)
         except Exception as exc:  # kept, then raised or dropped in compare
             if self.error is None:
                 self.error = exc

@@ -13,6 +13,7 @@ from hischange.events import AnyEvent, ChangeFields, CommandRefused
 from hischange.ids import CHANGE_ID, next_yearly_id, normalise_change_id
 from hischange.ledger import ProjectionView
 from hischange.project import Project
+from hischange.services.trust import effective_roles
 from hischange.store import WriteTx
 from hischange.workflow import change
 from hischange.workflow.change import ChangeState
@@ -213,7 +214,7 @@ def submit_change(proj: Project, actor: str, change_id: str) -> ChangeState:
 
 def approve_change(proj: Project, actor: str, change_id: str, comment: str = "") -> ChangeState:
     """Approve a submitted change (or re-approve a stale approval)."""
-    approvers = proj.config.roles.approvers
+    approvers = effective_roles(proj).approvers
     return run_change_command(
         proj,
         actor,
@@ -225,7 +226,7 @@ def approve_change(proj: Project, actor: str, change_id: str, comment: str = "")
 
 def reject_change(proj: Project, actor: str, change_id: str, reason: str) -> ChangeState:
     """Reject a submitted change."""
-    approvers = proj.config.roles.approvers
+    approvers = effective_roles(proj).approvers
     return run_change_command(
         proj,
         actor,

@@ -8,6 +8,7 @@ number of concurrent writers.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
@@ -16,8 +17,8 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import Connection, bindparam, select
 
-from hischange.errors import IntegrityError, UsageError
-from hischange.events import change_refs
+from hischange.errors import ConfigError, IntegrityError, UsageError
+from hischange.events import UNSIGNED_TYPES, change_refs
 from hischange.ledger import (
     ALGORITHM,
     GENESIS,
@@ -31,7 +32,11 @@ from hischange.store import prepared
 from hischange.store.collector import collector_paused
 from hischange.store.tables import aggregates, caches, events
 
-__all__ = ["WriteTx", "change_row", "decode_state"]
+__all__ = ["Pending", "WriteTx", "change_row", "decode_state"]
+
+#: One event appended in this transaction that its actor must sign:
+#: ``(seq, actor, type, event data, SHA-256 of its canonical JSON, its chain hash)``.
+Pending = tuple[int, str, str, dict[str, Any], str, str]
 
 Clock = Callable[[], datetime]
 
@@ -100,6 +105,8 @@ class WriteTx:
         # Buffered rows, as tuples in ``prepared.EVENT_COLUMNS`` and (seq, change_id) order.
         self._rows: list[tuple[Any, ...]] = []
         self._refs: list[tuple[int, str]] = []
+        #: Events of this transaction to be signed (see ``Store.write``'s sealer).
+        self.pending: list[Pending] = []
 
     def get(self, kind: str, key: str) -> Any | None:
         """The current state of one aggregate (a dict, or the model this transaction put)."""
@@ -207,6 +214,9 @@ class WriteTx:
                 body = chain.link(encoded)
                 seq, digest = chain.seq, chain.hash
                 change_id = data.get("change_id")
+                if data["type"] not in UNSIGNED_TYPES:
+                    sha = hashlib.sha256(encoded).hexdigest()
+                    self.pending.append((seq, actor, data["type"], data, sha, digest))
                 row = (seq, at, actor, data["type"], change_id, ALGORITHM, prev, digest, body)
                 rows.append(row)
                 refs.extend([(seq, c) for c in _refs_of(model, change_id)])
@@ -215,6 +225,16 @@ class WriteTx:
                 self.head_seq, self.head_hash = seq, digest
                 out.append(appended)
         return out
+
+    def require_no_signature(self) -> None:
+        """Without a sealer, refuse to write acts into a signed ledger (fail closed)."""
+        if self.pending and self.get("trust", "root") is not None:
+            raise ConfigError(
+                "this project is signed (it has a trust root): every act must be signed, "
+                "and this program gave no signer",
+                hint="use the hischange command line with --key, or install a sealer "
+                "(hischange.services.trust.Sealer) on the project",
+            )
 
     def flush(self) -> None:
         """Write the buffered events, head and projections (inside the transaction)."""

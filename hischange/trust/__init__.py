@@ -8,9 +8,22 @@ from hischange.trust.sshsig import (
     NAMESPACE,
     PublicKey,
     SignatureError,
+    agent_keys,
     parse_public_key,
+    public_key_of,
     sign,
+    signer_of,
     verify,
 )
 
-__all__ = ["NAMESPACE", "PublicKey", "SignatureError", "parse_public_key", "sign", "verify"]
+__all__ = [
+    "NAMESPACE",
+    "PublicKey",
+    "SignatureError",
+    "agent_keys",
+    "parse_public_key",
+    "public_key_of",
+    "sign",
+    "signer_of",
+    "verify",
+]

@@ -37,8 +37,11 @@ __all__ = [
     "NAMESPACE",
     "PublicKey",
     "SignatureError",
+    "agent_keys",
     "parse_public_key",
+    "public_key_of",
     "sign",
+    "signer_of",
     "verify",
 ]
 
@@ -286,3 +289,55 @@ def sign(message: bytes, key_path: Path, namespace: str = NAMESPACE) -> str:
                 hint="check the key file (or that ssh-agent holds the key of this .pub file)",
             )
         return out.read_text(encoding="ascii")
+
+
+def signer_of(armoured: str) -> PublicKey:
+    """The public key an SSHSIG names as its signer (not yet verified)."""
+    r = _Reader(_unarmour(armoured))
+    if r.take(6) != _MAGIC or r.uint32() != 1:
+        raise SignatureError("not an SSHSIG version 1 signature")
+    blob = r.string()
+    kind = _Reader(blob).text()
+    return PublicKey(kind, blob)
+
+
+def public_key_of(path: Path) -> PublicKey:
+    """The public key of a key file: a ``.pub`` file itself, the ``.pub`` beside a private
+    key, else what ``ssh-keygen -y`` derives (it may ask for the passphrase)."""
+    candidates = [path] if path.suffix == ".pub" else [path.with_name(path.name + ".pub")]
+    for candidate in candidates:
+        if candidate.is_file():
+            try:
+                return parse_public_key(candidate.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError) as exc:
+                raise ConfigError(f"cannot read the public key {candidate}: {exc}") from None
+    if not path.is_file():
+        raise ConfigError(
+            f"no key file {path}", hint="pass --key PATH to your private key (or its .pub)"
+        )
+    done = subprocess.run(
+        [_ssh_keygen(), "-y", "-f", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    if done.returncode != 0:
+        raise ConfigError(f"ssh-keygen cannot read the key {path}: {done.stderr.strip()[:200]}")
+    return parse_public_key(done.stdout)
+
+
+def agent_keys() -> list[PublicKey]:
+    """The keys ssh-agent holds (none when no agent is reachable)."""
+    if not os.environ.get("SSH_AUTH_SOCK") or shutil.which("ssh-add") is None:
+        return []
+    done = subprocess.run(
+        ["ssh-add", "-L"], capture_output=True, text=True, check=False, timeout=30
+    )
+    found = []
+    for line in done.stdout.splitlines() if done.returncode == 0 else []:
+        try:
+            found.append(parse_public_key(line))
+        except UsageError:
+            continue  # a key type hischange does not verify (e.g. RSA)
+    return found

@@ -29,12 +29,16 @@ from hischange.events import (
     CommitsSuperseded,
     DeploymentRecorded,
     EvidenceRecorded,
+    PersonAdded,
+    PersonKeyRotated,
+    PersonRevoked,
     ReleaseCut,
     ReleaseImported,
     ReviewRecorded,
     RollbackRecorded,
     SqlApproved,
     SqlReviewed,
+    TrustRootSet,
 )
 from hischange.ledger import AppendedEvent, ProjectionView
 from hischange.workflow import change
@@ -46,6 +50,7 @@ from hischange.workflow.release import (
     apply_import_event,
     apply_release_event,
 )
+from hischange.workflow.signing import apply_trust_event
 from hischange.workflow.sql import apply_sql_event
 from hischange.workflow.state import load_change, put_change
 
@@ -90,6 +95,10 @@ HANDLERS: dict[type[BaseModel], Handler] = {
     DeploymentRecorded: apply_deployment_event,
     RollbackRecorded: apply_deployment_event,
     ReviewRecorded: apply_deployment_event,
+    TrustRootSet: apply_trust_event,
+    PersonAdded: apply_trust_event,
+    PersonRevoked: apply_trust_event,
+    PersonKeyRotated: apply_trust_event,
 }
 
 

@@ -27,7 +27,8 @@ def test_verify_ok_json(run: Cli, new_change: NewChange) -> None:
     report = run.json("audit", "verify")
     assert report["ok"] is True
     assert report["events"] == 3 and report["head_seq"] == 3
-    assert report["checked"] == ["chain", "head", "replay"]
+    assert report["checked"] == ["chain", "head", "replay", "signatures"]
+    assert report["trust"]["mode"] == "unsigned"
 
 
 def test_verify_catches_edited_payload(run: Cli, new_change: NewChange, tmp_path: Path) -> None:
