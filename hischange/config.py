@@ -163,8 +163,8 @@ class Config(BaseModel):
     )
     db_url: str | None = None
     #: "none": the explicit unsigned local mode (roles from [roles], acts unsigned; `audit
-    #: verify` says so loudly). Unset: the ledger decides (signed once it has a trust root).
-    trust: Literal["none"] | None = None
+    #: verify` says so loudly). "auto": the ledger decides (signed once it has a trust root).
+    trust: Literal["auto", "none"] = "auto"
     roles: RolesConfig = RolesConfig()
     custody: CustodyConfig = CustodyConfig()
     sqlreview: dict[str, Any] = Field(default_factory=dict)

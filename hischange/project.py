@@ -18,6 +18,7 @@ from hischange.config import (
     load_config,
 )
 from hischange.errors import NotFoundError, StoreError, UsageError, clip
+from hischange.files import read_regular
 
 # SQLAlchemy takes a quarter of a second to import: only what opens the store pays for it
 # (`sql review FILE` reads the config and never does).
@@ -42,8 +43,9 @@ CONFIG_TEMPLATE = """\
 # Signing (信任根): a project made with `init --trust-root KEY.pub` signs every act with its
 # actor's SSH key, and people and roles are ledger events (`hischange people`), not the
 # [roles] below. trust = "none" is the explicit UNSIGNED local mode, for trying the tool:
-# anyone can act as anyone and `audit verify` says so.
-#trust = "none"
+# anyone can act as anyone and `audit verify` says so ("auto": signed once the ledger has
+# a trust root; `init --unsigned` writes trust = "none").
+#trust = "auto"
 
 # Hours from registration to due time, per urgency (紧急/高/普通/低).
 #[due_hours]
@@ -203,10 +205,11 @@ def init_project(
         if not config.exists():
             text = CONFIG_TEMPLATE
             if unsigned:
-                text = text.replace('#trust = "none"\n', 'trust = "none"\n', 1)
+                text = text.replace('#trust = "auto"\n', 'trust = "none"\n', 1)
             config.write_text(text, encoding="utf-8")
         elif unsigned and load_config(config).trust != "none":
-            config.write_text('trust = "none"\n' + config.read_text("utf-8"), encoding="utf-8")
+            old = read_regular(config, "configuration file").decode("utf-8-sig")
+            config.write_text('trust = "none"\n' + old, encoding="utf-8")
         ignore = state / ".gitignore"
         if not ignore.exists():
             ignore.write_text(_GITIGNORE, encoding="utf-8")

@@ -78,7 +78,7 @@ def init(
             return (
                 f"{head}\ntrust root 信任根: {r['trust_root']} held by {r['root_holder']}\n"
                 "next: register people: hischange people add reviewer@hospital "
-                "--role approver --key reviewer.pub --as <root holder> --key <root key>"
+                "--role approver --key reviewer.pub --as <root holder> --signing-key <root key>"
             )
         return (
             f'{head}\nUNSIGNED local mode (trust = "none"): acts are not signed\n'

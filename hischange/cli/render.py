@@ -227,7 +227,7 @@ def verify_lines(report: VerifyReport) -> Iterator[str]:
     elif trust is not None:
         yield (
             "WARNING UNSIGNED 未签名: this ledger has no trust root; nothing is signed and anyone "
-            "could act as anyone (trust = \"none\" is for trying the tool only)"
+            'could act as anyone (trust = "none" is for trying the tool only)'
         )
     yield f"head: {report.head_seq}:{report.head_hash}"
 

@@ -13,7 +13,8 @@ import hashlib
 import os
 import secrets
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,16 +23,18 @@ from pydantic import BaseModel, ConfigDict
 
 from hischange import trust
 from hischange.config import RolesConfig
-from hischange.errors import UsageError, clip
+from hischange.errors import UsageError, WorkflowError, clip
 from hischange.events import (
     UNSIGNED_TYPES,
     ActSigned,
     AnyEvent,
+    CommandRefused,
     PersonAdded,
     PersonKeyRotated,
     PersonRevoked,
     TrustRootSet,
 )
+from hischange.files import read_regular
 from hischange.ledger import ProjectionView, canonical, format_time
 from hischange.project import Project
 from hischange.store import WriteTx
@@ -51,7 +54,6 @@ from hischange.workflow.signing import (
     load_person,
     load_root,
     meaning_of,
-    people_of,
     role_holders,
     signer_fingerprints,
 )
@@ -74,14 +76,33 @@ SIGNING_KEY_ENV = "HISCHANGE_SIGNING_KEY"
 
 
 def _read_key(path: Path) -> trust.PublicKey:
+    data = read_regular(path, "public key file", max_bytes=64 * 1024)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
         raise UsageError(
-            f"cannot read the public key {path}: {exc}",
+            f"cannot read the public key {path}: not UTF-8 text",
             hint="give the .pub file ssh-keygen wrote, e.g. id_ed25519.pub",
         ) from None
     return trust.parse_public_key(text)
+
+
+@contextmanager
+def _people_write(proj: Project, actor: str, what: str) -> Iterator[WriteTx]:
+    """A write transaction for a people event; a refusal (not the root, not an admin) is
+    recorded as an attempt, then raised."""
+    refusal: WorkflowError | None = None
+    with proj.store.write(project) as tx:
+        try:
+            decide_people_admin(tx, actor, what)
+        except WorkflowError as exc:
+            refusal = exc
+            event = CommandRefused(command=what, target=actor, rule=exc.rule, reason=exc.message)
+            tx.append(actor, [event])
+        if refusal is None:
+            yield tx
+    if refusal is not None:
+        raise refusal
 
 
 def trust_root(proj: Project) -> TrustRoot | None:
@@ -160,8 +181,7 @@ def add_person(
 ) -> Person:
     """Register a person with roles and a public key (signed by the root or an admin)."""
     role_list, key = _check_roles(roles), _read_key(key_file)
-    with proj.store.write(project) as tx:
-        decide_people_admin(tx, actor, f"people add {person}")
+    with _people_write(proj, actor, f"people add {person}") as tx:
         if load_person(tx, person) is not None:
             raise UsageError(
                 f"{person} is already registered",
@@ -188,8 +208,7 @@ def _existing(tx: WriteTx, person: str) -> PersonState:
 
 def revoke_person(proj: Project, actor: str, person: str, reason: str = "") -> Person:
     """Revoke a person: from now on nothing they sign counts."""
-    with proj.store.write(project) as tx:
-        decide_people_admin(tx, actor, f"people revoke {person}")
+    with _people_write(proj, actor, f"people revoke {person}") as tx:
         _existing(tx, person)
         tx.append(actor, [PersonRevoked(person=person, reason=reason)])
         state = load_person(tx, person)
@@ -200,8 +219,7 @@ def revoke_person(proj: Project, actor: str, person: str, reason: str = "") -> P
 def rotate_key(proj: Project, actor: str, person: str, key_file: Path) -> Person:
     """Replace a person's key with a new one."""
     key = _read_key(key_file)
-    with proj.store.write(project) as tx:
-        decide_people_admin(tx, actor, f"people rotate {person}")
+    with _people_write(proj, actor, f"people rotate {person}") as tx:
         old = _existing(tx, person)
         event = PersonKeyRotated(
             person=person,
@@ -436,8 +454,3 @@ class TrustCheck:
             signers=len(self.signers),
             unsigned_before_root=self.before_root,
         )
-
-
-def people_view(view: Any) -> list[PersonState]:
-    """Every person of a view that lists keys (used by reports)."""
-    return people_of(view)

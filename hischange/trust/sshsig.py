@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from hischange.errors import ConfigError, UsageError, clip
+from hischange.files import read_regular
 
 __all__ = [
     "NAMESPACE",
@@ -288,7 +289,7 @@ def sign(message: bytes, key_path: Path, namespace: str = NAMESPACE) -> str:
                 f"ssh-keygen could not sign with {key_path}: {reason}",
                 hint="check the key file (or that ssh-agent holds the key of this .pub file)",
             )
-        return out.read_text(encoding="ascii")
+        return read_regular(out, "signature", max_bytes=64 * 1024).decode("ascii")
 
 
 def signer_of(armoured: str) -> PublicKey:
@@ -307,10 +308,11 @@ def public_key_of(path: Path) -> PublicKey:
     candidates = [path] if path.suffix == ".pub" else [path.with_name(path.name + ".pub")]
     for candidate in candidates:
         if candidate.is_file():
+            data = read_regular(candidate, "public key file", max_bytes=64 * 1024)
             try:
-                return parse_public_key(candidate.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError) as exc:
-                raise ConfigError(f"cannot read the public key {candidate}: {exc}") from None
+                return parse_public_key(data.decode("utf-8"))
+            except UnicodeDecodeError:
+                raise ConfigError(f"cannot read the public key {candidate}: not UTF-8") from None
     if not path.is_file():
         raise ConfigError(
             f"no key file {path}", hint="pass --key PATH to your private key (or its .pub)"

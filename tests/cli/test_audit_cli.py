@@ -171,9 +171,11 @@ def test_init_is_idempotent_and_writes_roles_example(tmp_path: Path, clock: obje
     target = tmp_path / "repo"
     target.mkdir()
     cli = Cli(target, clock)  # type: ignore[arg-type]
-    assert cli.json("init")["created"] is True
+    assert cli("init", code=2).stderr.count("--trust-root KEY.pub") == 1
+    assert cli.json("init", "--unsigned")["created"] is True
     config = (target / ".hischange" / "config.toml").read_text(encoding="utf-8")
     assert "[roles]" in config and '# approvers = ["reviewer@hospital"]' in config
+    assert 'trust = "none"' in config
     assert cli.json("init")["created"] is False
 
 
@@ -259,8 +261,9 @@ def test_init_config_shows_every_setting_with_its_default(tmp_path: Path, clock:
 
     target = tmp_path / "repo"
     target.mkdir()
-    Cli(target, clock)("init")  # type: ignore[arg-type]
+    Cli(target, clock)("init", "--unsigned")  # type: ignore[arg-type]
     written = (target / ".hischange" / "config.toml").read_text(encoding="utf-8")
+    written = written.replace('trust = "none"', '#trust = "auto"')
     data = tomllib.loads(_uncommented(written))
     config = Config.model_validate(data)
     assert config.model_copy(update={"sqlreview": {}}) == Config()

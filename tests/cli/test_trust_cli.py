@@ -199,8 +199,8 @@ def _rewrite(db: Path, docs: list[dict[str, object]]) -> None:
             event = doc["event"]
             assert isinstance(event, dict)
             conn.execute(
-                "INSERT INTO events (seq, at, actor, type, change_id, algorithm, prev_hash, hash, body)"
-                " VALUES (?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO events (seq, at, actor, type, change_id, algorithm, prev_hash, "
+                "hash, body) VALUES (?,?,?,?,?,?,?,?,?)",
                 (seq, doc["at"], doc["actor"], event["type"], event.get("change_id"), "sha256",
                  prev, digest, body),
             )  # fmt: skip
