@@ -7,7 +7,16 @@ from pathlib import Path
 import click
 
 from hischange.cli.output import actor_option, emit, example, format_option
+from hischange.config import STATE_DIR
 from hischange.errors import UsageError
+
+
+def _choose() -> UsageError:
+    return UsageError(
+        "say how this project is trusted: --trust-root KEY.pub (signed) or --unsigned",
+        hint="the hospital's administrator gives the root public key: "
+        "hischange init --trust-root admin_ed25519.pub --as admin@hospital",
+    )
 
 
 @click.command(epilog=example("hischange init --trust-root admin_ed25519.pub --as admin@hospital"))
@@ -49,6 +58,8 @@ def init(
         raise UsageError("--trust-root and --unsigned exclude each other", hint="give one")
     obj = ctx.find_root().obj
     root = (folder or Path(obj.get("project_dir") or ".")).resolve()
+    if trust_root is None and not unsigned and not (root / STATE_DIR).is_dir():
+        raise _choose()  # before anything is created
     project, created = init_project(root, clock=obj.get("clock"), unsigned=unsigned)
     try:
         key = obj.get("key_file")
@@ -57,11 +68,7 @@ def init(
         if trust_root is not None and existing is None:
             existing = set_trust_root(project, resolve_actor(actor, root), trust_root)
         elif existing is None and project.config.trust != "none":
-            raise UsageError(
-                "say how this project is trusted: --trust-root KEY.pub (signed) or --unsigned",
-                hint="the hospital's administrator gives the root public key: "
-                "hischange init --trust-root admin_ed25519.pub --as admin@hospital",
-            )
+            raise _choose()
         result = {
             "project": str(project.state_dir),
             "created": created,

@@ -223,7 +223,8 @@ def verify_lines(report: VerifyReport) -> Iterator[str]:
             f"checkpoints matched {trust.checkpoints}"
         )
         if trust.unsigned_before_root:
-            yield f"  {counted(trust.unsigned_before_root, 'event')} before the trust root, unsigned"
+            before = counted(trust.unsigned_before_root, "event")
+            yield f"  {before} before the trust root, unsigned"
     elif trust is not None:
         yield (
             "WARNING UNSIGNED 未签名: this ledger has no trust root; nothing is signed and anyone "

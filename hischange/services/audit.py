@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
@@ -24,7 +25,12 @@ from hischange.ledger import (
     canonical,
 )
 from hischange.project import Project
-from hischange.services.trust import TrustCheck, TrustSummary
+from hischange.services.trust import (
+    TrustCheck,
+    TrustSummary,
+    check_checkpoints,
+    checkpoint_points,
+)
 from hischange.store.store import change_row
 from hischange.workflow.projector import MemoryView, project
 
@@ -77,7 +83,9 @@ def _records(
         )
 
 
-def verify_store(proj: Project, *, expect_head: str | None = None) -> VerifyReport:
+def verify_store(
+    proj: Project, *, expect_head: str | None = None, checkpoints: Sequence[Path] = ()
+) -> VerifyReport:
     """Recompute the chain from the first event, replay every event into fresh projections,
     and compare them with the stored ones. Names the first bad sequence and the damage.
 
@@ -87,6 +95,9 @@ def verify_store(proj: Project, *, expect_head: str | None = None) -> VerifyRepo
     """
     store = proj.store
     want_seq = _parse_expected(expect_head)
+    points = checkpoint_points(proj, checkpoints)
+    wanted = {seq for _, seq, _, _ in points}
+    heads: dict[int, str] = {}
     cursor = ChainCursor()
     replay = _Replay()
     count, last, seen_hash = 0, None, ""
@@ -95,18 +106,24 @@ def verify_store(proj: Project, *, expect_head: str | None = None) -> VerifyRepo
     for count, (last, span) in enumerate(cursor.walk(rows), 1):  # noqa: B007 - used after
         if last[0] == want_seq:
             seen_hash = last[3]
+        if last[0] in wanted:
+            heads[last[0]] = last[3]
         if not cursor.broken:
             feed(cursor, last, span)
     for last in rows:  # after a break, keep counting: the head check needs the last row
         count += 1
         if last[0] == want_seq:
             seen_hash = last[3]
+        if last[0] in wanted:
+            heads[last[0]] = last[3]
     last_seq, last_hash = (last[0], last[3]) if last is not None else (0, "")
     problems = [Problem(seq=p.seq, damage=p.damage, detail=p.detail) for p in cursor.problems]
     head_seq, head_hash = store.head()
     if not count:
         last_hash = head_hash
     problems.extend(_check_head(last_seq, last_hash, head_seq, head_hash))
+    held = check_checkpoints(heads, last_seq, points)
+    problems.extend(Problem(seq=s, damage=d, detail=t) for s, d, t in held)
     checked: list[Literal["chain", "head", "replay", "expected_head", "signatures"]] = [
         "chain",
         "head",
@@ -115,7 +132,7 @@ def verify_store(proj: Project, *, expect_head: str | None = None) -> VerifyRepo
     if not problems:
         problems.extend(replay.compare(proj))
         checked.append("replay")
-        summary = replay.trust.finish()
+        summary = replay.trust.finish().model_copy(update={"checkpoints": len(points) - len(held)})
         problems.extend(Problem(seq=s, damage=d, detail=t) for s, d, t in replay.trust.problems)
         problems.sort(key=lambda p: p.seq)
         checked.append("signatures")

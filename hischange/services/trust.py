@@ -23,11 +23,12 @@ from pydantic import BaseModel, ConfigDict
 
 from hischange import trust
 from hischange.config import RolesConfig
-from hischange.errors import UsageError, WorkflowError, clip
+from hischange.errors import HischangeError, UsageError, WorkflowError, clip
 from hischange.events import (
     UNSIGNED_TYPES,
     ActSigned,
     AnyEvent,
+    CheckpointRecorded,
     CommandRefused,
     PersonAdded,
     PersonKeyRotated,
@@ -59,13 +60,16 @@ from hischange.workflow.signing import (
 )
 
 __all__ = [
+    "Checkpoint",
     "Person",
     "Sealer",
     "TrustCheck",
     "TrustSummary",
     "add_person",
+    "check_checkpoints",
     "effective_roles",
     "list_people",
+    "make_checkpoint",
     "revoke_person",
     "rotate_key",
     "set_trust_root",
@@ -454,3 +458,115 @@ class TrustCheck:
             signers=len(self.signers),
             unsigned_before_root=self.before_root,
         )
+
+
+# --- checkpoints -------------------------------------------------------------------------
+
+CHECKPOINT_VERSION = "hischange-checkpoint/1"
+
+
+class Checkpoint(BaseModel):
+    """A signed checkpoint: the ledger's head (sequence and hash) at a time, signed by a
+    hospital person; the hospital keeps the file (Certificate Transparency's signed tree
+    head is the model)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    v: str = CHECKPOINT_VERSION
+    seq: int
+    head_hash: str
+    at: str
+    signer: str
+    key: str
+    signature: str
+
+    def payload(self) -> bytes:
+        """The bytes the signature covers."""
+        return canonical(
+            {"v": self.v, "seq": self.seq, "head_hash": self.head_hash, "at": self.at,
+             "signer": self.signer}
+        )  # fmt: skip
+
+
+def make_checkpoint(proj: Project, actor: str) -> Checkpoint:
+    """Sign the current head as ``actor`` and record it (``checkpoint_recorded``, itself a
+    signed act). The caller writes the returned checkpoint to a file the hospital keeps."""
+    sealer = proj.sealer if isinstance(proj.sealer, Sealer) else Sealer()
+    with proj.store.write(project) as tx:
+        if load_root(tx) is None:
+            raise UsageError(
+                "checkpoints are signed by a registered person: this project is unsigned",
+                hint="`release cut` tags and `audit verify --expect-head` keep heads too",
+            )
+        key_path, fingerprint = sealer._key_for(signer_fingerprints(tx, actor))
+        decide_signer(tx, actor, fingerprint, [])
+        assert key_path is not None
+        public = trust.public_key_of(key_path.expanduser())
+        draft = Checkpoint(seq=tx.head_seq, head_hash=tx.head_hash, at=format_time(tx.now),
+                           signer=actor, key=public.line, signature="")  # fmt: skip
+        point = draft.model_copy(update={"signature": sealer.sign(draft.payload(), key_path)})
+        event = CheckpointRecorded(
+            seq=point.seq, head_hash=point.head_hash, fingerprint=public.fingerprint,
+            signature=point.signature,
+        )  # fmt: skip
+        tx.append(actor, [event])
+    return point
+
+
+def read_checkpoint(path: Path) -> Checkpoint:
+    """A checkpoint file; anything else is a usage error naming the file (exit 2)."""
+    data = read_regular(path, "checkpoint file", max_bytes=64 * 1024)
+    try:
+        return Checkpoint.model_validate_json(data)
+    except ValueError:
+        raise UsageError(
+            f"{path} is not a hischange checkpoint file",
+            hint="give the file `hischange audit checkpoint` wrote",
+        ) from None
+
+
+def check_checkpoints(
+    heads: dict[int, str], last_seq: int, points: Iterable[tuple[str, int, str, str | None]]
+) -> list[tuple[int, str, str]]:
+    """Problems for checkpoints ``(name, seq, hash, signature problem)`` the ledger's
+    ``heads`` (seq -> stored hash, read during verification) do not hold."""
+    problems = []
+    for name, seq, digest, bad in points:
+        if bad:
+            problems.append((seq, "checkpoint", f"{name}: {bad}"))
+        elif seq > last_seq:
+            problems.append((last_seq + 1, "truncated",
+                             f"{name} holds sequence {seq} but the ledger ends at {last_seq}: "
+                             "events were deleted after it"))  # fmt: skip
+        elif heads.get(seq) != digest:
+            problems.append((seq, "checkpoint",
+                             f"{name}: event {seq} no longer has the hash {digest[:16]}… "
+                             "the checkpoint holds: the chain was rewritten"))  # fmt: skip
+    return problems
+
+
+def checkpoint_points(
+    proj: Project, files: Iterable[Path]
+) -> list[tuple[str, int, str, str | None]]:
+    """Each ``--checkpoint`` file (signature checked) and each release tag's ledger head."""
+    points: list[tuple[str, int, str, str | None]] = []
+    for path in files:
+        point = read_checkpoint(path)
+        bad = None
+        try:
+            trust.verify(point.signature, point.payload(), trust.parse_public_key(point.key))
+        except (trust.SignatureError, UsageError) as exc:
+            bad = f"its signature does not verify ({exc})"
+        points.append((f"checkpoint {path.name}", point.seq, point.head_hash, bad))
+    from hischange import vcs
+
+    try:
+        repo = vcs.open_repo(proj.root)
+    except HischangeError:
+        return points
+    try:
+        tags = vcs.tag_ledger_heads(repo, proj.config.release.tag_prefix)
+    except HischangeError:
+        tags = []
+    points += [(f"release tag {name}", seq, digest, None) for name, seq, digest in tags]
+    return points

@@ -314,3 +314,110 @@ def test_role_granted_by_a_non_root_key_is_caught(signed: Signed) -> None:
         proj.close()
     problem = _first_problem(signed)
     assert problem["seq"] == seq and "neither holds the root" in str(problem["detail"])
+
+
+# --- checkpoints: a rewrite or truncation before one the hospital holds is caught ----------
+
+
+def _checkpoint(signed: Signed, tmp: Path) -> Path:
+    out = tmp / "hospital" / "2026-11.checkpoint"
+    out.parent.mkdir(exist_ok=True)
+    signed.run("audit", "checkpoint", "--as", "reviewer@hospital",
+               "--key", str(signed.key["reviewer"]), "--out", str(out))  # fmt: skip
+    return out
+
+
+def test_checkpoint_is_signed_recorded_and_matched(signed: Signed, tmp_path: Path) -> None:
+    _approved(signed)
+    point = _checkpoint(signed, tmp_path)
+    data = json.loads(point.read_text())
+    assert data["signer"] == "reviewer@hospital" and data["signature"].startswith("-----BEGIN")
+    # the checkpoint's signature is an ordinary SSHSIG: ssh-keygen verifies it too
+    import subprocess
+
+    from hischange.services.trust import Checkpoint
+
+    payload = Checkpoint.model_validate(data).payload()
+    signers = tmp_path / "allowed"
+    signers.write_text(f"reviewer@hospital {data['key']}\n")
+    sig = tmp_path / "cp.sig"
+    sig.write_text(data["signature"])
+    done = subprocess.run(["ssh-keygen", "-Y", "verify", "-f", str(signers), "-I",
+                           "reviewer@hospital", "-n", "hischange", "-s", str(sig)],
+                          input=payload, capture_output=True, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    log = signed.run.json("audit", "log")
+    assert log[-2]["event"]["type"] == "checkpoint_recorded"
+    signed.act("dev", "dev@vendor", "change", "new", *CHANGE)
+    report = dict(signed.run.json("audit", "verify", "--checkpoint", str(point)))
+    assert report["ok"] is True and report["trust"]["checkpoints"] == 1  # type: ignore[index]
+    assert (
+        "checkpoints matched 1" in signed.run("audit", "verify", "--checkpoint", str(point)).output
+    )
+
+
+def test_rewrite_with_recomputed_hashes_is_caught_by_a_checkpoint(
+    signed: Signed, tmp_path: Path
+) -> None:
+    cid = _approved(signed)
+    point = _checkpoint(signed, tmp_path)
+    docs = [d for _, d in _rows(signed.db())]
+    seq = _seq_of(docs, "change_registered")
+    event = docs[seq - 1]["event"]
+    assert isinstance(event, dict)
+    event["fields"]["title"] = "forged title"  # type: ignore[index]
+    _rewrite(signed.db(), docs)
+    # without the checkpoint, the rewrite hides from the chain (the signature still fails)
+    report = signed.run.json("audit", "verify", "--checkpoint", str(point), code=4)
+    held = [p for p in report["problems"] if p["damage"] == "checkpoint"]
+    assert held and held[0]["seq"] == json.loads(point.read_text())["seq"]
+    assert cid
+
+
+def test_truncation_before_a_checkpoint_is_caught(signed: Signed, tmp_path: Path) -> None:
+    _approved(signed)
+    point = _checkpoint(signed, tmp_path)
+    held_seq = json.loads(point.read_text())["seq"]
+    docs = [d for _, d in _rows(signed.db())][: held_seq - 2]
+    _rewrite(signed.db(), docs)
+    report = signed.run.json("audit", "verify", "--checkpoint", str(point), code=4)
+    problem = report["problems"][0]
+    assert problem["damage"] == "truncated" and problem["seq"] == held_seq - 1
+
+
+def test_forged_checkpoint_file_is_refused(signed: Signed, tmp_path: Path) -> None:
+    _approved(signed)
+    point = _checkpoint(signed, tmp_path)
+    data = json.loads(point.read_text())
+    data["seq"] = 1
+    point.write_text(json.dumps(data))
+    report = signed.run.json("audit", "verify", "--checkpoint", str(point), code=4)
+    assert "signature does not verify" in report["problems"][0]["detail"]
+    assert (
+        "not a hischange checkpoint"
+        in signed.run("audit", "verify", "--checkpoint", str(signed.pub("admin")), code=2).stderr
+    )
+
+
+def test_release_tag_head_counts_as_a_checkpoint(signed: Signed, tmp_path: Path) -> None:
+    """A release tag's `ledger head: SEQ:HASH` line: rewriting the chain before it is caught."""
+    from tests.support.git import git_env, init_repo
+
+    _approved(signed)
+    repo = init_repo(signed.root, git_env(tmp_path / "home"))
+    repo.commit("first", {"a.txt": "a"})
+    with sqlite3.connect(signed.db()) as conn:
+        seq, digest = conn.execute("SELECT seq, hash FROM events WHERE seq = 3").fetchone()
+    repo.git(
+        "tag", "-a", "v1.0.0", "-m", f"hischange release 1.0.0\n\nledger head: {seq}:{digest}\n"
+    )
+    assert signed.verify()["trust"]["checkpoints"] == 1  # type: ignore[index]
+    docs = [d for _, d in _rows(signed.db())]
+    docs[1]["event"]["roles"] = ["approver", "admin"]  # type: ignore[index]
+    _rewrite(signed.db(), docs)
+    report = signed.verify(code=4)
+    problems = report["problems"]
+    assert isinstance(problems, list)
+    assert any(
+        p["damage"] == "checkpoint" and "release tag v1.0.0" in p["detail"] for p in problems
+    )
