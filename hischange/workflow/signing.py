@@ -36,6 +36,7 @@ __all__ = [
     "PersonState",
     "TrustRoot",
     "act_item",
+    "act_meaning",
     "act_payload",
     "apply_trust_event",
     "decide_people_admin",
@@ -297,13 +298,19 @@ def act_item(seq: int, event_type: str, data: dict[str, Any], sha256: str) -> Ac
     return (seq, event_type, _subject(data), sha256)
 
 
+def act_meaning(items: Sequence[ActItem]) -> str:
+    """The act in words, one phrase per event (cut at 2000 characters for huge acts)."""
+    text = "; ".join(meaning_of(t, subject, d) for _, t, subject, d in items)
+    return text if len(text) <= 2000 else text[:1990] + " …"
+
+
 def act_payload(
-    *, actor: str, at: str, nonce: str, last_hash: str, items: Sequence[ActItem]
+    *, actor: str, at: str, nonce: str, last_hash: str, meaning: str, items: Sequence[ActItem]
 ) -> bytes:
     """The bytes an act's signature covers: canonical JSON (sorted keys, no whitespace,
     UTF-8) of the actor, the time, a fresh nonce, the hash of the act's last event (which
-    chains every event before it) and, per event, its sequence number, type, subject,
-    the SHA-256 of its canonical event JSON and its meaning in words."""
+    chains every event before it), the act's meaning in words (``act_meaning``) and, per
+    event, its sequence number, type and the SHA-256 of its canonical event JSON."""
     return canonical(
         {
             "v": PAYLOAD_VERSION,
@@ -311,15 +318,7 @@ def act_payload(
             "at": at,
             "nonce": nonce,
             "last_hash": last_hash,
-            "events": [
-                {
-                    "seq": seq,
-                    "type": type_,
-                    "subject": subject,
-                    "sha256": digest,
-                    "meaning": meaning_of(type_, subject, digest),
-                }
-                for seq, type_, subject, digest in items
-            ],
+            "meaning": meaning,
+            "events": [[seq, type_, digest] for seq, type_, _, digest in items],
         }
     )

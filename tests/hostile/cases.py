@@ -483,4 +483,12 @@ CASES: list[Case] = [
         "not an SSH public key",
     ),
     Case("people list json", ("people", "list", "--format", "json"), 0),
+    Case(
+        "audit checkpoint in an unsigned project",
+        ("audit", "checkpoint", "--as", "reviewer@hospital", "--out", "{file}"),
+        2,
+        "unsigned",
+        fast=True,
+    ),
+    *_paths(("audit", "verify", "--checkpoint"), fast="dir"),
 ]
