@@ -367,7 +367,8 @@ class TrustCheck:
             return
         if raw is None:
             raw = canonical(event.model_dump(mode="json"))
-        data = {f: getattr(event, f) for f in SUBJECT_FIELDS if hasattr(event, f)}
+        fields = event.__dict__
+        data = {f: fields[f] for f in SUBJECT_FIELDS if f in fields}
         sha = hashlib.sha256(raw).hexdigest()
         self.pending.append((seq, actor, type_, data, sha, digest))
 
@@ -506,8 +507,9 @@ class Checkpoint(BaseModel):
 def make_checkpoint(proj: Project, actor: str) -> Checkpoint:
     """Sign the current head as ``actor`` and record it (``checkpoint_recorded``, itself a
     signed act). The caller writes the returned checkpoint to a file the hospital keeps."""
+    store = proj.store  # opening it makes the sealer the caller asked for
     sealer = proj.sealer if isinstance(proj.sealer, Sealer) else Sealer()
-    with proj.store.write(project) as tx:
+    with store.write(project) as tx:
         if load_root(tx) is None:
             raise UsageError(
                 "checkpoints are signed by a registered person: this project is unsigned",
