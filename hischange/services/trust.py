@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -291,7 +292,11 @@ class Sealer:
             meaning=meaning,
             items=items,
         )
-        signature = self.sign(payload, key_path)
+        try:
+            signature = self.sign(payload, key_path)
+        finally:
+            if key_path.parent.name.startswith("hischange-agent-"):
+                shutil.rmtree(key_path.parent, ignore_errors=True)
         signed = ActSigned(
             fingerprint=str(fingerprint),
             first_seq=run[0][0],
@@ -518,10 +523,15 @@ def make_checkpoint(proj: Project, actor: str) -> Checkpoint:
         key_path, fingerprint = sealer._key_for(signer_fingerprints(tx, actor))
         decide_signer(tx, actor, fingerprint, [])
         assert key_path is not None
-        public = trust.public_key_of(key_path.expanduser())
-        draft = Checkpoint(seq=tx.head_seq, head_hash=tx.head_hash, at=format_time(tx.now),
-                           signer=actor, key=public.line, signature="")  # fmt: skip
-        point = draft.model_copy(update={"signature": sealer.sign(draft.payload(), key_path)})
+        try:
+            public = trust.public_key_of(key_path.expanduser())
+            draft = Checkpoint(seq=tx.head_seq, head_hash=tx.head_hash, at=format_time(tx.now),
+                               signer=actor, key=public.line, signature="")  # fmt: skip
+            signature = sealer.sign(draft.payload(), key_path)
+        finally:
+            if key_path.parent.name.startswith("hischange-agent-"):
+                shutil.rmtree(key_path.parent, ignore_errors=True)
+        point = draft.model_copy(update={"signature": signature})
         event = CheckpointRecorded(
             seq=point.seq, head_hash=point.head_hash, fingerprint=public.fingerprint,
             signature=point.signature,
