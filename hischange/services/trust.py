@@ -406,7 +406,12 @@ class TrustCheck:
                 return
         allowed = signer_fingerprints(self.view, actor)
         if act.fingerprint not in allowed:
-            who = "an unregistered or revoked key" if allowed else "no registered person"
+            person = load_person(self.view, actor)
+            who = (
+                "a key revoked before this act (unregistered or revoked key)"
+                if person is not None
+                else "an unregistered or revoked key: no registered person of that name"
+            )
             self._problem(first, f"signed by {actor} with {act.fingerprint}: {who}")
             return
         key = self._key_line(actor, act.fingerprint)
