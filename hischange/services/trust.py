@@ -91,7 +91,10 @@ def _read_key(path: Path) -> trust.PublicKey:
             f"cannot read the public key {path}: not UTF-8 text",
             hint="give the .pub file ssh-keygen wrote, e.g. id_ed25519.pub",
         ) from None
-    return trust.parse_public_key(text)
+    try:
+        return trust.parse_public_key(text)
+    except UsageError as exc:
+        raise UsageError(f"{path}: {exc.message}", hint=exc.hint) from None
 
 
 @contextmanager
