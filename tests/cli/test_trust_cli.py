@@ -84,6 +84,16 @@ def test_honest_signed_flow_verifies_and_names_the_signers(signed: Signed) -> No
     assert [p["person"] for p in listed] == ["ci@hospital", "dev@vendor", "reviewer@hospital"]
 
 
+def test_unsigned_project_is_reported_loudly(tmp_path: Path, clock: FrozenClock) -> None:
+    root = tmp_path / "unsigned"
+    root.mkdir()
+    run = Cli(root, clock)
+    run("init", "--unsigned")
+    out = run("audit", "verify").output
+    assert "WARNING UNSIGNED" in out and "anyone could act as anyone" in out
+    assert run.json("audit", "verify")["trust"]["mode"] == "unsigned"
+
+
 def test_vendor_cannot_approve_as_the_reviewer_without_their_key(signed: Signed) -> None:
     cid = signed.new_change()
     signed.act("dev", "dev@vendor", "change", "submit", cid)
