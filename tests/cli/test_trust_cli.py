@@ -113,6 +113,22 @@ def test_vendor_cannot_approve_as_the_reviewer_without_their_key(signed: Signed)
     signed.act("reviewer", "reviewer@hospital", "change", "approve", cid)
 
 
+def test_per_person_key_setting_signs(
+    signed: Signed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """~/.config/hischange/keys.toml (the person's own file) names their key."""
+    config = tmp_path / "xdg"
+    (config / "hischange").mkdir(parents=True)
+    (config / "hischange" / "keys.toml").write_text(
+        f'"Reviewer@Hospital" = "{signed.key["reviewer"]}"\n', encoding="utf-8"
+    )
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(config))
+    cid = signed.new_change()
+    signed.act("dev", "dev@vendor", "change", "submit", cid)
+    signed.run("change", "approve", cid, "--as", "reviewer@hospital")
+    assert signed.verify()["ok"] is True
+
+
 def test_unregistered_person_cannot_act(signed: Signed) -> None:
     out = signed.run("change", "new", *CHANGE, "--as", "mallory@vendor",
                      "--key", str(signed.key["mallory"]), code=5).output  # fmt: skip
