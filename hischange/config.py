@@ -279,6 +279,9 @@ class Config(BaseModel):
         default_factory=lambda: {"emergency": 4, "high": 24, "normal": 120, "low": 360}
     )
     db_url: str | None = None
+    #: "none": the explicit unsigned local mode (roles from [roles], acts unsigned; `audit
+    #: verify` says so loudly). "auto": the ledger decides (signed once it has a trust root).
+    trust: Literal["auto", "none"] = "auto"
     roles: RolesConfig = RolesConfig()
     custody: CustodyConfig = CustodyConfig()
     sqlreview: dict[str, Any] = Field(default_factory=dict)

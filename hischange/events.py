@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 __all__ = [
+    "UNSIGNED_TYPES",
+    "ActSigned",
     "AnyEvent",
     "ArtifactAttached",
     "ChangeApproved",
@@ -24,6 +26,7 @@ __all__ = [
     "ChangeSubmitted",
     "ChangeTransitioned",
     "ChangeWithdrawn",
+    "CheckpointRecorded",
     "CommandRefused",
     "CommitLink",
     "CommitsLinked",
@@ -35,6 +38,9 @@ __all__ = [
     "FaultResolved",
     "FaultResponded",
     "ImportedArtifact",
+    "PersonAdded",
+    "PersonKeyRotated",
+    "PersonRevoked",
     "ReleaseCut",
     "ReleaseImported",
     "ReleaseManifest",
@@ -47,6 +53,7 @@ __all__ = [
     "SqlFinding",
     "SqlReviewed",
     "TrainingRecorded",
+    "TrustRootSet",
     "change_refs",
     "parse_event",
 ]
@@ -461,6 +468,75 @@ class ReportSigned(_Event):
     digest: str
 
 
+#: Event types never signed by their actor: the genesis (it records the root itself),
+#: refused attempts (recorded precisely when the actor could not sign) and the signatures.
+UNSIGNED_TYPES = frozenset({"trust_root_set", "command_refused", "act_signed"})
+
+
+class TrustRootSet(_Event):
+    """The hospital-held root of trust (信任根): the public key whose holder (or someone it
+    delegates to) registers people, their keys and roles. Recorded by ``init --trust-root``."""
+
+    type: Literal["trust_root_set"] = "trust_root_set"
+    holder: str
+    key: str
+    fingerprint: str
+
+
+class PersonAdded(_Event):
+    """A person, their roles and their public key, registered by the root or an admin."""
+
+    type: Literal["person_added"] = "person_added"
+    person: str
+    roles: tuple[str, ...]
+    key: str
+    fingerprint: str
+
+
+class PersonRevoked(_Event):
+    """A person's key and roles revoked: from this event on nothing they sign counts."""
+
+    type: Literal["person_revoked"] = "person_revoked"
+    person: str
+    reason: str = ""
+
+
+class PersonKeyRotated(_Event):
+    """A person's key replaced by a new one (the old one no longer signs)."""
+
+    type: Literal["person_key_rotated"] = "person_key_rotated"
+    person: str
+    key: str
+    fingerprint: str
+    old_fingerprint: str
+
+
+class ActSigned(_Event):
+    """The actor's SSH signature (SSHSIG, namespace ``hischange``) over one act: the events
+    ``first_seq..last_seq`` just before it, bound through ``last_hash`` and the payload
+    ``hischange.workflow.signing.act_payload`` builds from them (type, subject, content hash
+    and meaning of each, the actor, the time and a fresh nonce)."""
+
+    type: Literal["act_signed"] = "act_signed"
+    fingerprint: str
+    first_seq: int
+    last_seq: int
+    last_hash: str
+    nonce: str
+    meaning: str
+    signature: str
+
+
+class CheckpointRecorded(_Event):
+    """A signed checkpoint (sequence, head hash, time) handed to its signer as a file."""
+
+    type: Literal["checkpoint_recorded"] = "checkpoint_recorded"
+    seq: int
+    head_hash: str
+    fingerprint: str
+    signature: str
+
+
 AnyEvent = Annotated[
     ChangeRegistered
     | ChangeEdited
@@ -487,7 +563,13 @@ AnyEvent = Annotated[
     | FaultResponded
     | FaultResolved
     | TrainingRecorded
-    | ReportSigned,
+    | ReportSigned
+    | TrustRootSet
+    | PersonAdded
+    | PersonRevoked
+    | PersonKeyRotated
+    | ActSigned
+    | CheckpointRecorded,
     Field(discriminator="type"),
 ]
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hischange.config import (
     CONFIG_NAME,
@@ -18,6 +18,7 @@ from hischange.config import (
     load_config,
 )
 from hischange.errors import NotFoundError, StoreError, UsageError, clip
+from hischange.files import read_regular
 
 # SQLAlchemy takes a quarter of a second to import: only what opens the store pays for it
 # (`sql review FILE` reads the config and never does).
@@ -39,6 +40,13 @@ CONFIG_TEMPLATE = """\
 # (HISCHANGE_DB_URL wins over this), e.g.
 # db_url = "postgresql+psycopg://hischange@db.hospital.local/hischange"
 # Keys outside a [section] must stay above the first [section].
+
+# Signing (信任根): a project made with `init --trust-root KEY.pub` signs every act with its
+# actor's SSH key, and people and roles are ledger events (`hischange people`), not the
+# [roles] below. trust = "none" is the explicit UNSIGNED local mode, for trying the tool:
+# anyone can act as anyone and `audit verify` says so ("auto": signed once the ledger has
+# a trust root; `init --unsigned` writes trust = "none").
+#trust = "auto"
 
 # Hours from registration to due time, per urgency (紧急/高/普通/低).
 #[due_hours]
@@ -165,12 +173,27 @@ class Project:
         #: write lock, a read-only copy or medium works (``Store(read_only=True)``).
         self.read_only = read_only
         self._db_url = db_url
+        #: Signs each write transaction's acts (``Store.sealer``); the CLI installs one.
+        self._sealer: Any = None
+        #: Makes the sealer when the store is first opened (the CLI sets it).
+        self.sealer_factory: Callable[[], Any] | None = None
 
     @classmethod
     def of_store(cls, db_url: str, *, read_only: bool = True) -> Project:
         """A store without a project folder (an auditor's copy of the database): the
         default configuration, the current folder as root, the store opened read-only."""
         return cls(Path.cwd(), read_only=read_only, db_url=db_url, config=Config())
+
+    @property
+    def sealer(self) -> Any:
+        """What signs acts in a signed project (``hischange.services.trust.Sealer``)."""
+        return self._sealer
+
+    @sealer.setter
+    def sealer(self, value: Any) -> None:
+        self._sealer = value
+        if "store" in self.__dict__:
+            self.store.sealer = value
 
     @property
     def db_url(self) -> str:
@@ -188,12 +211,16 @@ class Project:
         """The store, opened (and upgraded if older, unless read-only) on first use."""
         from hischange.store import Store
 
-        return Store(
+        store = Store(
             self.db_url,
             clock=self._clock,
             lock_timeout=env_lock_timeout(),
             read_only=self.read_only,
         )
+        if self._sealer is None and self.sealer_factory is not None:
+            self._sealer = self.sealer_factory()
+        store.sealer = self._sealer
+        return store
 
     @cached_property
     def reader(self) -> ProjectionReader:
@@ -231,9 +258,11 @@ def find_project(
 
 
 def init_project(
-    root: Path, *, clock: Callable[[], datetime] | None = None
+    root: Path, *, clock: Callable[[], datetime] | None = None, unsigned: bool = False
 ) -> tuple[Project, bool]:
-    """Create ``.hischange/`` with a commented config and an empty store; idempotent."""
+    """Create ``.hischange/`` with a commented config and an empty store; idempotent.
+
+    ``unsigned``: write ``trust = "none"`` into a new config (the unsigned local mode)."""
     if not root.is_dir():
         raise UsageError(f"{root} is not a folder")
     state = root / STATE_DIR
@@ -242,7 +271,13 @@ def init_project(
         state.mkdir(exist_ok=True)
         config = state / CONFIG_NAME
         if not config.exists():
-            config.write_text(CONFIG_TEMPLATE, encoding="utf-8")
+            text = CONFIG_TEMPLATE
+            if unsigned:
+                text = text.replace('#trust = "auto"\n', 'trust = "none"\n', 1)
+            config.write_text(text, encoding="utf-8")
+        elif unsigned and load_config(config).trust != "none":
+            old = read_regular(config, "configuration file").decode("utf-8-sig")
+            config.write_text('trust = "none"\n' + old, encoding="utf-8")
         ignore = state / ".gitignore"
         if not ignore.exists():
             ignore.write_text(_GITIGNORE, encoding="utf-8")

@@ -103,13 +103,21 @@ def _hermetic_env(
     """Tests never see the machine's identity or git configuration: git's global config is
     a file of the test session's own, naming dev@vendor (as a developer's clone would).
     The store is the project's SQLite file, or on the PostgreSQL pass a fresh schema."""
-    for key in ("HISCHANGE_USER", "HISCHANGE_DB_URL", "HISCHANGE_PROJECT"):
+    for key in (
+        "HISCHANGE_USER",
+        "HISCHANGE_DB_URL",
+        "HISCHANGE_PROJECT",
+        "HISCHANGE_SIGNING_KEY",
+        "SSH_AUTH_SOCK",
+    ):
         monkeypatch.delenv(key, raising=False)
     config = tmp_path_factory.getbasetemp() / "gitconfig"
     if not config.exists():
         config.write_text("[user]\n\temail = dev@vendor\n\tname = dev\n", encoding="utf-8")
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    # no person's own signing-key setting (~/.config/hischange/keys.toml) reaches a test
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.getbasetemp() / "xdg"))
     if not ON_PG:
         yield
         return

@@ -13,6 +13,7 @@ import click
 
 from hischange.cli.output import (
     BoundedInt,
+    actor_option,
     db_option,
     emit,
     emit_stream,
@@ -20,6 +21,7 @@ from hischange.cli.output import (
     format_option,
     open_project,
     open_reader,
+    resolve_actor,
 )
 from hischange.cli.render import bundle_lines, event_line, verify_lines
 from hischange.errors import IntegrityError
@@ -42,8 +44,23 @@ def audit() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Verify an assessor bundle (.zip from `audit export`) instead: no project needed.",
 )
+@click.option(
+    "--checkpoint",
+    "checkpoints",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="A checkpoint file (`audit checkpoint`); repeat for several. The ledger must still "
+    "hold each one's head at its sequence. Release tags count as checkpoints too.",
+)
 @format_option()
-def verify(expect_head: str | None, db_url: str | None, bundle: Path | None, fmt: str) -> None:
+def verify(
+    expect_head: str | None,
+    db_url: str | None,
+    bundle: Path | None,
+    checkpoints: tuple[Path, ...],
+    fmt: str,
+) -> None:
     """Recompute the hash chain and replay every event.
 
     Replays every event into fresh projections and compares them with the stored ones,
@@ -57,7 +74,7 @@ def verify(expect_head: str | None, db_url: str | None, bundle: Path | None, fmt
         return
     from hischange.services.audit import verify_store
 
-    report = verify_store(open_reader(db_url), expect_head=expect_head)
+    report = verify_store(open_reader(db_url), expect_head=expect_head, checkpoints=checkpoints)
     emit(fmt, report, verify_lines)
     if not report.ok:
         first = report.problems[0]
@@ -141,3 +158,42 @@ def export(bundle: Path, since: str | None, until: str | None, fmt: str) -> None
         render=lambda r: report_html(r).encode("utf-8"),
     )
     emit(fmt, report, bundle_lines)
+
+
+@audit.command(
+    "checkpoint",
+    epilog=example("hischange audit checkpoint --as reviewer@hospital --out 2026-11.checkpoint"),
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the checkpoint file (default: checkpoint-SEQ.json here).",
+)
+@actor_option
+@format_option()
+def checkpoint(out: Path | None, actor: str | None, fmt: str) -> None:
+    """Sign the ledger head into a checkpoint file.
+
+    Signs the head (sequence, hash, time) as a registered person and writes it to a file.
+
+    The signer is a registered person of a signed project (their key signs); the checkpoint
+    is recorded as an event too. Keep the file outside the vendor's reach: `audit verify
+    --checkpoint FILE` later proves the ledger still holds that head."""
+    import json
+
+    from hischange.errors import StoreError
+    from hischange.services.trust import make_checkpoint
+
+    proj = open_project()
+    point = make_checkpoint(proj, resolve_actor(actor))
+    target = out or Path(f"checkpoint-{point.seq}.json")
+    try:
+        target.write_text(json.dumps(point.model_dump(), indent=2) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise StoreError(f"cannot write the checkpoint {target}: {exc.strerror}") from exc
+    result = {"file": str(target), **point.model_dump(exclude={"signature", "key"})}
+    emit(
+        fmt,
+        result,
+        lambda r: f"checkpoint {r['seq']}:{r['head_hash']} signed by {r['signer']} -> {r['file']}",
+    )

@@ -63,6 +63,10 @@ def _load(name: str) -> click.Command:
         from hischange.cli.report import report
 
         return report
+    if name == "people":
+        from hischange.cli.people import people
+
+        return people
     from hischange.cli import release
 
     return release.release if name == "release" else release.artifact
@@ -85,6 +89,7 @@ COMMANDS: dict[str, str] = {
     "fault": "The fault register (故障登记) and response times.",
     "training": "Training records (培训记录) with sign-in sheets.",
     "report": "Monthly and half-year reports (巡检报告, 考核), signed.",
+    "people": "Register people, their roles and keys (信任根).",
 }
 
 
@@ -187,8 +192,16 @@ class LazyGroup(click.Group):
     envvar="HISCHANGE_PROJECT",
     help="Project folder (default: the nearest folder with .hischange/ at or above here).",
 )
+@click.option(
+    "--key",
+    "key_file",
+    type=click.Path(dir_okay=False, path_type=str),
+    envvar="HISCHANGE_SIGNING_KEY",
+    help="SSH key that signs this act (private key file, or the .pub of a key in "
+    "ssh-agent). Default: $HISCHANGE_SIGNING_KEY, else ssh-agent's key registered to you.",
+)
 @click.pass_context
-def cli(ctx: click.Context, project_dir: str | None) -> None:
+def cli(ctx: click.Context, project_dir: str | None, key_file: str | None) -> None:
     """hischange: the auditable record of every change to a hospital information system.
 
     Request and approval (审批), commits (程序保管), SQL review (SQL 审核), test evidence
@@ -196,6 +209,7 @@ def cli(ctx: click.Context, project_dir: str | None) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["project_dir"] = project_dir
+    ctx.obj["key_file"] = key_file
 
 
 def main() -> None:

@@ -94,13 +94,39 @@ def example(*lines: str) -> str:
     return "\b\nExample:\n" + "\n".join(f"  {line}" for line in lines)
 
 
+def _remember_key(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value:
+        ctx.find_root().ensure_object(dict)["key_file"] = value
+
+
+def signing_key_option(*names: str) -> Callable[[F], F]:
+    """Add the option naming the SSH key that signs this act (kept for the sealer)."""
+    return click.option(
+        *names,
+        "signing_key",
+        metavar="PATH",
+        expose_value=False,
+        callback=_remember_key,
+        help="SSH key that signs (private key file, or the .pub of a key ssh-agent holds). "
+        "Default: $HISCHANGE_SIGNING_KEY, else ssh-agent's key registered to you.",
+    )
+
+
 def actor_option(func: F) -> F:
-    """Add ``--as`` (who acts; else HISCHANGE_USER, else git user.email)."""
+    """Add ``--as`` (who acts; else HISCHANGE_USER, else git user.email) and ``--key``
+    (the SSH key that signs the act in a signed project)."""
+    func = signing_key_option("--key")(func)
+    return actor_only_option(func)
+
+
+def actor_only_option(func: F) -> F:
+    """Add ``--as`` alone (for commands whose ``--key`` means something else)."""
     return click.option(
         "--as",
         "actor",
         metavar="IDENTITY",
-        help="Who acts (e.g. reviewer@hospital). Default: $HISCHANGE_USER, else git user.email.",
+        help="Who acts (e.g. reviewer@hospital); in a signed project their key signs "
+        "(--key). Default: $HISCHANGE_USER, else git user.email.",
     )(func)
 
 
@@ -115,6 +141,7 @@ def open_project() -> Project:
     if project is None:
         start = Path(obj.get("project_dir") or ".")
         project = find_project(start, clock=obj.get("clock"))
+        install_sealer(project, obj)
         obj["project"] = project
         from hischange.cli.render import use_site
 
@@ -166,6 +193,20 @@ def open_reader(db_url: str | None = None) -> Project:
             project = Project.of_store(env)
     root.call_on_close(project.close)
     return project
+
+
+def install_sealer(project: Project, obj: dict[str, Any]) -> None:
+    """Every act this invocation appends is signed with ``--key`` (or the agent's key).
+
+    Made when the store opens (a command that never opens it imports nothing of it)."""
+
+    def make() -> Any:
+        from hischange.services.trust import Sealer
+
+        key = obj.get("key_file")
+        return Sealer(key=Path(key).expanduser() if key else None)
+
+    project.sealer_factory = make
 
 
 def resolve_actor(explicit: str | None) -> str:

@@ -304,6 +304,22 @@ def verify_lines(report: VerifyReport) -> Iterator[str]:
             yield f"  sequence {p.seq}: {p.damage}: {p.detail}"
         yield "no head printed: a damaged ledger's head is no anchor to keep"
         return
+    trust = report.trust
+    if trust is not None and trust.mode == "signed":
+        yield (
+            f"{counted(trust.signed_events, 'event')} signed by "
+            f"{counted(trust.signers, 'person', 'people')} 签名; trust root 信任根 "
+            f"{trust.root_fingerprint} (held by {trust.root_holder}); "
+            f"checkpoints matched {trust.checkpoints}"
+        )
+        if trust.unsigned_before_root:
+            before = counted(trust.unsigned_before_root, "event")
+            yield f"  {before} before the trust root, unsigned"
+    elif trust is not None:
+        yield (
+            "WARNING UNSIGNED 未签名: this ledger has no trust root; nothing is signed and anyone "
+            'could act as anyone (trust = "none" is for trying the tool only)'
+        )
     yield f"head: {report.head_seq}:{report.head_hash}"
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
@@ -26,6 +27,12 @@ from hischange.ledger import (
     canonical,
 )
 from hischange.project import Project
+from hischange.services.trust import (
+    TrustCheck,
+    TrustSummary,
+    check_checkpoints,
+    checkpoint_points,
+)
 from hischange.store.store import change_row
 from hischange.unchecked import assemble
 from hischange.workflow.evidence import attachment_refs, is_sha256
@@ -59,7 +66,7 @@ class Problem(BaseModel):
 
 #: What ``audit verify`` checked: the hash chain, the head row, the replay of the
 #: projections, the derived tables rebuilt from the hashed bodies, a head held elsewhere.
-Check = Literal["chain", "head", "replay", "derived", "attachments", "expected_head"]
+Check = Literal["chain", "head", "replay", "derived", "attachments", "signatures", "expected_head"]
 
 
 class VerifyReport(BaseModel):
@@ -77,9 +84,13 @@ class VerifyReport(BaseModel):
     checked: tuple[Check, ...]
     #: How many attachment references (on-site files, stored test cases) were checked.
     attachments: int = 0
+    #: Who signed: the trust root, signed events and signers (None when not checked).
+    trust: TrustSummary | None = None
 
 
-def verify_store(proj: Project, *, expect_head: str | None = None) -> VerifyReport:
+def verify_store(
+    proj: Project, *, expect_head: str | None = None, checkpoints: Sequence[Path] = ()
+) -> VerifyReport:
     """Recompute the chain from the first event, replay every event into fresh projections,
     and compare them with the stored ones; rebuild the derived tables (which event
     concerns which change, the ``events.change_id`` column) from the hashed bodies and
@@ -94,6 +105,9 @@ def verify_store(proj: Project, *, expect_head: str | None = None) -> VerifyRepo
     """
     store = proj.store
     want_seq = _parse_expected(expect_head)
+    points = checkpoint_points(proj, checkpoints)
+    wanted = {seq for _, seq, _, _ in points}
+    heads: dict[int, str] = {}
     cursor = ChainCursor()
     replay = _Replay()
     count, last, seen_hash = 0, None, ""
@@ -103,23 +117,33 @@ def verify_store(proj: Project, *, expect_head: str | None = None) -> VerifyRepo
         for count, (last, span) in enumerate(cursor.walk(rows), 1):  # noqa: B007 - used after
             if last[0] == want_seq:
                 seen_hash = last[3]
+            if last[0] in wanted:
+                heads[last[0]] = last[3]
             if not cursor.broken:
                 feed(cursor, last, span)
         for last in rows:  # after a break, keep counting: the head check needs the last row
             count += 1
             if last[0] == want_seq:
                 seen_hash = last[3]
+            if last[0] in wanted:
+                heads[last[0]] = last[3]
     except IntegrityError as exc:  # a row whose columns are not even of their types
         cursor.fail(ChainProblem(_seq_after(last), "edited", exc.message))
     last_seq, last_hash = (last[0], last[3]) if last is not None else (0, GENESIS)
     problems = [Problem(seq=p.seq, damage=p.damage, detail=p.detail) for p in cursor.problems]
     problems.extend(_check_head(store, last_seq, last_hash))
+    held = check_checkpoints(heads, last_seq, points)
+    problems.extend(Problem(seq=s, damage=d, detail=t) for s, d, t in held)
     checked: list[Check] = ["chain", "head"]
+    summary = None
     if not problems:
         problems.extend(replay.compare(proj))
         checked.append("replay")
         problems.extend(_check_derived(store, replay, last_seq))
         checked.append("derived")
+        summary = replay.trust.finish().model_copy(update={"checkpoints": len(points) - len(held)})
+        problems.extend(Problem(seq=s, damage=d, detail=t) for s, d, t in replay.trust.problems)
+        checked.append("signatures")
     problems.extend(check_attachments(proj, replay.named))
     checked.append("attachments")
     if expect_head:
@@ -135,6 +159,7 @@ def verify_store(proj: Project, *, expect_head: str | None = None) -> VerifyRepo
         problems=tuple(problems),
         checked=tuple(checked),
         attachments=len(replay.named),
+        trust=summary,
     )
 
 
@@ -222,6 +247,7 @@ class _Replay:
 
     def __init__(self) -> None:
         self.view = MemoryView()
+        self.trust = TrustCheck(self.view)
         #: What the replay met that stops it: (sequence number, damage, detail). Reported
         #: by ``compare`` when the chain was sound, dropped when it was not.
         self.error: tuple[int, str, str] | None = None
@@ -265,7 +291,9 @@ class _Replay:
         if event is None:
             return
         try:
+            raw = body[span[0] : span[1]] if span is not None else None
             self._check_event(seq, prev_hash, digest, actor, at, event, column)
+            self.trust.feed(seq, actor, at, digest, event, raw)
         except Exception as exc:  # reported by compare, never a traceback
             self.error = (seq, "replay", f"replaying event {seq} failed: {_first_line(exc)}")
 

@@ -20,6 +20,7 @@ from hischange.ledger import AppendedEvent
 from hischange.project import Project
 from hischange.services.changes import get_change, refuse, run_change_command
 from hischange.services.releases import get_release
+from hischange.services.trust import effective_roles
 from hischange.store import WriteTx
 from hischange.workflow.change import ChangeState
 from hischange.workflow.deployment import (
@@ -208,7 +209,7 @@ def rollback_release(
 def verify_change(proj: Project, actor: str, change_id: str, note: str = "") -> ChangeState:
     """Post-implementation verification by the requester side: deployed → verified, then
     closed (an emergency change needs a retroactive approval and a PIR first)."""
-    roles = proj.config.roles
+    roles = effective_roles(proj)
     side = (*roles.requesters, *roles.approvers)
 
     def decide(state: ChangeState, _tx: WriteTx) -> list[AnyEvent]:

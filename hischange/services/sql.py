@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from hischange.config import CONFIG_NAME, unknown_key_problem
 from hischange.errors import ConfigError, NotFoundError, UsageError, clip
 from hischange.files import MAX_TEXT_BYTES, hash_regular, working_tree_sha256
+from hischange.services.trust import effective_roles
 from hischange.sqlreview import FileReview, SqlReview, SqlReviewSettings, review_contents
 
 # A plain `sql review FILE` needs neither git nor the store: GitPython and SQLAlchemy cost
@@ -224,7 +225,7 @@ def approve_sql(
 
     name = _relative(proj, path)
     digest, _size = hash_regular(path, "SQL file", max_bytes=MAX_TEXT_BYTES)
-    approvers = proj.config.roles.approvers
+    approvers = effective_roles(proj).approvers
     authors = _authors_of(proj, name)
 
     def decide(state: ChangeState, _tx: WriteTx) -> list[AnyEvent]:

@@ -18,7 +18,8 @@ from sqlalchemy import Connection, select
 from sqlalchemy.exc import DBAPIError
 
 from hischange import __version__
-from hischange.errors import IntegrityError, clip
+from hischange.errors import IntegrityError, WorkflowError, clip
+from hischange.events import CommandRefused
 from hischange.ledger import (
     GENESIS,
     AppendedEvent,
@@ -47,6 +48,9 @@ __all__ = [
 ]
 
 Clock = Callable[[], datetime]
+#: Signs a transaction's acts before it commits (``hischange.services.trust.Sealer``): it
+#: appends the ``act_signed`` events, or raises ``WorkflowError`` when the actor cannot sign.
+Sealer = Callable[[WriteTx], None]
 
 
 def _utc_now() -> datetime:
@@ -109,6 +113,9 @@ class Store:
         self.clock: Clock = clock or _utc_now
         self.read_only = read_only
         self.engine = _make_engine(url, lock_timeout, read_only=read_only)
+        #: Installed by the caller that knows whose keys sign (the CLI); None signs nothing
+        #: and refuses acts in a signed ledger.
+        self.sealer: Sealer | None = None
         # A team store's time is the server's: clients on several hosts, with clocks
         # apart, would otherwise stamp times out of order even under the lock.
         self._server_time = clock is None and self.engine.dialect.name == "postgresql"
@@ -147,6 +154,7 @@ class Store:
     def write(self, projector: Projector) -> Iterator[WriteTx]:
         """One write transaction holding the ledger lock (SQLite: BEGIN IMMEDIATE;
         PostgreSQL: the head row FOR UPDATE), time stamped after the lock is held."""
+        sealing: list[tuple[str, list[str]]] = []
         try:
             with self._write_conn() as conn, conn.begin():
                 clock = self.clock
@@ -154,9 +162,26 @@ class Store:
                     clock = lambda: _server_now(conn)  # noqa: E731 - read after the lock
                 tx = WriteTx(conn, projector, clock)
                 yield tx
+                if tx.pending:
+                    sealing.append((tx.pending[0][1], sorted({p[2] for p in tx.pending})))
+                if self.sealer is None:
+                    tx.require_no_signature()
+                else:
+                    self.sealer(tx)
                 tx.flush()
         except DBAPIError as exc:
             raise _store_error(exc, self.where) from exc
+        except WorkflowError as exc:
+            if not sealing:
+                raise
+            # The act was not signed: nothing of it is written; the attempt is (unsigned).
+            actor, types = sealing[0]
+            refused = CommandRefused(
+                command="sign " + ", ".join(types), target=actor, rule=exc.rule, reason=exc.message
+            )
+            with self.write(projector) as again:
+                again.append(actor, [refused])
+            raise
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

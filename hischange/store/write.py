@@ -8,6 +8,7 @@ number of concurrent writers.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -15,8 +16,8 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import Connection, bindparam, select
 
-from hischange.errors import UsageError
-from hischange.events import change_refs
+from hischange.errors import ConfigError, UsageError
+from hischange.events import UNSIGNED_TYPES, change_refs
 from hischange.ledger import (
     ALGORITHM,
     GENESIS,
@@ -31,7 +32,11 @@ from hischange.store.collector import collector_paused
 from hischange.store.messages import decode_state
 from hischange.store.tables import aggregates, caches, events
 
-__all__ = ["WriteTx", "change_row", "decode_state"]
+__all__ = ["Pending", "WriteTx", "change_row", "decode_state"]
+
+#: One event appended in this transaction that its actor must sign:
+#: ``(seq, actor, type, event data, SHA-256 of its canonical JSON, its chain hash)``.
+Pending = tuple[int, str, str, dict[str, Any], str, str]
 
 Clock = Callable[[], datetime]
 
@@ -100,6 +105,10 @@ class WriteTx:
         # Buffered rows, as tuples in ``prepared.EVENT_COLUMNS`` and (seq, change_id) order.
         self._rows: list[tuple[Any, ...]] = []
         self._refs: list[tuple[int, str]] = []
+        #: Events of this transaction to be signed (see ``Store.write``'s sealer); kept only
+        #: in a signed ledger (one with a trust root), learned at the first append.
+        self.pending: list[Pending] = []
+        self._signed: bool | None = None
 
     def get(self, kind: str, key: str) -> Any | None:
         """The current state of one aggregate (a dict, or the model this transaction put)."""
@@ -196,6 +205,9 @@ class WriteTx:
         now, at = self.now, format_time(self.now)
         chain = ChainWriter(self.head_seq, self.head_hash, actor, now)
         rows, refs, projector = self._rows, self._refs, self._projector
+        if self._signed is None:
+            self._signed = self.get("trust", "root") is not None
+        signed = self._signed
         with collector_paused():  # see collector.py: full passes here reclaim nothing
             for model in new_events:
                 # model_dump(mode="json") without its keyword handling (it only forwards them)
@@ -207,6 +219,9 @@ class WriteTx:
                 body = chain.link(encoded)
                 seq, digest = chain.seq, chain.hash
                 change_id = data.get("change_id")
+                if signed and data["type"] not in UNSIGNED_TYPES:
+                    sha = hashlib.sha256(encoded).hexdigest()
+                    self.pending.append((seq, actor, data["type"], data, sha, digest))
                 row = (seq, at, actor, data["type"], change_id, ALGORITHM, prev, digest, body)
                 rows.append(row)
                 refs.extend([(seq, c) for c in _refs_of(model, change_id)])
@@ -215,6 +230,16 @@ class WriteTx:
                 self.head_seq, self.head_hash = seq, digest
                 out.append(appended)
         return out
+
+    def require_no_signature(self) -> None:
+        """Without a sealer, refuse to write acts into a signed ledger (fail closed)."""
+        if self.pending:
+            raise ConfigError(
+                "this project is signed (it has a trust root): every act must be signed, "
+                "and this program gave no signer",
+                hint="use the hischange command line with --key, or install a sealer "
+                "(hischange.services.trust.Sealer) on the project",
+            )
 
     def flush(self) -> None:
         """Write the buffered events, head and projections (inside the transaction)."""

@@ -30,7 +30,7 @@ from hischange.vcs.reach import (
     patch_ids,
 )
 from hischange.vcs.repo import GitRepository, head_sha, is_dirty, open_repo
-from hischange.vcs.tags import create_annotated_tag, tag_exists
+from hischange.vcs.tags import create_annotated_tag, tag_exists, tag_ledger_heads
 from hischange.vcs.trailers import check_message, cleanup_message
 from hischange.vcs.view import history_view
 
@@ -74,4 +74,5 @@ __all__ = [
     "resolve_range",
     "split_change_ids",
     "tag_exists",
+    "tag_ledger_heads",
 ]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from git.exc import GitCommandError
 
 from hischange.errors import UsageError
 from hischange.vcs.history import resolve_range
 from hischange.vcs.repo import GitRepository
 
-__all__ = ["create_annotated_tag", "tag_exists"]
+__all__ = ["create_annotated_tag", "tag_exists", "tag_ledger_heads"]
 
 
 def _check_name(repo: GitRepository, name: str) -> None:
@@ -67,3 +69,21 @@ def create_annotated_tag(
         stdin=message.encode("utf-8"),
     )
     return repo.run("rev-parse", "--verify", f"refs/tags/{name}")
+
+
+_HEAD_LINE = re.compile(r"^ledger head: (\d{1,18}):([0-9a-f]{64})$", re.MULTILINE)
+
+
+def tag_ledger_heads(repo: GitRepository, prefix: str) -> list[tuple[str, int, str]]:
+    """``(tag, seq, hash)`` of every annotated tag named ``prefix…`` whose message carries a
+    ``ledger head: SEQ:HASH`` line (as ``release cut`` writes it)."""
+    out = repo.run_bytes(
+        "for-each-ref", "--format=%(refname:strip=2)%00%(contents)%00", f"refs/tags/{prefix}*"
+    ).decode("utf-8", "replace")
+    parts = out.split("\0")
+    found = []
+    for name, message in zip(parts[0::2], parts[1::2], strict=False):
+        head = _HEAD_LINE.search(message)
+        if head:
+            found.append((name.strip(), int(head.group(1)), head.group(2)))
+    return found

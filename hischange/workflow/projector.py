@@ -32,6 +32,9 @@ from hischange.events import (
     FaultReported,
     FaultResolved,
     FaultResponded,
+    PersonAdded,
+    PersonKeyRotated,
+    PersonRevoked,
     ReleaseCut,
     ReleaseImported,
     ReportSigned,
@@ -40,6 +43,7 @@ from hischange.events import (
     SqlApproved,
     SqlReviewed,
     TrainingRecorded,
+    TrustRootSet,
 )
 from hischange.ledger import AppendedEvent, ProjectionView
 from hischange.workflow import change
@@ -53,6 +57,7 @@ from hischange.workflow.release import (
     apply_release_event,
 )
 from hischange.workflow.reports import apply_report_signed
+from hischange.workflow.signing import apply_trust_event
 from hischange.workflow.sql import apply_sql_event
 from hischange.workflow.state import load_change, put_change
 from hischange.workflow.training import apply_training_event
@@ -103,6 +108,10 @@ HANDLERS: dict[type[BaseModel], Handler] = {
     FaultResolved: apply_fault_event,
     TrainingRecorded: apply_training_event,
     ReportSigned: apply_report_signed,
+    TrustRootSet: apply_trust_event,
+    PersonAdded: apply_trust_event,
+    PersonRevoked: apply_trust_event,
+    PersonKeyRotated: apply_trust_event,
 }
 
 

@@ -27,7 +27,15 @@ def test_verify_ok_json(run: Cli, new_change: NewChange) -> None:
     report = run.json("audit", "verify")
     assert report["ok"] is True
     assert report["events"] == 3 and report["head_seq"] == 3
-    assert report["checked"] == ["chain", "head", "replay", "derived", "attachments"]
+    assert report["checked"] == [
+        "chain",
+        "head",
+        "replay",
+        "derived",
+        "signatures",
+        "attachments",
+    ]
+    assert report["trust"]["mode"] == "unsigned"
 
 
 def test_verify_catches_edited_payload(run: Cli, new_change: NewChange, tmp_path: Path) -> None:
@@ -170,9 +178,11 @@ def test_init_is_idempotent_and_writes_roles_example(tmp_path: Path, clock: obje
     target = tmp_path / "repo"
     target.mkdir()
     cli = Cli(target, clock)  # type: ignore[arg-type]
-    assert cli.json("init")["created"] is True
+    assert cli("init", code=2).stderr.count("--trust-root KEY.pub") == 1
+    assert cli.json("init", "--unsigned")["created"] is True
     config = (target / ".hischange" / "config.toml").read_text(encoding="utf-8")
     assert "[roles]" in config and '# approvers = ["reviewer@hospital"]' in config
+    assert 'trust = "none"' in config
     assert cli.json("init")["created"] is False
 
 
@@ -258,8 +268,9 @@ def test_init_config_shows_every_setting_with_its_default(tmp_path: Path, clock:
 
     target = tmp_path / "repo"
     target.mkdir()
-    Cli(target, clock)("init")  # type: ignore[arg-type]
+    Cli(target, clock)("init", "--unsigned")  # type: ignore[arg-type]
     written = (target / ".hischange" / "config.toml").read_text(encoding="utf-8")
+    written = written.replace('trust = "none"', '#trust = "auto"')
     data = tomllib.loads(_uncommented(written))
     config = Config.model_validate(data)
     assert config.model_copy(update={"sqlreview": {}}) == Config()

@@ -609,4 +609,34 @@ CASES: list[Case] = [
         "not inside a git repository",  # the hostile project has no git: refused first
         fast=True,
     ),
+    *_paths(("people", "add", "x@hospital", "--role", "approver", "--key"), fast="fifo"),
+    Case(
+        "people add unknown role",
+        ("people", "add", "x@hospital", "--role", "nope", "--key", "{file}"),
+        2,
+        "nope",
+        fast=True,
+    ),
+    Case(
+        "people revoke bad format",
+        ("people", "revoke", "x@hospital", "--as", "admin@hospital", "--format", "xml"),
+        2,
+        "xml",
+        fast=True,
+    ),
+    Case(
+        "people rotate key not a public key",
+        ("people", "rotate", "x@hospital", "--key", "{file}", "--as", "admin@hospital"),
+        2,
+        "ok.sql: unsupported SSH key type",
+    ),
+    Case("people list json", ("people", "list", "--format", "json"), 0),
+    Case(
+        "audit checkpoint in an unsigned project",
+        ("audit", "checkpoint", "--as", "reviewer@hospital", "--out", "{file}"),
+        2,
+        "unsigned",
+        fast=True,
+    ),
+    *_paths(("audit", "verify", "--checkpoint"), fast="dir"),
 ]

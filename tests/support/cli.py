@@ -14,7 +14,11 @@ from hischange.cli.main import cli
 
 __all__ = ["ROLES", "Cli", "FrozenClock", "write_config"]
 
+#: The tests' projects are the explicit unsigned local mode (roles from config.toml) unless
+#: a test makes a signed one (tests/cli/test_trust_cli.py): the one place that choice is made.
 ROLES = """
+trust = "none"
+
 [roles]
 approvers = ["reviewer@hospital", "dba@hospital"]
 developers = ["dev@vendor", "dev2@vendor"]

@@ -1,0 +1,141 @@
+"""``hischange people …``: who may act, with which key and role (signed projects)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from hischange.cli.output import (
+    actor_only_option,
+    actor_option,
+    emit,
+    example,
+    format_option,
+    open_project,
+    resolve_actor,
+    signing_key_option,
+)
+
+_ROLES = ("approver", "developer", "requester", "auditor", "operator", "tester", "ci", "admin")
+
+
+def _line(p: object) -> str:
+    from hischange.services.trust import Person
+
+    assert isinstance(p, Person)
+    state = "REVOKED" if p.revoked else ", ".join(p.roles)
+    keys = " ".join(p.fingerprints) or "-"
+    return f"{p.person}  [{state}]  {keys}  (seq {p.added_seq}, by {p.added_by})"
+
+
+@click.group(
+    epilog=example(
+        "hischange people add reviewer@hospital --role approver --key reviewer.pub "
+        "--as admin@hospital"
+    )
+)
+def people() -> None:
+    """Register people, their roles and SSH keys (信任根; signed projects only).
+
+    Each registration is a ledger event signed by the trust root's holder or by someone
+    the root gave the admin role."""
+
+
+@people.command(
+    "add",
+    epilog=example(
+        "hischange people add reviewer@hospital --role approver --key reviewer.pub "
+        "--as admin@hospital --signing-key admin_ed25519"
+    ),
+)
+@click.argument("person")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice(_ROLES),
+    help="A role (repeat for several): approver, developer, requester, auditor, operator, "
+    "tester, ci, admin.",
+)
+@click.option(
+    "--key",
+    "key_file",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="KEY.pub",
+    help="The person's SSH public key (e.g. id_ed25519.pub).",
+)
+@actor_only_option
+@signing_key_option("--signing-key")
+@format_option()
+def add(person: str, roles: tuple[str, ...], key_file: Path, actor: str | None, fmt: str) -> None:
+    """Register PERSON with roles and a public key."""
+    from hischange.services.trust import add_person
+
+    result = add_person(open_project(), resolve_actor(actor), person, roles, key_file)
+    emit(fmt, result, lambda p: f"registered {_line(p)}")
+
+
+@people.command(
+    "revoke",
+    epilog=example(
+        "hischange people revoke dev2@vendor --reason left the project --as admin@hospital"
+    ),
+)
+@click.argument("person")
+@click.option("--reason", default="", help="Why (kept in the ledger).")
+@actor_option
+@format_option()
+def revoke(person: str, reason: str, actor: str | None, fmt: str) -> None:
+    """Revoke PERSON: nothing they sign from now on counts."""
+    from hischange.services.trust import revoke_person
+
+    result = revoke_person(open_project(), resolve_actor(actor), person, reason)
+    emit(fmt, result, lambda p: f"revoked {_line(p)}")
+
+
+@people.command(
+    "rotate",
+    epilog=example("hischange people rotate reviewer@hospital --key new.pub --as admin@hospital"),
+)
+@click.argument("person")
+@click.option(
+    "--key",
+    "key_file",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="KEY.pub",
+    help="The person's new SSH public key.",
+)
+@actor_only_option
+@signing_key_option("--signing-key")
+@format_option()
+def rotate(person: str, key_file: Path, actor: str | None, fmt: str) -> None:
+    """Replace PERSON's key (the old one no longer signs)."""
+    from hischange.services.trust import rotate_key
+
+    result = rotate_key(open_project(), resolve_actor(actor), person, key_file)
+    emit(fmt, result, lambda p: f"rotated {_line(p)}")
+
+
+@people.command("list", epilog=example("hischange people list --format json"))
+@format_option()
+def list_(fmt: str) -> None:
+    """Every registered person: roles, key fingerprints, revoked or not."""
+    from hischange.services.trust import list_people, trust_root
+
+    proj = open_project()
+    root = trust_root(proj)
+    found = list_people(proj)
+
+    def human(ps: list[object]) -> list[str]:
+        head = (
+            f"trust root 信任根: {root.fingerprint} held by {root.holder}"
+            if root
+            else 'UNSIGNED project (trust = "none"): roles are in .hischange/config.toml'
+        )
+        return [head, *(_line(p) for p in ps)] if ps else [head, "no people registered"]
+
+    emit(fmt, found, human)
