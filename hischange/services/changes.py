@@ -13,8 +13,6 @@ from hischange.events import AnyEvent, Billing, ChangeFields, CommandRefused
 from hischange.ids import CHANGE_ID, next_yearly_id, normalise_change_id
 from hischange.ledger import ProjectionView
 from hischange.project import Project
-from hischange.services.trust import effective_roles
-from hischange.store import WriteTx
 from hischange.workflow import change
 from hischange.workflow.change import ChangeState
 from hischange.workflow.refs import ExternalRef, decide_refs, parse_ref
@@ -259,6 +257,8 @@ def submit_change(proj: Project, actor: str, change_id: str) -> ChangeState:
 
 def approve_change(proj: Project, actor: str, change_id: str, comment: str = "") -> ChangeState:
     """Approve a submitted change (or re-approve a stale approval)."""
+    from hischange.services.trust import effective_roles  # the projector: only when needed
+
     approvers = effective_roles(proj).approvers
     return run_change_command(
         proj,
@@ -271,6 +271,8 @@ def approve_change(proj: Project, actor: str, change_id: str, comment: str = "")
 
 def reject_change(proj: Project, actor: str, change_id: str, reason: str) -> ChangeState:
     """Reject a submitted change."""
+    from hischange.services.trust import effective_roles  # the projector: only when needed
+
     approvers = effective_roles(proj).approvers
     return run_change_command(
         proj,

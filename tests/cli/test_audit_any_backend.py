@@ -15,7 +15,7 @@ def test_read_only_audit_on_this_backend(run: Cli, new_change: NewChange, tmp_pa
     run("change", "submit", cid, "--as", "dev@vendor")
     run("change", "approve", cid, "--as", "dev@vendor", code=5)  # a refusal, recorded
     report = run.json("audit", "verify")
-    assert report["ok"] and report["checked"] == ["chain", "head", "replay", "derived"]
+    assert report["ok"] and report["checked"][:4] == ["chain", "head", "replay", "derived"]
     assert [e["event"]["type"] for e in run.json("audit", "trace", cid)] == [
         "change_registered",
         "change_submitted",

@@ -96,7 +96,7 @@ def test_list_and_log_show_stored_hostile_text_escaped(
         "reviewer@hospital")  # fmt: skip
     listed = run("change", "list").stdout
     _clean(listed)
-    assert len(listed.splitlines()) == 2
+    assert len(listed.splitlines()) == 4  # header, two changes, the total line
     assert f"{state.id}" in listed and "正常\\n恢复\\x1b[2J" in listed
     logged = run("audit", "log").stdout
     _clean(logged)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from hischange.events import change_refs, parse_event
 from hischange.ledger import GENESIS, canonical, chain_hash
 from tests.support.cli import Cli, FrozenClock
 from tests.support.keys import HAVE_SSH, add_to_agent, make_key, ssh_agent
@@ -232,6 +233,10 @@ def _rewrite(db: Path, docs: list[dict[str, object]]) -> None:
                 (seq, doc["at"], doc["actor"], event["type"], event.get("change_id"), "sha256",
                  prev, digest, body),
             )  # fmt: skip
+            conn.executemany(  # the derived index too, as a careful forger would
+                "INSERT INTO event_changes (seq, change_id) VALUES (?, ?)",
+                [(seq, cid) for cid in sorted(change_refs(parse_event(event)))],
+            )
             prev = digest
         conn.execute("UPDATE ledger_head SET seq = ?, hash = ?", (len(docs), prev))
 
