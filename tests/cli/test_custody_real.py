@@ -503,7 +503,7 @@ def test_hook_honours_external_ids_and_subject_patterns(
         run("hook", "check-msg", str(msg))
     msg.write_text("fix\n\nJira: HIS-78\n", encoding="utf-8")
     out = run("hook", "check-msg", str(msg), code=1).stdout
-    assert "jira:HIS-78 is the reference of no registered change" in out
+    assert "names jira:HIS-78, which no registered change carries" in out
 
 
 def test_check_reads_only_the_states_of_the_changes_the_range_names(
