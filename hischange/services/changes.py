@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from hischange.errors import NotFoundError, UsageError, WorkflowError, clip
 from hischange.events import AnyEvent, ChangeFields, CommandRefused
-from hischange.ids import CHANGE_ID, next_yearly_id, normalise_change_id
+from hischange.ids import CHANGE_ID, normalise_change_id
 from hischange.ledger import ProjectionView
 from hischange.project import Project
 from hischange.store import WriteTx
@@ -138,6 +138,36 @@ def change_refs_of(view: ProjectionView, change_id: str) -> tuple[str, ...]:
     return tuple(data["refs"] if isinstance(data, dict) else data.refs)
 
 
+def next_change_id(tx: WriteTx, year: int) -> str:
+    """The next ``CR-YEAR-NNNN``: one past the highest of the year, found with a few index
+    probes however many changes the year holds (not by reading every key).
+
+    Ids are allocated one after the other inside the append transaction, but a longer number
+    sorts below a shorter one (``CR-2026-10000`` < ``CR-2026-9999``): from the greatest key
+    the search steps up while the next id is taken (doubling, then halving). The id returned
+    is never taken."""
+    prefix = f"CR-{year}-"
+    top = tx.highest_key("change", prefix)
+    match = CHANGE_ID.match(top) if top else None
+    low = int(match.group(2)) if match and int(match.group(1)) == year else 0
+
+    def taken(number: int) -> bool:
+        return bool(tx.existing_keys("change", [f"{prefix}{number:04d}"]))
+
+    step = 1
+    while taken(low + step):
+        low += step
+        step *= 2
+    high = low + step  # free; low is taken (or 0)
+    while high - low > 1:
+        middle = (low + high) // 2
+        if taken(middle):
+            low = middle
+        else:
+            high = middle
+    return f"{prefix}{low + 1:04d}"
+
+
 def register_change(
     proj: Project, actor: str, fields: ChangeFields, refs: Sequence[str] = ()
 ) -> ChangeState:
@@ -149,7 +179,7 @@ def register_change(
     refusal: WorkflowError | None = None
     with proj.store.write(project) as tx:
         year = tx.now.year
-        change_id = next_yearly_id(CHANGE_ID, "CR", year, tx.keys("change", f"CR-{year}-"))
+        change_id = next_change_id(tx, year)
         due = tx.now + proj.config.due_delta(fields.urgency)
         registered = list(change.decide_register(change_id, fields, due))
         if refs:

@@ -46,6 +46,9 @@ class LedgerWrite(Protocol):
     def keys(self, kind: str, prefix: str = "") -> list[str]:
         """The keys of one aggregate kind, sorted."""
 
+    def highest_key(self, kind: str, prefix: str) -> str | None:
+        """The greatest key of one kind starting with ``prefix`` (code-point order)."""
+
     def checkpoint(self, *kinds: str, every: int = 1) -> None:
         """Write buffered events out (still inside the transaction) to bound memory."""
 

@@ -172,6 +172,26 @@ class WriteTx:
         found.update(k for (kd, k), v in self._cache.items() if kd == kind and v is not None)
         return sorted(k for k in found if k.startswith(prefix))
 
+    def highest_key(self, kind: str, prefix: str) -> str | None:
+        """The greatest key of ``kind`` starting with ``prefix`` (code-point order, committed
+        or this transaction's), or None: one index probe however many keys there are.
+
+        SQLite compares keys bytewise, so the prefix is an index range; PostgreSQL is asked
+        in the "C" collation (its default collation may ignore punctuation)."""
+        key = aggregates.c.key
+        if self._conn.dialect.name == "postgresql":
+            where = [aggregates.c.kind == kind, key.startswith(prefix, autoescape=True)]
+            order = key.collate("C").desc()
+        else:
+            where = [aggregates.c.kind == kind, key >= prefix]
+            if prefix:
+                where.append(key < prefix[:-1] + chr(ord(prefix[-1]) + 1))
+            order = key.desc()
+        top = self._conn.execute(select(key).where(*where).order_by(order).limit(1)).scalar()
+        mine = [k for (kd, k), v in self._cache.items() if kd == kind and v is not None]
+        found = [k for k in (top, *mine) if k is not None and k.startswith(prefix)]
+        return max(found, default=None)
+
     def event_hash(self, seq: int) -> str | None:
         """The stored hash of the committed event ``seq``, or None when there is none."""
         found = self._conn.execute(select(events.c.hash).where(events.c.seq == seq)).scalar()
