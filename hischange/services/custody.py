@@ -45,6 +45,10 @@ __all__ = [
 ]
 
 
+#: Commits the gate decides together (their changes' states read in one query).
+_BATCH = 256
+
+
 def check_range(proj: Project, rev_range: str) -> CustodyReport:
     """The gate: every commit of the range belongs to an approved change, or needs none by
     ``[custody] merge_policy`` or a ``[custody.ignore]`` rule (listed as ignored)."""
@@ -72,18 +76,29 @@ def check_range(proj: Project, rev_range: str) -> CustodyReport:
         else {}
     )
     judge = Judge(proj, states, owners.get)
+    batch: list[tuple[vcs.CommitInfo, vcs.CommitLinks, tuple[str, ...]]] = []
+
+    def settle() -> None:
+        # the states of the changes a batch of commits names, read in one query
+        states.prefetch(c for _, links, _ in batch for c in links.change_ids)
+        for commit, links, unknown_refs in batch:
+            if links.change_ids:
+                changes.update(dict.fromkeys(links.change_ids))
+                if rules.reverts:
+                    named.add(commit.sha)
+                found.extend(judge.decide(commit, links, unknown_refs).violations)
+                continue
+            reverted = reverted_commit(commit.message) if rules.reverts else None
+            slim = commit.model_copy(update={"message": "", "trailers": ()})
+            unnamed.append((slim, links, unknown_refs, reverted))
+        batch.clear()
+
     for commit in vcs.iter_commits(repo, rng):
-        links, unknown_refs = judge.links(commit)
+        batch.append((commit, *judge.links(commit)))
         commits += 1
-        if links.change_ids:
-            changes.update(dict.fromkeys(links.change_ids))
-            if rules.reverts:
-                named.add(commit.sha)
-            found.extend(judge.decide(commit, links, unknown_refs).violations)
-            continue
-        reverted = reverted_commit(commit.message) if rules.reverts else None
-        slim = commit.model_copy(update={"message": "", "trailers": ()})
-        unnamed.append((slim, links, unknown_refs, reverted))
+        if len(batch) >= _BATCH:
+            settle()
+    settle()
     autosquash = [c.sha for c, _, _, _ in unnamed if is_autosquash(c.subject)]
     protected = _protected(proj, repo, autosquash)
     adopting = (

@@ -227,7 +227,9 @@ def scan_range(
                 links = tuple(fresh[:_CHUNK])
                 del fresh[:_CHUNK]
                 tx.append(actor, [CommitsLinked(range=rev_range, links=links)])
-                tx.checkpoint("commit", every=10)
+                # forget the states written so far (commit records and the changes they
+                # extend): memory stays flat in the number of changes, not just of commits
+                tx.checkpoint("commit", "change", every=10)
                 new += len(links)
 
         if memo is None or memo.tip != rng.tip:
@@ -308,11 +310,15 @@ def _supersede_rebased(
 
     Two git processes in the usual case (nothing gone), for all changes at once."""
     earlier: dict[str, list[str]] = {}
-    for cid, new_shas in added.items():
+    for count, (cid, new_shas) in enumerate(added.items(), start=1):
         state = load_change(tx, cid)
         if state is not None:
             fresh = set(new_shas)
-            earlier[cid] = [c for c in state.commits if c not in fresh]
+            older = [c for c in state.commits if c not in fresh]
+            if older:  # a first scan: none, and nothing kept per change
+                earlier[cid] = older
+        if count % 1000 == 0:
+            tx.checkpoint("change", every=0)  # the states read here are not needed again
     candidates = {c for shas in earlier.values() for c in shas}
     gone = vcs.gone_commits(repo, candidates) if candidates else set()
     gone -= tx.existing_keys("superseded", gone) if gone else set()

@@ -95,6 +95,11 @@ class LedgerStore(Protocol):
     def aggregate(self, kind: str, key: str) -> dict[str, Any] | None:
         """One aggregate's committed state."""
 
+    def aggregates_in(
+        self, kind: str, keys: Iterable[str], chunk: int = 500
+    ) -> dict[str, dict[str, Any]]:
+        """The committed states of the given keys of one kind that exist, by key."""
+
     def aggregates_of(self, kind: str) -> list[dict[str, Any]]:
         """Every committed state of one aggregate kind, by key."""
 

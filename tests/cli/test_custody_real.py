@@ -521,6 +521,7 @@ def test_check_reads_only_the_states_of_the_changes_the_range_names(
     reads: list[str] = []
     every = Store.aggregates_of
     one = Store.aggregate
+    some = Store.aggregates_in
 
     def no_full_load(self: Store, kind: str) -> list[dict[str, Any]]:
         assert kind != "change", "custody check loaded every change"
@@ -530,7 +531,13 @@ def test_check_reads_only_the_states_of_the_changes_the_range_names(
         reads.append(f"{kind}:{key}")
         return one(self, kind, key)
 
+    def counted_reads(self: Store, kind: str, keys: Any, chunk: int = 500) -> Any:
+        keys = list(keys)
+        reads.extend(f"{kind}:{key}" for key in keys)
+        return some(self, kind, keys, chunk)
+
     monkeypatch.setattr(Store, "aggregates_of", no_full_load)
     monkeypatch.setattr(Store, "aggregate", counted_read)
+    monkeypatch.setattr(Store, "aggregates_in", counted_reads)
     run("custody", "check", "v3.2.0..HEAD")
     assert [r for r in reads if r.startswith("change:")] == [f"change:{cid}"]

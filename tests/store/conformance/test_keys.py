@@ -61,3 +61,13 @@ def test_registration_reads_no_key_list(ledger: Project, monkeypatch: pytest.Mon
     first = register_change(ledger, "dev@vendor", ChangeFields(**FIELDS))
     second = register_change(ledger, "dev@vendor", ChangeFields(**FIELDS))
     assert int(second.id[-4:]) == int(first.id[-4:]) + 1
+
+
+def test_aggregates_in_reads_the_named_states(ledger: Project) -> None:
+    """The states of the keys asked for that exist, in chunks; missing keys are left out."""
+    ids = [f"CR-2026-{n:04d}" for n in range(1, 8)]
+    _register(ledger, *ids)
+    found = ledger.store.aggregates_in("change", [*ids[:5], "CR-2026-0999", ids[0]], chunk=2)
+    assert sorted(found) == ids[:5]
+    assert found[ids[3]]["id"] == ids[3]
+    assert ledger.store.aggregates_in("change", []) == {}
