@@ -42,8 +42,14 @@ from pathlib import Path
 from typing import Any
 
 from hischange.events import ChangeFields
+from hischange.ids import CHANGE_ID, next_yearly_id
 from hischange.project import Project, init_project
-from hischange.services.changes import register_change
+from hischange.services.changes import (
+    approve_change,
+    next_change_id,
+    register_change,
+    submit_change,
+)
 from hischange.services.custody import check_range
 from hischange.services.custody_scan import scan_range
 from hischange.vcs.history import _FORMAT
@@ -373,7 +379,7 @@ def build_cost_template(commits: int) -> Path:
     """The repository, a project with ``commits // 2`` changes registered (bulk, in
     transactions of 1,000), kept as ``pristine.db``, and the store after one scan as
     ``scanned.db``."""
-    path = CACHE / f"cost-{commits}"
+    path = CACHE / f"cost-v2-{commits}"
     if (path / "scanned.db").exists():
         return path
     shutil.rmtree(path, ignore_errors=True)
@@ -389,7 +395,11 @@ def build_cost_template(commits: int) -> Path:
     )
     started = time.perf_counter()
     proj, _ = init_project(work, clock=_clock([2026]))
-    fields = ChangeFields(kind="customization", title="bench change")
+    config = work / ".hischange" / "config.toml"
+    config.write_text('[roles]\napprovers = ["reviewer@hospital"]\n', encoding="utf-8")
+    proj.close()
+    proj = Project(work, clock=_clock([2026]))
+    fields = ChangeFields(kind="customization", title="bench change", rollback_plan="恢复上一版本")
     due = datetime(2026, 12, 31, tzinfo=UTC)
     total = commits // 2
     for start in range(0, total, 1000):
@@ -398,6 +408,10 @@ def build_cost_template(commits: int) -> Path:
             for n in range(start + 1, min(start + 1000, total) + 1):
                 events += change.decide_register(f"CR-2026-{n:04d}", fields, due)
             tx.append(ACTOR, events)
+    # the changes the last 1,000 commits name are approved: the gate measured passes
+    for n in range(total - 500 + 1, total + 1):
+        submit_change(proj, ACTOR, f"CR-2026-{n:04d}")
+        approve_change(proj, "reviewer@hospital", f"CR-2026-{n:04d}")
     proj.close()
     shutil.copy2(work / ".hischange" / "hischange.db", path / "pristine.db")
     print(f"cost template: {total} changes registered in {time.perf_counter() - started:.1f} s")
@@ -429,6 +443,27 @@ def _registrations(root: Path, count: int) -> float:
         proj.close()
 
 
+def _allocations(root: Path, count: int) -> tuple[float, float]:
+    """Microseconds per id allocation, in a write transaction of its own each (nothing
+    appended): ``next_change_id`` (index probes), and the former way (every key of the
+    year read, then the highest number)."""
+    proj = Project(root, clock=_clock([2026]))
+    try:
+        started = time.perf_counter()
+        for _ in range(count):
+            with proj.store.write(project) as tx:
+                next_change_id(tx, 2026)
+        probes = (time.perf_counter() - started) / count * 1e6
+        started = time.perf_counter()
+        for _ in range(count):
+            with proj.store.write(project) as tx:
+                next_yearly_id(CHANGE_ID, "CR", 2026, tx.keys("change", "CR-2026-"))
+        listing = (time.perf_counter() - started) / count * 1e6
+        return probes, listing
+    finally:
+        proj.close()
+
+
 def _cli_peak(root: Path, *args: str) -> tuple[float, int]:
     """Seconds and peak RSS (KiB) of one ``hischange`` process (via the helper interpreter;
     the exit status is not checked: a gate may fail)."""
@@ -456,6 +491,7 @@ def cost_main(commits: int, runs: int, registrations: int) -> None:
         init_project(empty, clock=_clock([2026]))[0].close()
         shutil.copy2(empty / ".hischange" / "hischange.db", template / "empty.db")
     rates: dict[str, list[float]] = {"empty": [], "full": []}
+    alloc: dict[str, list[tuple[float, float]]] = {"empty": [], "full": []}
     scans: list[int] = []
     gate: dict[str, list[float]] = {"log": [], "cli": [], "lib": [], "startup": []}
     gate_rss: list[int] = []
@@ -464,6 +500,8 @@ def cost_main(commits: int, runs: int, registrations: int) -> None:
         shutil.copy2(template / "empty.db", empty / ".hischange" / "hischange.db")
         rates["empty"].append(_registrations(empty, registrations))
         rates["full"].append(_registrations(_store_copy(template, "pristine.db"), registrations))
+        alloc["empty"].append(_allocations(empty, registrations))
+        alloc["full"].append(_allocations(_store_copy(template, "pristine.db"), registrations))
         scans.append(_cli_peak(_store_copy(template, "pristine.db"), "custody", "scan", "HEAD",
                                "--as", ACTOR)[1])  # fmt: skip
         _store_copy(template, "scanned.db")
@@ -478,6 +516,11 @@ def cost_main(commits: int, runs: int, registrations: int) -> None:
     print(f"register_change, empty year:            {empty_rate:7.1f} changes/s")
     print(f"register_change, {changes} in the year: {full_rate:7.1f} changes/s "
           f"({full_rate / empty_rate:.2f}x of empty)")  # fmt: skip
+    for label, key in (("empty year", "empty"), (f"{changes} in the year", "full")):
+        probes = min(a for a, _ in alloc[key])
+        listing = min(b for _, b in alloc[key])
+        print(f"id allocation, {label}: {probes:8.0f} us (index probes); "
+              f"{listing:8.0f} us (former: read every key of the year)")  # fmt: skip
     print(f"first scan peak RSS ({commits} commits): {min(scans) / 1024:6.1f} MiB")
     log, cli, lib = min(gate["log"]), min(gate["cli"]), min(gate["lib"])
     print(f"git log {rng}:                 {log:.3f} s")

@@ -208,12 +208,16 @@ def check_msg(message_file: Path, cleanup: str | None, fmt: str) -> None:
     from hischange.errors import NotFoundError
     from hischange.services.hooks import check_commit_message, hook_project
 
+    root = click.get_current_context().find_root()
+    given = root.obj.get("project_dir") if isinstance(root.obj, dict) else None
     try:
         found = open_project()
     except NotFoundError:
         found = None
-    proj = hook_project(found, Path.cwd())
-    verdict = check_commit_message(proj, message_file, where=Path.cwd(), cleanup=cleanup)
+    # git runs the hook at the top of the worktree being committed to; --project names it
+    where = Path(given) if given else Path.cwd()
+    proj = hook_project(found, where)
+    verdict = check_commit_message(proj, message_file, where=where, cleanup=cleanup)
     if fmt == "json":
         emit(fmt, verdict, lambda v: [])
     else:
