@@ -196,7 +196,10 @@ def scan_range(
     view = vcs.history_view(repo) if key else ""
     found: list[tuple[vcs.CommitInfo, tuple[str, ...], Via]] = []
     fresh: list[CommitLink] = []
-    added: dict[str, list[str]] = {}  # change → commits newly linked by this scan
+    # change → commits newly linked by this scan, kept only for changes that had commits
+    # before it (only those can have lost some to a rebase): a first scan keeps no list
+    added: dict[str, list[str]] = {}
+    had_commits: dict[str, bool] = {}
     new = 0
     pending: set[str] = set()
     with proj.store.write(project) as tx:
@@ -222,7 +225,11 @@ def scan_range(
             found.clear()
             for link in fresh:
                 for cid in link.change_ids:
-                    added.setdefault(cid, []).append(link.sha)
+                    if cid not in had_commits:  # before this scan appends any of its links
+                        state = load_change(tx, cid)  # the projector reads it next anyway
+                        had_commits[cid] = bool(state is not None and state.commits)
+                    if had_commits[cid]:
+                        added.setdefault(cid, []).append(link.sha)
             while len(fresh) >= _CHUNK or (final and fresh):
                 links = tuple(fresh[:_CHUNK])
                 del fresh[:_CHUNK]
