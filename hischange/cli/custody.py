@@ -227,10 +227,13 @@ def check_msg(message_file: Path, cleanup: str | None, fmt: str) -> None:
                 "hischange: commit refused (提交被拒绝):",
                 *[f"  - {p}" for p in verdict.problems],
                 *[f"  - {n}" for n in verdict.notes],
-                "write the message like this (git keeps it as shown):",
-                "",
-                verdict.suggested_message or "",
             ]
+            if verdict.suggested_message is not None:
+                lines += [
+                    "write the message like this (git keeps it as shown):",
+                    "",
+                    verdict.suggested_message,
+                ]
         if lines:
             # git shows the hook's output as it is: in the commit encoding
             text = "\n".join(lines) + "\n"

@@ -190,7 +190,9 @@ def check_commit_message(
     if verdict.ignored is not None:
         notes.append(f"needs no change: ignored by {verdict.ignored.detail}")
     suggestion = None
-    if errors:
+    if errors and all(v.code == "HC-C007" for v in errors):
+        notes.append("the message is right: another developer must author this commit")
+    elif errors:
         if all(v.code in _STATE_CODES for v in errors):
             # the message is written right but names a change that cannot be implemented:
             # the same message, the placeholder in its one trailer block

@@ -162,3 +162,17 @@ def test_the_adoption_commit_passes_the_hook_and_the_gate(run: Cli, repo: Repo) 
     repo.git("commit", "-q", "--no-verify", "-m", "采用 hischange 并修改代码")
     report = run.json("custody", "check", "v3.2.0..HEAD", code=1)
     assert [v["code"] for v in report["violations"]] == ["HC-C001"] and not report["ignored"]
+
+
+def test_an_approvers_own_commit_is_refused_and_the_message_left_alone(
+    run: Cli, new_change: NewChange, repo: Repo, tmp_path: Path
+) -> None:
+    """The approver authoring the change's commit: refused (HC-C007, as at the gate), with
+    no rewritten message to copy, since the message is not what is wrong."""
+    cid = _approved(run, new_change)
+    msg = tmp_path.parent / f"{tmp_path.name}-MSG"
+    msg.write_text(f"fix\n\nHIS-Change: {cid}\n", encoding="utf-8")
+    run.env["GIT_AUTHOR_EMAIL"] = "reviewer@hospital"
+    out = run("hook", "check-msg", str(msg), code=1).stdout
+    assert "HC-C007" in out and "another developer must author" in out
+    assert "write the message like this" not in out
