@@ -156,6 +156,8 @@ def next_change_id(tx: WriteTx, year: int) -> str:
         taken = tx.existing_keys("change", [f"{prefix}{n:04d}" for n in numbers])
         return next((i for i, n in enumerate(numbers) if f"{prefix}{n:04d}" not in taken), None)
 
+    if first_free([low + 1]) == 0:  # the usual case: the greatest key is the highest id
+        return f"{prefix}{low + 1:04d}"
     # doubling steps, then 64 evenly spaced candidates per round: about four queries
     numbers = [low + (1 << i) for i in range(48)]
     free = first_free(numbers)
