@@ -100,6 +100,7 @@ _HIGHEST_PG = (
     .limit(1)
 )
 
+
 class WriteTx:
     """One write transaction. Obtain it from ``Store.write``; never construct it directly."""
 
