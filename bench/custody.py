@@ -39,13 +39,22 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from hischange.events import ChangeFields
+from hischange.ids import CHANGE_ID, next_yearly_id
 from hischange.project import Project, init_project
-from hischange.services.changes import register_change
+from hischange.services.changes import (
+    approve_change,
+    next_change_id,
+    register_change,
+    submit_change,
+)
 from hischange.services.custody import check_range
 from hischange.services.custody_scan import scan_range
 from hischange.vcs.history import _FORMAT
+from hischange.workflow import change
+from hischange.workflow.projector import project
 
 CACHE = Path(__file__).resolve().parent / ".cache"
 BASE_EPOCH = 1704067200  # 2024-01-01T00:00:00Z
@@ -76,11 +85,11 @@ def _message(i: int) -> str:
     return f"{subject} #{i}\n\n{body}\n{trailers}"
 
 
-def _fast_import_stream(commits: int) -> bytes:
+def _fast_import_stream(commits: int, message: Callable[[int], str] = _message) -> bytes:
     out: list[bytes] = []
     for i in range(commits):
         stamp = f"{BASE_EPOCH + 60 * i} +0800"
-        msg = _message(i).encode()
+        msg = message(i).encode()
         content = f"line {i}\n".encode()
         out.append(
             b"commit refs/heads/main\n"
@@ -274,7 +283,13 @@ def main() -> None:
     parser.add_argument("--repo", type=Path, help="measure this repository instead")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--new", type=int, default=1000, help="commits added since a scan")
+    parser.add_argument("--cost", action="store_true", help="issue 15's three cost figures")
+    parser.add_argument("--cost-commits", type=int, default=60_000)
+    parser.add_argument("--registrations", type=int, default=200)
     args = parser.parse_args()
+    if args.cost:
+        cost_main(args.cost_commits, args.runs, args.registrations)
+        return
     if args.repo:
         repo = args.repo.resolve()
         name = "repo-" + "-".join(repo.parts[-2:])
@@ -344,6 +359,175 @@ def main() -> None:
             f"{second / 1024:6.1f} MiB, second --full {full / 1024:6.1f} MiB; "
             f"git log {git / 1024:6.1f} MiB"
         )
+
+
+# --- issue 15: cost follows the range, not the store ------------------------------------
+#
+# A history of --cost-commits commits (60,000), commit i naming CR-2026-{i // 2 + 1}: 30,000
+# changes registered in one year, two commits each. Measured: (1) registering changes on an
+# empty store vs. on the store holding the 30,000 (the id allocation must not read the
+# year's keys); (2) the peak RSS of the first scan (records every link); (3) `custody check`
+# of the last 1,000 commits on the scanned store (60,000 linked commits), as a process
+# (time and peak RSS) and in-process, against `git log` of the same range.
+
+
+def _cost_message(i: int) -> str:
+    return f"门诊挂号修复 #{i}\n\nDetail line {i}.\n\nHIS-Change: CR-2026-{i // 2 + 1:04d}\n"
+
+
+def build_cost_template(commits: int) -> Path:
+    """The repository, a project with ``commits // 2`` changes registered (bulk, in
+    transactions of 1,000), kept as ``pristine.db``, and the store after one scan as
+    ``scanned.db``."""
+    path = CACHE / f"cost-v2-{commits}"
+    if (path / "scanned.db").exists():
+        return path
+    shutil.rmtree(path, ignore_errors=True)
+    bare = path / "repo.git"
+    bare.mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True)
+    stream = _fast_import_stream(commits, _cost_message)
+    subprocess.run(["git", "-C", str(bare), "fast-import", "--quiet"], input=stream, check=True)
+    subprocess.run(["git", "-C", str(bare), "commit-graph", "write", "--reachable"], check=True)
+    work = path / "work"
+    subprocess.run(
+        ["git", "clone", "-q", "--shared", "--no-checkout", str(bare), str(work)], check=True
+    )
+    started = time.perf_counter()
+    proj, _ = init_project(work, clock=_clock([2026]))
+    config = work / ".hischange" / "config.toml"
+    config.write_text('[roles]\napprovers = ["reviewer@hospital"]\n', encoding="utf-8")
+    proj.close()
+    proj = Project(work, clock=_clock([2026]))
+    fields = ChangeFields(kind="customization", title="bench change", rollback_plan="恢复上一版本")
+    due = datetime(2026, 12, 31, tzinfo=UTC)
+    total = commits // 2
+    for start in range(0, total, 1000):
+        with proj.store.write(project) as tx:
+            events: list[Any] = []
+            for n in range(start + 1, min(start + 1000, total) + 1):
+                events += change.decide_register(f"CR-2026-{n:04d}", fields, due)
+            tx.append(ACTOR, events)
+    # the changes the last 1,000 commits name are approved: the gate measured passes
+    for n in range(total - 500 + 1, total + 1):
+        submit_change(proj, ACTOR, f"CR-2026-{n:04d}")
+        approve_change(proj, "reviewer@hospital", f"CR-2026-{n:04d}")
+    proj.close()
+    shutil.copy2(work / ".hischange" / "hischange.db", path / "pristine.db")
+    print(f"cost template: {total} changes registered in {time.perf_counter() - started:.1f} s")
+    proj = Project(work)
+    scan_range(proj, ACTOR, "HEAD")
+    proj.close()
+    shutil.copy2(work / ".hischange" / "hischange.db", path / "scanned.db")
+    return path
+
+
+def _store_copy(template: Path, name: str) -> Path:
+    state = template / "work" / ".hischange"
+    for extra in ("hischange.db-wal", "hischange.db-shm"):
+        (state / extra).unlink(missing_ok=True)
+    shutil.copy2(template / name, state / "hischange.db")
+    return template / "work"
+
+
+def _registrations(root: Path, count: int) -> float:
+    """Changes registered per second through ``register_change`` (one transaction each)."""
+    proj = Project(root, clock=_clock([2026]))
+    fields = ChangeFields(kind="customization", title="one more")
+    try:
+        started = time.perf_counter()
+        for _ in range(count):
+            register_change(proj, ACTOR, fields)
+        return count / (time.perf_counter() - started)
+    finally:
+        proj.close()
+
+
+def _allocations(root: Path, count: int) -> tuple[float, float]:
+    """Microseconds per id allocation, in a write transaction of its own each (nothing
+    appended): ``next_change_id`` (index probes), and the former way (every key of the
+    year read, then the highest number)."""
+    proj = Project(root, clock=_clock([2026]))
+    try:
+        started = time.perf_counter()
+        for _ in range(count):
+            with proj.store.write(project) as tx:
+                next_change_id(tx, 2026)
+        probes = (time.perf_counter() - started) / count * 1e6
+        started = time.perf_counter()
+        for _ in range(count):
+            with proj.store.write(project) as tx:
+                next_yearly_id(CHANGE_ID, "CR", 2026, tx.keys("change", "CR-2026-"))
+        listing = (time.perf_counter() - started) / count * 1e6
+        return probes, listing
+    finally:
+        proj.close()
+
+
+def _cli_peak(root: Path, *args: str) -> tuple[float, int]:
+    """Seconds and peak RSS (KiB) of one ``hischange`` process (via the helper interpreter;
+    the exit status is not checked: a gate may fail)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "rss"
+        command = [sys.executable, "-c", _SPAWN, sys.executable, "-c", _RUN_CLI, *args]
+        started = time.perf_counter()
+        subprocess.run(
+            command, cwd=root, env={**os.environ, "BENCH_RSS_FILE": str(report)},
+            check=False, capture_output=True,
+        )  # fmt: skip
+        elapsed = time.perf_counter() - started
+        own, _ = report.read_text().split()
+    return elapsed, int(own)
+
+
+def cost_main(commits: int, runs: int, registrations: int) -> None:
+    """The three cost figures of issue 15."""
+    template = build_cost_template(commits)
+    root = template / "work"
+    changes = commits // 2
+    empty = template / "empty"
+    if not (empty / ".hischange").exists():
+        empty.mkdir(exist_ok=True)
+        init_project(empty, clock=_clock([2026]))[0].close()
+        shutil.copy2(empty / ".hischange" / "hischange.db", template / "empty.db")
+    rates: dict[str, list[float]] = {"empty": [], "full": []}
+    alloc: dict[str, list[tuple[float, float]]] = {"empty": [], "full": []}
+    scans: list[int] = []
+    gate: dict[str, list[float]] = {"log": [], "cli": [], "lib": [], "startup": []}
+    gate_rss: list[int] = []
+    rng = "HEAD~1000..HEAD"
+    for _ in range(runs):
+        shutil.copy2(template / "empty.db", empty / ".hischange" / "hischange.db")
+        rates["empty"].append(_registrations(empty, registrations))
+        rates["full"].append(_registrations(_store_copy(template, "pristine.db"), registrations))
+        alloc["empty"].append(_allocations(empty, registrations))
+        alloc["full"].append(_allocations(_store_copy(template, "pristine.db"), registrations))
+        scans.append(_cli_peak(_store_copy(template, "pristine.db"), "custody", "scan", "HEAD",
+                               "--as", ACTOR)[1])  # fmt: skip
+        _store_copy(template, "scanned.db")
+        gate["log"].append(time_git_log(root, rng))
+        seconds, rss = _cli_peak(root, "custody", "check", rng)
+        gate["cli"].append(seconds)
+        gate_rss.append(rss)
+        gate["lib"].append(time_check(root, rng)[0])
+        gate["startup"].append(_startup())
+    empty_rate, full_rate = max(rates["empty"]), max(rates["full"])
+    print(f"cost: {commits} commits, {changes} changes in 2026, best of {runs}")
+    print(f"register_change, empty year:            {empty_rate:7.1f} changes/s")
+    print(f"register_change, {changes} in the year: {full_rate:7.1f} changes/s "
+          f"({full_rate / empty_rate:.2f}x of empty)")  # fmt: skip
+    for label, key in (("empty year", "empty"), (f"{changes} in the year", "full")):
+        probes = min(a for a, _ in alloc[key])
+        listing = min(b for _, b in alloc[key])
+        print(f"id allocation, {label}: {probes:8.0f} us (index probes); "
+              f"{listing:8.0f} us (former: read every key of the year)")  # fmt: skip
+    print(f"first scan peak RSS ({commits} commits): {min(scans) / 1024:6.1f} MiB")
+    log, cli, lib = min(gate["log"]), min(gate["cli"]), min(gate["lib"])
+    print(f"git log {rng}:                 {log:.3f} s")
+    print(f"hischange custody check {rng}: {cli:.3f} s ({cli / log:.1f}x), "
+          f"peak RSS {min(gate_rss) / 1024:.1f} MiB")  # fmt: skip
+    print(f"check_range in-process:                  {lib:.3f} s ({lib / log:.1f}x)")
+    print(f"start-up (python + imports):             {min(gate['startup']):.3f} s")
 
 
 if __name__ == "__main__":

@@ -87,6 +87,9 @@ class CustodyIgnore(_Section):
     authors: tuple[str, ...] = ()
     #: subject regexes (``re.search``), e.g. ``'^Bump \S+ from '``
     subjects: tuple[str, ...] = ()
+    #: the adoption commit: it adds ``.hischange/config.toml`` and changes nothing outside
+    #: ``.hischange/`` (the first commit of a project cannot name a change yet)
+    adoption: bool = True
 
     @field_validator("subjects")
     @classmethod

@@ -74,7 +74,7 @@ requesters = []
 #protected_refs = ["refs/tags/*", "refs/heads/main", "refs/heads/master"]
 # commits that need no change (reverts of linked commits, fixup!/squash!, author e-mail
 # globs, subject regexes); custody check still lists each one it lets through
-#ignore = { reverts = false, autosquash = false, authors = [], subjects = [] }
+#ignore = { reverts = false, autosquash = false, authors = [], subjects = [], adoption = true }
 # external ids in trailers and subjects, per system: a regex with a named group "id", e.g.
 # { jira = '(?P<id>HIS-[0-9]+)' }; they name the change carrying jira:<id> (change new --ref)
 #external_ids = {}

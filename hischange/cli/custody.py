@@ -191,27 +191,52 @@ def install(force: bool, outside: bool) -> None:
 
 @hook.command("check-msg", epilog=example("hischange hook check-msg .git/COMMIT_EDITMSG"))
 @click.argument("message_file", type=click.Path(path_type=Path))
+@click.option(
+    "--cleanup",
+    type=click.Choice(["strip", "whitespace", "verbatim", "scissors", "default"]),
+    default=None,
+    help="git's cleanup mode for this message (default: what git uses for the commit "
+    "being made: --cleanup, commit.cleanup, -m/-F or editor).",
+)
 @format_option()
-def check_msg(message_file: Path, fmt: str) -> None:
-    """Check a commit message file (what the hook runs). Exit 1 with the corrected shape
-    when it names no change, an unknown or unapproved one, or one git will not parse."""
-    from hischange.services.hooks import check_commit_message
+def check_msg(message_file: Path, cleanup: str | None, fmt: str) -> None:
+    """Check a commit message file (what the hook runs). Exit 1 with the corrected message
+    when it names no change, an unknown or unapproved one, or one git will not parse.
 
-    verdict = check_commit_message(open_project(), message_file)
-    emit(
-        fmt,
-        verdict,
-        lambda v: (
-            []
-            if v.ok
-            else [
+    The message is read as git will store it, and decided as `custody check` decides.
+    Inside a linked `git worktree` the main worktree's project is used."""
+    from hischange.errors import NotFoundError
+    from hischange.services.hooks import check_commit_message, hook_project
+
+    root = click.get_current_context().find_root()
+    given = root.obj.get("project_dir") if isinstance(root.obj, dict) else None
+    try:
+        found = open_project()
+    except NotFoundError:
+        found = None
+    # git runs the hook at the top of the worktree being committed to; --project names it
+    where = Path(given) if given else Path.cwd()
+    proj = hook_project(found, where)
+    verdict = check_commit_message(proj, message_file, where=where, cleanup=cleanup)
+    if fmt == "json":
+        emit(fmt, verdict, lambda v: [])
+    else:
+        lines = [f"hischange: {n}" for n in verdict.notes if verdict.ok]
+        if not verdict.ok:
+            lines += [
                 "hischange: commit refused (提交被拒绝):",
-                *[f"  - {p}" for p in v.problems],
-                "write the message like this:",
-                "",
-                v.suggested_message or "",
+                *[f"  - {p}" for p in verdict.problems],
+                *[f"  - {n}" for n in verdict.notes],
             ]
-        ),
-    )
+            if verdict.suggested_message is not None:
+                lines += [
+                    "write the message like this (git keeps it as shown):",
+                    "",
+                    verdict.suggested_message,
+                ]
+        if lines:
+            # git shows the hook's output as it is: in the commit encoding
+            text = "\n".join(lines) + "\n"
+            click.echo(text.encode(verdict.encoding, "replace"), nl=False)
     if not verdict.ok:
         raise GateFailed("the commit message does not name an implementable change", reported=True)

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from hischange.errors import NotFoundError, UsageError, WorkflowError, clip, visible
 from hischange.events import AnyEvent, Billing, ChangeFields, CommandRefused
-from hischange.ids import CHANGE_ID, next_yearly_id, normalise_change_id
+from hischange.ids import CHANGE_ID, normalise_change_id
 from hischange.ledger import ProjectionView
 from hischange.project import Project
 from hischange.workflow import change
@@ -182,6 +182,45 @@ def change_refs_of(view: ProjectionView, change_id: str) -> tuple[str, ...]:
     return tuple(data["refs"] if isinstance(data, dict) else data.refs)
 
 
+def next_change_id(tx: WriteTx, year: int) -> str:
+    """The next ``CR-YEAR-NNNN``: one past the highest of the year, found with a few index
+    probes however many changes the year holds (not by reading every key).
+
+    Ids are allocated one after the other inside the append transaction, but a longer number
+    sorts below a shorter one (``CR-2026-10000`` < ``CR-2026-9999``): from the greatest key
+    the search steps up while the next id is taken (doubling, then narrowing by 64 per
+    query). The id returned is never taken."""
+    prefix = f"CR-{year}-"
+    top = tx.highest_key("change", prefix)
+    match = CHANGE_ID.match(top) if top else None
+    low = int(match.group(2)) if match and int(match.group(1)) == year else 0
+
+    def first_free(numbers: list[int]) -> int | None:
+        # one query for a whole list of candidates
+        taken = tx.existing_keys("change", [f"{prefix}{n:04d}" for n in numbers])
+        return next((i for i, n in enumerate(numbers) if f"{prefix}{n:04d}" not in taken), None)
+
+    if first_free([low + 1]) == 0:  # the usual case: the greatest key is the highest id
+        return f"{prefix}{low + 1:04d}"
+    # doubling steps, then 64 evenly spaced candidates per round: about four queries
+    numbers = [low + (1 << i) for i in range(48)]
+    free = first_free(numbers)
+    if free is None:  # pragma: no cover - 2**48 changes in a year
+        raise UsageError(f"cannot allocate a change id in {year}")
+    high = numbers[free]
+    low = numbers[free - 1] if free else low
+    while high - low > 1:
+        step = max(1, (high - low) // 64)
+        numbers = list(range(low + step, high, step))
+        free = first_free(numbers)
+        if free is None:
+            low = numbers[-1]
+        else:
+            high = numbers[free]
+            low = numbers[free - 1] if free else low
+    return f"{prefix}{low + 1:04d}"
+
+
 def register_change(
     proj: Project, actor: str, fields: ChangeFields, refs: Sequence[str] = ()
 ) -> ChangeState:
@@ -193,7 +232,7 @@ def register_change(
     refusal: WorkflowError | None = None
     with proj.store.write(_projector()) as tx:
         year = tx.now.year
-        change_id = next_yearly_id(CHANGE_ID, "CR", year, tx.keys("change", f"CR-{year}-"))
+        change_id = next_change_id(tx, year)
         due = tx.now + proj.config.due_delta(fields.urgency)
         registered = list(change.decide_register(change_id, fields, due))
         if refs:

@@ -6,17 +6,21 @@ the links mean for the workflow and records them as ledger events.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, cast
+from collections.abc import Sequence
 
 from hischange import vcs
 from hischange.errors import NotFoundError, UsageError
 from hischange.events import CommitsSuperseded
 from hischange.project import Project
-from hischange.services.custody_links import linked_commits, open_range
+from hischange.services.custody_links import (
+    Judge,
+    NamedStates,
+    linked_reverts,
+    open_range,
+    state_dir_in_repo,
+)
 from hischange.services.custody_scan import ScanResult, scan_range
 from hischange.vcs.ancestry import resolve_commit
-from hischange.workflow.change import ChangeState
 from hischange.workflow.custody import (
     CommitRecord,
     CustodyReport,
@@ -25,10 +29,9 @@ from hischange.workflow.custody import (
     MissingLink,
     Replacement,
     Violation,
-    ignore_rule,
+    is_adoption,
     is_autosquash,
     reverted_commit,
-    violations,
 )
 from hischange.workflow.projector import project
 from hischange.workflow.state import load
@@ -42,6 +45,10 @@ __all__ = [
 ]
 
 
+#: Commits the gate decides together (their changes' states read in one query).
+_BATCH = 256
+
+
 def check_range(proj: Project, rev_range: str) -> CustodyReport:
     """The gate: every commit of the range belongs to an approved change, or needs none by
     ``[custody] merge_policy`` or a ``[custody.ignore]`` rule (listed as ignored)."""
@@ -50,14 +57,16 @@ def check_range(proj: Project, rev_range: str) -> CustodyReport:
         return CustodyReport(
             range=rev_range, commits=0, violations=(), shallow=repo.info.shallow, changes=()
         )
-    states = _NamedStates(proj)
+    states = NamedStates(proj)
     custody = proj.config.custody
-    policy, rules = custody.merge_policy, custody.ignore
-    key = next(iter(custody.trailer_keys), "HIS-Change")
+    rules = custody.ignore
     found: list[Violation] = []
     ignored: list[IgnoredCommit] = []
-    # commits that name no change, with what the ignore rules ask: (violation, author, reverted)
-    unnamed: list[tuple[Violation, str, str | None]] = []
+    # commits that name no change wait for the facts the ignore rules need (whether a
+    # reverted commit names a change, which a protected ref holds, which adopt hischange),
+    # asked of git once for all of them: (commit without its message, links, unknown ids,
+    # the commit it reverts)
+    unnamed: list[tuple[vcs.CommitInfo, vcs.CommitLinks, tuple[str, ...], str | None]] = []
     named: set[str] = set()  # for reverts: commits of the range that name a change
     commits = 0
     changes: dict[str, None] = {}
@@ -66,43 +75,49 @@ def check_range(proj: Project, rev_range: str) -> CustodyReport:
         if custody.external_ids
         else {}
     )
-    for commit, links, unknown_refs in linked_commits(proj, repo, rev_range, owners=owners):
+    judge = Judge(proj, states, owners.get)
+    batch: list[tuple[vcs.CommitInfo, vcs.CommitLinks, tuple[str, ...]]] = []
+
+    def settle() -> None:
+        # the states of the changes a batch of commits names, read in one query
+        states.prefetch(c for _, links, _ in batch for c in links.change_ids)
+        for commit, links, unknown_refs in batch:
+            if links.change_ids:
+                changes.update(dict.fromkeys(links.change_ids))
+                if rules.reverts:
+                    named.add(commit.sha)
+                found.extend(judge.decide(commit, links, unknown_refs).violations)
+                continue
+            reverted = reverted_commit(commit.message) if rules.reverts else None
+            slim = commit.model_copy(update={"message": "", "trailers": ()})
+            unnamed.append((slim, links, unknown_refs, reverted))
+        batch.clear()
+
+    for commit in vcs.iter_commits(repo, rng):
+        batch.append((commit, *judge.links(commit)))
         commits += 1
-        changes.update(dict.fromkeys(links.change_ids))
-        if rules.reverts and links.change_ids:
-            named.add(commit.sha)
-        for v in violations(commit, links, states, policy, key, unknown_refs):
-            if v.code == "HC-C001":
-                reverted = reverted_commit(commit.message) if rules.reverts else None
-                unnamed.append((v, commit.author_email, reverted))
-            else:
-                found.append(v)
-        if commit.is_merge and policy == "parents" and not links.change_ids:
-            ignored.append(
-                IgnoredCommit(
-                    sha=commit.sha,
-                    subject=commit.subject[:200],
-                    code="HC-C001",
-                    rule="merge_policy",
-                    detail='merge_policy = "parents" (its parents need links, not the merge)',
-                )
-            )
-    protected = _protected(proj, repo, [v.sha for v, _, _ in unnamed if is_autosquash(v.subject)])
-    for v, author, reverted in unnamed:
-        linked = reverted is not None and (
-            reverted in named or proj.store.aggregate("commit", reverted) is not None
+        if len(batch) >= _BATCH:
+            settle()
+    settle()
+    autosquash = [c.sha for c, _, _, _ in unnamed if is_autosquash(c.subject)]
+    protected = _protected(proj, repo, autosquash)
+    adopting = (
+        _adoptions(proj, repo, [c.sha for c, _, _, _ in unnamed]) if rules.adoption else set()
+    )
+    reverts = {r for _, _, _, r in unnamed if r is not None}
+    linked = linked_reverts(proj, repo, judge, reverts, named) if reverts else set()
+    for commit, links, unknown_refs, reverted in unnamed:
+        verdict = judge.decide(
+            commit,
+            links,
+            unknown_refs,
+            reverts_linked=reverted in linked,
+            protected=commit.sha in protected,
+            adoption=commit.sha in adopting,
         )
-        rule = ignore_rule(
-            v.subject, author, rules, reverts_linked=linked, protected=v.sha in protected
-        )
-        if rule is None:
-            found.append(v)
-        else:
-            ignored.append(
-                IgnoredCommit(
-                    sha=v.sha, subject=v.subject, code=v.code, rule=rule[0], detail=rule[1]
-                )
-            )
+        found.extend(verdict.violations)
+        if verdict.ignored is not None:
+            ignored.append(verdict.ignored)
     if found or ignored:  # one git process for every listed commit
         shas = [v.sha for v in found] + [i.sha for i in ignored]
         paths = vcs.first_changed_paths(repo, shas)
@@ -118,32 +133,13 @@ def check_range(proj: Project, rev_range: str) -> CustodyReport:
     )
 
 
-class _NamedStates(Mapping[str, ChangeState]):
-    """The states of the changes a range names, each read once, when first named: a range
-    of a few changes costs a few reads however many changes the ledger holds."""
-
-    def __init__(self, proj: Project) -> None:
-        self.proj = proj
-        self.read: dict[str, ChangeState | None] = {}
-
-    def get(self, key: str, default: Any = None) -> Any:  # the one lookup violations() makes
-        if key not in self.read:
-            data = self.proj.store.aggregate("change", key)
-            self.read[key] = None if data is None else ChangeState.model_validate(data)
-        found = self.read[key]
-        return default if found is None else found
-
-    def __getitem__(self, key: str) -> ChangeState:
-        found = self.get(key)
-        if found is None:
-            raise KeyError(key)
-        return cast(ChangeState, found)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(k for k, v in self.read.items() if v is not None)
-
-    def __len__(self) -> int:
-        return sum(v is not None for v in self.read.values())
+def _adoptions(proj: Project, repo: vcs.GitRepository, shas: list[str]) -> set[str]:
+    """Which of ``shas`` adopt hischange (``workflow.custody.is_adoption``)."""
+    if not shas:
+        return set()
+    state_dir = state_dir_in_repo(proj, repo)
+    found = vcs.commit_changes(repo, shas)
+    return {sha for sha, items in found.items() if is_adoption(items, state_dir)}
 
 
 def _protected(proj: Project, repo: vcs.GitRepository, shas: list[str]) -> set[str]:

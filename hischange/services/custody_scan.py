@@ -196,7 +196,10 @@ def scan_range(
     view = vcs.history_view(repo) if key else ""
     found: list[tuple[vcs.CommitInfo, tuple[str, ...], Via]] = []
     fresh: list[CommitLink] = []
-    added: dict[str, list[str]] = {}  # change → commits newly linked by this scan
+    # change → commits newly linked by this scan, kept only for changes that had commits
+    # before it (only those can have lost some to a rebase): a first scan keeps no list
+    added: dict[str, list[str]] = {}
+    had_commits: dict[str, bool] = {}
     new = 0
     pending: set[str] = set()
     with proj.store.write(project) as tx:
@@ -222,12 +225,18 @@ def scan_range(
             found.clear()
             for link in fresh:
                 for cid in link.change_ids:
-                    added.setdefault(cid, []).append(link.sha)
+                    if cid not in had_commits:  # before this scan appends any of its links
+                        state = load_change(tx, cid)  # the projector reads it next anyway
+                        had_commits[cid] = bool(state is not None and state.commits)
+                    if had_commits[cid]:
+                        added.setdefault(cid, []).append(link.sha)
             while len(fresh) >= _CHUNK or (final and fresh):
                 links = tuple(fresh[:_CHUNK])
                 del fresh[:_CHUNK]
                 tx.append(actor, [CommitsLinked(range=rev_range, links=links)])
-                tx.checkpoint("commit", every=10)
+                # forget the states written so far (commit records and the changes they
+                # extend): memory stays flat in the number of changes, not just of commits
+                tx.checkpoint("commit", "change", every=10)
                 new += len(links)
 
         if memo is None or memo.tip != rng.tip:
@@ -308,11 +317,15 @@ def _supersede_rebased(
 
     Two git processes in the usual case (nothing gone), for all changes at once."""
     earlier: dict[str, list[str]] = {}
-    for cid, new_shas in added.items():
+    for count, (cid, new_shas) in enumerate(added.items(), start=1):
         state = load_change(tx, cid)
         if state is not None:
             fresh = set(new_shas)
-            earlier[cid] = [c for c in state.commits if c not in fresh]
+            older = [c for c in state.commits if c not in fresh]
+            if older:  # a first scan: none, and nothing kept per change
+                earlier[cid] = older
+        if count % 1000 == 0:
+            tx.checkpoint("change", every=0)  # the states read here are not needed again
     candidates = {c for shas in earlier.values() for c in shas}
     gone = vcs.gone_commits(repo, candidates) if candidates else set()
     gone -= tx.existing_keys("superseded", gone) if gone else set()

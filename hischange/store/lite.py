@@ -18,7 +18,7 @@ returns None), which creates, upgrades or refuses as it always has. The conforma
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -46,6 +46,11 @@ class ProjectionReader(Protocol):
 
     def aggregates_of(self, kind: str) -> list[dict[str, Any]]:
         """Every committed state of one aggregate kind, by key."""
+
+    def aggregates_in(
+        self, kind: str, keys: Iterable[str], chunk: int = 500
+    ) -> dict[str, dict[str, Any]]:
+        """The committed states of the given keys of one kind that exist, by key."""
 
     def bodies_of_type(self, event_type: str) -> list[bytes]:
         """The stored bodies of every event of one type, in sequence order."""
@@ -104,6 +109,23 @@ class LiteReader:
                 conn.execute("COMMIT")
         except sqlite3.Error as exc:
             raise _error(exc, self.where) from exc
+
+    def aggregates_in(
+        self, kind: str, keys: Iterable[str], chunk: int = 500
+    ) -> dict[str, dict[str, Any]]:
+        """The committed states of the given keys of one kind that exist, by key (one ``IN``
+        query per ``chunk`` keys, as ``Store.aggregates_in``)."""
+        wanted = list(dict.fromkeys(keys))
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(wanted), chunk):
+            part = wanted[start : start + chunk]
+            marks = ", ".join("?" * len(part))
+            rows = self._rows(
+                f"SELECT key, state FROM aggregates WHERE kind = ? AND key IN ({marks})",
+                (kind, *part),
+            )
+            found.update((key, decode_state(state, kind, key)) for key, state in rows)
+        return found
 
     def bodies_of_type(self, event_type: str) -> list[bytes]:
         """The stored bodies of every event of one type, in sequence order."""

@@ -46,6 +46,9 @@ class LedgerWrite(Protocol):
     def keys(self, kind: str, prefix: str = "") -> list[str]:
         """The keys of one aggregate kind, sorted."""
 
+    def highest_key(self, kind: str, prefix: str) -> str | None:
+        """The greatest key of one kind starting with ``prefix`` (code-point order)."""
+
     def checkpoint(self, *kinds: str, every: int = 1) -> None:
         """Write buffered events out (still inside the transaction) to bound memory."""
 
@@ -102,6 +105,11 @@ class LedgerStore(Protocol):
 
     def aggregate(self, kind: str, key: str) -> dict[str, Any] | None:
         """One aggregate's committed state."""
+
+    def aggregates_in(
+        self, kind: str, keys: Iterable[str], chunk: int = 500
+    ) -> dict[str, dict[str, Any]]:
+        """The committed states of the given keys of one kind that exist, by key."""
 
     def aggregates_of(self, kind: str) -> list[dict[str, Any]]:
         """Every committed state of one aggregate kind, by key."""

@@ -8,7 +8,7 @@ projector the library passes in (the store knows no domain rules).
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -296,6 +296,25 @@ class Store:
                 select(events.c.body).where(events.c.type == event_type).order_by(events.c.seq)
             )
             return [bytes(r.body) for r in rows]
+    def aggregates_in(
+        self, kind: str, keys: Iterable[str], chunk: int = 500
+    ) -> dict[str, dict[str, Any]]:
+        """The committed states of the given keys of one kind that exist, by key: one read
+        transaction, one ``IN`` query per ``chunk`` keys."""
+        wanted = list(dict.fromkeys(keys))
+        found: dict[str, dict[str, Any]] = {}
+        if not wanted:
+            return found
+        with self.read() as conn:
+            for start in range(0, len(wanted), chunk):
+                rows = conn.execute(
+                    select(aggregates.c.key, aggregates.c.state).where(
+                        aggregates.c.kind == kind,
+                        aggregates.c.key.in_(wanted[start : start + chunk]),
+                    )
+                )
+                found.update((r.key, decode_state(r.state, kind, r.key)) for r in rows)
+        return found
 
     def aggregates_of(self, kind: str) -> list[dict[str, Any]]:
         """Every committed state of one aggregate kind, by key."""

@@ -84,6 +84,28 @@ def _refs_of(model: BaseModel, change_id: Any) -> list[str]:
     return sorted(change_refs(model))
 
 
+# built once: building and compiling the statement per call cost ~50x the query itself
+_HIGHEST_SQLITE = (
+    select(aggregates.c.key)
+    .where(
+        aggregates.c.kind == bindparam("kind"),
+        aggregates.c.key >= bindparam("low"),
+        aggregates.c.key < bindparam("high"),
+    )
+    .order_by(aggregates.c.key.desc())
+    .limit(1)
+)
+_HIGHEST_PG = (
+    select(aggregates.c.key)
+    .where(
+        aggregates.c.kind == bindparam("kind"),
+        aggregates.c.key.like(bindparam("pattern"), escape="\\"),
+    )
+    .order_by(aggregates.c.key.collate("C").desc())
+    .limit(1)
+)
+
+
 class WriteTx:
     """One write transaction. Obtain it from ``Store.write``; never construct it directly."""
 
@@ -180,6 +202,24 @@ class WriteTx:
         found = {r.key for r in rows}
         found.update(k for (kd, k), v in self._cache.items() if kd == kind and v is not None)
         return sorted(k for k in found if k.startswith(prefix))
+
+    def highest_key(self, kind: str, prefix: str) -> str | None:
+        """The greatest key of ``kind`` starting with ``prefix`` (code-point order, committed
+        or this transaction's), or None: one index probe however many keys there are.
+
+        SQLite compares keys bytewise, so the prefix is an index range; PostgreSQL is asked
+        in the "C" collation (its default collation may ignore punctuation)."""
+        if self._conn.dialect.name == "postgresql":
+            pattern = "".join("\\" + ch if ch in "\\%_" else ch for ch in prefix) + "%"
+            params = {"kind": kind, "pattern": pattern}
+            top = self._conn.execute(_HIGHEST_PG, params).scalar()
+        else:
+            high = prefix[:-1] + chr(ord(prefix[-1]) + 1) if prefix else chr(0x10FFFF)
+            params = {"kind": kind, "low": prefix, "high": high}
+            top = self._conn.execute(_HIGHEST_SQLITE, params).scalar()
+        mine = [k for (kd, k), v in self._cache.items() if kd == kind and v is not None]
+        found = [k for k in (top, *mine) if k is not None and k.startswith(prefix)]
+        return max(found, default=None)
 
     def event_hash(self, seq: int) -> str | None:
         """The stored hash of the committed event ``seq``, or None when there is none."""

@@ -9,7 +9,7 @@ from hischange.errors import NotFoundError
 from hischange.vcs.history import resolve_range
 from hischange.vcs.repo import GitRepository
 
-__all__ = ["changed_files", "file_at", "first_changed_paths"]
+__all__ = ["changed_files", "commit_changes", "file_at", "first_changed_paths"]
 
 
 def _commit(repo: GitRepository, rev: str) -> str:
@@ -89,3 +89,34 @@ def first_changed_paths(repo: GitRepository, shas: Sequence[str]) -> dict[str, s
         elif current is not None and text and current not in found:
             found[current] = text
     return found
+
+
+def commit_changes(
+    repo: GitRepository, shas: Sequence[str]
+) -> dict[str, tuple[tuple[str, str], ...]]:
+    """For each commit, the paths it changed against its first parent (the empty tree for a
+    root commit) with their status letter (A, M, D, T), from one ``git diff-tree --stdin``;
+    merges are left out."""
+    wanted = list(dict.fromkeys(shas))
+    if not wanted:
+        return {}
+    out = repo.run_bytes(
+        "diff-tree", "--stdin", "-r", "-z", "--name-status", "--no-renames", "--root",
+        stdin="".join(f"{sha}\n" for sha in wanted).encode(),
+    )  # fmt: skip
+    heads = set(wanted)
+    found: dict[str, list[tuple[str, str]]] = {}
+    tokens = [t.decode("utf-8", "replace") for t in out.split(b"\0")]
+    current: list[tuple[str, str]] | None = None
+    i = 0
+    while i < len(tokens):
+        text = tokens[i]
+        if text in heads:
+            current = found.setdefault(text, [])
+            i += 1
+        elif current is not None and text and i + 1 < len(tokens):
+            current.append((text[:1], tokens[i + 1]))
+            i += 2
+        else:
+            i += 1
+    return {sha: tuple(items) for sha, items in found.items()}

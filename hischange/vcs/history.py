@@ -9,6 +9,7 @@ about what ``git log`` itself costs. Trailers come from git's own parser
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Generator, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -25,7 +26,13 @@ from hischange.errors import NotFoundError, UsageError
 from hischange.vcs.models import CommitInfo, CommitRange, Trailer, trusted
 from hischange.vcs.repo import GitRepository, git_failure
 
-__all__ = ["count_commits", "iter_commits", "parse_trailer_field", "resolve_range"]
+__all__ = [
+    "count_commits",
+    "iter_commits",
+    "parse_trailer_field",
+    "read_commits",
+    "resolve_range",
+]
 
 # %(trailers) with explicit separators: records are unambiguous even if a value has ": ".
 # Without separator options git prints exactly "key: value\n" per trailer (trailer.c
@@ -239,6 +246,10 @@ def iter_commits(
         "--",
         *(paths or ()),
     ]
+    yield from _stream(repo, args)
+
+
+def _stream(repo: GitRepository, args: list[str]) -> Generator[CommitInfo, None, None]:
     proc = repo.git_repo.git.execute(args, as_process=True)
     _widen_pipe(proc.stdout)
     finished = False
@@ -259,3 +270,21 @@ def iter_commits(
             f"git log ended in the middle of a record ({leftover} field(s) left over)",
             hint="run `git fsck`; if it is clean, report this as a hischange bug",
         )
+
+
+def read_commits(repo: GitRepository, shas: Sequence[str]) -> list[CommitInfo]:
+    """The commits named by full ids (each once, as ``iter_commits`` reads them); ids git
+    does not have are left out."""
+    wanted = [s for s in dict.fromkeys(shas) if re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", s)]
+    if not wanted:
+        return []
+    out = repo.run_bytes(
+        "cat-file", "--batch-check=%(objectname) %(objecttype)",
+        stdin="".join(f"{s}\n" for s in wanted).encode(),
+    )  # fmt: skip
+    have = [line.split()[0] for line in out.decode().splitlines() if line.endswith(" commit")]
+    if not have:
+        return []
+    args = ["git", "log", "-z", "--no-color", "--no-show-signature", "--encoding=UTF-8",
+            f"--format={_FORMAT}", "--no-walk=unsorted", *have, "--"]  # fmt: skip
+    return list(_stream(repo, args))

@@ -15,6 +15,8 @@ __all__ = ["HOOK_MARKER", "hook_path", "hook_script", "install_hook"]
 
 #: The line that marks a hook as ours, so reinstalling never needs --force.
 HOOK_MARKER = "# hischange-managed-hook: commit-msg"
+#: Where ``--force`` keeps a hook that was there before; ours runs it first.
+BACKUP_NAME = "commit-msg.hischange-backup"
 
 
 def hook_path(repo: GitRepository) -> Path:
@@ -48,6 +50,12 @@ def hook_script(command: str, fallback_python: str | None = None) -> str:
         "# Written by `hischange hook install`; run it again with --force to replace it.\n"
         "# Refuses a message whose change id is missing, unknown, not approved, or not\n"
         "# parsed by git as a trailer. `git commit --no-verify` skips it; the gate does not.\n"
+        f"# The hook that was here before (kept as {BACKUP_NAME}) runs first, and its\n"
+        "# exit status counts: it may still add a trailer (e.g. Gerrit's Change-Id).\n"
+        f'chained="$(dirname -- "$0")/{BACKUP_NAME}"\n'
+        'if [ -f "$chained" ] && [ -x "$chained" ]; then\n'
+        '    "$chained" "$@" || exit $?\n'
+        "fi\n"
     )
     if fallback_python is None:
         return head + f'exec {command.strip()} hook check-msg "$1"\n'
@@ -83,7 +91,8 @@ def install_hook(
 ) -> Path:
     """Write the commit-msg hook; refuse to replace a hook hischange did not write.
 
-    With ``force`` a foreign hook is kept next to ours as ``commit-msg.hischange-backup``.
+    With ``force`` a foreign hook is kept next to ours as ``commit-msg.hischange-backup``
+    (mode and all), and ours runs it first: its exit status counts.
     A ``core.hooksPath`` outside the repository (shared by every repository that uses it)
     is refused unless ``outside``.
     """
@@ -106,10 +115,12 @@ def install_hook(
             if not force:
                 raise UsageError(
                     f"{path} exists and was not written by hischange",
-                    hint="pass --force to replace it (a copy is kept as "
-                    "commit-msg.hischange-backup), or call hischange from that hook yourself",
+                    hint="pass --force to install ours and keep it as "
+                    f"{BACKUP_NAME} (ours runs it first), or call hischange from it yourself",
                 )
-            path.with_name("commit-msg.hischange-backup").write_bytes(data)
+            backup = path.with_name(BACKUP_NAME)
+            backup.write_bytes(data)
+            os.chmod(backup, stat.S_IMODE(os.stat(path).st_mode))
     path.parent.mkdir(parents=True, exist_ok=True)
     # newline="\n": Git for Windows runs hooks with sh, which chokes on CRLF.
     with path.open("w", encoding="utf-8", newline="\n") as handle:

@@ -20,6 +20,7 @@ __all__ = [
     "git_failure",
     "head_sha",
     "is_dirty",
+    "main_worktree",
     "open_repo",
     "refuse_grafts",
 ]
@@ -231,3 +232,13 @@ def is_dirty(repo: GitRepository, *, include_untracked: bool = False) -> bool:
     if not include_untracked:
         args = (*args, "--untracked-files=no")
     return bool(repo.run_bytes(*args))
+
+
+def main_worktree(repo: GitRepository) -> Path | None:
+    """The main worktree's root when ``repo`` is a linked worktree (``git worktree add``),
+    else None (also when the main repository is bare)."""
+    git_dir = Path(repo.git_repo.git_dir).resolve()
+    common = Path(repo.git_repo.common_dir).resolve()
+    if git_dir == common or common.name != ".git":
+        return None
+    return common.parent

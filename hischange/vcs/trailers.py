@@ -17,35 +17,29 @@ import git
 
 from hischange.vcs.links import DEFAULT_TRAILER_KEYS, find_links
 from hischange.vcs.models import MessageCheck, SubjectPattern, Trailer, UnparsedMention
+from hischange.vcs.pending import cleanup_text
 from hischange.vcs.repo import GitRepository, execute_bytes
 
-__all__ = ["check_message", "cleanup_message", "parse_message_trailers"]
+__all__ = ["check_message", "cleanup_message", "parse_message_trailers", "suggest_message"]
 
-_SCISSORS = " ------------------------ >8 ------------------------"
 _PLACEHOLDER_ID = "CR-YYYY-NNNN"
 _GIT_KEY = re.compile(r"[A-Za-z0-9-]+")
 
 
-def cleanup_message(message: str, comment_char: str = "#", *, strip_comments: bool = True) -> str:
-    """What ``git commit`` stores of a message: like ``git stripspace`` (with ``-s`` when
-    ``strip_comments``), and cut at the scissors line ``git commit -v`` adds."""
-    kept: list[str] = []
-    blank = False
-    # str.splitlines would also split on \v, \f and U+2028, which git keeps inside a line
-    for raw in message.split("\n"):
-        if raw.rstrip("\r") == comment_char + _SCISSORS:
-            break
-        if strip_comments and raw.startswith(comment_char):
-            continue
-        line = raw.rstrip(" \t\r")  # git's isspace: no \v or \f
-        if not line:
-            blank = bool(kept)
-            continue
-        if blank:
-            kept.append("")
-            blank = False
-        kept.append(line)
-    return "".join(line + "\n" for line in kept)
+def cleanup_message(
+    message: str,
+    comment_char: str = "#",
+    *,
+    strip_comments: bool = True,
+    mode: str | None = None,
+    editor: bool = True,
+) -> str:
+    """What ``git commit`` stores of a message under cleanup ``mode`` (``strip`` by default,
+    ``whitespace`` when not ``strip_comments``); see ``vcs.pending`` for how a hook learns
+    the mode."""
+    if mode is None:
+        mode = "strip" if strip_comments else "whitespace"
+    return cleanup_text(message, mode, comment_char, editor=editor)
 
 
 def _git(repo: GitRepository | None) -> git.Git:
@@ -79,9 +73,12 @@ def _comment_char(repo: GitRepository | None) -> str:
     return value if len(value) == 1 else "#"  # "auto" picks per message; '#' is its default
 
 
-def _suggest(
+def suggest_message(
     cleaned: str, ids: Sequence[str], mentions: Sequence[UnparsedMention], keys: Sequence[str]
 ) -> str:
+    """``cleaned`` rewritten so that git parses ``ids`` (the placeholder when none) as one
+    trailer block under the first key: change trailers and the unparsed mentions are moved
+    into the last paragraph with the other trailers already there (never a second one)."""
     primary = keys[0] if keys else DEFAULT_TRAILER_KEYS[0]
     lower_keys = {k.lower() for k in keys}
     drop = {m.line for m in mentions if m.reason != "invalid_key"}
@@ -112,17 +109,18 @@ def check_message(
     *,
     repo: GitRepository | None = None,
     subject_patterns: Sequence[SubjectPattern] = (),
+    cleanup: str = "strip",
+    editor: bool = True,
 ) -> MessageCheck:
     """Which change ids git will parse from ``message``, what it will miss, and the fix.
 
-    ``message`` is the commit-msg hook's file content (comments and scissors included).
-    Pass ``repo`` so git's trailer and comment settings of that repository apply.
+    ``message`` is the commit-msg hook's file content (comments and scissors included),
+    which git cleans up after the hook ran under ``cleanup`` (``strip`` for an edited
+    message; ``vcs.pending_commit`` finds the mode; ``verbatim`` for a message already
+    cleaned). Pass ``repo`` so git's trailer and comment settings of that repository apply.
     """
     comment_char = _comment_char(repo)
-    # git cleans the message after the hook ran. Comment lines come from the editor
-    # template, whose cleanup mode (strip) removes them before git records the message;
-    # keeping them would break a folded trailer that a comment line interrupts.
-    cleaned = cleanup_message(message, comment_char)
+    cleaned = cleanup_text(message, cleanup, comment_char, editor=editor)
     trailers = parse_message_trailers(cleaned, repo)
     subject = cleaned.split("\n\n", 1)[0].replace("\n", " ").strip()
     links, mentions, bad = find_links(
@@ -136,7 +134,7 @@ def check_message(
     suggested = None
     if not change_ids or mentions or bad:
         wanted = list(dict.fromkeys([*change_ids, *(m.change_id for m in mentions)]))
-        suggested = _suggest(cleaned, wanted, mentions, trailer_keys)
+        suggested = suggest_message(cleaned, wanted, mentions, trailer_keys)
     return MessageCheck(
         trailers=trailers,
         change_ids=change_ids,

@@ -5,13 +5,13 @@ git adapter's (``hischange.vcs``); recording links is ``services.custody``'s."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from hischange.config import CustodyIgnore
+from hischange.config import CustodyConfig, CustodyIgnore
 from hischange.events import ChangeRefsEdited, CommitLink, CommitsLinked, CommitsSuperseded
 from hischange.ledger import AppendedEvent, ProjectionView
 from hischange.unchecked import trusted
@@ -28,6 +28,7 @@ __all__ = [
     "IMPLEMENTABLE",
     "ChangeRefs",
     "CommitRecord",
+    "CommitVerdict",
     "CustodyReport",
     "CustodyVerifyReport",
     "IgnoredCommit",
@@ -39,7 +40,9 @@ __all__ = [
     "apply_refs_edited",
     "apply_superseded",
     "ignore_rule",
+    "is_adoption",
     "is_autosquash",
+    "judge_commit",
     "reverted_commit",
     "violations",
 ]
@@ -121,7 +124,7 @@ class Violation(BaseModel):
     path: str | None = None
 
 
-IgnoreRule = Literal["merge_policy", "author", "subject", "revert", "autosquash"]
+IgnoreRule = Literal["merge_policy", "author", "subject", "revert", "autosquash", "adoption"]
 
 
 class IgnoredCommit(BaseModel):
@@ -378,10 +381,12 @@ def ignore_rule(
     *,
     reverts_linked: bool = False,
     protected: bool = False,
+    adoption: bool = False,
 ) -> tuple[IgnoreRule, str] | None:
     """Which ``[custody.ignore]`` rule lets a commit that names no change through, and the
     setting that matched; None when none does. ``reverts_linked``: it reverts a commit
-    linked to a change; ``protected``: a protected ref already holds it."""
+    linked to a change; ``protected``: a protected ref already holds it; ``adoption``: it
+    is the adoption commit (``is_adoption``)."""
     email = author_email.strip().casefold()
     for glob in rules.authors:
         if _glob(glob).fullmatch(email):
@@ -393,4 +398,77 @@ def ignore_rule(
         return "revert", "reverts = true (it reverts a linked commit)"
     if rules.autosquash and is_autosquash(subject) and not protected:
         return "autosquash", "autosquash = true (not on a protected ref)"
+    if rules.adoption and adoption:
+        return "adoption", "adoption = true (the commit that adds .hischange/config.toml)"
     return None
+
+
+def is_adoption(changes: Iterable[tuple[str, str]], state_dir: str = ".hischange/") -> bool:
+    """The adoption commit: it adds ``.hischange/config.toml`` and changes nothing outside
+    ``.hischange/`` (``changes``: status letter and path, relative to the repository)."""
+    items = list(changes)
+    return any(s == "A" and p == f"{state_dir}config.toml" for s, p in items) and all(
+        p.startswith(state_dir) for _, p in items
+    )
+
+
+class CommitVerdict(BaseModel):
+    """What the rules say of one commit: its violations, or the rule that ignored it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    violations: tuple[Violation, ...]
+    ignored: IgnoredCommit | None = None
+
+    @property
+    def ok(self) -> bool:
+        """No error-severity violation."""
+        return not any(v.severity == "error" for v in self.violations)
+
+
+def judge_commit(
+    commit: CommitInfo,
+    links: CommitLinks,
+    states: Mapping[str, ChangeState],
+    custody: CustodyConfig,
+    unknown_refs: tuple[str, ...] = (),
+    *,
+    reverts_linked: bool = False,
+    protected: bool = False,
+    adoption: bool = False,
+) -> CommitVerdict:
+    """THE decision on a commit, made by the gate on history and by the commit-msg hook on
+    the commit being made: its violations (``violations``), and a commit naming no change
+    that ``[custody] merge_policy`` or a ``[custody.ignore]`` rule lets through, listed as
+    ignored. ``reverts_linked``, ``protected`` and ``adoption`` are the facts the ignore
+    rules need (read from git and the store by the caller)."""
+    key = next(iter(custody.trailer_keys), "HIS-Change")
+    found = list(violations(commit, links, states, custody.merge_policy, key, unknown_refs))
+    subject = commit.subject[:200]
+    if commit.is_merge and custody.merge_policy == "parents" and not links.change_ids:
+        ignored = IgnoredCommit(
+            sha=commit.sha,
+            subject=subject,
+            code="HC-C001",
+            rule="merge_policy",
+            detail='merge_policy = "parents" (its parents need links, not the merge)',
+        )
+        return CommitVerdict(violations=tuple(found), ignored=ignored)
+    unnamed = next((v for v in found if v.code == "HC-C001"), None)
+    if unnamed is None:
+        return CommitVerdict(violations=tuple(found))
+    rule = ignore_rule(
+        subject,
+        commit.author_email,
+        custody.ignore,
+        reverts_linked=reverts_linked,
+        protected=protected,
+        adoption=adoption,
+    )
+    if rule is None:
+        return CommitVerdict(violations=tuple(found))
+    found.remove(unnamed)
+    ignored = IgnoredCommit(
+        sha=commit.sha, subject=subject, code="HC-C001", rule=rule[0], detail=rule[1]
+    )
+    return CommitVerdict(violations=tuple(found), ignored=ignored)

@@ -219,7 +219,7 @@ def test_hook_check_msg(run: Cli, new_change: NewChange, repo: Repo, tmp_path: P
     run("hook", "check-msg", str(msg))
     for text, needle in [
         ("fix\n", "names no change"),
-        (f"fix\n\nHIS-Change: {draft}\n", "only approved changes"),
+        (f"fix\n\nHIS-Change: {draft}\n", "is draft, not approved"),
         ("fix\n\nHIS-Change: CR-2026-0555\n", "not a registered change"),
         (f"fix\n\n需求编号: {cid}\nHIS-Change: {cid}\n", "ASCII"),
     ]:
