@@ -1,11 +1,17 @@
-"""Plain models the SQL review engine returns. No I/O here."""
+"""Plain models the SQL review engine returns. No I/O here.
+
+Frozen, slotted dataclasses rather than pydantic models: ``sql review FILE`` imports no
+pydantic (about 100 ms of its start-up) and a statement costs a fraction of the memory. The
+pydantic-style methods the library documents (``model_copy``, ``model_dump``,
+``model_validate``, ``SqlReviewSettings.model_fields``) remain; validation builds its pydantic
+schema on first use (:mod:`hischange.sqlreview._validate`).
+"""
 
 from __future__ import annotations
 
-import re
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+import dataclasses
+from collections.abc import Mapping
+from typing import Any, ClassVar, Literal, Self
 
 __all__ = [
     "DIALECTS",
@@ -30,10 +36,49 @@ Severity = Literal["error", "warning", "info"]
 StatementKind = Literal["sql", "plsql", "sqlplus"]
 
 
-class Span(BaseModel):
-    """A 1-based line/column range in the original (decoded) file, end inclusive."""
+class _Model:
+    """What the pydantic models offered that callers use: copy with changes, dump, validate."""
 
-    model_config = ConfigDict(frozen=True)
+    __slots__ = ()
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None) -> Self:
+        """A copy with the fields in ``update`` replaced (not validated, as in pydantic)."""
+        return dataclasses.replace(self, **(update or {}))  # type: ignore[type-var]
+
+    def model_dump(self, *, mode: Literal["python", "json"] = "python") -> dict[str, Any]:
+        """The fields as a dict, nested models too; ``mode="json"``: lists for tuples and sets."""
+        return {
+            f.name: _dump(getattr(self, f.name), mode == "json")
+            for f in dataclasses.fields(self)  # type: ignore[arg-type]
+        }
+
+    @classmethod
+    def model_validate(cls, data: Any) -> Self:
+        """Validate ``data`` (a mapping, e.g. a ``model_dump``) into this model; raises
+        ``pydantic.ValidationError``. Imports pydantic on first use."""
+        from hischange.sqlreview._validate import validate
+
+        return validate(cls, data)
+
+
+def _dump(value: Any, json: bool) -> Any:
+    if isinstance(value, _Model):
+        return value.model_dump(mode="json" if json else "python")
+    if isinstance(value, tuple):
+        items = [_dump(v, json) for v in value]
+        return items if json else tuple(items)
+    if isinstance(value, list):
+        return [_dump(v, json) for v in value]
+    if isinstance(value, frozenset):
+        return list(value) if json else value
+    if isinstance(value, dict):
+        return {k: _dump(v, json) for k, v in value.items()}
+    return value
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Span(_Model):
+    """A 1-based line/column range in the original (decoded) file, end inclusive."""
 
     start_line: int
     start_col: int
@@ -41,10 +86,9 @@ class Span(BaseModel):
     end_col: int
 
 
-class Statement(BaseModel):
+@dataclasses.dataclass(frozen=True, slots=True)
+class Statement(_Model):
     """One statement as the splitter found it, with its place in the file."""
-
-    model_config = ConfigDict(frozen=True)
 
     index: int
     text: str
@@ -55,10 +99,9 @@ class Statement(BaseModel):
     end: int
 
 
-class Finding(BaseModel):
+@dataclasses.dataclass(frozen=True, slots=True)
+class Finding(_Model):
     """One rule hit (or an engine finding such as HC000/HC001)."""
-
-    model_config = ConfigDict(frozen=True)
 
     code: str
     rule: str
@@ -70,10 +113,9 @@ class Finding(BaseModel):
     suppression_reason: str | None = None
 
 
-class Suppression(BaseModel):
+@dataclasses.dataclass(frozen=True, slots=True)
+class Suppression(_Model):
     """An inline ``-- hischange: disable=...`` comment, listed so the approver sees it."""
-
-    model_config = ConfigDict(frozen=True)
 
     codes: tuple[str, ...]
     scope: Literal["statement", "file"]
@@ -81,14 +123,13 @@ class Suppression(BaseModel):
     line: int
 
 
-class SqlReviewSettings(BaseModel):
+@dataclasses.dataclass(frozen=True, slots=True)
+class SqlReviewSettings(_Model):
     """Per-project settings (``[sqlreview]`` in .hischange/config.toml), passed in as plain data."""
-
-    model_config = ConfigDict(frozen=True)
 
     dialect: Dialect = "oracle"
     disabled: frozenset[str] = frozenset()
-    severity: dict[str, Severity] = Field(default_factory=dict)
+    severity: dict[str, Severity] = dataclasses.field(default_factory=dict)
     protected_tables: tuple[str, ...] = ()
     #: Personal-information column names (HC130), compared case-insensitively with a view's
     #: output names. Patient-specific on purpose: bare ``name``/``xm`` (also 项目), ``tel``,
@@ -116,7 +157,8 @@ class SqlReviewSettings(BaseModel):
     rollback_replacement: str = ".rollback.sql"
     rollback_pattern: str = r"(?i)(\.rollback\.sql|_rollback\.sql|\.down\.sql)$"
     #: Message size bounds so a hostile file cannot bloat a review record.
-    max_statement_preview: int = Field(200, ge=1, le=100_000, strict=True)
+    #: (an int from 1 to 100,000; the bounds are checked by ``model_validate``)
+    max_statement_preview: int = 200
     # House standards the hospital's DBA sets (HC2xx): each rule is off until its setting is
     # given. A pattern is a regular expression the whole (unquoted) name must match.
     table_name_pattern: str = ""  # HC201
@@ -129,22 +171,18 @@ class SqlReviewSettings(BaseModel):
     #: New tables and columns need a comment (COMMENT ON / COMMENT '' / MS_Description) (HC206).
     require_comments: bool = False
     #: The longest VARCHAR a column may declare; 0 does not check (HC207).
-    max_varchar_length: int = Field(default=0, ge=0)
+    max_varchar_length: int = 0
 
-    @field_validator("table_name_pattern", "index_name_pattern", "constraint_name_pattern")
-    @classmethod
-    def _compiles(cls, value: str) -> str:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"not a regular expression: {exc}") from None
-        return value
+    #: The setting names (as pydantic's ``model_fields``: the keys are what counts).
+    model_fields: ClassVar[Mapping[str, dataclasses.Field[Any]]]
 
 
-class FileReview(BaseModel):
+SqlReviewSettings.model_fields = {f.name: f for f in dataclasses.fields(SqlReviewSettings)}
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FileReview(_Model):
     """The review of one file: what was read, how it was decoded, what was found."""
-
-    model_config = ConfigDict(frozen=True)
 
     path: str
     sha256: str
@@ -170,10 +208,9 @@ class FileReview(BaseModel):
         return any(f.severity == "error" and not f.suppressed for f in self.findings)
 
 
-class SqlReview(BaseModel):
+@dataclasses.dataclass(frozen=True, slots=True)
+class SqlReview(_Model):
     """The review of one or more files."""
-
-    model_config = ConfigDict(frozen=True)
 
     dialect: Dialect
     files: tuple[FileReview, ...]
