@@ -185,8 +185,19 @@ def _render(result: SqlReview, fmt: str, context_lines: int, color: bool, lang: 
     elif fmt == "human":
         # click strips colour from a non-terminal unless told: --color always means always
         click.echo(render_human(result, context_lines, color), color=color, nl=False)
-    else:
-        emit(fmt, result, render_human)
+    else:  # json: written as it is encoded (a 50 MB script has a million statements)
+        from hischange.sqlreview import json_chunks
+
+        pending: list[str] = []
+        size = 0
+        for chunk in json_chunks(result):
+            pending.append(chunk)
+            size += len(chunk)
+            if size >= 1 << 16:
+                click.echo("".join(pending), nl=False)
+                pending.clear()
+                size = 0
+        click.echo("".join(pending))
 
 
 @sql.command(
