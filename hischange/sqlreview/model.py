@@ -10,8 +10,10 @@ schema on first use (:mod:`hischange.sqlreview._validate`).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
-from typing import Any, ClassVar, Literal, Self
+from array import array
+from bisect import bisect_right
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, ClassVar, Literal, Self, overload
 
 __all__ = [
     "DIALECTS",
@@ -24,6 +26,7 @@ __all__ = [
     "SqlReviewSettings",
     "Statement",
     "StatementKind",
+    "Statements",
     "Suppression",
 ]
 
@@ -64,7 +67,7 @@ class _Model:
 def _dump(value: Any, json: bool) -> Any:
     if isinstance(value, _Model):
         return value.model_dump(mode="json" if json else "python")
-    if isinstance(value, tuple):
+    if isinstance(value, tuple | Statements):
         items = [_dump(v, json) for v in value]
         return items if json else tuple(items)
     if isinstance(value, list):
@@ -97,6 +100,109 @@ class Statement(_Model):
     #: Character offsets into the decoded text: text == source[start:end].
     start: int
     end: int
+
+
+_KINDS: tuple[StatementKind, ...] = ("sql", "plsql", "sqlplus")
+
+
+class Statements(Sequence[Statement]):
+    """A file's statements, kept as offsets into its text and made into ``Statement`` objects
+    when read: a 50 MB script has a million statements, and as objects (each with a copy of
+    its text and a ``Span``) they took seven times the script's size. Reads like a tuple of
+    statements and compares equal to one."""
+
+    __slots__ = ("_ends", "_kinds", "_lines", "_starts", "_text")
+
+    def __init__(self, text: str, lines: array[int] | None = None) -> None:
+        self._text = text
+        self._starts: array[int] = array("q")
+        self._ends: array[int] = array("q")
+        self._kinds = bytearray()
+        #: Offsets at which lines start (computed from ``text`` when not given).
+        self._lines = lines if lines is not None else line_starts(text)
+
+    def append(self, piece: tuple[int, int, StatementKind]) -> None:
+        """Add ``(start, end, kind)``: the next statement is ``text[start:end]``."""
+        start, end, kind = piece
+        self._starts.append(start)
+        self._ends.append(end)
+        self._kinds.append(_KINDS.index(kind))
+
+    @property
+    def starts(self) -> Sequence[int]:
+        """The statements' start offsets, in order."""
+        return self._starts
+
+    def span(self, start: int, end: int) -> Span:
+        """1-based, end-inclusive line/column span of ``text[start:end]``."""
+        lines = self._lines
+        last = max(start, end - 1)
+        sl = bisect_right(lines, start) - 1
+        el = bisect_right(lines, last) - 1
+        return Span(
+            start_line=sl + 1,
+            start_col=start - lines[sl] + 1,
+            end_line=el + 1,
+            end_col=last - lines[el] + 1,
+        )
+
+    def _at(self, index: int) -> Statement:
+        start, end = self._starts[index], self._ends[index]
+        return Statement(
+            index=index,
+            text=self._text[start:end],
+            kind=_KINDS[self._kinds[index]],
+            span=self.span(start, end),
+            start=start,
+            end=end,
+        )
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+    @overload
+    def __getitem__(self, index: int) -> Statement: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Statement, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Statement | tuple[Statement, ...]:
+        if isinstance(index, slice):
+            return tuple(self._at(k) for k in range(*index.indices(len(self))))
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("statement index out of range")
+        return self._at(index)
+
+    def __iter__(self) -> Iterator[Statement]:
+        return map(self._at, range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Statements | tuple | list):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"Statements({tuple(self)!r})"
+
+
+#: What a splitter records statements in, ``(start, end, kind)`` each.
+Pieces = list[tuple[int, int, StatementKind]] | Statements
+
+
+def line_starts(text: str) -> array[int]:
+    """Offsets at which the lines of ``text`` start (0 first)."""
+    starts = array("q", [0])
+    find = text.find
+    nl = find("\n")
+    while nl >= 0:
+        starts.append(nl + 1)
+        nl = find("\n", nl + 1)
+    return starts
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -189,7 +295,8 @@ class FileReview(_Model):
     size: int
     encoding: str
     dialect: Dialect
-    statements: tuple[Statement, ...]
+    #: A tuple of statements, or ``Statements`` (the engine's, made when read).
+    statements: Sequence[Statement]
     findings: tuple[Finding, ...]
     suppressions: tuple[Suppression, ...] = ()
     #: The changes (CR-…) whose commits modified the file in the reviewed range.
