@@ -40,12 +40,31 @@ def _project_or_none() -> Project | None:
     try:
         return open_project()
     except NotFoundError:
-        click.echo(
-            "note: no hischange project here (.hischange/ not found): reviewed with the "
-            "default settings; nothing is recorded",
-            err=True,
-        )
+        _no_project_note()
         return None
+
+
+def _no_project_note() -> None:
+    click.echo(
+        "note: no hischange project here (.hischange/ not found): reviewed with the "
+        "default settings; nothing is recorded",
+        err=True,
+    )
+
+
+def _root_obj() -> dict[str, object]:
+    obj = click.get_current_context().find_root().obj
+    return obj if isinstance(obj, dict) else {}
+
+
+def _given_project() -> bool:
+    """True when the caller handed the command an open project (tests, the library)."""
+    return _root_obj().get("project") is not None
+
+
+def _start_dir() -> Path:
+    """Where the project is looked for: ``--project``, else the working directory."""
+    return Path(str(_root_obj().get("project_dir") or "."))
 
 
 @sql.command(
@@ -128,10 +147,15 @@ def review(
 
         settings = sqlrecord.sql_settings(open_project(), dialect)
         result = sql_base.review_staged(open_project(), settings, base_ref)
-    else:
+    elif change_id or base_ref or fmt == "html" or _given_project():
         project = open_project() if change_id else _project_or_none()
         diff = fmt == "html"
         result = sqlrecord.review_files(project, list(files), dialect, base_ref, change_id, diff)
+    else:  # the common case (pre-commit, an editor): only [sqlreview] of the config is read
+        root = sqlrecord.project_root(_start_dir())
+        if root is None:
+            _no_project_note()
+        result = sqlrecord.review_plain(root, list(files), dialect)
     if change_id:
         mine = sqlrecord.for_change(result, change_id, rev_range)
         sqlrecord.record_review(
@@ -161,8 +185,19 @@ def _render(result: SqlReview, fmt: str, context_lines: int, color: bool, lang: 
     elif fmt == "human":
         # click strips colour from a non-terminal unless told: --color always means always
         click.echo(render_human(result, context_lines, color), color=color, nl=False)
-    else:
-        emit(fmt, result, render_human)
+    else:  # json: written as it is encoded (a 50 MB script has a million statements)
+        from hischange.sqlreview import json_chunks
+
+        pending: list[str] = []
+        size = 0
+        for chunk in json_chunks(result):
+            pending.append(chunk)
+            size += len(chunk)
+            if size >= 1 << 16:
+                click.echo("".join(pending), nl=False)
+                pending.clear()
+                size = 0
+        click.echo("".join(pending))
 
 
 @sql.command(

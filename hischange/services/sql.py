@@ -7,20 +7,21 @@ against the range's base (HC140), and records reviews and approvals as ledger ev
 
 from __future__ import annotations
 
+import os
 import re
+import tomllib
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
-from hischange.config import CONFIG_NAME, unknown_key_problem
-from hischange.errors import ConfigError, NotFoundError, UsageError, clip
-from hischange.files import MAX_TEXT_BYTES, hash_regular, working_tree_sha256
-from hischange.services.trust import effective_roles
+from hischange.errors import ConfigError, HischangeError, NotFoundError, UsageError, clip
+from hischange.files import MAX_TEXT_BYTES, hash_regular, read_regular, working_tree_sha256
 from hischange.sqlreview import FileReview, SqlReview, SqlReviewSettings, review_contents
 
 # A plain `sql review FILE` needs neither git nor the store: GitPython and SQLAlchemy cost
-# half a second to import, so what needs them is imported where it is used.
+# half a second to import, so what needs them is imported where it is used. It needs no
+# pydantic either (another ~100 ms): hischange.config and hischange.project import it, so
+# `review_plain` reads the [sqlreview] table itself and opens the full project only when a
+# view needs git or the configuration cannot be read.
 if TYPE_CHECKING:
     from hischange.events import AnyEvent, SqlFileReview
     from hischange.project import Project
@@ -28,12 +29,19 @@ if TYPE_CHECKING:
     from hischange.workflow.change import ChangeState
     from hischange.workflow.sql import SqlStatus
 
+#: hischange.config.STATE_DIR and CONFIG_NAME (a test checks they agree), here so that a
+#: plain review does not import the configuration models.
+_STATE_DIR = ".hischange"
+_CONFIG_NAME = "config.toml"
+
 __all__ = [
     "approve_sql",
     "for_change",
+    "project_root",
     "record_review",
     "review_files",
     "review_paths",
+    "review_plain",
     "review_range",
     "sql_settings",
     "sql_status",
@@ -44,13 +52,19 @@ def sql_settings(proj: Project | None, dialect: str | None = None) -> SqlReviewS
     """The ``[sqlreview]`` settings, with ``--dialect`` taking precedence; an unknown key is a
     configuration error naming the closest valid one. Without a project: the defaults."""
     raw = dict(proj.config.sqlreview) if proj is not None else {}
+    where = proj.state_dir / _CONFIG_NAME if proj is not None else "config"
+    return _settings(raw, where, dialect)
+
+
+def _settings(raw: dict[str, Any], where: object, dialect: str | None) -> SqlReviewSettings:
     unknown = sorted(set(raw) - set(SqlReviewSettings.model_fields))
     if unknown:
+        from hischange.config import unknown_key_problem
+
         problems = "; ".join(
             f"sqlreview.{k}: " + unknown_key_problem(k, "sqlreview", SqlReviewSettings.model_fields)
             for k in unknown
         )
-        where = proj.state_dir / CONFIG_NAME if proj is not None else "config"
         raise ConfigError(
             f"{where}: invalid configuration: {problems}",
             hint="see docs/configuration.md, section [sqlreview]",
@@ -59,7 +73,11 @@ def sql_settings(proj: Project | None, dialect: str | None = None) -> SqlReviewS
         raw["dialect"] = dialect
     try:
         settings = SqlReviewSettings.model_validate(raw)
-    except ValidationError as exc:
+    except Exception as exc:  # pydantic.ValidationError, imported only when validating
+        from pydantic import ValidationError
+
+        if not isinstance(exc, ValidationError):
+            raise
         err = exc.errors()[0]
         key = ".".join(str(p) for p in err["loc"])
         raise ConfigError(
@@ -79,12 +97,73 @@ def sql_settings(proj: Project | None, dialect: str | None = None) -> SqlReviewS
     return settings
 
 
+def project_root(start: Path) -> Path | None:
+    """The folder holding the ``.hischange/`` at or above ``start``, or None outside a
+    project (``hischange.project.find_project`` without reading the configuration)."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / _STATE_DIR).is_dir():
+            return folder
+    return None
+
+
+def _plain_sqlreview(root: Path) -> dict[str, Any] | None:
+    """The ``[sqlreview]`` table of the project's config.toml, or None when anything is off
+    (then the full configuration is loaded, which words the error)."""
+    path = root / _STATE_DIR / _CONFIG_NAME
+    if not os.path.lexists(path):
+        return {}
+    try:
+        data = tomllib.loads(read_regular(path, "configuration file").decode("utf-8-sig"))
+    except (HischangeError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    table = data.get("sqlreview", {})
+    return dict(table) if isinstance(table, dict) else None
+
+
+def review_plain(root: Path | None, paths: list[Path], dialect: str | None = None) -> SqlReview:
+    """Review working-tree files the way ``sql review FILE`` does without ``--change``,
+    ``--base`` or HTML: in the project at ``root`` (None: outside one, default settings), of
+    whose configuration only ``[sqlreview]`` is read. The rest is ``review_files``: a view is
+    still compared with its version at HEAD (HC140), which opens the project and git."""
+    if not paths:
+        raise UsageError("no SQL files given", hint="pass files, or --range A..B")
+    raw = _plain_sqlreview(root) if root is not None else {}
+    proj: Project | None = None
+    if raw is None:  # unreadable or invalid: the full loader says why (or it loads after all)
+        proj = _open(root)
+        settings = sql_settings(proj, dialect)
+    else:
+        where = root / _STATE_DIR / _CONFIG_NAME if root is not None else "config"
+        settings = _settings(raw, where, dialect)
+    items = [(_relative_to(root, p), p) for p in paths]
+    review = review_contents(items, settings)
+    if not any(map(_defines_view, review.files)):
+        return review
+    from hischange.services.sql_base import compare_files
+
+    if proj is None and root is not None:
+        proj = _open(root)
+    return compare_files(proj, review, paths, settings, None, None)
+
+
+def _open(root: Path | None) -> Project:
+    from hischange.project import Project
+
+    assert root is not None
+    return Project(root)
+
+
 def _relative(proj: Project | None, path: Path) -> str:
-    if proj is None:
+    return _relative_to(proj.root if proj is not None else None, path)
+
+
+def _relative_to(root: Path | None, path: Path) -> str:
+    if root is None:
         return path.as_posix()
     resolved = path.resolve()
     try:
-        return resolved.relative_to(proj.root.resolve()).as_posix()
+        return resolved.relative_to(root.resolve()).as_posix()
     except ValueError:
         return path.as_posix()
 
@@ -225,6 +304,8 @@ def approve_sql(
 
     name = _relative(proj, path)
     digest, _size = hash_regular(path, "SQL file", max_bytes=MAX_TEXT_BYTES)
+    from hischange.services.trust import effective_roles  # the projector: only to approve
+
     approvers = effective_roles(proj).approvers
     authors = _authors_of(proj, name)
 

@@ -18,7 +18,7 @@ from hischange.sqlreview.model import (
     StatementKind,
     Suppression,
 )
-from hischange.sqlreview.output import render_human, to_sarif
+from hischange.sqlreview.output import json_chunks, render_human, to_sarif
 from hischange.sqlreview.splitter import split_sql
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "StatementKind",
     "Suppression",
     "decode_sql",
+    "json_chunks",
     "render_human",
     "review_contents",
     "review_files",

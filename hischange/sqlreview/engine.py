@@ -26,6 +26,7 @@ from hischange.sqlreview.model import (
     SqlReview,
     SqlReviewSettings,
     Statement,
+    Statements,
 )
 from hischange.sqlreview.registry import BUILTIN_RULES, load_rules
 from hischange.sqlreview.rules.base import FileContext, FileRule, Hit, RuleContext, StatementRule
@@ -76,7 +77,7 @@ def _text_span(text: str, offset: int) -> Span:
 
 
 def _statement_findings(
-    statements: list[Statement],
+    statements: Sequence[Statement],
     rules: list[StatementRule],
     dialect: Dialect,
     settings: SqlReviewSettings,
@@ -139,10 +140,11 @@ def _file_hit_place(text: str, ctx: FileContext, offset: int) -> tuple[Span, int
     """Where a file rule's hit points: the file, or the statement holding ``offset``."""
     if offset <= 0 or offset >= len(text):
         return _FILE_SPAN, None
-    starts = [st.start for st in ctx.statements]
+    found = ctx.statements
+    starts = found.starts if isinstance(found, Statements) else [st.start for st in found]
     k = bisect_right(starts, offset) - 1
-    inside = k >= 0 and ctx.statements[k].start <= offset < ctx.statements[k].end
-    return _text_span(text, offset), ctx.statements[k].index if inside else None
+    inside = k >= 0 and found[k].start <= offset < found[k].end
+    return _text_span(text, offset), found[k].index if inside else None
 
 
 def _file_findings(rules: list[FileRule], ctx: FileContext, text: str) -> list[Finding]:
@@ -173,7 +175,7 @@ def _apply(
     findings: list[Finding],
     settings: SqlReviewSettings,
     sups: list[ParsedSuppression],
-    statements: list[Statement],
+    statements: Sequence[Statement],
     text: str,
 ) -> list[Finding]:
     """Drop disabled rules, apply severity overrides, then inline suppressions."""
@@ -211,14 +213,20 @@ def _apply(
 
 
 def _review_bytes(
-    data: bytes,
+    data: bytes | Path,
     path: str,
     settings: SqlReviewSettings,
     siblings: Sequence[str] = (),
     decoded: tuple[str, str] | None = None,
     rules: RuleSet | None = None,
 ) -> FileReview:
+    # A file is read here, so that its bytes can go as soon as they are decoded and hashed:
+    # for a 50 MB script they would be a fifth of the review's memory.
+    if isinstance(data, Path):
+        data = _read(data)
+    sha256, size = hashlib.sha256(data).hexdigest(), len(data)
     text, encoding = decoded if decoded is not None else decode_sql(data)
+    del data
     dialect = settings.dialect
     statements, unclosed = split_sql_unclosed(text, dialect)
     statement_rules, file_rules = rules if rules is not None else load_rules(settings)
@@ -271,11 +279,11 @@ def _review_bytes(
     sups = find_suppressions(text, dialect, statements)
     return FileReview(
         path=path,
-        sha256=hashlib.sha256(data).hexdigest(),
-        size=len(data),
+        sha256=sha256,
+        size=size,
         encoding=encoding,
         dialect=dialect,
-        statements=tuple(statements),
+        statements=statements,
         findings=tuple(_apply(findings, settings, sups, statements, text)),
         suppressions=tuple(p.suppression for p in sups),
     )
@@ -347,10 +355,5 @@ def review_contents(
     pairs = list(items)
     names = [name for name, _ in pairs]
     rules = load_rules(settings)  # once per review: plugin discovery is not free
-    reviews = [
-        _review_bytes(
-            src if isinstance(src, bytes) else _read(src), name, settings, names, rules=rules
-        )
-        for name, src in pairs
-    ]
+    reviews = [_review_bytes(src, name, settings, names, rules=rules) for name, src in pairs]
     return SqlReview(dialect=settings.dialect, files=tuple(reviews))

@@ -24,10 +24,20 @@ _FLAGS = re.IGNORECASE | re.UNICODE
 
 @cache
 def _table() -> tuple[re.Pattern[str], list[Any], Callable[[str], tuple[Any, str]]]:
-    lexer = cast(Any, Lexer).get_default_instance()
+    lexer: Any = Lexer._default_instance
+    if lexer is not None:  # already set up (and perhaps given keywords): read it
+        rules = [(match.__self__.pattern, action) for match, action in lexer._SQL_REGEX]
+    else:
+        # sqlparse's own set-up, except that its ~50 rules are kept as text, not compiled one
+        # by one (a tenth of a small review's start-up): only the joined pattern is needed.
+        lexer = Lexer()
+        taken: list[list[tuple[str, Any]]] = []
+        lexer.set_SQL_REGEX = taken.append
+        lexer.default_initialization()
+        rules = list(taken[-1])
     parts, actions = [], []
-    for index, (match, action) in enumerate(lexer._SQL_REGEX):
-        parts.append(f"(?P<r{index}>{match.__self__.pattern})")
+    for index, (pattern, action) in enumerate(rules):
+        parts.append(f"(?P<r{index}>{pattern})")
         actions.append(action)
     return re.compile("|".join(parts), _FLAGS), actions, lexer.is_keyword
 

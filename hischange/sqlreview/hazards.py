@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hischange.sqlreview.lexer import COMMENT, Lexer
@@ -46,7 +47,7 @@ def _where(text: str, offset: int) -> str:
     return f"line {line}, column {col}"
 
 
-def _unclosed(text: str, dialect: Dialect, at: int, statements: list[Statement]) -> TextHazard:
+def _unclosed(text: str, dialect: Dialect, at: int, statements: Sequence[Statement]) -> TextHazard:
     lexer = Lexer(text, dialect)
     lexer.pos = at
     kind, _, _ = lexer.next_token()
@@ -80,7 +81,7 @@ def _nul(text: str) -> TextHazard | None:
     )
 
 
-def _mysql_delimiter_lines(text: str, statements: list[Statement]) -> list[TextHazard]:
+def _mysql_delimiter_lines(text: str, statements: Sequence[Statement]) -> list[TextHazard]:
     out = []
     for st in statements:
         for m in _DELIMITER_IN_STATEMENT.finditer(st.text):
@@ -101,7 +102,7 @@ def _mysql_delimiter_lines(text: str, statements: list[Statement]) -> list[TextH
 
 
 def text_hazards(
-    text: str, dialect: Dialect, statements: list[Statement], unclosed: int
+    text: str, dialect: Dialect, statements: Sequence[Statement], unclosed: int
 ) -> list[TextHazard]:
     """Hazards of ``text`` as split into ``statements``; ``unclosed`` is where the splitter met
     a comment or quote that never closes (-1 if none). See the module docstring."""

@@ -9,6 +9,7 @@ least one character, and closing quotes are found with ``str.find``, so lexing i
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Final
 
 from hischange.sqlreview.model import Dialect
@@ -67,7 +68,14 @@ _PATTERNS: dict[Dialect, str] = {
         rf"|(?P<word>{_WORD_PG})|(?P<semi>;)|(?P<other>{_OTHER_RUN})"
     ),
 }
-_COMPILED = {d: re.compile(p) for d, p in _PATTERNS.items()}
+
+
+@cache
+def _compiled(dialect: Dialect) -> re.Pattern[str]:
+    """The token pattern of one dialect, compiled on first use (a review needs one)."""
+    return re.compile(_PATTERNS[dialect])
+
+
 _Q_CLOSE = {"[": "]", "{": "}", "(": ")", "<": ">"}
 # Doubled-quote strings: no backslash escapes (Oracle, T-SQL, standard PG strings).
 _DOUBLED = {"'": re.compile(r"[^']*(?:''[^']*)*'"), '"': re.compile(r'[^"]*(?:""[^"]*)*"')}
@@ -87,7 +95,7 @@ class Lexer:
         self.text = text
         self.dialect = dialect
         self.pos = 0
-        self._match = _COMPILED[dialect].match
+        self._match = _compiled(dialect).match
         #: Start of the first block comment or quoted token that never closes (it runs to the
         #: end of the text), or -1.
         self.unclosed = -1
@@ -203,12 +211,15 @@ def _run_pattern(guard: str, line_comment: str, quoted: str, rest: str) -> re.Pa
     return re.compile(rf"(?:{space}*+(?:{quoted}|{rest}))++", re.DOTALL)
 
 
-_RUNS = {d: _run_pattern(*parts) for d, parts in _RUN_PARTS.items()}
+@cache
+def _run(dialect: Dialect) -> re.Pattern[str] | None:
+    parts = _RUN_PARTS.get(dialect)
+    return None if parts is None else _run_pattern(*parts)
 
 
 def settled_run(text: str, pos: int, dialect: Dialect) -> int:
     """End of the longest run at ``pos`` that cannot end a plain statement (``pos`` if none)."""
-    run = _RUNS.get(dialect)
+    run = _run(dialect)
     if run is None:
         return pos
     m = run.match(text, pos)

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 from hischange.sqlreview.model import Dialect
@@ -45,10 +46,9 @@ _NAME = r'(?:[^\W\d]\w*|"[^"\n]*")'
 # Whitespace and complete comments. ``--`` comments end at \r as well as \n, as sqlparse's do.
 _SP = r"(?:\s++|--[^\r\n]*+|/\*.*?\*/)*+"
 # Only a pre-check of the head's shape: the head itself is lexed by sqlparse and checked again.
-_HEAD = re.compile(
+_HEAD = (
     rf"INSERT\b{_SP}(?:INTO\b{_SP})?{_NAME}(?:{_SP}\.{_SP}{_NAME})*{_SP}"
-    rf"(?:\({_SP}{_NAME}(?:{_SP},{_SP}{_NAME})*{_SP}\){_SP})?VALUES\b{_SP}",
-    re.IGNORECASE | re.DOTALL,
+    rf"(?:\({_SP}{_NAME}(?:{_SP},{_SP}{_NAME})*{_SP}\){_SP})?VALUES\b{_SP}"
 )
 _LIT = (
     r"(?:[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE]-?\d+)?(?![\w$#.'\"])"
@@ -56,8 +56,19 @@ _LIT = (
     r"|(?i:NULL)(?![\w$#]))"
 )
 _ROW = rf"\({_SP}{_LIT}(?:{_SP},{_SP}{_LIT})*+{_SP}\)"
-_FIRST_ROW = re.compile(_ROW, re.DOTALL)
-_MORE_ROWS = re.compile(rf"(?:{_SP},{_SP}{_ROW})++{_SP}(?:(?P<semi>;){_SP})?", re.DOTALL)
+
+
+@cache
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """Head, first row and further rows, compiled on first use (not at import: a review that
+    meets no INSERT never needs them)."""
+    return (
+        re.compile(_HEAD, re.IGNORECASE | re.DOTALL),
+        re.compile(_ROW, re.DOTALL),
+        re.compile(rf"(?:{_SP},{_SP}{_ROW})++{_SP}(?:(?P<semi>;){_SP})?", re.DOTALL),
+    )
+
+
 #: Words that may not name a column on this path: each begins a statement or a clause.
 _NOT_COLUMNS = _STARTERS | {
     "SELECT",
@@ -80,14 +91,17 @@ def literal_rows_words(masked: str, dialect: Dialect) -> tuple[Sequence[Any], li
     ``masked`` is the statement text after ``analysis.mask_for_lexer`` (same length as the
     statement). None means "not proven": the caller takes the general path.
     """
-    head = _HEAD.match(masked)
+    if not masked[:6].upper().startswith("INSERT"):
+        return None  # what the head pattern would say, without compiling it
+    head_re, first_re, more_re = _patterns()
+    head = head_re.match(masked)
     if head is None:
         return None
-    first = _FIRST_ROW.match(masked, head.end())
+    first = first_re.match(masked, head.end())
     if first is None:
         return None
     cut = first.end()
-    rest = _MORE_ROWS.fullmatch(masked, cut)
+    rest = more_re.fullmatch(masked, cut)
     if rest is None:
         return None
     tokens = lex_tokens(masked[:cut])

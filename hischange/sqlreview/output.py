@@ -1,16 +1,19 @@
-"""Render a review for tools (a SARIF 2.1.0 log as a plain dict); for people see ``human``."""
+"""Render a review for tools (a SARIF 2.1.0 log as a plain dict, JSON in pieces); for people
+see ``human``."""
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from hischange.sqlreview.engine import rules_for
 from hischange.sqlreview.human import render_human
 from hischange.sqlreview.model import Finding, Severity, SqlReview, SqlReviewSettings
 
-__all__ = ["SARIF_SCHEMA", "render_human", "to_sarif"]
+__all__ = ["SARIF_SCHEMA", "json_chunks", "render_human", "to_sarif"]
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL: dict[Severity, str] = {"error": "error", "warning": "warning", "info": "note"}
@@ -29,6 +32,50 @@ _ENGINE_RULES: dict[str, tuple[str, Severity, str]] = {
         "The database server and its command-line client would split the script differently.",
     ),
 }
+
+
+def json_chunks(review: SqlReview) -> Iterator[str]:
+    """``json.dumps(review.model_dump(mode="json"), ensure_ascii=False, indent=2,
+    sort_keys=True)`` in pieces, the same text: each statement is turned into a dict only when
+    the writer reaches it, so a script of a million statements is never held as JSON (nor as
+    one dict tree) at once. The files' other fields are small and dumped whole."""
+    files = []
+    for fr in review.files:
+        entry = {
+            f.name: _dumped(getattr(fr, f.name))
+            for f in dataclasses.fields(fr)
+            if f.name != "statements"
+        }
+        entry["statements"] = _EachDumped(fr.statements)
+        files.append(entry)
+    top = {"dialect": review.dialect, "files": files}
+    return json.JSONEncoder(ensure_ascii=False, indent=2, sort_keys=True).iterencode(top)
+
+
+def _dumped(value: Any) -> Any:
+    return (
+        value.model_dump(mode="json")
+        if hasattr(value, "model_dump")
+        else ([_dumped(v) for v in value] if isinstance(value, tuple | list) else value)
+    )
+
+
+class _EachDumped(list[Any]):
+    """A list to the JSON encoder (which is the pure-Python one whenever ``indent`` is set):
+    its length is the statements', its items are dumped one at a time as it iterates."""
+
+    def __init__(self, items: Sequence[Any]) -> None:
+        super().__init__()
+        self._items = items
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __bool__(self) -> bool:
+        return bool(self._items)
+
+    def __iter__(self) -> Iterator[Any]:
+        return (item.model_dump(mode="json") for item in self._items)
 
 
 def _rule_metadata(rules: Iterable[Any]) -> dict[str, dict[str, Any]]:

@@ -8,8 +8,9 @@ A plugin package registers a rule class in its own packaging metadata::
 
 from __future__ import annotations
 
-import importlib.metadata
+import os
 import re
+import sys
 from collections.abc import Mapping
 
 from hischange.errors import ConfigError
@@ -122,15 +123,47 @@ _DISCOVERED: dict[object, list[type[Rule]]] = {}
 
 
 def _plugins() -> list[type[Rule]]:
-    finder = importlib.metadata.entry_points
+    metadata = sys.modules.get("importlib.metadata")
+    finder = getattr(metadata, "entry_points", None)
     if finder not in _DISCOVERED:
         _DISCOVERED.clear()
         _DISCOVERED[finder] = _discover()
     return list(_DISCOVERED[finder])
 
 
+def _may_have_plugins() -> bool:
+    """False only when no installed distribution can register a rule: no ``entry_points.txt``
+    on ``sys.path`` names the group. Importing ``importlib.metadata`` (email, zipfile, ...)
+    costs a tenth of a plain review's start-up; this look costs a few stat calls. Once the
+    module is imported (a test substituting ``entry_points``, a plugin host) it is asked."""
+    if "importlib.metadata" in sys.modules:
+        return True
+    for entry in sys.path:
+        base = entry or "."
+        try:
+            names = os.listdir(base)
+        except NotADirectoryError:
+            return True  # a zip archive: let importlib.metadata read it
+        except OSError:
+            continue
+        for name in names:
+            if not name.endswith((".dist-info", ".egg-info")):
+                continue
+            try:
+                with open(os.path.join(base, name, "entry_points.txt"), encoding="utf-8") as f:
+                    if ENTRY_POINT_GROUP in f.read():
+                        return True
+            except (OSError, UnicodeDecodeError):
+                continue
+    return False
+
+
 def _discover() -> list[type[Rule]]:
     found: list[type[Rule]] = []
+    if not _may_have_plugins():
+        return found
+    import importlib.metadata
+
     for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
         origin = f"{ep.name} = {ep.value}"
         try:

@@ -15,10 +15,9 @@ statements start at keywords, has its own boundary rules in :mod:`hischange.sqlr
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 
 from hischange.sqlreview.lexer import COMMENT, OTHER, SEMI, WORD, WS, Lexer, settled_run
-from hischange.sqlreview.model import Dialect, Span, Statement, StatementKind
+from hischange.sqlreview.model import Dialect, Pieces, Statement, StatementKind, Statements
 from hischange.sqlreview.tsql import TsqlSplitter
 
 __all__ = ["SETTLED_RUNS", "split_sql", "split_sql_unclosed"]
@@ -54,7 +53,8 @@ class _Splitter:
         self.text = text
         self.dialect = dialect
         self.lexer = Lexer(text, dialect)
-        self.found: list[tuple[int, int, StatementKind]] = []
+        #: Where the pieces go: ``split_sql_unclosed`` gives a ``Statements``.
+        self.found: Pieces = []
         self.start: int | None = None
         self.end = 0
         self.kind: StatementKind = "sql"
@@ -187,7 +187,7 @@ class _Splitter:
             and (words[-1] == "-" or len(words) >= 8)
         )
 
-    def run(self) -> list[tuple[int, int, StatementKind]]:
+    def run(self) -> Pieces:
         text, lexer, dialect = self.text, self.lexer, self.dialect
         size = len(text)
         at_line_start = True
@@ -251,42 +251,14 @@ class _Splitter:
 
 def split_sql(text: str, dialect: Dialect) -> list[Statement]:
     """Split decoded SQL ``text`` into statements for ``dialect``, each with its span."""
-    return split_sql_unclosed(text, dialect)[0]
+    return list(split_sql_unclosed(text, dialect)[0])
 
 
-def split_sql_unclosed(text: str, dialect: Dialect) -> tuple[list[Statement], int]:
-    """``split_sql``, and where a comment or quote that never closes starts (-1 if none)."""
+def split_sql_unclosed(text: str, dialect: Dialect) -> tuple[Statements, int]:
+    """``split_sql`` (as ``Statements``, made when read), and where a comment or quote that
+    never closes starts (-1 if none)."""
     splitter = TsqlSplitter(text) if dialect == "tsql" else _Splitter(text, dialect)
-    pieces = splitter.run()
-    line_starts = [0]
-    find = text.find
-    nl = find("\n")
-    while nl >= 0:
-        line_starts.append(nl + 1)
-        nl = find("\n", nl + 1)
-    statements = []
-    for index, (start, end, kind) in enumerate(pieces):
-        statements.append(
-            Statement(
-                index=index,
-                text=text[start:end],
-                kind=kind,
-                span=_span(line_starts, start, end),
-                start=start,
-                end=end,
-            )
-        )
-    return statements, splitter.lexer.unclosed
-
-
-def _span(line_starts: list[int], start: int, end: int) -> Span:
-    """1-based, end-inclusive line/column span of ``[start, end)``."""
-    last = max(start, end - 1)
-    sl = bisect_right(line_starts, start) - 1
-    el = bisect_right(line_starts, last) - 1
-    return Span(
-        start_line=sl + 1,
-        start_col=start - line_starts[sl] + 1,
-        end_line=el + 1,
-        end_col=last - line_starts[el] + 1,
-    )
+    found = Statements(text)
+    splitter.found = found
+    splitter.run()
+    return found, splitter.lexer.unclosed

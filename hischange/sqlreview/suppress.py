@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from hischange.sqlreview.lexer import COMMENT, Lexer
-from hischange.sqlreview.model import Dialect, Statement, Suppression
+from hischange.sqlreview.model import Dialect, Statement, Statements, Suppression
 
 __all__ = ["ParsedSuppression", "find_suppressions"]
 
@@ -44,12 +45,14 @@ def _comment_body(raw: str) -> str:
 
 
 def find_suppressions(
-    text: str, dialect: Dialect, statements: list[Statement]
+    text: str, dialect: Dialect, statements: Sequence[Statement]
 ) -> list[ParsedSuppression]:
     """Every suppression comment in ``text``, resolved to the statement it applies to."""
     if _MARK not in text:  # fast path: most files have none, and lexing twice costs time
         return []
-    starts = [s.start for s in statements]
+    starts = (
+        statements.starts if isinstance(statements, Statements) else [s.start for s in statements]
+    )
     found: list[ParsedSuppression] = []
     lexer = Lexer(text, dialect)
     size = len(text)

@@ -18,7 +18,7 @@ import re
 from typing import Final
 
 from hischange.sqlreview.lexer import COMMENT, SEMI, STRING, WORD, WS, Lexer
-from hischange.sqlreview.model import StatementKind
+from hischange.sqlreview.model import Pieces
 
 __all__ = ["TsqlSplitter"]
 
@@ -84,7 +84,8 @@ class TsqlSplitter:
     def __init__(self, text: str) -> None:
         self.text = text
         self.lexer = Lexer(text, "tsql")
-        self.found: list[tuple[int, int, StatementKind]] = []
+        #: Where the pieces go: ``split_sql_unclosed`` gives a ``Statements``.
+        self.found: Pieces = []
         self.start: int | None = None
         self.end = 0
         self.done = False  # the record is complete but may still take one ';'
@@ -361,7 +362,7 @@ class TsqlSplitter:
                 return True
         return False
 
-    def run(self) -> list[tuple[int, int, StatementKind]]:
+    def run(self) -> Pieces:
         text, lexer = self.text, self.lexer
         size = len(text)
         at_line_start = True

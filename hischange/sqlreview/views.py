@@ -17,9 +17,8 @@ script on sqlparse tokens and returns, per view, the names a consumer selects:
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
-
-from pydantic import BaseModel, ConfigDict
 
 from hischange.sqlreview.analysis import lex
 from hischange.sqlreview.model import Dialect
@@ -69,10 +68,9 @@ _QUOTE_CHARS = ('"', "[", "`", "'")
 _WORDY = frozenset({"name", "kw", "num", "str"})
 
 
-class SelectItem(BaseModel):
+@dataclasses.dataclass(frozen=True, slots=True)
+class SelectItem:
     """One select-list item: its output name, the column it plainly copies (if any), offset."""
-
-    model_config = ConfigDict(frozen=True)
 
     output: str
     quoted: bool
@@ -80,10 +78,9 @@ class SelectItem(BaseModel):
     offset: int
 
 
-class ViewDiff(BaseModel):
+@dataclasses.dataclass(frozen=True, slots=True)
+class ViewDiff:
     """How a view's output columns changed between two definitions."""
-
-    model_config = ConfigDict(frozen=True)
 
     removed: tuple[str, ...]
     added: tuple[str, ...]
@@ -95,10 +92,9 @@ class ViewDiff(BaseModel):
     breaking: bool
 
 
-class ViewChange(BaseModel):
+@dataclasses.dataclass(frozen=True, slots=True)
+class ViewChange:
     """A view whose columns differ between the old and the new script."""
-
-    model_config = ConfigDict(frozen=True)
 
     name: str
     old_columns: tuple[str, ...]
