@@ -36,6 +36,7 @@ __all__ = [
     "EvidenceRecorded",
     "ImportedArtifact",
     "PersonAdded",
+    "PersonKeyAdded",
     "PersonKeyRotated",
     "PersonRevoked",
     "ReleaseCut",
@@ -435,6 +436,16 @@ class PersonKeyRotated(_Event):
     old_fingerprint: str
 
 
+class PersonKeyAdded(_Event):
+    """One more key for a person, beside the ones they hold: a second SSH key, or a passkey
+    (WebAuthn; ``key`` is ``webauthn RP_ID SPKI``) registered in the web review page."""
+
+    type: Literal["person_key_added"] = "person_key_added"
+    person: str
+    key: str
+    fingerprint: str
+
+
 class ActSigned(_Event):
     """The actor's SSH signature (SSHSIG, namespace ``hischange``) over one act: the events
     ``first_seq..last_seq`` just before it, bound through ``last_hash`` and the payload
@@ -487,6 +498,7 @@ AnyEvent = Annotated[
     | PersonAdded
     | PersonRevoked
     | PersonKeyRotated
+    | PersonKeyAdded
     | ActSigned
     | CheckpointRecorded,
     Field(discriminator="type"),

@@ -132,6 +132,7 @@ requesters = []
 
 _GITIGNORE = (
     "# the local store and its journal; config.toml is shared\nhischange.db*\nattachments/\n"
+    "# the web page's accounts (password hashes, TOTP secrets) and sign-in log\nweb/\n"
 )
 
 

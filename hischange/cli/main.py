@@ -55,6 +55,10 @@ def _load(name: str) -> click.Command:
         from hischange.cli.people import people
 
         return people
+    if name == "serve":
+        from hischange.cli.serve import serve
+
+        return serve
     from hischange.cli import release
 
     return release.release if name == "release" else release.artifact
@@ -75,6 +79,7 @@ COMMANDS: dict[str, str] = {
     "deploy": "Record deployments (部署) and rollbacks.",
     "db": "The store's schema: status, upgrade (Alembic).",
     "people": "Register people, their roles and keys (信任根).",
+    "serve": "Serve the web review page (审批页面) for reviewers.",
 }
 
 

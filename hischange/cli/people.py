@@ -139,3 +139,61 @@ def list_(fmt: str) -> None:
         return [head, *(_line(p) for p in ps)] if ps else [head, "no people registered"]
 
     emit(fmt, found, human)
+
+
+@people.command(
+    "add-key",
+    epilog=example(
+        "hischange people add-key reviewer@hospital --passkey --as admin@hospital --key admin_key"
+    ),
+)
+@click.argument("person")
+@click.option(
+    "--passkey",
+    is_flag=True,
+    required=True,
+    help="Add the passkey PERSON registered on the web page (waiting in the web folder).",
+)
+@actor_option
+@format_option()
+def add_key(person: str, passkey: bool, actor: str | None, fmt: str) -> None:
+    """Add a passkey (WebAuthn security key) PERSON made on the web review page to their
+    keys: their browser approvals are then signed with it."""
+    from hischange.services.passkeys import add_passkey
+
+    result = add_passkey(open_project(), resolve_actor(actor), person)
+    emit(fmt, result, lambda p: f"added passkey {p.fingerprint} to {p.person}")
+
+
+@people.command(
+    "credentials",
+    epilog=example("hischange people credentials reviewer@hospital --password-stdin < pw.txt"),
+)
+@click.argument("person")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the new password from standard input (else it is asked for, twice).",
+)
+@format_option()
+def credentials(person: str, password_stdin: bool, fmt: str) -> None:
+    """Set PERSON's web sign-in password (argon2id) and a new TOTP secret (二次认证) for
+    `hischange serve`. Kept in .hischange/web/, outside the ledger; shown once."""
+    import sys
+
+    from hischange.services.accounts import set_credentials
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    result = set_credentials(open_project(), person, password)
+    emit(
+        fmt,
+        result,
+        lambda a: [
+            f"web sign-in set for {a.person} (password + TOTP) in {a.accounts_file}",
+            f"TOTP secret (enter it in the authenticator app, shown once): {a.totp_secret}",
+            f"TOTP URI: {a.totp_uri}",
+        ],
+    )

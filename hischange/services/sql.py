@@ -217,9 +217,15 @@ def _authors_of(proj: Project, path: str) -> set[str]:
 
 
 def approve_sql(
-    proj: Project, actor: str, change_id: str, path: Path, accept_risk: str = ""
+    proj: Project,
+    actor: str,
+    change_id: str,
+    path: Path,
+    accept_risk: str = "",
+    seen_sha256: str = "",
 ) -> ChangeState:
-    """Approve one reviewed file of a change at its current SHA-256."""
+    """Approve one reviewed file of a change at its current SHA-256 (and, when given, only if
+    that is ``seen_sha256``, the content the approver read)."""
     from hischange.services.changes import run_change_command
     from hischange.workflow.sql import decide_sql_approve
 
@@ -229,7 +235,9 @@ def approve_sql(
     authors = _authors_of(proj, name)
 
     def decide(state: ChangeState, _tx: WriteTx) -> list[AnyEvent]:
-        return decide_sql_approve(state, actor, name, digest, approvers, authors, accept_risk)
+        return decide_sql_approve(
+            state, actor, name, digest, approvers, authors, accept_risk, seen_sha256
+        )
 
     return run_change_command(proj, actor, "sql approve", change_id, decide)
 

@@ -340,6 +340,8 @@ class TrustCheck:
     signed: int = 0
     signers: set[str] = field(default_factory=set)
     before_root: int = 0
+    #: Nonces of passkey-signed acts seen so far (a replayed assertion repeats one).
+    nonces: set[str] = field(default_factory=set)
     _root: TrustRoot | None = None
 
     def feed(
@@ -398,12 +400,16 @@ class TrustCheck:
             return
         key = self._key_line(actor, act.fingerprint)
         items: list[ActItem] = [act_item(p[0], p[2], p[3], p[4]) for p in covered]
-        payload = act_payload(
-            actor=actor, at=at, nonce=act.nonce, last_hash=act.last_hash, items=items
-        )
         try:
-            public = trust.parse_public_key(key)
-            trust.verify(act.signature, payload, public)
+            if act.fingerprint.startswith(trust.webauthn.PREFIX):
+                from hischange.services.passkeys import verify_passkey_act
+
+                verify_passkey_act(key, actor, at, act, items, self.nonces)
+            else:
+                payload = act_payload(
+                    actor=actor, at=at, nonce=act.nonce, last_hash=act.last_hash, items=items
+                )
+                trust.verify(act.signature, payload, trust.parse_public_key(key))
         except (trust.SignatureError, UsageError) as exc:
             self._problem(
                 first,

@@ -30,6 +30,7 @@ from hischange.events import (
     DeploymentRecorded,
     EvidenceRecorded,
     PersonAdded,
+    PersonKeyAdded,
     PersonKeyRotated,
     PersonRevoked,
     ReleaseCut,
@@ -99,6 +100,7 @@ HANDLERS: dict[type[BaseModel], Handler] = {
     PersonAdded: apply_trust_event,
     PersonRevoked: apply_trust_event,
     PersonKeyRotated: apply_trust_event,
+    PersonKeyAdded: apply_trust_event,
 }
 
 

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from hischange.errors import WorkflowError
 from hischange.events import (
     PersonAdded,
+    PersonKeyAdded,
     PersonKeyRotated,
     PersonRevoked,
     TrustRootSet,
@@ -46,6 +47,7 @@ __all__ = [
     "people_of",
     "role_holders",
     "signer_fingerprints",
+    "webauthn_payload",
 ]
 
 #: Roles a person can hold in a signed project.
@@ -61,8 +63,10 @@ REQUIRED_ROLE: dict[str, str] = {
     "person_added": "root",
     "person_revoked": "root",
     "person_key_rotated": "root",
+    "person_key_added": "root",
 }
 PAYLOAD_VERSION = "hischange-act/1"
+WEBAUTHN_PAYLOAD_VERSION = "hischange-webauthn/1"
 
 _VERBS = {
     "change_registered": "register",
@@ -81,6 +85,7 @@ _VERBS = {
     "person_added": "register person",
     "person_revoked": "revoke person",
     "person_key_rotated": "rotate key of",
+    "person_key_added": "add key of",
     "checkpoint_recorded": "checkpoint",
 }
 SUBJECT_FIELDS = ("change_id", "change_ids", "version", "path", "person", "evidence_id", "seq")
@@ -166,6 +171,9 @@ def apply_trust_event(view: ProjectionView, appended: AppendedEvent) -> None:
         return
     if isinstance(event, PersonRevoked):
         new = state.model_copy(update={"revoked_seq": seq})
+    elif isinstance(event, PersonKeyAdded):
+        added = KeyState(fingerprint=event.fingerprint, key=event.key, added_seq=seq)
+        new = state.model_copy(update={"keys": (*state.keys, added)})
     else:
         assert isinstance(event, PersonKeyRotated)
         keys = tuple(
@@ -320,6 +328,32 @@ def act_payload(
                     "meaning": meaning_of(type_, subject, digest),
                 }
                 for seq, type_, subject, digest in items
+            ],
+        }
+    )
+
+
+def webauthn_payload(*, actor: str, issued: str, nonce: str, items: Sequence[ActItem]) -> bytes:
+    """The bytes a passkey signs in the browser (the WebAuthn challenge is their SHA-256):
+    the same per-event items as ``act_payload`` (type, subject, SHA-256 of the canonical event
+    JSON, meaning) for the events the act will append, the actor, the time the page asked and
+    a fresh nonce. Sequence numbers and the chain hash are not known when the reviewer signs,
+    so they are left out; the content hashes bind the exact events (a changed SQL file, a
+    changed request, another reviewer or another change give other bytes)."""
+    return canonical(
+        {
+            "v": WEBAUTHN_PAYLOAD_VERSION,
+            "actor": actor,
+            "issued": issued,
+            "nonce": nonce,
+            "events": [
+                {
+                    "type": type_,
+                    "subject": subject,
+                    "sha256": digest,
+                    "meaning": meaning_of(type_, subject, digest),
+                }
+                for _seq, type_, subject, digest in items
             ],
         }
     )
