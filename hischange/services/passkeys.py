@@ -30,7 +30,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from hischange import trust
-from hischange.errors import NotFoundError, UsageError, WorkflowError, clip
+from hischange.errors import NotFoundError, UsageError, clip
 from hischange.events import ActSigned, PersonKeyAdded
 from hischange.ledger import format_time
 from hischange.project import Project
@@ -41,9 +41,11 @@ from hischange.workflow.signing import (
     ActItem,
     PersonState,
     act_item,
+    decide_passkey_act,
     decide_signer,
     load_root,
     meaning_of,
+    refuse_passkey,
     webauthn_payload,
 )
 
@@ -55,6 +57,7 @@ __all__ = [
     "PendingPasskey",
     "add_passkey",
     "complete_act",
+    "passkey_fingerprint",
     "passkeys_of",
     "pending_passkey",
     "prepare_act",
@@ -141,6 +144,15 @@ def passkeys_of(proj: Project, person: str) -> list[tuple[str, str]]:
                 if fp.startswith(trust.webauthn.PREFIX)
             ]
     return []
+
+
+def passkey_fingerprint(proj: Project, person: str, credential_id: str) -> str:
+    """The fingerprint of ``person``'s registered passkey with this credential id (a
+    refusal when it is not theirs)."""
+    found = {cred: fp for fp, cred in passkeys_of(proj, person) if cred}
+    if credential_id not in found:
+        refuse_passkey("this passkey is not registered to you in the ledger")
+    return found[credential_id]
 
 
 def add_passkey(proj: Project, actor: str, person: str) -> PendingPasskey:
@@ -241,15 +253,12 @@ class _PasskeySealer:
         run = list(tx.pending)
         actor = run[0][1]
         items = _items(tx)
-        if {p[1] for p in run} != {actor} or person_key(actor) != person_key(self.intent.actor):
-            raise WorkflowError("a passkey signs one person's act", rule="signature_required")
-        if [(t, s, d) for _, t, s, d in items] != list(self.intent.items):
-            raise WorkflowError(
-                "what would be recorded is no longer what you signed (the change or the file "
-                "changed after the page was loaded); nothing was recorded",
-                hint="reload the page, read it again and sign again",
-                rule="signature_required",
-            )
+        decide_passkey_act(
+            self.intent.actor,
+            self.intent.items,
+            {p[1] for p in run},
+            [(t, s, d) for _, t, s, d in items],
+        )
         decide_signer(tx, actor, self.fingerprint, [p[3] for p in run])
         tx.pending.clear()
         meanings = "; ".join(meaning_of(t, s, d) for _, t, s, d in items)
@@ -293,16 +302,13 @@ def complete_act(
             trust.webauthn.unb64url(assertion["signature"]),
         )
     except (KeyError, ValueError, AttributeError, trust.SignatureError) as exc:
-        raise WorkflowError(
-            f"the passkey assertion does not verify: {exc}", rule="signature_required"
-        ) from None
+        refuse_passkey(f"the passkey assertion does not verify: {exc}")
     if origin != expected_origin:
-        raise WorkflowError(
-            f"the passkey was used on {clip(origin)}, not on this site ({expected_origin})",
-            rule="signature_required",
+        refuse_passkey(
+            f"the passkey was used on {clip(origin)}, not on this site ({expected_origin})"
         )
     if parse_time(intent.issued) + ISSUED_WINDOW < proj.store.clock():
-        raise WorkflowError("the signed request is too old; sign again", rule="signature_required")
+        refuse_passkey("the signed request is too old; sign again")
     proj.sealer = _PasskeySealer(
         intent,
         fingerprint,
@@ -315,9 +321,7 @@ def _registered_key(proj: Project, actor: str, fingerprint: str) -> str:
     data = proj.store.aggregate("person", person_key(actor))
     person = PersonState.model_validate(data) if data is not None else None
     if person is None or fingerprint not in person.active_fingerprints():
-        raise WorkflowError(
-            f"{fingerprint} is not a registered passkey of {actor}", rule="signature_required"
-        )
+        refuse_passkey(f"{fingerprint} is not a registered passkey of {actor}")
     return next(k.key for k in person.keys if k.fingerprint == fingerprint)
 
 

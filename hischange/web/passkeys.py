@@ -212,7 +212,7 @@ def passkey_routes(
         return JSONResponse(out)
 
     async def sign_finish(request: Request) -> Response:
-        from hischange.services.passkeys import complete_act
+        from hischange.services.passkeys import complete_act, passkey_fingerprint
 
         data = await body(request)
         bad = refuse_forgery(request, request.headers.get("x-csrf-token"))
@@ -235,7 +235,7 @@ def passkey_routes(
         with lock:
             proj = open_project()
             try:
-                fingerprint = _fingerprint_of(proj, me, str(data.get("id", "")))
+                fingerprint = passkey_fingerprint(proj, me, str(data.get("id", "")))
                 complete_act(proj, intent, fingerprint, assertion, origin,
                              act_runner(kind, cid, me, form))  # fmt: skip
             except WorkflowError as exc:
@@ -260,14 +260,3 @@ def _unb64(text: str) -> bytes:
     from hischange.trust.webauthn import unb64url
 
     return unb64url(text)
-
-
-def _fingerprint_of(proj: Project, person: str, credential_id: str) -> str:
-    from hischange.services.passkeys import passkeys_of
-
-    for fp, cred in passkeys_of(proj, person):
-        if cred == credential_id:
-            return fp
-    raise WorkflowError(
-        "this passkey is not registered to you in the ledger", rule="signature_required"
-    )

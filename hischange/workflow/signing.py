@@ -12,7 +12,7 @@ which the verification recipe in docs/auditor.md rebuilds with the standard libr
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from pydantic import BaseModel, ConfigDict
 
@@ -39,12 +39,14 @@ __all__ = [
     "act_item",
     "act_payload",
     "apply_trust_event",
+    "decide_passkey_act",
     "decide_people_admin",
     "decide_signer",
     "load_person",
     "load_root",
     "meaning_of",
     "people_of",
+    "refuse_passkey",
     "role_holders",
     "signer_fingerprints",
     "webauthn_payload",
@@ -357,3 +359,28 @@ def webauthn_payload(*, actor: str, issued: str, nonce: str, items: Sequence[Act
             ],
         }
     )
+
+
+def refuse_passkey(reason: str, hint: str | None = None) -> NoReturn:
+    """Refuse an act whose passkey signature cannot stand (``signature_required``)."""
+    raise WorkflowError(
+        reason, rule="signature_required", hint=hint or "reload the page and sign again"
+    )
+
+
+def decide_passkey_act(
+    signer: str,
+    signed: Sequence[tuple[str, str, str]],
+    actors: set[str],
+    appended: Sequence[tuple[str, str, str]],
+) -> None:
+    """Refuse to record a passkey-signed act unless the events it appends are exactly the
+    ones the reviewer signed (type, subject, content hash), all by the signer."""
+    if len({person_key(a) for a in actors}) != 1 or not same_person(next(iter(actors)), signer):
+        refuse_passkey("a passkey signs one person's act: its own")
+    if list(appended) != list(signed):
+        refuse_passkey(
+            "what would be recorded is no longer what you signed (the change or the file "
+            "changed after the page was loaded); nothing was recorded",
+            hint="reload the page, read it again and sign again",
+        )

@@ -483,4 +483,19 @@ CASES: list[Case] = [
         "not an SSH public key",
     ),
     Case("people list json", ("people", "list", "--format", "json"), 0),
+    Case(
+        "people add-key no passkey waiting",
+        ("people", "add-key", "x@hospital\x1b[2J", "--passkey", "--as", "admin@hospital"),
+        3,
+        "x@hospital",
+        fast=True,
+    ),
+    Case(
+        "people credentials unregistered person",
+        ("people", "credentials", "mallory@vendor\x1b[2J", "--password-stdin"),
+        2,
+        "mallory@vendor",
+        fast=True,
+    ),
+    Case("serve bad port", ("serve", "--port", "70000"), 2, "70000", fast=True),
 ]
