@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import shutil
 import subprocess
@@ -21,19 +22,28 @@ from demo_release import custody_step, emergency_release_step, release_step, sql
 from sample_repo import make_repo
 
 HISCHANGE = str(Path(sys.executable).with_name("hischange"))
-ROLES = {
-    "approvers": '["reviewer@hospital", "dba@hospital"]',
-    "developers": '["dev@vendor", "dev2@vendor"]',
-    "auditors": '["auditor@hospital"]',
+#: Who is registered, with which roles (the hospital's administrator does this once).
+PEOPLE = {
+    "reviewer@hospital": ("approver", "requester"),
+    "dba@hospital": ("approver",),
+    "tester@hospital": ("tester",),
+    "auditor@hospital": ("auditor",),
+    "dev@vendor": ("developer",),
+    "dev2@vendor": ("developer",),
+    "ops@vendor": ("operator",),
+    "release@vendor": ("developer",),
+    "ci@vendor": ("ci",),
 }
 
 
 class Demo:
     """Runs hischange commands in the sample repository and shows them."""
 
-    def __init__(self, repo: Path) -> None:
+    def __init__(self, repo: Path, keys: dict[str, Path]) -> None:
         self.repo = repo
         self.step_no = 0
+        #: Each person's throwaway private key; the actor's signs each command.
+        self.keys = keys
 
     def step(self, title: str) -> None:
         self.step_no += 1
@@ -41,9 +51,14 @@ class Demo:
 
     def run(self, *args: str, expect: int = 0, show: bool = True) -> str:
         print(f"$ hischange {' '.join(shlex.quote(a) for a in args)}")
+        actor = args[args.index("--as") + 1] if "--as" in args else "dev@vendor"
+        env = dict(os.environ)
+        if actor in self.keys:  # as the person would: their own key signs (--key / env)
+            env["HISCHANGE_SIGNING_KEY"] = str(self.keys[actor])
         proc = subprocess.run(
-            [HISCHANGE, *args], cwd=self.repo, capture_output=True, text=True, check=False
-        )
+            [HISCHANGE, *args], cwd=self.repo, capture_output=True, text=True, check=False,
+            env=env,
+        )  # fmt: skip
         out = (proc.stdout + proc.stderr).rstrip()
         if out and show:
             print("  " + out.replace("\n", "\n  "))
@@ -64,9 +79,15 @@ class Demo:
 
 def foundation(demo: Demo) -> dict[str, str]:
     """Issue 2: register, approve, refuse a self-approval, trace and verify."""
-    demo.step("init: a store in .hischange/ next to the repository")
-    demo.run("init")
-    _set_roles(demo.repo)
+    demo.step("init: a signed store in .hischange/; the hospital's root key (信任根) in genesis")
+    root = demo.keys["admin@hospital"]
+    demo.run("init", "--trust-root", f"{root}.pub", "--as", "admin@hospital")
+    demo.step("the hospital's administrator registers people, roles and public keys")
+    for person, roles in PEOPLE.items():
+        flags = [x for role in roles for x in ("--role", role)]
+        demo.run("people", "add", person, *flags, "--key", f"{demo.keys[person]}.pub",
+                 "--as", "admin@hospital", "--signing-key", str(root), show=False)  # fmt: skip
+    demo.run("people", "list")
 
     demo.step("register three changes: free LIS interface, negotiated report, emergency fix")
     lis = demo.new_change(
@@ -123,6 +144,10 @@ def foundation(demo: Demo) -> dict[str, str]:
     for cid in (lis, report, fix):
         demo.run("change", "submit", cid, "--as", "dev@vendor")
 
+    demo.step("refused: the vendor's developer approves as the reviewer, without their key")
+    demo.run("change", "approve", lis, "--as", "reviewer@hospital",
+             "--key", str(demo.keys["dev@vendor"]), expect=5)  # fmt: skip
+
     demo.step("refused: the reviewer who requested the report may not approve it (职责分离)")
     demo.run("change", "approve", report, "--as", "reviewer@hospital", expect=5)
 
@@ -135,21 +160,29 @@ def foundation(demo: Demo) -> dict[str, str]:
     return {"lis": lis, "report": report, "fix": fix}
 
 
-def _set_roles(repo: Path) -> None:
-    """Fill the [roles] lists that `init` wrote empty (the hospital's IT department would)."""
-    config = repo / ".hischange" / "config.toml"
-    text = config.read_text(encoding="utf-8")
-    for key, value in ROLES.items():
-        text = text.replace(f"{key} = []", f"{key} = {value}")
-    config.write_text(text, encoding="utf-8")
+def make_keys(folder: Path) -> dict[str, Path]:
+    """Throwaway Ed25519 keys for every person of the demo, made with ssh-keygen."""
+    folder.mkdir()
+    keys = {}
+    for person in ("admin@hospital", *PEOPLE):
+        path = folder / person.replace("@", "_at_")
+        subprocess.run(
+            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", person, "-f", str(path)],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        keys[person] = path
+    return keys
 
 
 def audit(demo: Demo, ids: dict[str, str]) -> None:
     """Show the record an auditor reads."""
     demo.step("audit trace: the emergency fix from request to production and closure")
     demo.run("audit", "trace", ids["fix"])
-    demo.step("audit verify: chain recomputed, projections replayed")
-    demo.run("audit", "verify")
+    demo.step("audit checkpoint: the reviewer signs the head; the hospital keeps the file")
+    point = demo.repo.parent / "hospital-checkpoint.json"
+    demo.run("audit", "checkpoint", "--as", "reviewer@hospital", "--out", str(point))
+    demo.step("audit verify: chain, projections, every signature and the checkpoint")
+    demo.run("audit", "verify", "--checkpoint", str(point))
 
 
 def main() -> None:
@@ -159,8 +192,10 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="hischange-demo-"))
     repo = make_repo(work / "his")
     print(f"sample HIS repository: {repo}")
+    keys = make_keys(work / "keys")
+    print(f"throwaway SSH keys made with ssh-keygen for this demo only: {work / 'keys'}")
     try:
-        demo = Demo(repo)
+        demo = Demo(repo, keys)
         ids = foundation(demo)
         emergency_release_step(demo, ids)
         custody_step(demo, ids)

@@ -67,7 +67,11 @@ def _pytest(demo: Demo, cid: str) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", *args],
         cwd=demo.repo,
-        env={**os.environ, "HISCHANGE_USER": "ci@vendor"},
+        env={
+            **os.environ,
+            "HISCHANGE_USER": "ci@vendor",
+            "HISCHANGE_SIGNING_KEY": str(demo.keys["ci@vendor"]),
+        },  # CI's own key
         capture_output=True,
         text=True,
         check=False,
@@ -84,11 +88,12 @@ def _onsite(demo: Demo, cid: str, sha: str) -> None:
     steps.write_text(STEPS, encoding="utf-8")
     shot = work / "LIS 样本号核对.png"
     shot.write_bytes(b"\x89PNG\r\n\x1a\n" + b"synthetic screenshot, no patient data")
+    print("  (the on-site test is recorded by the hospital's tester, with their own key)")
     demo.run(
         "evidence", "record", cid, "--env", "onsite-test", "--tester", "tester@hospital",
         "--result", "pass", "--steps", str(steps), "--expected", "LIS 收到医嘱, 样本号无空格",
         "--actual", "LIS 收到医嘱, 样本号 S0001", "--attach", str(shot), "--commit", sha,
-        "--as", "dev@vendor",
+        "--as", "tester@hospital",
     )  # fmt: skip
 
 

@@ -61,7 +61,9 @@ def _pytest(demo: Demo, cid: str) -> None:
     print(f"$ pytest -q --hischange-change {cid} tests")
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "--hischange-change", cid, "tests"],
-        cwd=demo.repo, env={**os.environ, "HISCHANGE_USER": "ci@vendor"},
+        cwd=demo.repo,
+        env={**os.environ, "HISCHANGE_USER": "ci@vendor",
+             "HISCHANGE_SIGNING_KEY": str(demo.keys["ci@vendor"])},
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     print("  " + (proc.stdout + proc.stderr).rstrip().replace("\n", "\n  "))

@@ -146,6 +146,8 @@ class Project:
         self._clock = clock
         #: Signs each write transaction's acts (``Store.sealer``); the CLI installs one.
         self._sealer: Any = None
+        #: Makes the sealer when the store is first opened (the CLI sets it).
+        self.sealer_factory: Callable[[], Any] | None = None
 
     @property
     def sealer(self) -> Any:
@@ -169,6 +171,8 @@ class Project:
         from hischange.store import Store
 
         store = Store(self.db_url, clock=self._clock, lock_timeout=env_lock_timeout())
+        if self._sealer is None and self.sealer_factory is not None:
+            self._sealer = self.sealer_factory()
         store.sealer = self._sealer
         return store
 

@@ -54,6 +54,8 @@ class EvidenceRecorder:
                 self.project = find_project(self.config.invocation_params.dir)
             except NotFoundError:
                 self.project = find_project(self.config.rootpath)
+            # a signed project: the CI identity's key signs ($HISCHANGE_SIGNING_KEY or agent)
+            self.project.sealer_factory = _sealer
         return self.project
 
     def _case(self, nodeid: str) -> dict[str, Any]:
@@ -247,3 +249,9 @@ def pytest_configure(config: pytest.Config) -> None:
     # Under pytest-xdist only the controller records; the workers' reports reach it.
     if not hasattr(config, "workerinput"):
         config.pluginmanager.register(EvidenceRecorder(config), "hischange-evidence-recorder")
+
+
+def _sealer() -> Any:
+    from hischange.services.trust import Sealer
+
+    return Sealer()

@@ -95,7 +95,9 @@ def trace(change_id: str, fmt: str) -> None:
 @actor_option
 @format_option()
 def checkpoint(out: Path | None, actor: str | None, fmt: str) -> None:
-    """Sign the ledger's head (sequence, hash, time) and write a checkpoint file.
+    """Sign the ledger head into a checkpoint file.
+
+    Signs the head (sequence, hash, time) as a registered person and writes it to a file.
 
     The signer is a registered person of a signed project (their key signs); the checkpoint
     is recorded as an event too. Keep the file outside the vendor's reach: `audit verify

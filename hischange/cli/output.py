@@ -141,11 +141,17 @@ def open_project() -> Project:
 
 
 def install_sealer(project: Project, obj: dict[str, Any]) -> None:
-    """Every act this invocation appends is signed with ``--key`` (or the agent's key)."""
-    from hischange.services.trust import Sealer
+    """Every act this invocation appends is signed with ``--key`` (or the agent's key).
 
-    key = obj.get("key_file")
-    project.sealer = Sealer(key=Path(key).expanduser() if key else None)
+    Made when the store opens (a command that never opens it imports nothing of it)."""
+
+    def make() -> Any:
+        from hischange.services.trust import Sealer
+
+        key = obj.get("key_file")
+        return Sealer(key=Path(key).expanduser() if key else None)
+
+    project.sealer_factory = make
 
 
 def resolve_actor(explicit: str | None) -> str:

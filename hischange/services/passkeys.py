@@ -41,6 +41,7 @@ from hischange.workflow.signing import (
     ActItem,
     PersonState,
     act_item,
+    act_meaning,
     decide_passkey_act,
     decide_signer,
     load_root,
@@ -261,14 +262,13 @@ class _PasskeySealer:
         )
         decide_signer(tx, actor, self.fingerprint, [p[3] for p in run])
         tx.pending.clear()
-        meanings = "; ".join(meaning_of(t, s, d) for _, t, s, d in items)
         signed = ActSigned(
             fingerprint=self.fingerprint,
             first_seq=run[0][0],
             last_seq=run[-1][0],
             last_hash=run[-1][5],
             nonce=self.intent.nonce,
-            meaning=meanings if len(meanings) <= 2000 else meanings[:1990] + " …",
+            meaning=act_meaning(items),
             signature=json.dumps(
                 {"webauthn": 1, "issued": self.intent.issued, **self.assertion},
                 sort_keys=True,

@@ -17,9 +17,12 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    from hischange.store import WriteTx
 
 from hischange import trust
 from hischange.config import RolesConfig
@@ -38,7 +41,6 @@ from hischange.events import (
 from hischange.files import read_regular
 from hischange.ledger import ProjectionView, canonical, format_time
 from hischange.project import Project
-from hischange.store import WriteTx
 from hischange.workflow.people import same_person
 from hischange.workflow.projector import project
 from hischange.workflow.signing import (
@@ -49,12 +51,12 @@ from hischange.workflow.signing import (
     PersonState,
     TrustRoot,
     act_item,
+    act_meaning,
     act_payload,
     decide_people_admin,
     decide_signer,
     load_person,
     load_root,
-    meaning_of,
     role_holders,
     signer_fingerprints,
 )
@@ -280,18 +282,23 @@ class Sealer:
         items = [act_item(seq, type_, data, sha) for seq, _, type_, data, sha, _ in run]
         nonce = secrets.token_hex(16)
         last_hash = run[-1][5]
+        meaning = act_meaning(items)
         payload = act_payload(
-            actor=actor, at=format_time(tx.now), nonce=nonce, last_hash=last_hash, items=items
+            actor=actor,
+            at=format_time(tx.now),
+            nonce=nonce,
+            last_hash=last_hash,
+            meaning=meaning,
+            items=items,
         )
         signature = self.sign(payload, key_path)
-        meanings = "; ".join(meaning_of(t, s, d) for _, t, s, d in items)
         signed = ActSigned(
             fingerprint=str(fingerprint),
             first_seq=run[0][0],
             last_seq=run[-1][0],
             last_hash=last_hash,
             nonce=nonce,
-            meaning=meanings if len(meanings) <= 2000 else meanings[:1990] + " …",
+            meaning=meaning,
             signature=signature,
         )
         tx.append(actor, [signed])
@@ -400,6 +407,9 @@ class TrustCheck:
             return
         key = self._key_line(actor, act.fingerprint)
         items: list[ActItem] = [act_item(p[0], p[2], p[3], p[4]) for p in covered]
+        if act.meaning != act_meaning(items):
+            self._problem(first, f"the signed meaning at {seq} does not describe its events")
+            return
         try:
             if act.fingerprint.startswith(trust.webauthn.PREFIX):
                 from hischange.services.passkeys import verify_passkey_act
@@ -407,7 +417,12 @@ class TrustCheck:
                 verify_passkey_act(key, actor, at, act, items, self.nonces)
             else:
                 payload = act_payload(
-                    actor=actor, at=at, nonce=act.nonce, last_hash=act.last_hash, items=items
+                    actor=actor,
+                    at=at,
+                    nonce=act.nonce,
+                    last_hash=act.last_hash,
+                    meaning=act.meaning,
+                    items=items,
                 )
                 trust.verify(act.signature, payload, trust.parse_public_key(key))
         except (trust.SignatureError, UsageError) as exc:

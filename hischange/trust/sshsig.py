@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import os
 import shutil
@@ -24,12 +25,6 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from hischange.errors import ConfigError, UsageError, clip
 from hischange.files import read_regular
@@ -50,10 +45,12 @@ NAMESPACE = "hischange"
 _MAGIC = b"SSHSIG"
 _BEGIN = "-----BEGIN SSH SIGNATURE-----"
 _END = "-----END SSH SIGNATURE-----"
-_CURVES: dict[str, tuple[ec.EllipticCurve, hashes.HashAlgorithm]] = {
-    "nistp256": (ec.SECP256R1(), hashes.SHA256()),
-    "nistp384": (ec.SECP384R1(), hashes.SHA384()),
-    "nistp521": (ec.SECP521R1(), hashes.SHA512()),
+#: Curve name -> (cryptography's curve class, its hash) by name: cryptography is imported
+#: only when a signature is verified (signing runs ssh-keygen and needs none of it).
+_CURVES: dict[str, tuple[str, str]] = {
+    "nistp256": ("SECP256R1", "SHA256"),
+    "nistp384": ("SECP384R1", "SHA384"),
+    "nistp521": ("SECP521R1", "SHA512"),
 }
 _SK_ED25519 = "sk-ssh-ed25519@openssh.com"
 _SK_ECDSA = "sk-ecdsa-sha2-nistp256@openssh.com"
@@ -122,10 +119,13 @@ class PublicKey:
         return f"{self.type} {base64.b64encode(self.blob).decode()}"
 
 
-def parse_public_key(text: str) -> PublicKey:
+@functools.lru_cache(maxsize=256)
+def parse_public_key(text: str, *, load: bool = True) -> PublicKey:
     """One OpenSSH public-key line (``ssh-ed25519 AAAA… comment``) as a ``PublicKey``.
 
-    Raises ``UsageError`` naming what is wrong (exit 2)."""
+    ``load=False`` checks the line's shape but does not load the key into ``cryptography``
+    (signing only needs its fingerprint). Raises ``UsageError`` naming what is wrong (exit 2).
+    """
     parts = text.strip().split(None, 2)
     if len(parts) < 2:
         raise UsageError(
@@ -141,14 +141,21 @@ def parse_public_key(text: str) -> PublicKey:
     try:
         blob = base64.b64decode(b64, validate=True)
         key = PublicKey(kind, blob, parts[2] if len(parts) > 2 else "")
-        _load(key)
+        if load:
+            _load(key)
+        elif _Reader(blob).text() != kind:
+            raise SignatureError("the key blob names another type")
     except (binascii.Error, SignatureError, ValueError) as exc:
         raise UsageError(f"damaged SSH public key of type {kind}: {exc}") from None
     return key
 
 
+@functools.lru_cache(maxsize=256)
 def _load(key: PublicKey) -> tuple[str, object, bytes]:
     """(family, cryptography key, application) of a public key blob; checks its type."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     r = _Reader(key.blob)
     if r.text() != key.type:
         raise SignatureError("the key blob names another type")
@@ -166,7 +173,8 @@ def _load(key: PublicKey) -> tuple[str, object, bytes]:
     app = r.string() if key.type == _SK_ECDSA else b""
     if not r.done():
         raise SignatureError("trailing bytes in the key")
-    public = ec.EllipticCurvePublicKey.from_encoded_point(_CURVES[curve_name][0], point)
+    curve = getattr(ec, _CURVES[curve_name][0])()
+    public = ec.EllipticCurvePublicKey.from_encoded_point(curve, point)
     return curve_name, public, app
 
 
@@ -225,6 +233,12 @@ def verify(armoured: str, message: bytes, key: PublicKey, namespace: str = NAMES
         signed = hashlib.sha256(app).digest() + flags_counter + hashlib.sha256(signed).digest()
     if not sig.done():
         raise SignatureError("trailing bytes in the signature")
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
     try:
         if family == "ed25519":
             assert isinstance(public, Ed25519PublicKey)
@@ -233,7 +247,7 @@ def verify(armoured: str, message: bytes, key: PublicKey, namespace: str = NAMES
             assert isinstance(public, ec.EllipticCurvePublicKey)
             rs = _Reader(raw)
             der = encode_dss_signature(_mpint(rs.string()), _mpint(rs.string()))
-            public.verify(der, signed, ec.ECDSA(_CURVES[family][1]))
+            public.verify(der, signed, ec.ECDSA(getattr(hashes, _CURVES[family][1])()))
     except InvalidSignature:
         raise SignatureError("the signature does not match the signed data") from None
 
@@ -310,7 +324,7 @@ def public_key_of(path: Path) -> PublicKey:
         if candidate.is_file():
             data = read_regular(candidate, "public key file", max_bytes=64 * 1024)
             try:
-                return parse_public_key(data.decode("utf-8"))
+                return parse_public_key(data.decode("utf-8"), load=False)
             except UnicodeDecodeError:
                 raise ConfigError(f"cannot read the public key {candidate}: not UTF-8") from None
     if not path.is_file():

@@ -37,6 +37,7 @@ __all__ = [
     "PersonState",
     "TrustRoot",
     "act_item",
+    "act_meaning",
     "act_payload",
     "apply_trust_event",
     "decide_passkey_act",
@@ -307,13 +308,19 @@ def act_item(seq: int, event_type: str, data: dict[str, Any], sha256: str) -> Ac
     return (seq, event_type, _subject(data), sha256)
 
 
+def act_meaning(items: Sequence[ActItem]) -> str:
+    """The act in words, one phrase per event (cut at 2000 characters for huge acts)."""
+    text = "; ".join(meaning_of(t, subject, d) for _, t, subject, d in items)
+    return text if len(text) <= 2000 else text[:1990] + " …"
+
+
 def act_payload(
-    *, actor: str, at: str, nonce: str, last_hash: str, items: Sequence[ActItem]
+    *, actor: str, at: str, nonce: str, last_hash: str, meaning: str, items: Sequence[ActItem]
 ) -> bytes:
     """The bytes an act's signature covers: canonical JSON (sorted keys, no whitespace,
     UTF-8) of the actor, the time, a fresh nonce, the hash of the act's last event (which
-    chains every event before it) and, per event, its sequence number, type, subject,
-    the SHA-256 of its canonical event JSON and its meaning in words."""
+    chains every event before it), the act's meaning in words (``act_meaning``) and, per
+    event, its sequence number, type and the SHA-256 of its canonical event JSON."""
     return canonical(
         {
             "v": PAYLOAD_VERSION,
@@ -321,42 +328,28 @@ def act_payload(
             "at": at,
             "nonce": nonce,
             "last_hash": last_hash,
-            "events": [
-                {
-                    "seq": seq,
-                    "type": type_,
-                    "subject": subject,
-                    "sha256": digest,
-                    "meaning": meaning_of(type_, subject, digest),
-                }
-                for seq, type_, subject, digest in items
-            ],
+            "meaning": meaning,
+            "events": [[seq, type_, digest] for seq, type_, _, digest in items],
         }
     )
 
 
 def webauthn_payload(*, actor: str, issued: str, nonce: str, items: Sequence[ActItem]) -> bytes:
     """The bytes a passkey signs in the browser (the WebAuthn challenge is their SHA-256):
-    the same per-event items as ``act_payload`` (type, subject, SHA-256 of the canonical event
-    JSON, meaning) for the events the act will append, the actor, the time the page asked and
-    a fresh nonce. Sequence numbers and the chain hash are not known when the reviewer signs,
-    so they are left out; the content hashes bind the exact events (a changed SQL file, a
-    changed request, another reviewer or another change give other bytes)."""
+    what ``act_payload`` holds for the events the act will append — the act's meaning in
+    words and, per event, its type and the SHA-256 of its canonical event JSON — with the
+    actor, the time the page asked and a fresh nonce. Sequence numbers and the chain hash
+    are not known when the reviewer signs, so they are left out; the content hashes bind the
+    exact events (a changed SQL file, a changed request, another reviewer or another change
+    give other bytes)."""
     return canonical(
         {
             "v": WEBAUTHN_PAYLOAD_VERSION,
             "actor": actor,
             "issued": issued,
             "nonce": nonce,
-            "events": [
-                {
-                    "type": type_,
-                    "subject": subject,
-                    "sha256": digest,
-                    "meaning": meaning_of(type_, subject, digest),
-                }
-                for _seq, type_, subject, digest in items
-            ],
+            "meaning": act_meaning(items),
+            "events": [[type_, digest] for _seq, type_, _, digest in items],
         }
     )
 

@@ -194,7 +194,7 @@ def test_shallow_clone_warns(run: Cli, new_change: NewChange, repo: Repo, tmp_pa
     (clone / ".hischange").mkdir()
     (clone / ".hischange" / "config.toml").write_text("", encoding="utf-8")
     other = Cli(clone, run.clock)
-    other("init")
+    other("init", "--unsigned")
     result = other("custody", "check", "HEAD", code=1)
     assert "shallow clone" in result.stderr
 

@@ -20,7 +20,7 @@ def test_a_role_list_with_a_stray_space_names_the_same_person_everywhere(
         '[roles]\napprovers = ["DBA@hospital "]\ndevelopers = ["dev@vendor"]\n', encoding="utf-8"
     )
     run = Cli(tmp_path, clock)
-    run("init")
+    run("init", "--unsigned")
     cid = run.json(
         "change", "new", "--kind", "bugfix", "--title", "药库盘点修正", "--system", "药库",
         "--requester", "药剂科", "--rollback-plan", "恢复备份", "--as", "dev@vendor",

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -261,7 +263,7 @@ def test_signature_copied_onto_another_event_is_caught(signed: Signed) -> None:
 def test_signature_by_an_unregistered_key_is_caught(signed: Signed) -> None:
     """The vendor replaces the approval with one they signed themselves (mallory's key)."""
     from hischange.trust import parse_public_key, sign
-    from hischange.workflow.signing import act_item, act_payload
+    from hischange.workflow.signing import act_item, act_meaning, act_payload
 
     _approved(signed)
     docs = [d for _, d in _rows(signed.db())]
@@ -278,9 +280,9 @@ def test_signature_by_an_unregistered_key_is_caught(signed: Signed) -> None:
     rows = _rows(signed.db())
     with sqlite3.connect(signed.db()) as conn:
         last_hash = conn.execute("SELECT hash FROM events WHERE seq = ?", (approve,)).fetchone()[0]
-    payload = act_payload(actor="reviewer@hospital", at=str(docs[approve]["at"]),
-                          nonce="00", last_hash=last_hash,
-                          items=[act_item(approve, "change_approved", event, sha)])  # fmt: skip
+    items = [act_item(approve, "change_approved", event, sha)]
+    payload = act_payload(actor="reviewer@hospital", at=str(docs[approve]["at"]), nonce="00",
+                          last_hash=last_hash, meaning=act_meaning(items), items=items)  # fmt: skip
     mallory = parse_public_key(signed.pub("mallory").read_text())
     docs = [d for _, d in rows]
     docs[approve]["event"] = {**sig_doc, "nonce": "00", "fingerprint": mallory.fingerprint,
@@ -421,3 +423,41 @@ def test_release_tag_head_counts_as_a_checkpoint(signed: Signed, tmp_path: Path)
     assert any(
         p["damage"] == "checkpoint" and "release tag v1.0.0" in p["detail"] for p in problems
     )
+
+
+# --- the 40-line recipe of docs/auditor.md, run against a real store ------------------------
+
+
+def _recipe() -> str:
+    doc = (Path(__file__).parents[2] / "docs" / "auditor.md").read_text(encoding="utf-8")
+    section = doc.split("## Verify without hischange", 1)[1]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def _run_recipe(tmp_path: Path, db: Path) -> subprocess.CompletedProcess[str]:
+    script = tmp_path / "verify_ledger.py"
+    script.write_text(_recipe(), encoding="utf-8")
+    return subprocess.run([sys.executable, "-I", str(script), str(db)],
+                          capture_output=True, text=True, check=False)  # fmt: skip
+
+
+def test_the_documented_recipe_verifies_a_real_store(signed: Signed, tmp_path: Path) -> None:
+    assert len(_recipe().splitlines()) <= 40
+    _approved(signed)
+    signed.run("people", "revoke", "ci@hospital", "--as", "admin@hospital",
+               "--key", str(signed.key["admin"]))  # fmt: skip
+    signed.act("dev", "reviewer@hospital", "change", "new", *CHANGE, code=5)  # refused: recorded
+    done = _run_recipe(tmp_path, signed.db())
+    assert done.returncode == 0, done.stderr
+    root = signed.verify()["trust"]["root_fingerprint"]  # type: ignore[index]
+    assert f"every act signed; trust root {root}" in done.stdout
+
+
+def test_the_documented_recipe_catches_a_forged_actor(signed: Signed, tmp_path: Path) -> None:
+    _approved(signed)
+    docs = [d for _, d in _rows(signed.db())]
+    seq = _seq_of(docs, "change_submitted")
+    docs[seq - 1]["actor"] = "reviewer@hospital"
+    _rewrite(signed.db(), docs)
+    done = _run_recipe(tmp_path, signed.db())
+    assert done.returncode != 0 and "AssertionError" in done.stderr

@@ -484,6 +484,14 @@ CASES: list[Case] = [
     ),
     Case("people list json", ("people", "list", "--format", "json"), 0),
     Case(
+        "audit checkpoint in an unsigned project",
+        ("audit", "checkpoint", "--as", "reviewer@hospital", "--out", "{file}"),
+        2,
+        "unsigned",
+        fast=True,
+    ),
+    *_paths(("audit", "verify", "--checkpoint"), fast="dir"),
+    Case(
         "people add-key no passkey waiting",
         ("people", "add-key", "x@hospital\x1b[2J", "--passkey", "--as", "admin@hospital"),
         3,
