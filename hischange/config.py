@@ -17,7 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from hischange.errors import ConfigError, HischangeError, clip
 from hischange.files import read_regular
@@ -25,6 +25,7 @@ from hischange.files import read_regular
 __all__ = [
     "CONFIG_NAME",
     "STATE_DIR",
+    "ApprovalConfig",
     "Config",
     "CustodyConfig",
     "CustodyIgnore",
@@ -152,6 +153,29 @@ class ReleaseConfig(_Section):
     retro_approval_hours: Hours = 24
 
 
+class ApprovalConfig(_Section):
+    """Multi-step approval (多级审批): ``groups`` names who belongs to each group of
+    approvers; ``change`` lists the groups that must each approve, per change kind
+    (``default`` for the others); ``sql`` lists them per finding-code prefix of an SQL
+    file's error findings (``HC1 = ["dba", "it_head"]``). Nothing configured: one approver."""
+
+    groups: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    change: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    sql: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _known_groups(self) -> ApprovalConfig:
+        for section, rules in (("change", self.change), ("sql", self.sql)):
+            for key, groups in rules.items():
+                unknown = [g for g in groups if g not in self.groups]
+                if unknown:
+                    raise ValueError(
+                        f"[approval.{section}] {key}: group {unknown[0]!r} is not in "
+                        "[approval.groups]"
+                    )
+        return self
+
+
 class Config(BaseModel):
     """The whole project configuration."""
 
@@ -170,6 +194,7 @@ class Config(BaseModel):
     sqlreview: dict[str, Any] = Field(default_factory=dict)
     evidence: EvidenceConfig = EvidenceConfig()
     release: ReleaseConfig = ReleaseConfig()
+    approval: ApprovalConfig = ApprovalConfig()
 
     def due_delta(self, urgency: str) -> timedelta:
         """The time allowed for a change of this urgency."""

@@ -15,6 +15,7 @@ __all__ = [
     "UNSIGNED_TYPES",
     "ActSigned",
     "AnyEvent",
+    "ApprovalStepRecorded",
     "ArtifactAttached",
     "ChangeApproved",
     "ChangeEdited",
@@ -398,6 +399,18 @@ class ReviewRecorded(_Event):
 UNSIGNED_TYPES = frozenset({"trust_root_set", "command_refused", "act_signed"})
 
 
+class ApprovalStepRecorded(_Event):
+    """One step of a multi-step approval (多级审批, ``[approval]``): the actor approves the
+    change (``subject`` "change", ``sha256`` its fields' fingerprint) or one of its SQL files
+    (``subject`` the path, ``sha256`` its content) for ``group``."""
+
+    type: Literal["approval_step_recorded"] = "approval_step_recorded"
+    change_id: str
+    subject: str
+    group: str
+    sha256: str
+
+
 class TrustRootSet(_Event):
     """The hospital-held root of trust (信任根): the public key whose holder (or someone it
     delegates to) registers people, their keys and roles. Recorded by ``init --trust-root``."""
@@ -499,6 +512,7 @@ AnyEvent = Annotated[
     | PersonRevoked
     | PersonKeyRotated
     | PersonKeyAdded
+    | ApprovalStepRecorded
     | ActSigned
     | CheckpointRecorded,
     Field(discriminator="type"),

@@ -128,6 +128,15 @@ requesters = []
 #require_test_before_production = true
 #operator_not_sole_developer = true
 #retro_approval_hours = 24                  # emergency changes: retroactive approval due
+
+# Multi-step approval (多级审批): one approver from each listed group, per change kind and
+# per SQL error-finding prefix (docs/configuration.md). Unset: one approver suffices.
+# e.g. groups = { dba = ["dba@ops-company.example"], it_head = ["head@hospital"] },
+# then change = { database = ["dba", "it_head"] }, sql = { HC1 = ["dba", "it_head"] }
+#[approval]
+#groups = {}
+#change = {}
+#sql = {}
 """
 
 _GITIGNORE = (

@@ -29,6 +29,7 @@ from hischange.services.changes import get_change, run_change_command
 from hischange.store import WriteTx
 from hischange.testing import TestReport, Totals, import_report
 from hischange.vcs.ancestry import is_ancestor, resolve_commit
+from hischange.workflow.approval import ApprovalProgress
 from hischange.workflow.change import ChangeState
 from hischange.workflow.evidence import (
     Ancestry,
@@ -77,6 +78,8 @@ class ChangeDetail(ChangeState):
     against its latest linked commit (git was asked; stale items say why)."""
 
     evidence_status: tuple[EvidenceStatus, ...] = ()
+    #: multi-step approval (多级审批, ``[approval]``): who approved, who is still needed
+    approvals: tuple[ApprovalProgress, ...] = ()
     #: external references (外部编号), ``system:id`` (``change new/edit --ref``)
     refs: tuple[str, ...] = ()
 
@@ -331,7 +334,14 @@ def change_detail(proj: Project, change_id: str) -> ChangeDetail:
     facts = evidence_facts(proj, state) if state.evidence else None
     items = sorted(facts.items.values(), key=lambda s: s.seq) if facts else []
     refs = (proj.store.aggregate("change_refs", state.id) or {}).get("refs", ())
-    return ChangeDetail(**dict(state), evidence_status=tuple(items), refs=tuple(refs))
+    from hischange.services.sql import approval_progress
+
+    return ChangeDetail(
+        **dict(state),
+        evidence_status=tuple(items),
+        refs=tuple(refs),
+        approvals=tuple(approval_progress(proj, state)),
+    )
 
 
 def list_evidence(proj: Project, change_id: str) -> EvidenceList:

@@ -18,6 +18,7 @@ from hischange.services.changes import list_changes
 from hischange.services.evidence import ChangeDetail
 from hischange.services.trust import effective_roles
 from hischange.sqlreview import FileReview
+from hischange.workflow.approval import ApprovalProgress
 from hischange.workflow.change import ChangeState
 from hischange.workflow.people import is_one_of, same_person
 from hischange.workflow.release import ReleaseState
@@ -110,6 +111,8 @@ class SqlFilePage(BaseModel):
     approved_by: str
     #: ``reviewed``, ``approved``, ``stale_review`` (changed since the review) ...
     status: str
+    #: multi-step approval (``[approval.sql]``): who approved, who is still needed
+    approvals: ApprovalProgress | None = None
 
 
 def sql_file_page(proj: Project, change_id: str, path: str) -> SqlFilePage:
@@ -117,7 +120,7 @@ def sql_file_page(proj: Project, change_id: str, path: str) -> SqlFilePage:
     against its base. ``path`` must be a file recorded for the change (never a path built
     from user input: anything else is not found)."""
     from hischange.services.changes import get_change
-    from hischange.services.sql import review_files
+    from hischange.services.sql import approval_progress, review_files
     from hischange.workflow.sql import file_status
 
     state = get_change(proj, change_id)
@@ -135,6 +138,7 @@ def sql_file_page(proj: Project, change_id: str, path: str) -> SqlFilePage:
         raise NotFoundError(f"{entry.path} is not in the working tree any more")
     review = review_files(proj, [file], change_id=state.id, diff=True)
     status = file_status(entry, current)
+    steps = [p for p in approval_progress(proj, state) if p.subject == entry.path]
     return SqlFilePage(
         change=state,
         path=entry.path,
@@ -143,6 +147,7 @@ def sql_file_page(proj: Project, change_id: str, path: str) -> SqlFilePage:
         approved_sha256=entry.approved_sha256,
         approved_by=entry.approved_by,
         status=status.status,
+        approvals=steps[0] if steps else None,
     )
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from hischange.events import (
+    ApprovalStepRecorded,
     ArtifactAttached,
     ChangeApproved,
     ChangeEdited,
@@ -43,6 +44,7 @@ from hischange.events import (
 )
 from hischange.ledger import AppendedEvent, ProjectionView
 from hischange.workflow import change
+from hischange.workflow.approval import apply_approval_step
 from hischange.workflow.custody import apply_links, apply_refs_edited, apply_superseded
 from hischange.workflow.deployment import apply_baseline_sites, apply_deployment_event
 from hischange.workflow.evidence import apply_evidence_event
@@ -101,6 +103,7 @@ HANDLERS: dict[type[BaseModel], Handler] = {
     PersonRevoked: apply_trust_event,
     PersonKeyRotated: apply_trust_event,
     PersonKeyAdded: apply_trust_event,
+    ApprovalStepRecorded: apply_approval_step,
 }
 
 
