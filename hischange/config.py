@@ -30,6 +30,7 @@ __all__ = [
     "CustodyConfig",
     "CustodyIgnore",
     "EvidenceConfig",
+    "NotifyConfig",
     "ReleaseConfig",
     "RolesConfig",
     "load_config",
@@ -176,6 +177,30 @@ class ApprovalConfig(_Section):
         return self
 
 
+class NotifyConfig(_Section):
+    """Outgoing webhook (通知): events of interest POSTed to ``url`` as generic JSON or as a
+    企业微信 (``wecom``), 钉钉 (``dingtalk``) or 飞书 (``feishu``) robot message, retried
+    with backoff by `hischange serve`'s notifier, never by the command that wrote them."""
+
+    url: str = ""
+    format: Literal["json", "wecom", "dingtalk", "feishu"] = "json"
+    events: tuple[str, ...] = (
+        "change_submitted",
+        "change_approved",
+        "change_rejected",
+        "approval_step_recorded",
+        "sql_reviewed",
+        "sql_approved",
+        "release_cut",
+        "deployment_recorded",
+        "rollback_recorded",
+        "command_refused",
+    )
+    retries: int = Field(default=5, ge=0, le=20)
+    backoff_seconds: float = Field(default=2.0, ge=0, le=3600)
+    timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+
+
 class Config(BaseModel):
     """The whole project configuration."""
 
@@ -195,6 +220,7 @@ class Config(BaseModel):
     evidence: EvidenceConfig = EvidenceConfig()
     release: ReleaseConfig = ReleaseConfig()
     approval: ApprovalConfig = ApprovalConfig()
+    notify: NotifyConfig = NotifyConfig()
 
     def due_delta(self, urgency: str) -> timedelta:
         """The time allowed for a change of this urgency."""

@@ -137,6 +137,21 @@ requesters = []
 #groups = {}
 #change = {}
 #sql = {}
+
+# Notifications (通知): `hischange serve` POSTs events of interest to url, as generic JSON
+# or as a 企业微信 / 钉钉 / 飞书 robot message (format = "wecom" / "dingtalk" / "feishu"),
+# retried with backoff; a write never waits for it. Empty url: no notifications.
+#[notify]
+#url = ""
+#format = "json"
+#events = [
+#  "change_submitted", "change_approved", "change_rejected", "approval_step_recorded",
+#  "sql_reviewed", "sql_approved", "release_cut", "deployment_recorded", "rollback_recorded",
+#  "command_refused",
+#]
+#retries = 5
+#backoff_seconds = 2.0
+#timeout_seconds = 10.0
 """
 
 _GITIGNORE = (

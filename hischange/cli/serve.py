@@ -39,5 +39,18 @@ def serve(host: str, port: int, secure_cookies: bool, origin: str | None) -> Non
     app = create_app(
         WebConfig(proj.root, secure_cookies=secure_cookies, rp_id=rp_id, origin=origin)
     )
+    notifier = None
+    if proj.config.notify.url:
+        from hischange.project import Project
+        from hischange.services.notify import Notifier
+
+        root = proj.root
+        notifier = Notifier(lambda: Project(root))
+        notifier.start()
+        click.echo(f"notifications ({proj.config.notify.format}) go to the [notify] url", err=True)
     click.echo(f"hischange serve: http://{host}:{port}/ (Ctrl-C stops)", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True)
+    finally:
+        if notifier is not None:
+            notifier.stop()
