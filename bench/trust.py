@@ -110,6 +110,7 @@ def _fill(proj: Project, count: int, sealer: Sealer | None) -> None:
 
 
 def _signed_project(root: Path, keys: Path, *, fast: bool) -> tuple[Project, Path]:
+    root.mkdir(parents=True, exist_ok=True)
     admin, dev = _keygen(keys / "admin"), _keygen(keys / "dev")
     proj, _ = init_project(root)
     sign = fast_sign if fast else Sealer().sign

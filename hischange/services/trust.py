@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -90,7 +91,10 @@ def _read_key(path: Path) -> trust.PublicKey:
             f"cannot read the public key {path}: not UTF-8 text",
             hint="give the .pub file ssh-keygen wrote, e.g. id_ed25519.pub",
         ) from None
-    return trust.parse_public_key(text)
+    try:
+        return trust.parse_public_key(text)
+    except UsageError as exc:
+        raise UsageError(f"{path}: {exc.message}", hint=exc.hint) from None
 
 
 @contextmanager
@@ -291,7 +295,11 @@ class Sealer:
             meaning=meaning,
             items=items,
         )
-        signature = self.sign(payload, key_path)
+        try:
+            signature = self.sign(payload, key_path)
+        finally:
+            if key_path.parent.name.startswith("hischange-agent-"):
+                shutil.rmtree(key_path.parent, ignore_errors=True)
         signed = ActSigned(
             fingerprint=str(fingerprint),
             first_seq=run[0][0],
@@ -369,7 +377,8 @@ class TrustCheck:
             return
         if raw is None:
             raw = canonical(event.model_dump(mode="json"))
-        data = {f: getattr(event, f) for f in SUBJECT_FIELDS if hasattr(event, f)}
+        fields = event.__dict__
+        data = {f: fields[f] for f in SUBJECT_FIELDS if f in fields}
         sha = hashlib.sha256(raw).hexdigest()
         self.pending.append((seq, actor, type_, data, sha, digest))
 
@@ -402,7 +411,12 @@ class TrustCheck:
                 return
         allowed = signer_fingerprints(self.view, actor)
         if act.fingerprint not in allowed:
-            who = "an unregistered or revoked key" if allowed else "no registered person"
+            person = load_person(self.view, actor)
+            who = (
+                "a key revoked before this act (unregistered or revoked key)"
+                if person is not None
+                else "an unregistered or revoked key: no registered person of that name"
+            )
             self._problem(first, f"signed by {actor} with {act.fingerprint}: {who}")
             return
         key = self._key_line(actor, act.fingerprint)
@@ -512,8 +526,9 @@ class Checkpoint(BaseModel):
 def make_checkpoint(proj: Project, actor: str) -> Checkpoint:
     """Sign the current head as ``actor`` and record it (``checkpoint_recorded``, itself a
     signed act). The caller writes the returned checkpoint to a file the hospital keeps."""
+    store = proj.store  # opening it makes the sealer the caller asked for
     sealer = proj.sealer if isinstance(proj.sealer, Sealer) else Sealer()
-    with proj.store.write(project) as tx:
+    with store.write(project) as tx:
         if load_root(tx) is None:
             raise UsageError(
                 "checkpoints are signed by a registered person: this project is unsigned",
@@ -522,10 +537,15 @@ def make_checkpoint(proj: Project, actor: str) -> Checkpoint:
         key_path, fingerprint = sealer._key_for(signer_fingerprints(tx, actor))
         decide_signer(tx, actor, fingerprint, [])
         assert key_path is not None
-        public = trust.public_key_of(key_path.expanduser())
-        draft = Checkpoint(seq=tx.head_seq, head_hash=tx.head_hash, at=format_time(tx.now),
-                           signer=actor, key=public.line, signature="")  # fmt: skip
-        point = draft.model_copy(update={"signature": sealer.sign(draft.payload(), key_path)})
+        try:
+            public = trust.public_key_of(key_path.expanduser())
+            draft = Checkpoint(seq=tx.head_seq, head_hash=tx.head_hash, at=format_time(tx.now),
+                               signer=actor, key=public.line, signature="")  # fmt: skip
+            signature = sealer.sign(draft.payload(), key_path)
+        finally:
+            if key_path.parent.name.startswith("hischange-agent-"):
+                shutil.rmtree(key_path.parent, ignore_errors=True)
+        point = draft.model_copy(update={"signature": signature})
         event = CheckpointRecorded(
             seq=point.seq, head_hash=point.head_hash, fingerprint=public.fingerprint,
             signature=point.signature,

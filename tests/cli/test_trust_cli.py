@@ -461,3 +461,37 @@ def test_the_documented_recipe_catches_a_forged_actor(signed: Signed, tmp_path: 
     _rewrite(signed.db(), docs)
     done = _run_recipe(tmp_path, signed.db())
     assert done.returncode != 0 and "AssertionError" in done.stderr
+
+
+def test_signature_by_a_revoked_key_is_caught(signed: Signed) -> None:
+    """After dev@vendor is revoked, an act they sign with their (old) key, written behind
+    hischange's back (the sealer would refuse it), is caught by verify at its sequence."""
+    from hischange.events import ActSigned, ChangeSubmitted
+    from hischange.ledger import format_time
+    from hischange.project import Project
+    from hischange.trust import parse_public_key, sign
+    from hischange.workflow.projector import project
+    from hischange.workflow.signing import act_item, act_meaning, act_payload
+
+    cid = signed.new_change()
+    signed.run("people", "revoke", "dev@vendor", "--as", "admin@hospital",
+               "--key", str(signed.key["admin"]))  # fmt: skip
+    proj = Project(signed.root)
+    try:
+        with proj.store.write(project) as tx:
+            tx.append("dev@vendor", [ChangeSubmitted(change_id=cid)])
+            ((seq, actor, type_, data, sha, digest),) = tx.pending
+            tx.pending.clear()
+            items = [act_item(seq, type_, data, sha)]
+            meaning = act_meaning(items)
+            payload = act_payload(actor=actor, at=format_time(tx.now), nonce="ab",
+                                  last_hash=digest, meaning=meaning, items=items)  # fmt: skip
+            key = parse_public_key(signed.pub("dev").read_text())
+            tx.append(actor, [ActSigned(fingerprint=key.fingerprint, first_seq=seq,
+                                        last_seq=seq, last_hash=digest, nonce="ab",
+                                        meaning=meaning,
+                                        signature=sign(payload, signed.key["dev"]))])  # fmt: skip
+    finally:
+        proj.close()
+    problem = _first_problem(signed)
+    assert problem["seq"] == seq and "unregistered or revoked" in str(problem["detail"])

@@ -480,7 +480,7 @@ CASES: list[Case] = [
         "people rotate key not a public key",
         ("people", "rotate", "x@hospital", "--key", "{file}", "--as", "admin@hospital"),
         2,
-        "not an SSH public key",
+        "ok.sql: unsupported SSH key type",
     ),
     Case("people list json", ("people", "list", "--format", "json"), 0),
     Case(
