@@ -157,8 +157,11 @@ def list_(fmt: str) -> None:
 @actor_option
 @format_option()
 def add_key(person: str, passkey: bool, actor: str | None, fmt: str) -> None:
-    """Add a passkey (WebAuthn security key) PERSON made on the web review page to their
-    keys: their browser approvals are then signed with it."""
+    """Add PERSON's passkey (WebAuthn) from the web page.
+
+    The passkey PERSON registered on the web review page's Passkeys page becomes one of
+    their keys (a person_key_added event you sign): their browser approvals are then
+    signed with it."""
     from hischange.services.passkeys import add_passkey
 
     result = add_passkey(open_project(), resolve_actor(actor), person)
@@ -177,8 +180,10 @@ def add_key(person: str, passkey: bool, actor: str | None, fmt: str) -> None:
 )
 @format_option()
 def credentials(person: str, password_stdin: bool, fmt: str) -> None:
-    """Set PERSON's web sign-in password (argon2id) and a new TOTP secret (二次认证) for
-    `hischange serve`. Kept in .hischange/web/, outside the ledger; shown once."""
+    """Set PERSON's web password and TOTP secret.
+
+    The sign-in of `hischange serve`: a password (argon2id) and a new TOTP secret (二次认证,
+    shown once). Kept in .hischange/web/, outside the ledger."""
     import sys
 
     from hischange.services.accounts import set_credentials

@@ -23,6 +23,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from hischange.errors import HischangeError, UsageError, clip
+from hischange.files import read_regular
 from hischange.project import Project
 from hischange.workflow.people import person_key
 
@@ -34,6 +35,7 @@ __all__ = [
     "accounts_dir",
     "check_sign_in",
     "known_identity",
+    "read_json",
     "set_credentials",
 ]
 
@@ -72,14 +74,19 @@ def _file(proj: Project) -> Path:
     return accounts_dir(proj) / "accounts.json"
 
 
-def _load(proj: Project) -> dict[str, dict[str, Any]]:
-    path = _file(proj)
+def read_json(path: Path) -> Any:
+    """A JSON file of the web folder, or None when there is none (``UsageError`` when it is
+    not JSON)."""
+    if not path.exists():
+        return None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError) as exc:
+        return json.loads(read_regular(path, "web data file", max_bytes=16 * 1024 * 1024))
+    except ValueError as exc:
         raise UsageError(f"cannot read {path}: {exc}", hint="restore it from a backup") from None
+
+
+def _load(proj: Project) -> dict[str, dict[str, Any]]:
+    data = read_json(_file(proj))
     return data if isinstance(data, dict) else {}
 
 

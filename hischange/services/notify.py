@@ -22,7 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from hischange.config import NotifyConfig
+from hischange.errors import HischangeError
 from hischange.events import EventRecord
+from hischange.files import read_regular
 from hischange.project import Project
 from hischange.services.accounts import accounts_dir
 
@@ -109,8 +111,8 @@ def notify_once(proj: Project, sleep: Sleep = time.sleep) -> tuple[int, int]:
         return 0, 0
     path = _cursor_file(proj)
     try:
-        cursor = int(path.read_text(encoding="ascii").strip())
-    except (OSError, ValueError):
+        cursor = int(read_regular(path, "notify cursor", max_bytes=64).strip())
+    except (HischangeError, ValueError):
         cursor = proj.store.head()[0]
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         path.write_text(str(cursor), encoding="ascii")

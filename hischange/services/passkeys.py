@@ -34,7 +34,7 @@ from hischange.errors import NotFoundError, UsageError, clip
 from hischange.events import ActSigned, PersonKeyAdded
 from hischange.ledger import format_time
 from hischange.project import Project
-from hischange.services.accounts import accounts_dir
+from hischange.services.accounts import accounts_dir, read_json
 from hischange.store import WriteTx
 from hischange.workflow.people import person_key
 from hischange.workflow.signing import (
@@ -109,8 +109,9 @@ def pending_passkey(proj: Project, person: str) -> PendingPasskey | None:
     """The passkey waiting for registration for ``person``, if any."""
     path = _pending_file(proj, person)
     try:
-        return PendingPasskey.model_validate_json(path.read_bytes())
-    except (OSError, ValueError):
+        data = read_json(path)
+        return None if data is None else PendingPasskey.model_validate(data)
+    except (UsageError, ValueError):
         return None
 
 
@@ -120,10 +121,7 @@ def _credentials_file(proj: Project) -> Path:
 
 def _remember_credential(proj: Project, fingerprint: str, credential_id: str) -> None:
     path = _credentials_file(proj)
-    try:
-        known = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        known = {}
+    known = read_json(path) or {}
     known[fingerprint] = credential_id
     path.write_text(json.dumps(known, sort_keys=True), encoding="utf-8")
 
@@ -133,10 +131,7 @@ def passkeys_of(proj: Project, person: str) -> list[tuple[str, str]]:
     (the credential id, which the browser needs to find the key, is kept in the web folder)."""
     from hischange.services.trust import list_people
 
-    try:
-        known = json.loads(_credentials_file(proj).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        known = {}
+    known = read_json(_credentials_file(proj)) or {}
     for p in list_people(proj):
         if person_key(p.person) == person_key(person) and not p.revoked:
             return [

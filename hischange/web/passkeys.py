@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
-from importlib.resources import files
 from typing import Any
 from urllib.parse import quote
 
+from jinja2 import Environment, PackageLoader
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -19,6 +19,8 @@ from hischange.project import Project
 
 __all__ = ["act_runner", "passkey_routes", "passkey_sealer_required"]
 
+#: The page's one script, shipped beside the templates (not autoescaped: it is ours, static).
+_SCRIPTS = Environment(loader=PackageLoader("hischange.web", "templates"), autoescape=False)
 _ALGS = (-7, -8, -257)  # ES256, EdDSA, RS256: what audit verify checks offline
 
 
@@ -83,7 +85,7 @@ def passkey_routes(
         return data if isinstance(data, dict) else {}
 
     async def script(request: Request) -> Response:
-        text = files("hischange.web").joinpath("static/passkeys.js").read_text(encoding="utf-8")
+        text = _SCRIPTS.get_template("passkeys.js").render()
         return Response(text, media_type="text/javascript")
 
     async def keys_page(request: Request) -> Response:
