@@ -123,7 +123,7 @@ def rotate(person: str, key_file: Path, actor: str | None, fmt: str) -> None:
 @people.command("list", epilog=example("hischange people list --format json"))
 @format_option()
 def list_(fmt: str) -> None:
-    """Every registered person: roles, key fingerprints, revoked or not."""
+    """Every registered person: roles, keys, revoked or not."""
     from hischange.services.trust import list_people, trust_root
 
     proj = open_project()
