@@ -71,7 +71,7 @@ def review_queue(proj: Project, actor: str) -> list[QueueItem]:
     retro = proj.config.release.retro_approval_hours
     items: list[QueueItem] = []
     for state in list_changes(proj):
-        if state.state in {"closed", "rejected", "withdrawn", "draft"}:
+        if state.state in {"closed", "rejected", "withdrawn"}:
             continue
         late = _late(state, now, retro)
         base = {
@@ -82,19 +82,38 @@ def review_queue(proj: Project, actor: str) -> list[QueueItem]:
             "due_at": state.due_at,
             "overdue": late,
         }
-        if state.state == "submitted" and not same_person(actor, state.registered_by):
+        done = _steps_done_by(proj, state, actor)
+        if (
+            state.state == "submitted"
+            and not same_person(actor, state.registered_by)
+            and "change" not in done
+        ):
             items.append(QueueItem(what="change", **base))  # type: ignore[arg-type]
         for name, entry in sorted(state.sql_files.items()):
             current = working_tree_sha256(proj.root / name)
             if current is None or entry.reviewed_sha256 != current:
                 continue
-            if entry.approved_sha256 == current:
+            if entry.approved_sha256 == current or name in done:
                 continue
             items.append(
                 QueueItem(what="sql", path=name, sha256=current, errors=entry.errors, **base)  # type: ignore[arg-type]
             )
     items.sort(key=lambda i: (not i.overdue, i.due_at, i.change_id, i.path))
     return items
+
+
+def _steps_done_by(proj: Project, state: ChangeState, actor: str) -> set[str]:
+    """Subjects (``change``, SQL paths) whose multi-step approval ``actor`` already gave."""
+    rules = proj.config.approval
+    if not (rules.change or rules.sql):
+        return set()
+    from hischange.services.sql import approval_progress
+
+    return {
+        p.subject
+        for p in approval_progress(proj, state)
+        if any(same_person(actor, who) for who in p.approved.values())
+    }
 
 
 class SqlFilePage(BaseModel):

@@ -66,6 +66,10 @@ def test_sql_error_needs_dba_and_head_and_the_page_shows_it(
     sign_in(web, "dba@hospital", give_account(run, "dba@hospital"))
     page = web.get(f"/changes/{cid}/sql", params={"path": "db/0001.sql"})
     assert "it_head: reviewer@hospital" in page.text and "still-needed" in page.text
+    assert "SQL db/0001.sql" in web.get("/queue").text  # the DBA is still needed
+    head = client(tmp_path, clock)
+    sign_in(head, "reviewer@hospital", give_account(run, "reviewer@hospital"))
+    assert "SQL db/0001.sql" not in head.get("/queue").text  # the head already approved
     run("sql", "approve", cid, str(sql), *risk, "--as", "dba@hospital")
     status = run.json("sql", "status", cid)["files"][0]
     assert status["status"] == "approved" and status["approved_by"] == "dba@hospital"
