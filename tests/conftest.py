@@ -116,6 +116,8 @@ def _hermetic_env(
         config.write_text("[user]\n\temail = dev@vendor\n\tname = dev\n", encoding="utf-8")
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    # no person's own signing-key setting (~/.config/hischange/keys.toml) reaches a test
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.getbasetemp() / "xdg"))
     if not ON_PG:
         yield
         return

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 from hischange import trust
 from hischange.config import RolesConfig
-from hischange.errors import HischangeError, UsageError, WorkflowError, clip
+from hischange.errors import ConfigError, HischangeError, UsageError, WorkflowError, clip
 from hischange.events import (
     UNSIGNED_TYPES,
     ActSigned,
@@ -80,6 +80,32 @@ __all__ = [
 ]
 
 SIGNING_KEY_ENV = "HISCHANGE_SIGNING_KEY"
+
+
+def personal_keys_file() -> Path:
+    """The per-person setting: ``$XDG_CONFIG_HOME/hischange/keys.toml`` (default
+    ``~/.config/hischange/keys.toml``), identity = key path, e.g.
+    ``"reviewer@hospital" = "~/.ssh/id_ed25519"``. It lives in the person's home, never in
+    the project (whose config the vendor edits)."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "hischange" / "keys.toml"
+
+
+def personal_key(actor: str) -> Path | None:
+    """The key ``keys.toml`` names for ``actor`` (identities compared as everywhere)."""
+    path = personal_keys_file()
+    if not actor or not path.is_file():
+        return None
+    import tomllib
+
+    try:
+        table = tomllib.loads(read_regular(path, "keys file", max_bytes=64 * 1024).decode())
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: not a TOML table of identity = key path ({exc})") from None
+    for who, key in table.items():
+        if same_person(who, actor) and isinstance(key, str):
+            return Path(key).expanduser()
+    return None
 
 
 def _read_key(path: Path) -> trust.PublicKey:
@@ -280,7 +306,7 @@ class Sealer:
     def _seal(self, tx: WriteTx, run: list[Any]) -> None:
         actor = run[0][1]
         allowed = signer_fingerprints(tx, actor)
-        key_path, fingerprint = self._key_for(allowed)
+        key_path, fingerprint = self._key_for(allowed, actor)
         decide_signer(tx, actor, fingerprint, [item[3] for item in run])
         assert key_path is not None
         items = [act_item(seq, type_, data, sha) for seq, _, type_, data, sha, _ in run]
@@ -311,10 +337,9 @@ class Sealer:
         )
         tx.append(actor, [signed])
 
-    def _key_for(self, allowed: set[str]) -> tuple[Path | None, str | None]:
-        explicit = self.key or (
-            Path(os.environ[SIGNING_KEY_ENV]) if os.environ.get(SIGNING_KEY_ENV) else None
-        )
+    def _key_for(self, allowed: set[str], actor: str = "") -> tuple[Path | None, str | None]:
+        from_env = os.environ.get(SIGNING_KEY_ENV)
+        explicit = self.key or (Path(from_env) if from_env else None) or personal_key(actor)
         if explicit is not None:
             return explicit, trust.public_key_of(explicit.expanduser()).fingerprint
         for key in trust.agent_keys():
@@ -534,7 +559,7 @@ def make_checkpoint(proj: Project, actor: str) -> Checkpoint:
                 "checkpoints are signed by a registered person: this project is unsigned",
                 hint="`release cut` tags and `audit verify --expect-head` keep heads too",
             )
-        key_path, fingerprint = sealer._key_for(signer_fingerprints(tx, actor))
+        key_path, fingerprint = sealer._key_for(signer_fingerprints(tx, actor), actor)
         decide_signer(tx, actor, fingerprint, [])
         assert key_path is not None
         try:

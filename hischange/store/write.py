@@ -105,8 +105,10 @@ class WriteTx:
         # Buffered rows, as tuples in ``prepared.EVENT_COLUMNS`` and (seq, change_id) order.
         self._rows: list[tuple[Any, ...]] = []
         self._refs: list[tuple[int, str]] = []
-        #: Events of this transaction to be signed (see ``Store.write``'s sealer).
+        #: Events of this transaction to be signed (see ``Store.write``'s sealer); kept only
+        #: in a signed ledger (one with a trust root), learned at the first append.
         self.pending: list[Pending] = []
+        self._signed: bool | None = None
 
     def get(self, kind: str, key: str) -> Any | None:
         """The current state of one aggregate (a dict, or the model this transaction put)."""
@@ -203,6 +205,9 @@ class WriteTx:
         now, at = self.now, format_time(self.now)
         chain = ChainWriter(self.head_seq, self.head_hash, actor, now)
         rows, refs, projector = self._rows, self._refs, self._projector
+        if self._signed is None:
+            self._signed = self.get("trust", "root") is not None
+        signed = self._signed
         with collector_paused():  # see collector.py: full passes here reclaim nothing
             for model in new_events:
                 # model_dump(mode="json") without its keyword handling (it only forwards them)
@@ -214,7 +219,7 @@ class WriteTx:
                 body = chain.link(encoded)
                 seq, digest = chain.seq, chain.hash
                 change_id = data.get("change_id")
-                if data["type"] not in UNSIGNED_TYPES:
+                if signed and data["type"] not in UNSIGNED_TYPES:
                     sha = hashlib.sha256(encoded).hexdigest()
                     self.pending.append((seq, actor, data["type"], data, sha, digest))
                 row = (seq, at, actor, data["type"], change_id, ALGORITHM, prev, digest, body)
@@ -228,7 +233,7 @@ class WriteTx:
 
     def require_no_signature(self) -> None:
         """Without a sealer, refuse to write acts into a signed ledger (fail closed)."""
-        if self.pending and self.get("trust", "root") is not None:
+        if self.pending:
             raise ConfigError(
                 "this project is signed (it has a trust root): every act must be signed, "
                 "and this program gave no signer",

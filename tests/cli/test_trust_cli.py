@@ -84,6 +84,16 @@ def test_honest_signed_flow_verifies_and_names_the_signers(signed: Signed) -> No
     assert [p["person"] for p in listed] == ["ci@hospital", "dev@vendor", "reviewer@hospital"]
 
 
+def test_unsigned_project_is_reported_loudly(tmp_path: Path, clock: FrozenClock) -> None:
+    root = tmp_path / "unsigned"
+    root.mkdir()
+    run = Cli(root, clock)
+    run("init", "--unsigned")
+    out = run("audit", "verify").output
+    assert "WARNING UNSIGNED" in out and "anyone could act as anyone" in out
+    assert run.json("audit", "verify")["trust"]["mode"] == "unsigned"
+
+
 def test_vendor_cannot_approve_as_the_reviewer_without_their_key(signed: Signed) -> None:
     cid = signed.new_change()
     signed.act("dev", "dev@vendor", "change", "submit", cid)
@@ -101,6 +111,22 @@ def test_vendor_cannot_approve_as_the_reviewer_without_their_key(signed: Signed)
     assert signed.verify()["ok"] is True
     # the reviewer, with their own key, approves
     signed.act("reviewer", "reviewer@hospital", "change", "approve", cid)
+
+
+def test_per_person_key_setting_signs(
+    signed: Signed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """~/.config/hischange/keys.toml (the person's own file) names their key."""
+    config = tmp_path / "xdg"
+    (config / "hischange").mkdir(parents=True)
+    (config / "hischange" / "keys.toml").write_text(
+        f'"Reviewer@Hospital" = "{signed.key["reviewer"]}"\n', encoding="utf-8"
+    )
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(config))
+    cid = signed.new_change()
+    signed.act("dev", "dev@vendor", "change", "submit", cid)
+    signed.run("change", "approve", cid, "--as", "reviewer@hospital")
+    assert signed.verify()["ok"] is True
 
 
 def test_unregistered_person_cannot_act(signed: Signed) -> None:
