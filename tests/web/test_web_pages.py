@@ -195,3 +195,17 @@ def test_onsite_test_details_and_attachment_download_only_by_recorded_digest(
         assert b"trust" not in response.content and b"root:" not in response.content
     sneaky = web.get(f"/changes/{cid}/sql", params={"path": "../.hischange/config.toml"})
     assert sneaky.status_code == 404
+
+
+def test_a_totp_code_signs_in_once(tmp_path: Path, clock: FrozenClock, run: Cli) -> None:
+    secret = give_account(run, "dba@hospital")
+    code = pyotp.TOTP(secret).now()
+    first, second = client(tmp_path, clock), client(tmp_path, clock)
+    for web, expected in ((first, 303), (second, 401)):
+        page = web.get("/signin")
+        answer = web.post(
+            "/signin",
+            data={"csrf": csrf_of(page.text), "person": "dba@hospital", "password": PASSWORD,
+                  "code": code},
+        )  # fmt: skip
+        assert answer.status_code == expected
