@@ -4,13 +4,14 @@ review, and the ledger's status. Reads only; the acts go through the services th
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from hischange.errors import NotFoundError, clip
+from hischange.errors import NotFoundError, UsageError, clip
 from hischange.events import CheckpointRecorded, EventRecord, EvidenceRecorded
 from hischange.files import working_tree_sha256
 from hischange.project import Project
@@ -25,11 +26,14 @@ from hischange.workflow.release import ReleaseState
 
 __all__ = [
     "ChangePage",
+    "Comment",
     "LedgerStatus",
     "QueueItem",
     "SqlFilePage",
+    "add_comment",
     "attachment_file",
     "change_page",
+    "comments_of",
     "ledger_status",
     "review_queue",
     "sql_file_page",
@@ -267,3 +271,59 @@ def attachment_file(proj: Project, change_id: str, sha256: str) -> tuple[Path, s
                 name = str(item.get("original_name") or "attachment")
                 return path, name, str(item.get("media_type") or "application/octet-stream")
     raise NotFoundError(f"no attachment {clip(sha256)} in the evidence of {page.change.id}")
+
+
+class Comment(BaseModel):
+    """A reviewer's comment on a change in the web page (讨论): discussion, not a record."""
+
+    model_config = ConfigDict(frozen=True)
+
+    person: str
+    at: datetime
+    text: str
+
+
+_MAX_COMMENT = 4000
+
+
+def _comments_file(proj: Project, change_id: str) -> Path:
+    from hischange.services.accounts import accounts_dir
+
+    digest = hashlib.sha256(change_id.encode()).hexdigest()[:24]
+    return accounts_dir(proj) / "comments" / f"{digest}.jsonl"
+
+
+def add_comment(proj: Project, person: str, change_id: str, text: str) -> Comment:
+    """Add a comment to a change (sign-in only: comments are kept in the web folder beside
+    the ledger, not in it; approvals, rejections and their reasons are in the ledger)."""
+    from hischange.services.changes import get_change
+
+    state = get_change(proj, change_id)
+    body = text.strip()
+    if not body:
+        raise UsageError("a comment needs some text")
+    if len(body) > _MAX_COMMENT:
+        raise UsageError(f"a comment has at most {_MAX_COMMENT} characters (got {len(body)})")
+    comment = Comment(person=person, at=proj.store.clock(), text=body)
+    path = _comments_file(proj, state.id)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as out:
+        out.write(comment.model_dump_json() + "\n")
+    return comment
+
+
+def comments_of(proj: Project, change_id: str) -> list[Comment]:
+    """The comments on a change, oldest first."""
+    from hischange.files import read_regular
+
+    path = _comments_file(proj, change_id)
+    if not path.exists():
+        return []
+    lines = read_regular(path, "comments file", max_bytes=64 * 1024 * 1024).splitlines()
+    out = []
+    for line in lines:
+        try:
+            out.append(Comment.model_validate_json(line))
+        except ValueError:
+            continue
+    return out

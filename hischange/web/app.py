@@ -214,16 +214,35 @@ def create_app(config: WebConfig) -> Starlette:
         return render(request, "queue.html", items=items)
 
     async def change(request: Request) -> Response:
-        from hischange.services.review import change_page
+        from hischange.services.review import change_page, comments_of
 
         with lock:
             proj = open_project()
             try:
                 data = change_page(proj, request.path_params["cid"])
+                comments = comments_of(proj, data.change.id)
                 signed = _signed(proj)
             finally:
                 proj.close()
-        return render(request, "change.html", p=data, c=data.change, signed=signed)
+        return render(
+            request, "change.html", p=data, c=data.change, signed=signed, comments=comments
+        )
+
+    async def comment(request: Request) -> Response:
+        from hischange.services.review import add_comment
+
+        form = await form_of(request)
+        bad = refuse_forgery(request, form.get("csrf"))
+        if bad is not None:
+            return bad
+        cid = request.path_params["cid"]
+        with lock:
+            proj = open_project()
+            try:
+                add_comment(proj, request.state.session.person, cid, form.get("text", ""))
+            finally:
+                proj.close()
+        return RedirectResponse(f"/changes/{quote(cid)}#comments", status_code=303)
 
     async def sql_file(request: Request) -> Response:
         from hischange.services.review import sql_file_page
@@ -327,6 +346,7 @@ def create_app(config: WebConfig) -> Starlette:
         Route("/changes/{cid}", page(change)),
         Route("/changes/{cid}/sql", page(sql_file)),
         Route("/changes/{cid}/attachments/{sha256}", page(attachment)),
+        Route("/changes/{cid}/comment", page(comment), methods=["POST"]),
         Route("/changes/{cid}/{what}", page(act), methods=["POST"]),
         Route("/releases/{version}", page(release)),
         Route("/ledger", page(ledger)),

@@ -209,3 +209,22 @@ def test_a_totp_code_signs_in_once(tmp_path: Path, clock: FrozenClock, run: Cli)
                   "code": code},
         )  # fmt: skip
         assert answer.status_code == expected
+
+
+def test_comments_need_sign_in_only_and_are_escaped(
+    tmp_path: Path, clock: FrozenClock, run: Cli, reviewed: tuple[str, Path]
+) -> None:
+    cid, _path = reviewed
+    web = client(tmp_path, clock)
+    sign_in(web, "dba@hospital", give_account(run, "dba@hospital"))
+    token = csrf_of(web.get(f"/changes/{cid}").text)
+    assert web.post(f"/changes/{cid}/comment", data={"text": "x"}).status_code == 403
+    posted = web.post(
+        f"/changes/{cid}/comment", data={"csrf": token, "text": f"请补充回退脚本 {EVIL}"}
+    )
+    assert posted.status_code == 303
+    page = web.get(f"/changes/{cid}").text
+    assert "请补充回退脚本 &lt;script&gt;" in page and EVIL not in page
+    assert "dba@hospital" in page
+    # a comment is not a ledger record: the trace has no new event
+    assert run.json("audit", "verify")["ok"] is True
