@@ -221,6 +221,15 @@ def _pdf_possible() -> bool:
     return bool(found.stdout.strip())
 
 
+def serve_instructions(repo: Path, *, kept: bool) -> None:
+    """How to open the demo's ledger in the web review page (not started by the demo)."""
+    where = str(repo) if kept else "<the sample repository; run `make demo ARGS=--keep`>"
+    print("\nthe web review page (审批页面, not started): docs/web.md")
+    print("  pip install -e '.[web]'")
+    print(f"  hischange --project {where} people credentials reviewer@hospital")
+    print(f"  hischange --project {where} serve    # then open http://127.0.0.1:8000/")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--keep", action="store_true", help="keep the sample repository")
@@ -246,6 +255,7 @@ def main() -> None:
         print("the paperwork a hospital files (kept after the demo):")
         for path in written:
             print(f"  {path}")
+        serve_instructions(repo, kept=args.keep)
     finally:
         if args.keep:
             print(f"kept: {work}")

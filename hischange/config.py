@@ -33,11 +33,13 @@ from hischange.files import read_regular
 __all__ = [
     "CONFIG_NAME",
     "STATE_DIR",
+    "ApprovalConfig",
     "Config",
     "CustodyConfig",
     "CustodyIgnore",
     "EvidenceConfig",
     "FaultsConfig",
+    "NotifyConfig",
     "ReleaseConfig",
     "RolesConfig",
     "SiteConfig",
@@ -272,6 +274,53 @@ class FaultsConfig(_Section):
     recurring_days: int = Field(30, ge=1, le=3660, strict=True)
 
 
+class ApprovalConfig(_Section):
+    """Multi-step approval (多级审批): ``groups`` names who belongs to each group of
+    approvers; ``change`` lists the groups that must each approve, per change kind
+    (``default`` for the others); ``sql`` lists them per finding-code prefix of an SQL
+    file's error findings (``HC1 = ["dba", "it_head"]``). Nothing configured: one approver."""
+
+    groups: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    change: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    sql: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _known_groups(self) -> ApprovalConfig:
+        for section, rules in (("change", self.change), ("sql", self.sql)):
+            for key, groups in rules.items():
+                unknown = [g for g in groups if g not in self.groups]
+                if unknown:
+                    raise ValueError(
+                        f"[approval.{section}] {key}: group {unknown[0]!r} is not in "
+                        "[approval.groups]"
+                    )
+        return self
+
+
+class NotifyConfig(_Section):
+    """Outgoing webhook (通知): events of interest POSTed to ``url`` as generic JSON or as a
+    企业微信 (``wecom``), 钉钉 (``dingtalk``) or 飞书 (``feishu``) robot message, retried
+    with backoff by `hischange serve`'s notifier, never by the command that wrote them."""
+
+    url: str = ""
+    format: Literal["json", "wecom", "dingtalk", "feishu"] = "json"
+    events: tuple[str, ...] = (
+        "change_submitted",
+        "change_approved",
+        "change_rejected",
+        "approval_step_recorded",
+        "sql_reviewed",
+        "sql_approved",
+        "release_cut",
+        "deployment_recorded",
+        "rollback_recorded",
+        "command_refused",
+    )
+    retries: int = Field(default=5, ge=0, le=20)
+    backoff_seconds: float = Field(default=2.0, ge=0, le=3600)
+    timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+
+
 class Config(BaseModel):
     """The whole project configuration."""
 
@@ -292,6 +341,8 @@ class Config(BaseModel):
     release: ReleaseConfig = ReleaseConfig()
     site: SiteConfig = SiteConfig()
     faults: FaultsConfig = FaultsConfig()
+    approval: ApprovalConfig = ApprovalConfig()
+    notify: NotifyConfig = NotifyConfig()
 
     def due_delta(self, urgency: str) -> timedelta:
         """The time allowed for a change of this urgency."""

@@ -119,6 +119,7 @@ class IntegrityError(HischangeError):
 #: catalogue line for each (a test keeps the two equal); refusals are recorded in the ledger
 #: under these names (``command_refused.rule``), so a name is never reused for another rule.
 RefusalRule = Literal[
+    "approval_steps",
     "approver_role",
     "deployment_gate",
     "dirty_tree",

@@ -15,6 +15,7 @@ __all__ = [
     "UNSIGNED_TYPES",
     "ActSigned",
     "AnyEvent",
+    "ApprovalStepRecorded",
     "ArtifactAttached",
     "ChangeApproved",
     "ChangeEdited",
@@ -39,6 +40,7 @@ __all__ = [
     "FaultResponded",
     "ImportedArtifact",
     "PersonAdded",
+    "PersonKeyAdded",
     "PersonKeyRotated",
     "PersonRevoked",
     "ReleaseCut",
@@ -473,6 +475,18 @@ class ReportSigned(_Event):
 UNSIGNED_TYPES = frozenset({"trust_root_set", "command_refused", "act_signed"})
 
 
+class ApprovalStepRecorded(_Event):
+    """One step of a multi-step approval (多级审批, ``[approval]``): the actor approves the
+    change (``subject`` "change", ``sha256`` its fields' fingerprint) or one of its SQL files
+    (``subject`` the path, ``sha256`` its content) for ``group``."""
+
+    type: Literal["approval_step_recorded"] = "approval_step_recorded"
+    change_id: str
+    subject: str
+    group: str
+    sha256: str
+
+
 class TrustRootSet(_Event):
     """The hospital-held root of trust (信任根): the public key whose holder (or someone it
     delegates to) registers people, their keys and roles. Recorded by ``init --trust-root``."""
@@ -509,6 +523,16 @@ class PersonKeyRotated(_Event):
     key: str
     fingerprint: str
     old_fingerprint: str
+
+
+class PersonKeyAdded(_Event):
+    """One more key for a person, beside the ones they hold: a second SSH key, or a passkey
+    (WebAuthn; ``key`` is ``webauthn RP_ID SPKI``) registered in the web review page."""
+
+    type: Literal["person_key_added"] = "person_key_added"
+    person: str
+    key: str
+    fingerprint: str
 
 
 class ActSigned(_Event):
@@ -568,6 +592,8 @@ AnyEvent = Annotated[
     | PersonAdded
     | PersonRevoked
     | PersonKeyRotated
+    | PersonKeyAdded
+    | ApprovalStepRecorded
     | ActSigned
     | CheckpointRecorded,
     Field(discriminator="type"),

@@ -146,10 +146,34 @@ requesters = []
 #onsite_hours = 4                           # on site after the report, for …
 #onsite_severities = ["major"]              # … these severities
 #recurring_days = 30                        # same system + symptom within this: recurring
+# Multi-step approval (多级审批): one approver from each listed group, per change kind and
+# per SQL error-finding prefix (docs/configuration.md). Unset: one approver suffices.
+# e.g. groups = { dba = ["dba@ops-company.example"], it_head = ["head@hospital"] },
+# then change = { database = ["dba", "it_head"] }, sql = { HC1 = ["dba", "it_head"] }
+#[approval]
+#groups = {}
+#change = {}
+#sql = {}
+
+# Notifications (通知): `hischange serve` POSTs events of interest to url, as generic JSON
+# or as a 企业微信 / 钉钉 / 飞书 robot message (format = "wecom" / "dingtalk" / "feishu"),
+# retried with backoff; a write never waits for it. Empty url: no notifications.
+#[notify]
+#url = ""
+#format = "json"
+#events = [
+#  "change_submitted", "change_approved", "change_rejected", "approval_step_recorded",
+#  "sql_reviewed", "sql_approved", "release_cut", "deployment_recorded", "rollback_recorded",
+#  "command_refused",
+#]
+#retries = 5
+#backoff_seconds = 2.0
+#timeout_seconds = 10.0
 """
 
 _GITIGNORE = (
     "# the local store and its journal; config.toml is shared\nhischange.db*\nattachments/\n"
+    "# the web page's accounts (password hashes, TOTP secrets) and sign-in log\nweb/\n"
 )
 
 

@@ -67,6 +67,10 @@ def _load(name: str) -> click.Command:
         from hischange.cli.people import people
 
         return people
+    if name == "serve":
+        from hischange.cli.serve import serve
+
+        return serve
     from hischange.cli import release
 
     return release.release if name == "release" else release.artifact
@@ -90,6 +94,7 @@ COMMANDS: dict[str, str] = {
     "training": "Training records (培训记录) with sign-in sheets.",
     "report": "Monthly and half-year reports (巡检报告, 考核), signed.",
     "people": "Register people, their roles and keys (信任根).",
+    "serve": "Serve the web review page (审批页面) for reviewers.",
 }
 
 

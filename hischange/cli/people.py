@@ -123,7 +123,7 @@ def rotate(person: str, key_file: Path, actor: str | None, fmt: str) -> None:
 @people.command("list", epilog=example("hischange people list --format json"))
 @format_option()
 def list_(fmt: str) -> None:
-    """Every registered person: roles, key fingerprints, revoked or not."""
+    """Every registered person: roles, keys, revoked or not."""
     from hischange.services.trust import list_people, trust_root
 
     proj = open_project()
@@ -139,3 +139,66 @@ def list_(fmt: str) -> None:
         return [head, *(_line(p) for p in ps)] if ps else [head, "no people registered"]
 
     emit(fmt, found, human)
+
+
+@people.command(
+    "add-key",
+    epilog=example(
+        "hischange people add-key reviewer@hospital --passkey --as admin@hospital --key admin_key"
+    ),
+)
+@click.argument("person")
+@click.option(
+    "--passkey",
+    is_flag=True,
+    required=True,
+    help="Add the passkey PERSON registered on the web page (waiting in the web folder).",
+)
+@actor_option
+@format_option()
+def add_key(person: str, passkey: bool, actor: str | None, fmt: str) -> None:
+    """Add PERSON's passkey (WebAuthn) from the web page.
+
+    The passkey PERSON registered on the web review page's Passkeys page becomes one of
+    their keys (a person_key_added event you sign): their browser approvals are then
+    signed with it."""
+    from hischange.services.passkeys import add_passkey
+
+    result = add_passkey(open_project(), resolve_actor(actor), person)
+    emit(fmt, result, lambda p: f"added passkey {p.fingerprint} to {p.person}")
+
+
+@people.command(
+    "credentials",
+    epilog=example("hischange people credentials reviewer@hospital --password-stdin < pw.txt"),
+)
+@click.argument("person")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the new password from standard input (else it is asked for, twice).",
+)
+@format_option()
+def credentials(person: str, password_stdin: bool, fmt: str) -> None:
+    """Set PERSON's web password and TOTP secret.
+
+    The sign-in of `hischange serve`: a password (argon2id) and a new TOTP secret (二次认证,
+    shown once). Kept in .hischange/web/, outside the ledger."""
+    import sys
+
+    from hischange.services.accounts import set_credentials
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    result = set_credentials(open_project(), person, password)
+    emit(
+        fmt,
+        result,
+        lambda a: [
+            f"web sign-in set for {a.person} (password + TOTP) in {a.accounts_file}",
+            f"TOTP secret (enter it in the authenticator app, shown once): {a.totp_secret}",
+            f"TOTP URI: {a.totp_uri}",
+        ],
+    )

@@ -175,6 +175,10 @@ def change_detail(c: ChangeDetail) -> Iterator[str]:
             f"  approved 审批:     {c.approval.approver} at "
             f"{local_time(c.approval.at)}{retro}{stale}"
         )
+    for p in c.approvals:
+        done = ", ".join(f"{g}: {who}" for g, who in p.approved.items()) or "nobody yet"
+        still = ", ".join(p.missing) or "nobody (complete)"
+        yield f"  approvals 多级审批 {p.subject}: approved by {done}; still needed: {still}"
     if c.rejected_reason:
         yield _field("  rejected 驳回:     ", c.rejected_reason)
     if c.withdrawn_reason:

@@ -237,7 +237,17 @@ def status(change_id: str, fmt: str) -> None:
     from hischange.services.changes import get_change
 
     project = open_project()
-    result = sqlrecord.sql_status(project, get_change(project, change_id))
+    state = get_change(project, change_id)
+    result = sqlrecord.sql_status(project, state)
+    steps = {p.subject: p for p in sqlrecord.approval_progress(project, state)}
+
+    def needed(path: str) -> str:
+        p = steps.get(path)
+        if p is None:
+            return ""
+        done = ", ".join(f"{g}: {who}" for g, who in p.approved.items()) or "nobody yet"
+        return f"  多级审批 approved by {done}; still needed: {', '.join(p.missing) or 'none'}"
+
     emit(
         fmt,
         result,
@@ -246,6 +256,7 @@ def status(change_id: str, fmt: str) -> None:
                 f"{f.status:<15} {f.path}  errors={f.errors}"
                 + (f"  approved by {f.approved_by}" if f.approved_by else "")
                 + (f"  accepted risk: {f.accept_risk}" if f.accept_risk else "")
+                + needed(f.path)
                 for f in r.files
             ]
             or [f"{r.change_id}: no SQL files reviewed"]

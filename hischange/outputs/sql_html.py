@@ -21,7 +21,7 @@ from pygments.token import STANDARD_TYPES, _TokenType
 
 from hischange.sqlreview import Dialect, FileReview, Finding, SqlReview
 
-__all__ = ["LABELS", "render_review_html"]
+__all__ = ["LABELS", "render_review_html", "statement_lines", "style_defs"]
 
 LABELS: dict[str, dict[str, str]] = {
     "zh-CN": {
@@ -126,7 +126,7 @@ def highlighted_lines(text: str, dialect: Dialect) -> list[Markup]:
     return lines
 
 
-def _statement_lines(fr: FileReview, index: int) -> list[_Line]:
+def statement_lines(fr: FileReview, index: int) -> list[_Line]:
     st = fr.statements[index]
     html = highlighted_lines(st.text, fr.dialect)
     lines = [_Line(st.span.start_line + i, h) for i, h in enumerate(html)]
@@ -150,7 +150,7 @@ def _summary(files: Iterable[FileReview]) -> list[_Row]:
 
 
 @lru_cache(maxsize=1)
-def _style_defs() -> str:
+def style_defs() -> str:
     css: str = HtmlFormatter(style="default").get_style_defs(".hl")  # type: ignore[no-untyped-call]
     return css
 
@@ -167,7 +167,7 @@ def render_review_html(review: SqlReview, lang: str = "zh-CN", tool_version: str
     files = [
         {
             "review": fr,
-            "statements": [(st, _statement_lines(fr, st.index)) for st in fr.statements],
+            "statements": [(st, statement_lines(fr, st.index)) for st in fr.statements],
             "file_findings": [f for f in fr.findings if f.statement_index is None],
         }
         for fr in review.files
@@ -177,6 +177,6 @@ def render_review_html(review: SqlReview, lang: str = "zh-CN", tool_version: str
         lang=lang,
         files=files,
         summary=_summary(review.files),
-        css=Markup(_style_defs()),
+        css=Markup(style_defs()),
         version=tool_version,
     )

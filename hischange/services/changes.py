@@ -297,15 +297,23 @@ def submit_change(proj: Project, actor: str, change_id: str) -> ChangeState:
 def approve_change(proj: Project, actor: str, change_id: str, comment: str = "") -> ChangeState:
     """Approve a submitted change (or re-approve a stale approval)."""
     from hischange.services.trust import effective_roles  # the projector: only when needed
+    from hischange.workflow import approval
 
     approvers = effective_roles(proj).approvers
-    return run_change_command(
-        proj,
-        actor,
-        "change approve",
-        change_id,
-        lambda s, _tx: change.decide_approve(s, actor, approvers, comment),
-    )
+    rules = proj.config.approval
+
+    def decide(state: ChangeState, tx: WriteTx) -> list[AnyEvent]:
+        events = change.decide_approve(state, actor, approvers, comment)
+        required = approval.change_groups(rules.change, state.fields.kind)
+        if not required:
+            return events
+        digest = change.fingerprint(state.fields)
+        steps = approval.load_steps(tx, state.id, "change")
+        current = approval.progress("change", required, steps, digest)
+        step, complete = approval.decide_step(current, actor, rules.groups, digest, state.id)
+        return [step, *events] if complete else [step]
+
+    return run_change_command(proj, actor, "change approve", change_id, decide)
 
 
 def reject_change(proj: Project, actor: str, change_id: str, reason: str) -> ChangeState:

@@ -44,6 +44,7 @@ from hischange.testing import (
     iter_cases,
 )
 from hischange.vcs.ancestry import is_ancestor, resolve_commit
+from hischange.workflow.approval import ApprovalProgress
 from hischange.workflow.change import ChangeState
 from hischange.workflow.evidence import (
     Ancestry,
@@ -112,6 +113,8 @@ class ChangeDetail(ChangeState):
     against its latest linked commit (git was asked; stale items say why)."""
 
     evidence_status: tuple[EvidenceStatus, ...] = ()
+    #: multi-step approval (多级审批, ``[approval]``): who approved, who is still needed
+    approvals: tuple[ApprovalProgress, ...] = ()
     #: external references (外部编号), ``system:id`` (``change new/edit --ref``)
     refs: tuple[str, ...] = ()
     #: the verdict recorded when the change last went ready (None if it never did)
@@ -433,11 +436,14 @@ def change_detail(proj: Project, change_id: str) -> ChangeDetail:
     facts = evidence_facts(proj, state) if state.evidence else None
     items = sorted(facts.items.values(), key=lambda s: s.seq) if facts else []
     refs = (proj.store.aggregate("change_refs", state.id) or {}).get("refs", ())
+    from hischange.services.sql import approval_progress
+
     return ChangeDetail(
         **dict(state),
         evidence_status=tuple(items),
         refs=tuple(refs),
         ready_verdict=ready_verdict(proj, state.id),
+        approvals=tuple(approval_progress(proj, state)),
     )
 
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from hischange.events import AnyEvent, SqlFileReview
     from hischange.project import Project
     from hischange.store import WriteTx
+    from hischange.workflow.approval import ApprovalProgress, Step
     from hischange.workflow.change import ChangeState
     from hischange.workflow.sql import SqlStatus
 
@@ -35,6 +36,7 @@ _STATE_DIR = ".hischange"
 _CONFIG_NAME = "config.toml"
 
 __all__ = [
+    "approval_progress",
     "approve_sql",
     "for_change",
     "project_root",
@@ -296,10 +298,17 @@ def _authors_of(proj: Project, path: str) -> set[str]:
 
 
 def approve_sql(
-    proj: Project, actor: str, change_id: str, path: Path, accept_risk: str = ""
+    proj: Project,
+    actor: str,
+    change_id: str,
+    path: Path,
+    accept_risk: str = "",
+    seen_sha256: str = "",
 ) -> ChangeState:
-    """Approve one reviewed file of a change at its current SHA-256."""
+    """Approve one reviewed file of a change at its current SHA-256 (and, when given, only if
+    that is ``seen_sha256``, the content the approver read)."""
     from hischange.services.changes import run_change_command
+    from hischange.workflow import approval
     from hischange.workflow.sql import decide_sql_approve
 
     name = _relative(proj, path)
@@ -309,10 +318,70 @@ def approve_sql(
     approvers = effective_roles(proj).approvers
     authors = _authors_of(proj, name)
 
-    def decide(state: ChangeState, _tx: WriteTx) -> list[AnyEvent]:
-        return decide_sql_approve(state, actor, name, digest, approvers, authors, accept_risk)
+    rules = proj.config.approval
+    required = approval.sql_groups(rules.sql, _error_codes(proj, change_id, name, digest))
+
+    def decide(state: ChangeState, tx: WriteTx) -> list[AnyEvent]:
+        events = decide_sql_approve(
+            state, actor, name, digest, approvers, authors, accept_risk, seen_sha256
+        )
+        if not required:
+            return events
+        steps = approval.load_steps(tx, state.id, name)
+        current = approval.progress(name, required, steps, digest)
+        step, complete = approval.decide_step(current, actor, rules.groups, digest, state.id)
+        return [step, *events] if complete else [step]
 
     return run_change_command(proj, actor, "sql approve", change_id, decide)
+
+
+def _error_codes(proj: Project, change_id: str, name: str, digest: str) -> list[str]:
+    """The codes of the unsuppressed error findings the last review of ``name`` at ``digest``
+    recorded for the change (what ``[approval.sql]`` decides on)."""
+    from hischange.events import SqlReviewed
+    from hischange.services.audit import read_log
+
+    if not proj.config.approval.sql:
+        return []
+    codes: list[str] = []
+    for record in read_log(proj, change_id=change_id):
+        if isinstance(record.event, SqlReviewed):
+            for f in record.event.files:
+                if f.path == name and f.sha256 == digest:
+                    codes = [
+                        x.code for x in f.findings if x.severity == "error" and not x.suppressed
+                    ]
+    return codes
+
+
+def approval_progress(proj: Project, state: ChangeState) -> list[ApprovalProgress]:
+    """Multi-step approval (``[approval]``): for the change and each of its SQL files that
+    needs several approvers, who has approved its current content and who is still needed."""
+    from hischange.workflow import approval
+    from hischange.workflow.change import fingerprint
+
+    rules = proj.config.approval
+    out = []
+    required = approval.change_groups(rules.change, state.fields.kind)
+    if required:
+        steps = _steps(proj, state.id, "change")
+        digest = fingerprint(state.fields)
+        out.append(approval.progress("change", required, steps, digest))
+    for name in sorted(state.sql_files):
+        current = working_tree_sha256(proj.root / name)
+        if current is None:
+            continue
+        needed = approval.sql_groups(rules.sql, _error_codes(proj, state.id, name, current))
+        if needed:
+            out.append(approval.progress(name, needed, _steps(proj, state.id, name), current))
+    return out
+
+
+def _steps(proj: Project, change_id: str, subject: str) -> tuple[Step, ...]:
+    from hischange.workflow.approval import Step, steps_key
+
+    found = proj.store.aggregate("approval_steps", steps_key(change_id, subject))
+    return tuple(Step.model_validate(s) for s in (found or {}).get("steps", ()))
 
 
 def sql_status(proj: Project, state: ChangeState) -> SqlStatus:

@@ -380,6 +380,8 @@ class TrustCheck:
     signed: int = 0
     signers: set[str] = field(default_factory=set)
     before_root: int = 0
+    #: Nonces of passkey-signed acts seen so far (a replayed assertion repeats one).
+    nonces: set[str] = field(default_factory=set)
     _root: TrustRoot | None = None
 
     def feed(
@@ -447,17 +449,21 @@ class TrustCheck:
         if act.meaning != act_meaning(items):
             self._problem(first, f"the signed meaning at {seq} does not describe its events")
             return
-        payload = act_payload(
-            actor=actor,
-            at=at,
-            nonce=act.nonce,
-            last_hash=act.last_hash,
-            meaning=act.meaning,
-            items=items,
-        )
         try:
-            public = trust.parse_public_key(key)
-            trust.verify(act.signature, payload, public)
+            if act.fingerprint.startswith(trust.webauthn.PREFIX):
+                from hischange.services.passkeys import verify_passkey_act
+
+                verify_passkey_act(key, actor, at, act, items, self.nonces)
+            else:
+                payload = act_payload(
+                    actor=actor,
+                    at=at,
+                    nonce=act.nonce,
+                    last_hash=act.last_hash,
+                    meaning=act.meaning,
+                    items=items,
+                )
+                trust.verify(act.signature, payload, trust.parse_public_key(key))
         except (trust.SignatureError, UsageError) as exc:
             self._problem(
                 first,

@@ -296,6 +296,7 @@ class Store:
                 select(events.c.body).where(events.c.type == event_type).order_by(events.c.seq)
             )
             return [bytes(r.body) for r in rows]
+
     def aggregates_in(
         self, kind: str, keys: Iterable[str], chunk: int = 500
     ) -> dict[str, dict[str, Any]]:

@@ -4,6 +4,7 @@
 ``cryptography``; ``payload`` builds the canonical bytes an act's signature covers.
 """
 
+from hischange.trust import webauthn
 from hischange.trust.sshsig import (
     NAMESPACE,
     PublicKey,
@@ -26,4 +27,5 @@ __all__ = [
     "sign",
     "signer_of",
     "verify",
+    "webauthn",
 ]

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from hischange.events import (
+    ApprovalStepRecorded,
     ArtifactAttached,
     ChangeApproved,
     ChangeEdited,
@@ -33,6 +34,7 @@ from hischange.events import (
     FaultResolved,
     FaultResponded,
     PersonAdded,
+    PersonKeyAdded,
     PersonKeyRotated,
     PersonRevoked,
     ReleaseCut,
@@ -47,6 +49,7 @@ from hischange.events import (
 )
 from hischange.ledger import AppendedEvent, ProjectionView
 from hischange.workflow import change
+from hischange.workflow.approval import apply_approval_step
 from hischange.workflow.custody import apply_links, apply_refs_edited, apply_superseded
 from hischange.workflow.deployment import apply_baseline_sites, apply_deployment_event
 from hischange.workflow.evidence import apply_evidence_event
@@ -112,6 +115,8 @@ HANDLERS: dict[type[BaseModel], Handler] = {
     PersonAdded: apply_trust_event,
     PersonRevoked: apply_trust_event,
     PersonKeyRotated: apply_trust_event,
+    PersonKeyAdded: apply_trust_event,
+    ApprovalStepRecorded: apply_approval_step,
 }
 
 

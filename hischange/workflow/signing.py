@@ -12,13 +12,14 @@ which the verification recipe in docs/auditor.md rebuilds with the standard libr
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from pydantic import BaseModel, ConfigDict
 
 from hischange.errors import WorkflowError
 from hischange.events import (
     PersonAdded,
+    PersonKeyAdded,
     PersonKeyRotated,
     PersonRevoked,
     TrustRootSet,
@@ -39,14 +40,17 @@ __all__ = [
     "act_meaning",
     "act_payload",
     "apply_trust_event",
+    "decide_passkey_act",
     "decide_people_admin",
     "decide_signer",
     "load_person",
     "load_root",
     "meaning_of",
     "people_of",
+    "refuse_passkey",
     "role_holders",
     "signer_fingerprints",
+    "webauthn_payload",
 ]
 
 #: Roles a person can hold in a signed project.
@@ -62,8 +66,10 @@ REQUIRED_ROLE: dict[str, str] = {
     "person_added": "root",
     "person_revoked": "root",
     "person_key_rotated": "root",
+    "person_key_added": "root",
 }
 PAYLOAD_VERSION = "hischange-act/1"
+WEBAUTHN_PAYLOAD_VERSION = "hischange-webauthn/1"
 
 _VERBS = {
     "change_registered": "register",
@@ -82,6 +88,7 @@ _VERBS = {
     "person_added": "register person",
     "person_revoked": "revoke person",
     "person_key_rotated": "rotate key of",
+    "person_key_added": "add key of",
     "checkpoint_recorded": "checkpoint",
 }
 SUBJECT_FIELDS = ("change_id", "change_ids", "version", "path", "person", "evidence_id", "seq")
@@ -167,6 +174,9 @@ def apply_trust_event(view: ProjectionView, appended: AppendedEvent) -> None:
         return
     if isinstance(event, PersonRevoked):
         new = state.model_copy(update={"revoked_seq": seq})
+    elif isinstance(event, PersonKeyAdded):
+        added = KeyState(fingerprint=event.fingerprint, key=event.key, added_seq=seq)
+        new = state.model_copy(update={"keys": (*state.keys, added)})
     else:
         assert isinstance(event, PersonKeyRotated)
         keys = tuple(
@@ -322,3 +332,48 @@ def act_payload(
             "events": [[seq, type_, digest] for seq, type_, _, digest in items],
         }
     )
+
+
+def webauthn_payload(*, actor: str, issued: str, nonce: str, items: Sequence[ActItem]) -> bytes:
+    """The bytes a passkey signs in the browser (the WebAuthn challenge is their SHA-256):
+    what ``act_payload`` holds for the events the act will append — the act's meaning in
+    words and, per event, its type and the SHA-256 of its canonical event JSON — with the
+    actor, the time the page asked and a fresh nonce. Sequence numbers and the chain hash
+    are not known when the reviewer signs, so they are left out; the content hashes bind the
+    exact events (a changed SQL file, a changed request, another reviewer or another change
+    give other bytes)."""
+    return canonical(
+        {
+            "v": WEBAUTHN_PAYLOAD_VERSION,
+            "actor": actor,
+            "issued": issued,
+            "nonce": nonce,
+            "meaning": act_meaning(items),
+            "events": [[type_, digest] for _seq, type_, _, digest in items],
+        }
+    )
+
+
+def refuse_passkey(reason: str, hint: str | None = None) -> NoReturn:
+    """Refuse an act whose passkey signature cannot stand (``signature_required``)."""
+    raise WorkflowError(
+        reason, rule="signature_required", hint=hint or "reload the page and sign again"
+    )
+
+
+def decide_passkey_act(
+    signer: str,
+    signed: Sequence[tuple[str, str, str]],
+    actors: set[str],
+    appended: Sequence[tuple[str, str, str]],
+) -> None:
+    """Refuse to record a passkey-signed act unless the events it appends are exactly the
+    ones the reviewer signed (type, subject, content hash), all by the signer."""
+    if len({person_key(a) for a in actors}) != 1 or not same_person(next(iter(actors)), signer):
+        refuse_passkey("a passkey signs one person's act: its own")
+    if list(appended) != list(signed):
+        refuse_passkey(
+            "what would be recorded is no longer what you signed (the change or the file "
+            "changed after the page was loaded); nothing was recorded",
+            hint="reload the page, read it again and sign again",
+        )

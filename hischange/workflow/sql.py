@@ -47,10 +47,12 @@ def decide_sql_approve(
     approvers: tuple[str, ...],
     authors: set[str],
     accept_risk: str,
+    seen_sha256: str = "",
 ) -> list[AnyEvent]:
     """Approve one reviewed file at ``digest`` (its SHA-256 now): an approver who wrote none of
     its commits (``authors``), exactly the reviewed content, error findings only with a
-    recorded reason."""
+    recorded reason; when the approver saw a version (``seen_sha256``, the web page's), only
+    that one."""
     if not is_one_of(actor, approvers):
         raise WorkflowError(
             f"{actor} is not an approver (审批人) and may not approve SQL",
@@ -73,6 +75,13 @@ def decide_sql_approve(
             f"{name} changed since its review (reviewed {entry.reviewed_sha256[:12]}, "
             f"now {digest[:12]}); approve only what was reviewed",
             hint=f"review it again: hischange sql review {name} --change {state.id}",
+            rule="sql_stale_review",
+        )
+    if seen_sha256 and seen_sha256 != digest:
+        raise WorkflowError(
+            f"{name} changed after the page was loaded (shown {seen_sha256[:12]}, "
+            f"now {digest[:12]}); approve only what you read",
+            hint="reload the page, read the file again and approve the new content",
             rule="sql_stale_review",
         )
     if entry.errors and not accept_risk.strip():

@@ -639,4 +639,19 @@ CASES: list[Case] = [
         fast=True,
     ),
     *_paths(("audit", "verify", "--checkpoint"), fast="dir"),
+    Case(
+        "people add-key no passkey waiting",
+        ("people", "add-key", "x@hospital\x1b[2J", "--passkey", "--as", "admin@hospital"),
+        3,
+        "x@hospital",
+        fast=True,
+    ),
+    Case(
+        "people credentials unregistered person",
+        ("people", "credentials", "mallory@vendor\x1b[2J", "--password-stdin"),
+        2,
+        "mallory@vendor",
+        fast=True,
+    ),
+    Case("serve bad port", ("serve", "--port", "70000"), 2, "70000", fast=True),
 ]
