@@ -1,12 +1,14 @@
 """Benchmark the SQL review engine against ``sqlfluff lint`` and show linear growth.
 
 Run: ``.venv/bin/python bench/sqlreview.py [--sqlfluff-timeout 120]`` from the repo root.
-``--only insert`` (or corpus, package, mixed, growth, split, command) runs one part;
+``--only insert`` (or corpus, package, mixed, growth, split, command, memory) runs one part;
 ``--repeat N`` reports the best of N runs of ours; ``--no-sqlfluff`` times ours alone. sqlfluff
 runs with its file-size, parse-node and parse-depth limits lifted (``NO_LIMITS``), with JSON
 output, so each file it fails to parse is counted and shown beside the ratio. Generated
 inputs are cached under bench/.cache/. ``command`` times ``hischange sql review small.sql`` as a
-user runs it, against ``python -c "import sqlparse"``.
+user runs it, against ``python -c "import sqlparse"``; ``memory`` gives the peak RSS of
+``hischange sql review mixed.sql --format json`` for ``--memory-mb`` (default 10) against the
+same command on a one-line script.
 """
 
 from __future__ import annotations
@@ -194,17 +196,71 @@ def _command(runs: int) -> None:
     print(f"load average (1, 5, 15 min): {load}; {os.cpu_count()} CPUs")
 
 
+_RSS_PROBE = """
+import resource, sys
+from hischange.cli.main import main
+sys.argv = ["hischange", "sql", "review", sys.argv[1], "--format", "json"]
+try:
+    main()
+except SystemExit:
+    pass
+ru = resource.getrusage(resource.RUSAGE_SELF)
+# VmHWM, not ru_maxrss: Linux carries the forking parent's peak into a child's ru_maxrss
+peak = next(l.split()[1] for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+print(peak, ru.ru_utime + ru.ru_stime, file=sys.stderr)
+"""
+
+
+def _memory(mb: int) -> None:
+    """Peak RSS (KiB) and CPU of the command with its JSON going to /dev/null."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    big = CACHE / f"mixed{mb}.sql"
+    if not big.exists():
+        text = _mixed(mb * MB)
+        big.write_text(text[: text.rfind("\n", 0, mb * MB) + 1], encoding="utf-8")
+    small = CACHE / "one-line.sql"
+    small.write_text("UPDATE pat SET flag = 1 WHERE id = 42;\n", encoding="utf-8")
+    rows = []
+    for path in (small, big):
+        start = time.perf_counter()
+        proc = subprocess.run(
+            [sys.executable, "-c", _RSS_PROBE, str(path)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=True,
+        )
+        rss, cpu = proc.stderr.split()[-2:]
+        rows.append((path, int(rss), float(cpu), time.perf_counter() - start))
+    size = big.stat().st_size
+    print("\ninput | bytes | peak RSS | x input | above one line, x input | CPU | wall")
+    for path, rss, cpu, wall in rows:
+        n = path.stat().st_size
+        above = (rss - rows[0][1]) * 1024 / size if path == big else 0.0
+        print(
+            f"{path.name} | {n} | {rss / 1024:.1f} MiB | {rss * 1024 / n:.1f} | {above:.1f} |"
+            f" {cpu:.1f}s | {wall:.1f}s"
+        )
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"load average (1, 5, 15 min): {load}; {os.cpu_count()} CPUs")
+
+
 def main() -> None:
     """Print the benchmark table."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--sqlfluff-timeout", type=float, default=120.0)
-    parts = ("corpus", "package", "insert", "mixed", "growth", "split", "command")
+    parts = ("corpus", "package", "insert", "mixed", "growth", "split", "command", "memory")
     parser.add_argument("--only", choices=parts, action="append", help="run only these parts")
     parser.add_argument("--repeat", type=int, default=1, help="best of N runs of ours")
     parser.add_argument("--no-sqlfluff", action="store_true", help="time ours alone")
     parser.add_argument("--sizes", default="1,2,5,10", help="MB sizes for the growth part")
+    parser.add_argument("--memory-mb", type=int, default=10, help="script size for memory")
     args = parser.parse_args()
     only = set(args.only or parts)
+    if "memory" in only:
+        _memory(args.memory_mb)
+        if only == {"memory"}:
+            return
     if "command" in only:
         _command(max(args.repeat, 10))
         if only == {"command"}:
