@@ -119,8 +119,69 @@ def _plain_sqlreview(root: Path) -> dict[str, Any] | None:
         data = tomllib.loads(read_regular(path, "configuration file").decode("utf-8-sig"))
     except (HischangeError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return None
+    if not _known_keys(data):
+        return None  # a typo anywhere in config.toml: the full loader names it
     table = data.get("sqlreview", {})
     return dict(table) if isinstance(table, dict) else None
+
+
+#: The sections of config.toml and the keys of each (None: a value, or a table whose keys
+#: are checked by its own model) — what ``hischange.config.Config`` accepts, written out so
+#: that the plain review need not import pydantic (tests/services/test_sql_config_keys.py
+#: keeps the two equal). A key outside it sends the plain review to the full loader.
+CONFIG_KEYS: dict[str, frozenset[str] | None] = {
+    "approval": frozenset({"change", "groups", "sql"}),
+    "custody": frozenset(
+        {
+            "external_ids",
+            "ignore",
+            "merge_policy",
+            "protected_refs",
+            "subject_patterns",
+            "trailer_keys",
+        }
+    ),
+    "db_url": None,
+    "due_hours": None,
+    "evidence": frozenset(
+        {"environments", "max_attachment_bytes", "max_message_chars", "required"}
+    ),
+    "faults": frozenset(
+        {"onsite_hours", "onsite_severities", "recurring_days", "remote_response_minutes"}
+    ),
+    "notify": frozenset(
+        {"backoff_seconds", "events", "format", "retries", "timeout_seconds", "url"}
+    ),
+    "release": frozenset(
+        {
+            "environments",
+            "operator_not_sole_developer",
+            "production_environments",
+            "require_test_before_production",
+            "retro_approval_hours",
+            "signing_key",
+            "tag_prefix",
+            "test_environments",
+        }
+    ),
+    "roles": frozenset({"approvers", "auditors", "developers", "requesters"}),
+    "site": frozenset(
+        {"contract_end", "contract_number", "contract_start", "hospital", "timezone", "vendor"}
+    ),
+    "sqlreview": None,
+    "trust": None,
+}
+
+
+def _known_keys(data: dict[str, Any]) -> bool:
+    """Every section of ``data`` is one config.toml has, and every key of a section too."""
+    for section, value in data.items():
+        if section not in CONFIG_KEYS:
+            return False
+        keys = CONFIG_KEYS[section]
+        if keys is not None and isinstance(value, dict) and not set(value) <= keys:
+            return False
+    return True
 
 
 def review_plain(root: Path | None, paths: list[Path], dialect: str | None = None) -> SqlReview:
