@@ -28,6 +28,7 @@ from hischange.errors import NotFoundError, UsageError
 
 __all__ = [
     "CHUNK",
+    "MAX_SQL_BYTES",
     "MAX_TEXT_BYTES",
     "hash_regular",
     "open_regular",
@@ -40,6 +41,9 @@ __all__ = [
 CHUNK = 1 << 20
 #: The default bound of a text input (SQL script, commit message, config): 16 MiB.
 MAX_TEXT_BYTES = 16 * 1024 * 1024
+#: The bound of an SQL script under review: 128 MiB (a review streams, its memory stays
+#: within a few times the script, bench/README.md).
+MAX_SQL_BYTES = 128 * 1024 * 1024
 
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _NOCTTY = getattr(os, "O_NOCTTY", 0)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hischange.errors import ConfigError, HischangeError, NotFoundError, UsageError, clip
-from hischange.files import MAX_TEXT_BYTES, hash_regular, read_regular, working_tree_sha256
+from hischange.files import MAX_SQL_BYTES, hash_regular, read_regular, working_tree_sha256
 from hischange.sqlreview import FileReview, SqlReview, SqlReviewSettings, review_contents
 
 # A plain `sql review FILE` needs neither git nor the store: GitPython and SQLAlchemy cost
@@ -373,7 +373,7 @@ def approve_sql(
     from hischange.workflow.sql import decide_sql_approve
 
     name = _relative(proj, path)
-    digest, _size = hash_regular(path, "SQL file", max_bytes=MAX_TEXT_BYTES)
+    digest, _size = hash_regular(path, "SQL file", max_bytes=MAX_SQL_BYTES)
     from hischange.services.trust import effective_roles  # the projector: only to approve
 
     approvers = effective_roles(proj).approvers

@@ -13,7 +13,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from hischange.files import MAX_TEXT_BYTES, read_regular
+from hischange.files import MAX_SQL_BYTES, read_regular
 from hischange.sqlreview.analysis import build_context, build_context_builtin
 from hischange.sqlreview.decode import FALLBACK_ENCODINGS, decode_sql
 from hischange.sqlreview.hazards import line_col, text_hazards
@@ -297,7 +297,7 @@ def _settings(settings: SqlReviewSettings | None, dialect: Dialect | None) -> Sq
 
 
 def _read(path: Path) -> bytes:
-    return read_regular(path, "SQL file", max_bytes=MAX_TEXT_BYTES)
+    return read_regular(path, "SQL file", max_bytes=MAX_SQL_BYTES)
 
 
 def review_sql(
