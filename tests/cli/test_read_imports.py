@@ -11,7 +11,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import Cli, NewChange, Repo
+import pytest
+
+from tests.conftest import ON_PG, Cli, NewChange, Repo
+
+#: What a command imports depends on the store: the standard-library reader serves a local
+#: SQLite file, a team store on PostgreSQL is read through SQLAlchemy by design.
+pytestmark = pytest.mark.skipif(ON_PG, reason="reads a local SQLite store (PostgreSQL pass)")
 
 _PROBE = """
 import json, sys
