@@ -60,6 +60,7 @@ from hischange.workflow.signing import (
     load_root,
     role_holders,
     signer_fingerprints,
+    unusable_key,
 )
 
 __all__ = [
@@ -323,6 +324,10 @@ class Sealer:
         )
         try:
             signature = self.sign(payload, key_path)
+        except WorkflowError:
+            raise
+        except HischangeError as exc:
+            raise self._unusable(actor, key_path, exc) from None
         finally:
             if key_path.parent.name.startswith("hischange-agent-"):
                 shutil.rmtree(key_path.parent, ignore_errors=True)
@@ -339,9 +344,15 @@ class Sealer:
 
     def _key_for(self, allowed: set[str], actor: str = "") -> tuple[Path | None, str | None]:
         from_env = os.environ.get(SIGNING_KEY_ENV)
-        explicit = self.key or (Path(from_env) if from_env else None) or personal_key(actor)
+        env_path = Path(from_env).expanduser() if from_env else None
+        explicit = self.key or env_path or personal_key(actor)
         if explicit is not None:
-            return explicit, trust.public_key_of(explicit.expanduser()).fingerprint
+            try:
+                return explicit, trust.public_key_of(explicit.expanduser()).fingerprint
+            except WorkflowError:
+                raise
+            except HischangeError as exc:
+                raise self._unusable(actor, explicit, exc) from None
         for key in trust.agent_keys():
             if key.fingerprint in allowed:
                 folder = Path(tempfile.mkdtemp(prefix="hischange-agent-"))
@@ -349,6 +360,20 @@ class Sealer:
                 pub.write_text(key.line + "\n", encoding="ascii")
                 return pub, key.fingerprint
         return None, None
+
+    def _unusable(self, actor: str, path: Path, exc: HischangeError) -> WorkflowError:
+        """The refusal for a key that cannot sign (missing, unreadable, not in the agent):
+        exit 5 and the attempt recorded, like any act without the actor's key."""
+        from_env = os.environ.get(SIGNING_KEY_ENV)
+        if path.parent.name.startswith("hischange-agent-"):
+            source = "the key ssh-agent offered"
+        elif self.key is not None and not (from_env and Path(from_env).expanduser() == self.key):
+            source = f"the signing key {path} (given by --key)"
+        elif from_env and Path(from_env).expanduser() == path:
+            source = f"the signing key {path} (from ${SIGNING_KEY_ENV})"
+        else:
+            source = f"the signing key {path} (named for you in {personal_keys_file()})"
+        return unusable_key(actor, source, exc.message)
 
 
 # --- verification ------------------------------------------------------------------------

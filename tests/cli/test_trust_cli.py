@@ -526,3 +526,64 @@ def test_signature_by_a_revoked_key_is_caught(signed: Signed) -> None:
         proj.close()
     problem = _first_problem(signed)
     assert problem["seq"] == seq and "unregistered or revoked" in str(problem["detail"])
+
+
+# --- without a usable key nothing is written: exit 5, the attempt recorded -----------------
+
+
+def _refusals(signed: Signed) -> list[dict[str, object]]:
+    log = signed.run.json("audit", "log")
+    return [e for e in log if e["event"]["type"] == "command_refused"]
+
+
+def _refused_without_key(signed: Signed, out: str, key: str) -> None:
+    assert "cannot sign as dev@vendor" in out and key in out and "--key" in out
+    refused = _refusals(signed)
+    assert len(refused) == 1
+    event = refused[0]["event"]
+    assert event["rule"] == "signature_required" and event["target"] == "dev@vendor"
+    assert refused[0]["actor"] == "dev@vendor" and key in event["reason"]
+    assert signed.run.json("change", "list") == [] or not signed.run.json("change", "list")
+    assert signed.verify()["ok"] is True  # the refusal is recorded unsigned, as an attempt
+
+
+@pytest.mark.parametrize("name", ["missing", "missing.pub"])
+def test_missing_key_file_is_refused_and_recorded(signed: Signed, name: str) -> None:
+    key = str(signed.keys / name)
+    out = signed.run("change", "new", *CHANGE, "--as", "dev@vendor", "--key", key, code=5).output
+    assert "no key file" in out
+    _refused_without_key(signed, out, key)
+
+
+def test_signing_key_variable_pointing_nowhere_is_refused_and_recorded(signed: Signed) -> None:
+    key = str(signed.keys / "gone" / "id_ed25519")
+    signed.run.env["HISCHANGE_SIGNING_KEY"] = key
+    out = signed.run("change", "new", *CHANGE, "--as", "dev@vendor", code=5).output
+    assert "HISCHANGE_SIGNING_KEY" in out
+    _refused_without_key(signed, out, key)
+
+
+def test_unreadable_key_file_is_refused_and_recorded(signed: Signed) -> None:
+    key = signed.keys / "not-a-key"
+    key.write_text("this is not an SSH key\n", encoding="utf-8")
+    out = signed.run("change", "new", *CHANGE, "--as", "dev@vendor", "--key", str(key),
+                     code=5).output  # fmt: skip
+    _refused_without_key(signed, out, str(key))
+
+
+def test_public_key_not_in_the_agent_is_refused_and_recorded(
+    signed: Signed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--key id.pub` (no private key beside it) asks ssh-agent; an agent without it cannot
+    sign."""
+    alone = signed.keys / "pub-only"
+    alone.mkdir()
+    key = str(alone / "dev.pub")
+    Path(key).write_bytes(signed.pub("dev").read_bytes())
+    with ssh_agent() as env:
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        out = signed.run("change", "new", *CHANGE, "--as", "dev@vendor", "--key", key,
+                         code=5).output  # fmt: skip
+        assert "ssh-keygen could not sign" in out
+        _refused_without_key(signed, out, key)
