@@ -61,6 +61,20 @@ class Signed:
         return self.root / ".hischange" / "hischange.db"
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Each attack test runs twice: signatures checked in-process, and in batches of one
+    (every batch after the first goes to worker processes): the same problems either way."""
+    if "caught" in metafunc.function.__name__:
+        metafunc.parametrize("verify_batch", [None, 1], indirect=True, ids=["inline", "pool"])
+
+
+@pytest.fixture(autouse=True)
+def verify_batch(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    size = getattr(request, "param", None)
+    if size is not None:
+        monkeypatch.setattr("hischange.services.trust.VERIFY_BATCH", size)
+
+
 @pytest.fixture
 def signed(tmp_path: Path, clock: FrozenClock) -> Signed:
     root = tmp_path / "project"
@@ -267,6 +281,26 @@ def test_forged_actor_is_caught(signed: Signed) -> None:
     _rewrite(signed.db(), docs)
     problem = _first_problem(signed)
     assert problem["seq"] == seq and problem["damage"] == "signature"
+
+
+def test_signature_of_another_act_by_the_same_key_is_caught(signed: Signed) -> None:
+    """The signature bytes of one act pasted into another act of the same signer: it does
+    not verify, named at that act and nowhere else (checked in-process and, in batches, by
+    worker processes)."""
+    _approved(signed)
+    cid = signed.new_change()
+    signed.act("dev", "dev@vendor", "change", "submit", cid)
+    docs = [d for _, d in _rows(signed.db())]
+    acts = [i for i, d in enumerate(docs) if d["event"]["type"] == "act_signed"  # type: ignore[index]
+            and d["actor"] == "dev@vendor"]  # fmt: skip
+    first, last = docs[acts[0]]["event"], docs[acts[-1]]["event"]
+    assert isinstance(first, dict) and isinstance(last, dict)
+    last["signature"] = first["signature"]
+    _rewrite(signed.db(), docs)
+    problems = signed.verify(code=4)["problems"]
+    assert isinstance(problems, list)
+    assert [(p["seq"], p["damage"]) for p in problems] == [(last["last_seq"], "signature")]
+    assert "does not verify" in str(problems[0]["detail"])
 
 
 def test_stripped_signature_is_caught(signed: Signed) -> None:
