@@ -621,3 +621,24 @@ def test_public_key_not_in_the_agent_is_refused_and_recorded(
                          code=5).output  # fmt: skip
         assert "ssh-keygen could not sign" in out
         _refused_without_key(signed, out, key)
+
+
+def test_vendor_cannot_record_a_production_deployment_as_another_operator(signed: Signed) -> None:
+    """`deploy record … --operator ops@hospital` signed by the developer's key: refused (exit 5),
+    nothing written but the attempt; the operator with their own key records it."""
+    signed.act("dev", "dev@vendor", "release", "import", "3.2.0", "--note", "基线")
+    signed.act("dev", "dev@vendor", "deploy", "record", "3.2.0", "--env", "test", "--site",
+               "总院", "--operator", "dev@vendor", "--result", "success")  # fmt: skip
+    deploy = ("deploy", "record", "3.2.0", "--env", "production", "--site", "总院",
+              "--operator", "reviewer@hospital", "--result", "success")  # fmt: skip
+    out = signed.act("dev", "dev@vendor", *deploy, code=5)
+    assert "operator reviewer@hospital is not the signer dev@vendor" in out
+    assert len(signed.run.json("release", "show", "3.2.0")["deployments"]) == 1
+    refused = _refusals(signed)
+    assert [(r["actor"], r["event"]["rule"]) for r in refused] == [
+        ("dev@vendor", "signature_required")
+    ]
+    assert signed.verify()["ok"] is True
+    signed.act("reviewer", "reviewer@hospital", *deploy)
+    assert len(signed.run.json("release", "show", "3.2.0")["deployments"]) == 2
+    assert signed.verify()["ok"] is True
