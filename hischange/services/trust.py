@@ -692,6 +692,18 @@ def make_checkpoint(proj: Project, actor: str) -> Checkpoint:
     signed act). The caller writes the returned checkpoint to a file the hospital keeps."""
     store = proj.store  # opening it makes the sealer the caller asked for
     sealer = proj.sealer if isinstance(proj.sealer, Sealer) else Sealer()
+    try:
+        return _checkpoint(store, sealer, actor)
+    except WorkflowError as exc:  # no usable key: nothing written but the attempt
+        refused = CommandRefused(
+            command="audit checkpoint", target=actor, rule=exc.rule, reason=exc.message
+        )
+        with store.write(project) as tx:
+            tx.append(actor, [refused])
+        raise
+
+
+def _checkpoint(store: Any, sealer: Sealer, actor: str) -> Checkpoint:
     with store.write(project) as tx:
         if load_root(tx) is None:
             raise UsageError(
@@ -706,6 +718,10 @@ def make_checkpoint(proj: Project, actor: str) -> Checkpoint:
             draft = Checkpoint(seq=tx.head_seq, head_hash=tx.head_hash, at=format_time(tx.now),
                                signer=actor, key=public.line, signature="")  # fmt: skip
             signature = sealer.sign(draft.payload(), key_path)
+        except WorkflowError:
+            raise
+        except HischangeError as exc:
+            raise sealer._unusable(actor, key_path, exc) from None
         finally:
             if key_path.parent.name.startswith("hischange-agent-"):
                 shutil.rmtree(key_path.parent, ignore_errors=True)

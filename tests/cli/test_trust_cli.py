@@ -642,3 +642,15 @@ def test_vendor_cannot_record_a_production_deployment_as_another_operator(signed
     signed.act("reviewer", "reviewer@hospital", *deploy)
     assert len(signed.run.json("release", "show", "3.2.0")["deployments"]) == 2
     assert signed.verify()["ok"] is True
+
+
+def test_checkpoint_without_a_usable_key_is_refused_and_recorded(signed: Signed) -> None:
+    key = str(signed.keys / "missing")
+    out = signed.run("audit", "checkpoint", "--as", "reviewer@hospital", "--key", key,
+                     code=5).output  # fmt: skip
+    assert "cannot sign as reviewer@hospital" in out and key in out
+    refused = _refusals(signed)
+    assert [(r["actor"], r["event"]["command"]) for r in refused] == [
+        ("reviewer@hospital", "audit checkpoint")
+    ]
+    assert signed.verify()["ok"] is True
