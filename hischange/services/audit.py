@@ -144,6 +144,7 @@ def verify_store(
         summary = replay.trust.finish().model_copy(update={"checkpoints": len(points) - len(held)})
         problems.extend(Problem(seq=s, damage=d, detail=t) for s, d, t in replay.trust.problems)
         checked.append("signatures")
+    replay.trust.close()  # worker processes checking signatures, when the chain was broken
     problems.extend(check_attachments(proj, replay.named))
     checked.append("attachments")
     if expect_head:

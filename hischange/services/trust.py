@@ -60,6 +60,7 @@ from hischange.workflow.signing import (
     load_root,
     role_holders,
     signer_fingerprints,
+    unusable_key,
 )
 
 __all__ = [
@@ -323,6 +324,10 @@ class Sealer:
         )
         try:
             signature = self.sign(payload, key_path)
+        except WorkflowError:
+            raise
+        except HischangeError as exc:
+            raise self._unusable(actor, key_path, exc) from None
         finally:
             if key_path.parent.name.startswith("hischange-agent-"):
                 shutil.rmtree(key_path.parent, ignore_errors=True)
@@ -339,9 +344,15 @@ class Sealer:
 
     def _key_for(self, allowed: set[str], actor: str = "") -> tuple[Path | None, str | None]:
         from_env = os.environ.get(SIGNING_KEY_ENV)
-        explicit = self.key or (Path(from_env) if from_env else None) or personal_key(actor)
+        env_path = Path(from_env).expanduser() if from_env else None
+        explicit = self.key or env_path or personal_key(actor)
         if explicit is not None:
-            return explicit, trust.public_key_of(explicit.expanduser()).fingerprint
+            try:
+                return explicit, trust.public_key_of(explicit.expanduser()).fingerprint
+            except WorkflowError:
+                raise
+            except HischangeError as exc:
+                raise self._unusable(actor, explicit, exc) from None
         for key in trust.agent_keys():
             if key.fingerprint in allowed:
                 folder = Path(tempfile.mkdtemp(prefix="hischange-agent-"))
@@ -349,6 +360,20 @@ class Sealer:
                 pub.write_text(key.line + "\n", encoding="ascii")
                 return pub, key.fingerprint
         return None, None
+
+    def _unusable(self, actor: str, path: Path, exc: HischangeError) -> WorkflowError:
+        """The refusal for a key that cannot sign (missing, unreadable, not in the agent):
+        exit 5 and the attempt recorded, like any act without the actor's key."""
+        from_env = os.environ.get(SIGNING_KEY_ENV)
+        if path.parent.name.startswith("hischange-agent-"):
+            source = "the key ssh-agent offered"
+        elif self.key is not None and not (from_env and Path(from_env).expanduser() == self.key):
+            source = f"the signing key {path} (given by --key)"
+        elif from_env and Path(from_env).expanduser() == path:
+            source = f"the signing key {path} (from ${SIGNING_KEY_ENV})"
+        else:
+            source = f"the signing key {path} (named for you in {personal_keys_file()})"
+        return unusable_key(actor, source, exc.message)
 
 
 # --- verification ------------------------------------------------------------------------
@@ -369,6 +394,82 @@ class TrustSummary(BaseModel):
     checkpoints: int = 0
 
 
+#: Signatures checked per batch; from the second full batch on, batches go to a pool of
+#: worker processes (the machine's other cores) while the replay goes on.
+VERIFY_BATCH = 2048
+
+
+@dataclass(frozen=True)
+class _Deferred:
+    """An act whose signature is being checked: where its outcome goes among the problems."""
+
+    index: int
+    first: int
+    last: int
+    actor: str
+    role: tuple[int, str] | None
+    count: int
+
+
+class _Batches:
+    """Signatures to check, ``(signature, payload, key line)``, in batches: the first full
+    batch and the rest are checked in-process unless there is another core, then in a
+    process pool (``cryptography``'s verify holds the GIL, so threads would not help)."""
+
+    def __init__(self) -> None:
+        self.current: list[tuple[str, bytes, str]] = []
+        self.done: list[list[str | None] | Any] = []
+        self.count = 0
+        self._pool: Any = None
+
+    def add(self, signature: str, payload: bytes, key: str) -> int:
+        self.current.append((signature, payload, key))
+        self.count += 1
+        if len(self.current) >= VERIFY_BATCH:
+            self._submit()
+        return self.count - 1
+
+    def _submit(self) -> None:
+        batch, self.current = self.current, []
+        pool = self._get_pool()
+        self.done.append(
+            trust.verify_many(batch) if pool is None else pool.submit(trust.verify_many, batch)
+        )
+
+    def _get_pool(self) -> Any:
+        if self._pool is None:
+            workers = min(4, (os.cpu_count() or 1) - 1)
+            if workers < 1 or not self.done:  # the first batch runs here (small ledgers)
+                return None
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context("fork" if "fork" in methods else None)
+            self._pool = ProcessPoolExecutor(workers, mp_context=context)
+        return self._pool
+
+    def results(self) -> list[str | None]:
+        """Every outcome, in the order added (waits for the pool; then closes it)."""
+        if self.current:
+            batch, self.current = self.current, []
+            self.done.append(trust.verify_many(batch))
+        out: list[str | None] = []
+        try:
+            for part in self.done:
+                out.extend(part if isinstance(part, list) else part.result())
+        finally:
+            self.close()
+        self.done = []
+        return out
+
+    def close(self) -> None:
+        """Stop the worker processes (idempotent)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
 @dataclass
 class TrustCheck:
     """Checks who, fed every event in order by ``audit verify``'s replay (which keeps the
@@ -383,6 +484,10 @@ class TrustCheck:
     #: Nonces of passkey-signed acts seen so far (a replayed assertion repeats one).
     nonces: set[str] = field(default_factory=set)
     _root: TrustRoot | None = None
+    #: Problems in the order they are met, and acts whose signature is still being checked
+    #: (``finish`` resolves them, in place, into ``problems``).
+    _log: list[tuple[int, str, str] | _Deferred] = field(default_factory=list)
+    _batches: _Batches = field(default_factory=lambda: _Batches())
 
     def feed(
         self, seq: int, actor: str, at: str, digest: str, event: AnyEvent, raw: bytes | None
@@ -408,7 +513,7 @@ class TrustCheck:
         self.pending.append((seq, actor, type_, data, sha, digest))
 
     def _problem(self, seq: int, detail: str) -> None:
-        self.problems.append((seq, "signature", detail))
+        self._log.append((seq, "signature", detail))
 
     def _check_act(self, seq: int, actor: str, at: str, act: ActSigned) -> None:
         pending, self.pending = self.pending, []
@@ -449,42 +554,58 @@ class TrustCheck:
         if act.meaning != act_meaning(items):
             self._problem(first, f"the signed meaning at {seq} does not describe its events")
             return
-        try:
-            if act.fingerprint.startswith(trust.webauthn.PREFIX):
-                from hischange.services.passkeys import verify_passkey_act
+        if act.fingerprint.startswith(trust.webauthn.PREFIX):
+            from hischange.services.passkeys import verify_passkey_act
 
+            try:
                 verify_passkey_act(key, actor, at, act, items, self.nonces)
-            else:
-                payload = act_payload(
-                    actor=actor,
-                    at=at,
-                    nonce=act.nonce,
-                    last_hash=act.last_hash,
-                    meaning=act.meaning,
-                    items=items,
-                )
-                trust.verify(act.signature, payload, trust.parse_public_key(key))
-        except (trust.SignatureError, UsageError) as exc:
-            self._problem(
-                first,
-                f"the signature of events {first}..{act.last_seq} by {actor} "
-                f"does not verify: {exc}",
-            )
+            except (trust.SignatureError, UsageError) as exc:
+                self._problem(first, self._bad_signature(first, act.last_seq, actor, str(exc)))
+                return
+            self._settle(self._role_check(actor, covered), actor, len(covered))
             return
+        payload = act_payload(
+            actor=actor,
+            at=at,
+            nonce=act.nonce,
+            last_hash=act.last_hash,
+            meaning=act.meaning,
+            items=items,
+        )
+        # The role check uses the people as of this event; its outcome counts only if the
+        # signature verifies, which is checked in batches (``_Batches``), possibly on
+        # another core; the outcome takes this act's place among the problems.
+        role = self._role_check(actor, covered)
+        self._log.append(
+            _Deferred(self._batches.add(act.signature, payload, key), first, act.last_seq,
+                      actor, role, len(covered))
+        )  # fmt: skip
+
+    @staticmethod
+    def _bad_signature(first: int, last: int, actor: str, reason: str) -> str:
+        return f"the signature of events {first}..{last} by {actor} does not verify: {reason}"
+
+    def _role_check(
+        self, actor: str, covered: list[tuple[int, str, str, dict[str, Any], str, str]]
+    ) -> tuple[int, str] | None:
+        """The first covered event whose act needs a role ``actor`` does not hold."""
         for p in covered:
             need = REQUIRED_ROLE.get(p[2])
             if need == "root":
                 if not self._may_admin(actor, p[0]):
-                    self._problem(
-                        p[0], f"{p[2]} by {actor}, who neither holds the root nor is an admin"
-                    )
-                    return
+                    return (p[0], f"{p[2]} by {actor}, who neither holds the root nor is an admin")
             elif need is not None:
                 person = load_person(self.view, actor)
                 if person is None or need not in person.roles:
-                    self._problem(p[0], f"{p[2]} by {actor}, who does not hold the {need} role")
-                    return
-        self.signed += len(covered)
+                    return (p[0], f"{p[2]} by {actor}, who does not hold the {need} role")
+        return None
+
+    def _settle(self, role: tuple[int, str] | None, actor: str, count: int) -> None:
+        """An act whose signature verified: its role problem, or it counts as signed."""
+        if role is not None:
+            self._problem(*role)
+            return
+        self.signed += count
         self.signers.add(actor.strip().casefold())
 
     def _may_admin(self, actor: str, seq: int) -> bool:
@@ -504,11 +625,29 @@ class TrustCheck:
                 return k.key
         return ""
 
+    def close(self) -> None:
+        """Stop any worker processes (``finish`` does it too)."""
+        self._batches.close()
+
     def finish(self) -> TrustSummary:
         """After the last event: any act left unsigned is a problem."""
         for p in self.pending:
             self._problem(p[0], f"{p[2]} by {p[1]} is not signed (signature stripped?)")
         self.pending = []
+        results = self._batches.results()
+        log, self._log = self._log, []
+        for entry in log:
+            if not isinstance(entry, _Deferred):
+                self._log.append(entry)
+                continue
+            reason = results[entry.index]
+            if reason is not None:
+                self._problem(
+                    entry.first, self._bad_signature(entry.first, entry.last, entry.actor, reason)
+                )
+            else:
+                self._settle(entry.role, entry.actor, entry.count)
+        self.problems = [e for e in self._log if not isinstance(e, _Deferred)]
         root = self._root
         return TrustSummary(
             mode="signed" if root else "unsigned",
@@ -553,6 +692,18 @@ def make_checkpoint(proj: Project, actor: str) -> Checkpoint:
     signed act). The caller writes the returned checkpoint to a file the hospital keeps."""
     store = proj.store  # opening it makes the sealer the caller asked for
     sealer = proj.sealer if isinstance(proj.sealer, Sealer) else Sealer()
+    try:
+        return _checkpoint(store, sealer, actor)
+    except WorkflowError as exc:  # no usable key: nothing written but the attempt
+        refused = CommandRefused(
+            command="audit checkpoint", target=actor, rule=exc.rule, reason=exc.message
+        )
+        with store.write(project) as tx:
+            tx.append(actor, [refused])
+        raise
+
+
+def _checkpoint(store: Any, sealer: Sealer, actor: str) -> Checkpoint:
     with store.write(project) as tx:
         if load_root(tx) is None:
             raise UsageError(
@@ -567,6 +718,10 @@ def make_checkpoint(proj: Project, actor: str) -> Checkpoint:
             draft = Checkpoint(seq=tx.head_seq, head_hash=tx.head_hash, at=format_time(tx.now),
                                signer=actor, key=public.line, signature="")  # fmt: skip
             signature = sealer.sign(draft.payload(), key_path)
+        except WorkflowError:
+            raise
+        except HischangeError as exc:
+            raise sealer._unusable(actor, key_path, exc) from None
         finally:
             if key_path.parent.name.startswith("hischange-agent-"):
                 shutil.rmtree(key_path.parent, ignore_errors=True)

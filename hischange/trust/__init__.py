@@ -15,6 +15,7 @@ from hischange.trust.sshsig import (
     sign,
     signer_of,
     verify,
+    verify_many,
 )
 
 __all__ = [
@@ -27,5 +28,6 @@ __all__ = [
     "sign",
     "signer_of",
     "verify",
+    "verify_many",
     "webauthn",
 ]

@@ -50,6 +50,7 @@ __all__ = [
     "refuse_passkey",
     "role_holders",
     "signer_fingerprints",
+    "unusable_key",
     "webauthn_payload",
 ]
 
@@ -272,6 +273,20 @@ def decide_signer(
                     rule="signature_required",
                     hint=f"let {named} record it with their own key (--as {named} --key …)",
                 )
+
+
+def unusable_key(actor: str, source: str, reason: str) -> WorkflowError:
+    """The refusal (``signature_required``) for a signing key that cannot be used: missing,
+    unreadable, or a ``.pub`` whose key ssh-agent does not hold. Like any act without the
+    actor's key, nothing of it is written and the attempt is recorded."""
+    return WorkflowError(
+        f"cannot sign as {actor}: {source} cannot be used: {reason}; "
+        "nothing was recorded but this attempt",
+        rule="signature_required",
+        hint="pass --key PATH to your own private key registered to you (or the .pub of a "
+        "key ssh-agent holds: `ssh-add -l` lists them, `ssh-add KEY` loads one); "
+        "`hischange people list` shows the registered fingerprints",
+    )
 
 
 def _field(data: dict[str, Any], name: str) -> str | None:

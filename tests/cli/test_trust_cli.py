@@ -61,6 +61,20 @@ class Signed:
         return self.root / ".hischange" / "hischange.db"
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Each attack test runs twice: signatures checked in-process, and in batches of one
+    (every batch after the first goes to worker processes): the same problems either way."""
+    if "caught" in metafunc.function.__name__:
+        metafunc.parametrize("verify_batch", [None, 1], indirect=True, ids=["inline", "pool"])
+
+
+@pytest.fixture(autouse=True)
+def verify_batch(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    size = getattr(request, "param", None)
+    if size is not None:
+        monkeypatch.setattr("hischange.services.trust.VERIFY_BATCH", size)
+
+
 @pytest.fixture
 def signed(tmp_path: Path, clock: FrozenClock) -> Signed:
     root = tmp_path / "project"
@@ -267,6 +281,26 @@ def test_forged_actor_is_caught(signed: Signed) -> None:
     _rewrite(signed.db(), docs)
     problem = _first_problem(signed)
     assert problem["seq"] == seq and problem["damage"] == "signature"
+
+
+def test_signature_of_another_act_by_the_same_key_is_caught(signed: Signed) -> None:
+    """The signature bytes of one act pasted into another act of the same signer: it does
+    not verify, named at that act and nowhere else (checked in-process and, in batches, by
+    worker processes)."""
+    _approved(signed)
+    cid = signed.new_change()
+    signed.act("dev", "dev@vendor", "change", "submit", cid)
+    docs = [d for _, d in _rows(signed.db())]
+    acts = [i for i, d in enumerate(docs) if d["event"]["type"] == "act_signed"  # type: ignore[index]
+            and d["actor"] == "dev@vendor"]  # fmt: skip
+    first, last = docs[acts[0]]["event"], docs[acts[-1]]["event"]
+    assert isinstance(first, dict) and isinstance(last, dict)
+    last["signature"] = first["signature"]
+    _rewrite(signed.db(), docs)
+    problems = signed.verify(code=4)["problems"]
+    assert isinstance(problems, list)
+    assert [(p["seq"], p["damage"]) for p in problems] == [(last["last_seq"], "signature")]
+    assert "does not verify" in str(problems[0]["detail"])
 
 
 def test_stripped_signature_is_caught(signed: Signed) -> None:
@@ -526,3 +560,97 @@ def test_signature_by_a_revoked_key_is_caught(signed: Signed) -> None:
         proj.close()
     problem = _first_problem(signed)
     assert problem["seq"] == seq and "unregistered or revoked" in str(problem["detail"])
+
+
+# --- without a usable key nothing is written: exit 5, the attempt recorded -----------------
+
+
+def _refusals(signed: Signed) -> list[dict[str, object]]:
+    log = signed.run.json("audit", "log")
+    return [e for e in log if e["event"]["type"] == "command_refused"]
+
+
+def _refused_without_key(signed: Signed, out: str, key: str) -> None:
+    assert "cannot sign as dev@vendor" in out and key in out and "--key" in out
+    refused = _refusals(signed)
+    assert len(refused) == 1
+    event = refused[0]["event"]
+    assert event["rule"] == "signature_required" and event["target"] == "dev@vendor"
+    assert refused[0]["actor"] == "dev@vendor" and key in event["reason"]
+    assert signed.run.json("change", "list") == [] or not signed.run.json("change", "list")
+    assert signed.verify()["ok"] is True  # the refusal is recorded unsigned, as an attempt
+
+
+@pytest.mark.parametrize("name", ["missing", "missing.pub"])
+def test_missing_key_file_is_refused_and_recorded(signed: Signed, name: str) -> None:
+    key = str(signed.keys / name)
+    out = signed.run("change", "new", *CHANGE, "--as", "dev@vendor", "--key", key, code=5).output
+    assert "no key file" in out
+    _refused_without_key(signed, out, key)
+
+
+def test_signing_key_variable_pointing_nowhere_is_refused_and_recorded(signed: Signed) -> None:
+    key = str(signed.keys / "gone" / "id_ed25519")
+    signed.run.env["HISCHANGE_SIGNING_KEY"] = key
+    out = signed.run("change", "new", *CHANGE, "--as", "dev@vendor", code=5).output
+    assert "HISCHANGE_SIGNING_KEY" in out
+    _refused_without_key(signed, out, key)
+
+
+def test_unreadable_key_file_is_refused_and_recorded(signed: Signed) -> None:
+    key = signed.keys / "not-a-key"
+    key.write_text("this is not an SSH key\n", encoding="utf-8")
+    out = signed.run("change", "new", *CHANGE, "--as", "dev@vendor", "--key", str(key),
+                     code=5).output  # fmt: skip
+    _refused_without_key(signed, out, str(key))
+
+
+def test_public_key_not_in_the_agent_is_refused_and_recorded(
+    signed: Signed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--key id.pub` (no private key beside it) asks ssh-agent; an agent without it cannot
+    sign."""
+    alone = signed.keys / "pub-only"
+    alone.mkdir()
+    key = str(alone / "dev.pub")
+    Path(key).write_bytes(signed.pub("dev").read_bytes())
+    with ssh_agent() as env:
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        out = signed.run("change", "new", *CHANGE, "--as", "dev@vendor", "--key", key,
+                         code=5).output  # fmt: skip
+        assert "ssh-keygen could not sign" in out
+        _refused_without_key(signed, out, key)
+
+
+def test_vendor_cannot_record_a_production_deployment_as_another_operator(signed: Signed) -> None:
+    """`deploy record … --operator ops@hospital` signed by the developer's key: refused (exit 5),
+    nothing written but the attempt; the operator with their own key records it."""
+    signed.act("dev", "dev@vendor", "release", "import", "3.2.0", "--note", "基线")
+    signed.act("dev", "dev@vendor", "deploy", "record", "3.2.0", "--env", "test", "--site",
+               "总院", "--operator", "dev@vendor", "--result", "success")  # fmt: skip
+    deploy = ("deploy", "record", "3.2.0", "--env", "production", "--site", "总院",
+              "--operator", "reviewer@hospital", "--result", "success")  # fmt: skip
+    out = signed.act("dev", "dev@vendor", *deploy, code=5)
+    assert "operator reviewer@hospital is not the signer dev@vendor" in out
+    assert len(signed.run.json("release", "show", "3.2.0")["deployments"]) == 1
+    refused = _refusals(signed)
+    assert [(r["actor"], r["event"]["rule"]) for r in refused] == [
+        ("dev@vendor", "signature_required")
+    ]
+    assert signed.verify()["ok"] is True
+    signed.act("reviewer", "reviewer@hospital", *deploy)
+    assert len(signed.run.json("release", "show", "3.2.0")["deployments"]) == 2
+    assert signed.verify()["ok"] is True
+
+
+def test_checkpoint_without_a_usable_key_is_refused_and_recorded(signed: Signed) -> None:
+    key = str(signed.keys / "missing")
+    out = signed.run("audit", "checkpoint", "--as", "reviewer@hospital", "--key", key,
+                     code=5).output  # fmt: skip
+    assert "cannot sign as reviewer@hospital" in out and key in out
+    refused = _refusals(signed)
+    assert [(r["actor"], r["event"]["command"]) for r in refused] == [
+        ("reviewer@hospital", "audit checkpoint")
+    ]
+    assert signed.verify()["ok"] is True
