@@ -6,8 +6,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from wcwidth import wcwidth
-
 from hischange.config import SiteConfig
 from hischange.errors import visible
 from hischange.events import change_refs
@@ -77,6 +75,8 @@ def local_time(moment: datetime | None) -> str:
 def display_width(text: str) -> int:
     """Columns ``text`` takes in a terminal (``wcwidth``): wide and full-width characters
     (e.g. 汉字) take two, combining marks none; a control character counts as none."""
+    from wcwidth import wcwidth  # loaded by the first table, not by every command
+
     return sum(max(wcwidth(ch), 0) for ch in text)
 
 
