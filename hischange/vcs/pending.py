@@ -26,7 +26,6 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from hischange.errors import HischangeError
 from hischange.vcs.plain import GitRunner
 
 __all__ = [
@@ -131,11 +130,7 @@ def cleanup_option(argv: Sequence[str]) -> str | None:
 
 
 def _config(repo: GitRunner, key: str) -> str | None:
-    try:
-        out = repo.run_bytes("config", "--get", key)
-    except HischangeError:
-        return None  # not set (git config exits 1)
-    return out.decode("utf-8", "replace").strip() or None
+    return repo.config_value(key)
 
 
 def commit_encoding(repo: GitRunner | None) -> str:
@@ -238,7 +233,7 @@ def pending_commit(
     message = cleanup_text(text, mode, _comment_char(repo, text), editor=editor)
     ident = repo.run_bytes("var", "GIT_AUTHOR_IDENT").decode("utf-8", "replace")
     email = _EMAIL.search(ident)
-    merge_head = Path(repo.info.root, repo.run("rev-parse", "--git-path", "MERGE_HEAD"))
+    merge_head = repo.git_dir / "MERGE_HEAD"  # per worktree: what `--git-path` names
     return PendingCommit(
         message=message,
         cleanup=mode,

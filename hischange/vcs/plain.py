@@ -80,6 +80,8 @@ class GitRunner(Protocol):
 
     def run_bytes(self, *args: str, stdin: bytes | None = None) -> bytes: ...
 
+    def config_value(self, key: str) -> str | None: ...
+
 
 def git_env() -> dict[str, str]:
     """The environment of a git process: ours, in the C locale, without replace refs."""
@@ -141,11 +143,12 @@ def run_git(args: Sequence[str], *, cwd: str, stdin: bytes | None = None) -> byt
 class PlainRepo:
     """An opened repository that runs git through ``subprocess`` (no GitPython)."""
 
-    __slots__ = ("_common_dir", "info")
+    __slots__ = ("_common_dir", "_config", "info")
 
     def __init__(self, info: RepoInfo, common_dir: Path) -> None:
         self.info = info
         self._common_dir = common_dir
+        self._config: dict[str, str] | None = None
 
     @property
     def root(self) -> Path:
@@ -170,6 +173,26 @@ class PlainRepo:
     def run_bytes(self, *args: str, stdin: bytes | None = None) -> bytes:
         """Run one git command, feeding ``stdin``, and return its raw stdout."""
         return run_git(args, cwd=self.info.root, stdin=stdin)
+
+    def config_value(self, key: str) -> str | None:
+        """What ``git config --get KEY`` prints (the last value; None when unset or empty),
+        for a key without a subsection. The whole configuration is read once (one
+        ``git config --list``, includes followed as ``--get`` follows them)."""
+        if self._config is None:
+            try:
+                out = self.run_bytes("config", "-z", "--list")
+            except HischangeError:
+                out = b""  # an unreadable config: every key unset, as --get would say
+            values: dict[str, str] = {}
+            for entry in out.split(b"\0"):
+                raw_key, _, raw_value = entry.partition(b"\n")
+                if raw_key:
+                    values[raw_key.decode("utf-8", "replace")] = raw_value.decode(
+                        "utf-8", "replace"
+                    )
+            self._config = values
+        section, _, name = key.rpartition(".")
+        return self._config.get(f"{section.lower()}.{name.lower()}", "").strip() or None
 
     def __repr__(self) -> str:
         return f"PlainRepo({self.info.root!r})"

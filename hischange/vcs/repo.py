@@ -73,6 +73,14 @@ class GitRepository:
         """Run one git command, feeding ``stdin``, and return its raw stdout."""
         return execute_bytes(self.git_repo.git, list(args), stdin=stdin, where=self.info.root)
 
+    def config_value(self, key: str) -> str | None:
+        """What ``git config --get KEY`` prints, None when unset or empty."""
+        try:
+            out = self.run_bytes("config", "--get", key)
+        except HischangeError:
+            return None  # not set (git config exits 1)
+        return out.decode("utf-8", "replace").strip() or None
+
     def __repr__(self) -> str:
         return f"GitRepository({self.info.root!r})"
 

@@ -13,7 +13,6 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from hischange.errors import HischangeError
 from hischange.vcs.links import DEFAULT_TRAILER_KEYS, find_links
 from hischange.vcs.models import MessageCheck, SubjectPattern, Trailer, UnparsedMention
 from hischange.vcs.pending import cleanup_text
@@ -60,10 +59,7 @@ def parse_message_trailers(message: str, repo: GitRunner | None = None) -> tuple
 def _comment_char(repo: GitRunner | None) -> str:
     if repo is None:
         return "#"
-    try:
-        value = repo.run("config", "--get", "core.commentChar").strip()
-    except HischangeError:
-        return "#"
+    value = repo.config_value("core.commentChar") or ""
     return value if len(value) == 1 else "#"  # "auto" picks per message; '#' is its default
 
 
