@@ -24,7 +24,7 @@ try:
 except SystemExit as exc:
     code = exc.code
 heavy = (
-    "sqlalchemy", "alembic", "git", "sqlparse", "hischange.store.store",
+    "sqlalchemy", "alembic", "git", "sqlparse", "wcwidth", "hischange.store.store",
     "hischange.workflow.projector", "hischange.workflow.release", "hischange.sqlreview",
 )
 print(json.dumps([code, sorted(m for m in heavy if m in sys.modules)]))
@@ -71,8 +71,8 @@ def test_hook_imports_no_sqlalchemy_nor_gitpython(
 def test_change_list_imports_only_what_it_reads(
     run: Cli, new_change: NewChange, repo: Repo
 ) -> None:
-    """`change list` (human and JSON) loads no SQLAlchemy, Alembic, GitPython, sqlparse, nor
-    the projector with every aggregate's rules."""
+    """`change list` (human and JSON) loads no SQLAlchemy, Alembic, GitPython, sqlparse,
+    wcwidth (its table is ASCII and Chinese), nor the projector with every aggregate's rules."""
     _approved(run, new_change)
     assert _imported(repo.path, "change", "list") == (0, [])
     assert _imported(repo.path, "change", "list", "--format", "json") == (0, [])
