@@ -9,7 +9,7 @@ The names below load their module on first use (PEP 562), so a path that needs o
 
 from __future__ import annotations
 
-import importlib
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -111,66 +111,123 @@ __all__ = [
 ]
 
 _WHERE = {
-    "CHANGE_ID_RE": "hischange.vcs.models",
-    "CommitInfo": "hischange.vcs.models",
-    "CommitLinks": "hischange.vcs.models",
-    "CommitRange": "hischange.vcs.models",
-    "DEFAULT_TRAILER_KEYS": "hischange.vcs.links",
-    "GitRepository": "hischange.vcs.repo",
-    "HOOK_MARKER": "hischange.vcs.hook",
-    "InvalidValue": "hischange.vcs.models",
-    "Link": "hischange.vcs.models",
-    "MessageCheck": "hischange.vcs.models",
-    "MissingCommit": "hischange.vcs.models",
-    "PendingCommit": "hischange.vcs.pending",
-    "RepoInfo": "hischange.vcs.models",
-    "SubjectPattern": "hischange.vcs.models",
-    "Trailer": "hischange.vcs.models",
-    "UnparsedMention": "hischange.vcs.models",
-    "changed_files": "hischange.vcs.content",
-    "check_message": "hischange.vcs.trailers",
-    "cleanup_message": "hischange.vcs.trailers",
-    "commit_changes": "hischange.vcs.content",
-    "commit_encoding": "hischange.vcs.pending",
-    "count_commits": "hischange.vcs.history",
-    "create_annotated_tag": "hischange.vcs.tags",
-    "default_protected_refs": "hischange.vcs.reach",
-    "extract_links": "hischange.vcs.links",
-    "file_at": "hischange.vcs.content",
-    "first_changed_paths": "hischange.vcs.content",
-    "gone_commits": "hischange.vcs.reach",
-    "head_sha": "hischange.vcs.repo",
-    "history_view": "hischange.vcs.view",
-    "hook_path": "hischange.vcs.hook",
-    "hook_script": "hischange.vcs.hook",
-    "install_hook": "hischange.vcs.hook",
-    "is_ancestor": "hischange.vcs.ancestry",
-    "is_dirty": "hischange.vcs.repo",
-    "iter_commits": "hischange.vcs.history",
-    "main_worktree": "hischange.vcs.plain",
-    "GitRunner": "hischange.vcs.plain",
-    "PlainRepo": "hischange.vcs.plain",
-    "open_plain": "hischange.vcs.plain",
-    "missing_commits": "hischange.vcs.reach",
-    "open_repo": "hischange.vcs.repo",
-    "parse_message_trailers": "hischange.vcs.trailers",
-    "patch_ids": "hischange.vcs.reach",
-    "pending_commit": "hischange.vcs.pending",
-    "read_commits": "hischange.vcs.history",
-    "resolve_range": "hischange.vcs.history",
-    "split_change_ids": "hischange.vcs.links",
-    "staged_changes": "hischange.vcs.pending",
-    "suggest_message": "hischange.vcs.trailers",
-    "tag_exists": "hischange.vcs.tags",
-    "tag_ledger_heads": "hischange.vcs.tags",
+    "CHANGE_ID_RE": "models",
+    "CommitInfo": "models",
+    "CommitLinks": "models",
+    "CommitRange": "models",
+    "DEFAULT_TRAILER_KEYS": "links",
+    "GitRepository": "repo",
+    "HOOK_MARKER": "hook",
+    "InvalidValue": "models",
+    "Link": "models",
+    "MessageCheck": "models",
+    "MissingCommit": "models",
+    "PendingCommit": "pending",
+    "RepoInfo": "models",
+    "SubjectPattern": "models",
+    "Trailer": "models",
+    "UnparsedMention": "models",
+    "changed_files": "content",
+    "check_message": "trailers",
+    "cleanup_message": "trailers",
+    "commit_changes": "content",
+    "commit_encoding": "pending",
+    "count_commits": "history",
+    "create_annotated_tag": "tags",
+    "default_protected_refs": "reach",
+    "extract_links": "links",
+    "file_at": "content",
+    "first_changed_paths": "content",
+    "gone_commits": "reach",
+    "head_sha": "repo",
+    "history_view": "view",
+    "hook_path": "hook",
+    "hook_script": "hook",
+    "install_hook": "hook",
+    "is_ancestor": "ancestry",
+    "is_dirty": "repo",
+    "iter_commits": "history",
+    "main_worktree": "plain",
+    "GitRunner": "plain",
+    "PlainRepo": "plain",
+    "open_plain": "plain",
+    "missing_commits": "reach",
+    "open_repo": "repo",
+    "parse_message_trailers": "trailers",
+    "patch_ids": "reach",
+    "pending_commit": "pending",
+    "read_commits": "history",
+    "resolve_range": "history",
+    "split_change_ids": "links",
+    "staged_changes": "pending",
+    "suggest_message": "trailers",
+    "tag_exists": "tags",
+    "tag_ledger_heads": "tags",
 }
+
+
+def _load(module: str) -> ModuleType:
+    # ordinary imports (no loading by name: the contracts see the whole graph)
+    if module == "ancestry":
+        from hischange.vcs import ancestry
+
+        return ancestry
+    if module == "content":
+        from hischange.vcs import content
+
+        return content
+    if module == "history":
+        from hischange.vcs import history
+
+        return history
+    if module == "hook":
+        from hischange.vcs import hook
+
+        return hook
+    if module == "links":
+        from hischange.vcs import links
+
+        return links
+    if module == "models":
+        from hischange.vcs import models
+
+        return models
+    if module == "pending":
+        from hischange.vcs import pending
+
+        return pending
+    if module == "plain":
+        from hischange.vcs import plain
+
+        return plain
+    if module == "reach":
+        from hischange.vcs import reach
+
+        return reach
+    if module == "repo":
+        from hischange.vcs import repo
+
+        return repo
+    if module == "tags":
+        from hischange.vcs import tags
+
+        return tags
+    if module == "trailers":
+        from hischange.vcs import trailers
+
+        return trailers
+    if module == "view":
+        from hischange.vcs import view
+
+        return view
+    raise AssertionError(module)
 
 
 def __getattr__(name: str) -> Any:
     module = _WHERE.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    value = getattr(_load(module), name)
     globals()[name] = value
     return value
 
