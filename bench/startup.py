@@ -4,8 +4,10 @@ Run from the project root: ``.venv/bin/python bench/startup.py`` (``--runs N``, 
 ``--importtime`` also prints, per command, the import cost by top-level package from
 ``python -X importtime``). Every command runs as a subprocess of this venv; the runs are
 interleaved round by round (so load from other processes hits all alike) and the best of N
-is kept. The peers are the venv's console scripts of commitizen (``cz``) and sqlfluff, both
-development dependencies. Targets (issue 17):
+is kept; bytecode is written as for an installed package (``PYTHONDONTWRITEBYTECODE`` is
+dropped from the commands' environment, the warm-up run writes it). The peers are the
+venv's console scripts of commitizen (``cz``) and sqlfluff, both development dependencies.
+Targets (issue 17):
 
 - the commit-msg hook (``hischange hook check-msg MSG``, an approved change, the OK path)
   <= 1.0x ``cz check --message "fix: ..."`` (commitizen's commit-message check);
@@ -45,7 +47,7 @@ def _project(root: Path) -> Path:
     hc = _exe("hischange")
     quiet = {"check": True, "cwd": root, "stdout": subprocess.DEVNULL}
     subprocess.run(["git", "init", "-q"], **quiet)  # type: ignore[call-overload]
-    subprocess.run([hc, "init"], **quiet)  # type: ignore[call-overload]
+    subprocess.run([hc, "init", "--unsigned"], **quiet)  # type: ignore[call-overload]
     config = root / ".hischange" / "config.toml"
     text = config.read_text(encoding="utf-8")
     text = text.replace("\napprovers = []\n", '\napprovers = ["reviewer@hospital"]\n', 1)
@@ -103,15 +105,21 @@ TARGETS = (
 )
 
 
+#: as installed: bytecode written (a PYTHONDONTWRITEBYTECODE shell would time compiling
+#: every module of ours and of the peers from source on every run)
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def best_of(commands: dict[str, list[str]], runs: int, cwd: Path) -> dict[str, float]:
     """The fastest wall time of each command over ``runs`` interleaved rounds."""
     best = dict.fromkeys(commands, float("inf"))
+    quiet = {"cwd": cwd, "env": ENV, "check": True, "stdout": subprocess.DEVNULL}
     for cmd in commands.values():  # one warm-up each (bytecode, page cache)
-        subprocess.run(cmd, cwd=cwd, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(cmd, **quiet)  # type: ignore[call-overload]
     for _ in range(runs):
         for name, cmd in commands.items():
             start = time.perf_counter()
-            subprocess.run(cmd, cwd=cwd, check=True, stdout=subprocess.DEVNULL)
+            subprocess.run(cmd, **quiet)  # type: ignore[call-overload]
             best[name] = min(best[name], time.perf_counter() - start)
     return best
 
@@ -127,6 +135,7 @@ def import_profile(args: list[str], cwd: Path, top: int = 12) -> list[tuple[int,
         text=True,
         check=False,
         cwd=cwd,
+        env=ENV,
     )
     totals: dict[str, int] = defaultdict(int)
     for line in proc.stderr.splitlines():

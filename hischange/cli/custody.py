@@ -17,8 +17,8 @@ from hischange.cli.output import (
     open_project,
     resolve_actor,
 )
-from hischange.cli.render import counted, custody_lines, missing_lines, scan_lines
 from hischange.errors import GateFailed, IntegrityError
+from hischange.workflow.words import counted
 
 if TYPE_CHECKING:
     from hischange.project import Project
@@ -64,6 +64,8 @@ def scan(rev_range: str, actor: str | None, full: bool, fmt: str) -> None:
     with collector_paused():
         result = _scan(project, who, rev_range, full)
     _warn_shallow(result.shallow)
+    from hischange.cli.render import scan_lines
+
     emit(fmt, result, scan_lines)
 
 
@@ -102,6 +104,8 @@ def check(rev_range: str, fmt: str) -> None:
     if fmt == "sarif":
         click.echo(json.dumps(custody_sarif(report, __version__), ensure_ascii=False, indent=2))
     else:
+        from hischange.cli.render import custody_lines
+
         emit(fmt, report, custody_lines)
     if not report.ok:
         raise GateFailed(f"custody check failed for {rev_range}", reported=True)
@@ -118,6 +122,8 @@ def verify(fmt: str) -> None:
 
     report = lib.verify_custody(open_project())
     _warn_shallow(report.shallow)
+    from hischange.cli.render import missing_lines
+
     emit(fmt, report, missing_lines)
     if report.rewritten:
         raise IntegrityError(

@@ -6,8 +6,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from wcwidth import wcwidth
-
 from hischange.config import SiteConfig
 from hischange.errors import visible
 from hischange.events import change_refs
@@ -74,10 +72,41 @@ def local_time(moment: datetime | None) -> str:
     return _SITE.show(moment)
 
 
+#: Code point ranges whose width ``wcwidth`` gives as 2 (CJK ideographs and extension A,
+#: CJK symbols and punctuation without the combining tone marks U+302A–302F, Hangul
+#: syllables, full-width forms); a table of plain ASCII and these needs no ``wcwidth``
+#: import (~15 ms at start-up). ``tests/cli/test_display_width.py`` checks every one.
+WIDE_RANGES = (
+    (0x3000, 0x3029),
+    (0x3030, 0x303E),
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xAC00, 0xD7A3),
+    (0xFF01, 0xFF60),
+)
+
+
+def _known_width(code: int) -> int:
+    if 0x20 <= code <= 0x7E:
+        return 1
+    for low, high in WIDE_RANGES:
+        if low <= code <= high:
+            return 2
+    return -1
+
+
 def display_width(text: str) -> int:
     """Columns ``text`` takes in a terminal (``wcwidth``): wide and full-width characters
     (e.g. 汉字) take two, combining marks none; a control character counts as none."""
-    return sum(max(wcwidth(ch), 0) for ch in text)
+    total = 0
+    for ch in text:
+        width = _known_width(ord(ch))
+        if width < 0:
+            from wcwidth import wcwidth  # only for text beyond ASCII and the ranges above
+
+            width = max(wcwidth(ch), 0)
+        total += width
+    return total
 
 
 def pad(text: str, width: int) -> str:

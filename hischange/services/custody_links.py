@@ -228,7 +228,7 @@ def open_range(proj: Project, rev_range: str) -> tuple[vcs.GitRepository, vcs.Co
     return repo, vcs.resolve_range(repo, rev_range)
 
 
-def state_dir_in_repo(proj: Project, repo: vcs.GitRepository) -> str:
+def state_dir_in_repo(proj: Project, repo: vcs.GitRunner) -> str:
     """The project's ``.hischange/`` as a path in the repository (``.hischange/`` when the
     project is at the top of it), for telling the adoption commit."""
     try:
@@ -240,7 +240,7 @@ def state_dir_in_repo(proj: Project, repo: vcs.GitRepository) -> str:
 
 def linked_reverts(
     proj: Project,
-    repo: vcs.GitRepository,
+    repo: vcs.GitRunner,
     judge: Judge,
     reverted: Iterable[str],
     named: set[str] | frozenset[str] = frozenset(),

@@ -68,7 +68,7 @@ def hook_project(found: Project | None, where: Path) -> Project:
     worktree's (its ``.hischange/`` holds the store; the linked one has at most the
     committed config), so no empty store is left in the worktree; else ``found``."""
     try:
-        repo = vcs.open_repo(where)
+        repo = vcs.open_plain(where)
     except (NotFoundError, UsageError):
         repo = None
     if repo is not None:
@@ -95,7 +95,7 @@ def _protected_branch(branch: str | None, patterns: tuple[str, ...]) -> bool:
 
 
 def _pending(
-    proj: Project, repo: vcs.GitRepository | None, raw: bytes, cleanup: str | None
+    proj: Project, repo: vcs.GitRunner | None, raw: bytes, cleanup: str | None
 ) -> vcs.PendingCommit:
     if repo is not None:
         return vcs.pending_commit(repo, raw, cleanup=cleanup)
@@ -132,7 +132,7 @@ def check_commit_message(
     what it refuses. ``cleanup`` overrides the detected cleanup mode."""
     raw = read_regular(message_file, "commit message file", max_bytes=MAX_MESSAGE_BYTES)
     try:
-        repo: vcs.GitRepository | None = vcs.open_repo(where or proj.root)
+        repo: vcs.GitRunner | None = vcs.open_plain(where or proj.root)
     except (NotFoundError, UsageError):
         repo = None
     pending = _pending(proj, repo, raw, cleanup)

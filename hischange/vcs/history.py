@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import re
+import subprocess
 from collections.abc import Generator, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import IO
-
-from git.exc import GitCommandError
 
 try:
     import fcntl
@@ -24,7 +23,7 @@ except ImportError:  # pragma: no cover - Windows
 
 from hischange.errors import NotFoundError, UsageError
 from hischange.vcs.models import CommitInfo, CommitRange, Trailer, trusted
-from hischange.vcs.repo import GitRepository, git_failure
+from hischange.vcs.plain import GitRunner, failure, git_env
 
 __all__ = [
     "count_commits",
@@ -57,11 +56,11 @@ def _check_rev(rev: str, spec: str) -> None:
         )
 
 
-def _verify(repo: GitRepository, rev: str) -> str:
+def _verify(repo: GitRunner, rev: str) -> str:
     return repo.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
 
 
-def resolve_range(repo: GitRepository, spec: str) -> CommitRange:
+def resolve_range(repo: GitRunner, spec: str) -> CommitRange:
     """Resolve ``A..B``, ``A...B``, ``A..``, ``..B`` or a single revision (its whole history).
 
     An unknown revision raises NotFoundError naming it. An empty range is not an error: the
@@ -97,9 +96,7 @@ def _rev_spec(base: str | None, tip: str, symmetric: bool) -> list[str]:
     return [f"{base}...{tip}" if symmetric else f"{base}..{tip}"]
 
 
-def count_commits(
-    repo: GitRepository, rev_range: str, *, paths: Sequence[str] | None = None
-) -> int:
+def count_commits(repo: GitRunner, rev_range: str, *, paths: Sequence[str] | None = None) -> int:
     """How many commits ``iter_commits`` will yield (``git rev-list --count``), for progress."""
     rng = resolve_range(repo, rev_range)
     out = repo.run(
@@ -212,7 +209,7 @@ def _widen_pipe(stream: IO[bytes]) -> None:
 
 
 def iter_commits(
-    repo: GitRepository,
+    repo: GitRunner,
     rev_range: str | CommitRange,
     *,
     paths: Sequence[str] | None = None,
@@ -249,22 +246,37 @@ def iter_commits(
     yield from _stream(repo, args)
 
 
-def _stream(repo: GitRepository, args: list[str]) -> Generator[CommitInfo, None, None]:
-    proc = repo.git_repo.git.execute(args, as_process=True)
+def _stream(repo: GitRunner, args: list[str]) -> Generator[CommitInfo, None, None]:
+    try:
+        proc = subprocess.Popen(
+            args,
+            cwd=repo.info.root,
+            env=git_env(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+    except OSError as exc:
+        raise failure(str(exc), "log", repo.info.root, no_git=True) from exc
+    assert proc.stdout is not None and proc.stderr is not None
     _widen_pipe(proc.stdout)
     finished = False
     try:
         leftover = yield from _records(proc.stdout)
         finished = True
     finally:
-        if not finished and proc.proc is not None:
+        if not finished:
             # The consumer stopped early: do not leave git blocked on a full pipe.
-            proc.proc.kill()
-            proc.proc.wait()
-    try:
-        proc.wait()
-    except GitCommandError as exc:
-        raise git_failure(exc, "log", repo.info.root) from exc
+            proc.kill()
+            proc.wait()
+            proc.stdout.close()
+            proc.stderr.close()
+    err = proc.stderr.read()
+    proc.stdout.close()
+    proc.stderr.close()
+    if proc.wait() != 0:
+        detail = err.decode("utf-8", "replace") or f"exit code {proc.returncode}"
+        raise failure(detail, "log", repo.info.root)
     if leftover:
         raise UsageError(
             f"git log ended in the middle of a record ({leftover} field(s) left over)",
@@ -272,7 +284,7 @@ def _stream(repo: GitRepository, args: list[str]) -> Generator[CommitInfo, None,
         )
 
 
-def read_commits(repo: GitRepository, shas: Sequence[str]) -> list[CommitInfo]:
+def read_commits(repo: GitRunner, shas: Sequence[str]) -> list[CommitInfo]:
     """The commits named by full ids (each once, as ``iter_commits`` reads them); ids git
     does not have are left out."""
     wanted = [s for s in dict.fromkeys(shas) if re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", s)]

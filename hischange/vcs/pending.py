@@ -26,8 +26,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from hischange.errors import HischangeError
-from hischange.vcs.repo import GitRepository
+from hischange.vcs.plain import GitRunner
 
 __all__ = [
     "CleanupMode",
@@ -130,15 +129,11 @@ def cleanup_option(argv: Sequence[str]) -> str | None:
     return found if found in _MODES else None
 
 
-def _config(repo: GitRepository, key: str) -> str | None:
-    try:
-        out = repo.run_bytes("config", "--get", key)
-    except HischangeError:
-        return None  # not set (git config exits 1)
-    return out.decode("utf-8", "replace").strip() or None
+def _config(repo: GitRunner, key: str) -> str | None:
+    return repo.config_value(key)
 
 
-def commit_encoding(repo: GitRepository | None) -> str:
+def commit_encoding(repo: GitRunner | None) -> str:
     """``i18n.commitEncoding`` as a Python codec name (UTF-8 when unset or unknown)."""
     value = _config(repo, "i18n.commitEncoding") if repo is not None else None
     if value:
@@ -149,7 +144,7 @@ def commit_encoding(repo: GitRepository | None) -> str:
     return "utf-8"
 
 
-def _comment_char(repo: GitRepository, text: str) -> str:
+def _comment_char(repo: GitRunner, text: str) -> str:
     value = _config(repo, "core.commentChar")
     if value is None or value == "#":
         return "#"
@@ -196,7 +191,7 @@ def cleanup_text(text: str, mode: str, comment_char: str = "#", *, editor: bool 
     return "".join(line + "\n" for line in kept)
 
 
-def staged_changes(repo: GitRepository) -> tuple[tuple[str, str], ...]:
+def staged_changes(repo: GitRunner) -> tuple[tuple[str, str], ...]:
     """The changes the commit being made records (the index git commits from:
     ``GIT_INDEX_FILE`` in a hook), as (status letter, path) against HEAD."""
     base = repo.info.head_sha
@@ -211,7 +206,7 @@ _EMAIL = re.compile(r"<([^>]*)>")
 
 
 def pending_commit(
-    repo: GitRepository,
+    repo: GitRunner,
     raw: bytes,
     *,
     cleanup: str | None = None,
@@ -238,7 +233,7 @@ def pending_commit(
     message = cleanup_text(text, mode, _comment_char(repo, text), editor=editor)
     ident = repo.run_bytes("var", "GIT_AUTHOR_IDENT").decode("utf-8", "replace")
     email = _EMAIL.search(ident)
-    merge_head = Path(repo.info.root, repo.run("rev-parse", "--git-path", "MERGE_HEAD"))
+    merge_head = repo.git_dir / "MERGE_HEAD"  # per worktree: what `--git-path` names
     return PendingCommit(
         message=message,
         cleanup=mode,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,8 +9,15 @@ from pathlib import Path
 import git
 from git.exc import GitCommandError, GitCommandNotFound, InvalidGitRepositoryError, NoSuchPathError
 
-from hischange.errors import HischangeError, IntegrityError, NotFoundError, UsageError
+from hischange.errors import HischangeError, IntegrityError, NotFoundError
 from hischange.vcs.models import RepoInfo
+from hischange.vcs.plain import (
+    HISTORY_ENV,
+    OUTSIDE_HINT,
+    failure,
+    main_worktree,
+    refuse_grafts,
+)
 
 __all__ = [
     "HISTORY_ENV",
@@ -24,37 +30,6 @@ __all__ = [
     "open_repo",
     "refuse_grafts",
 ]
-
-#: The environment of every git process hischange runs: replace refs (``git replace``)
-#: substitute one commit for another in everything git shows, so history is read without
-#: them: the gate and the ledger see the commits as they were recorded.
-HISTORY_ENV = {"GIT_NO_REPLACE_OBJECTS": "1"}
-
-_CORRUPT_MARKERS = (
-    "corrupt",
-    "bad object",
-    "invalid object",
-    "unable to read",
-    "inflate",
-    "missing blob",
-    "missing tree",
-    "missing commit",
-    "bad tree object",
-)
-_UNKNOWN_REV_MARKERS = (
-    "unknown revision",
-    "bad revision",
-    "ambiguous argument",
-    "needed a single revision",
-    "not a valid object name",
-    "invalid symmetric difference",
-)
-
-
-_OUTSIDE_HINT = (
-    "run inside a clone, or give `hischange --project DIR` (or HISCHANGE_PROJECT) a project "
-    "folder inside one"
-)
 
 
 class GitRepository:
@@ -74,6 +49,16 @@ class GitRepository:
         """The working tree root (the git directory for a bare repository)."""
         return Path(self.info.root)
 
+    @property
+    def git_dir(self) -> Path:
+        """This worktree's git directory (``.git/worktrees/NAME`` in a linked one)."""
+        return Path(self.git_repo.git_dir)
+
+    @property
+    def common_dir(self) -> Path:
+        """The git directory shared by every worktree."""
+        return Path(self.git_repo.common_dir)
+
     def run(self, *args: str, strip: bool = True) -> str:
         """Run one git command and return its output, raising our errors on failure."""
         try:
@@ -87,6 +72,14 @@ class GitRepository:
     def run_bytes(self, *args: str, stdin: bytes | None = None) -> bytes:
         """Run one git command, feeding ``stdin``, and return its raw stdout."""
         return execute_bytes(self.git_repo.git, list(args), stdin=stdin, where=self.info.root)
+
+    def config_value(self, key: str) -> str | None:
+        """What ``git config --get KEY`` prints, None when unset or empty."""
+        try:
+            out = self.run_bytes("config", "--get", key)
+        except HischangeError:
+            return None  # not set (git config exits 1)
+        return out.decode("utf-8", "replace").strip() or None
 
     def __repr__(self) -> str:
         return f"GitRepository({self.info.root!r})"
@@ -105,8 +98,8 @@ def execute_bytes(
         raise git_failure(exc, " ".join(args[:2]), where) from exc
     out, err = proc.communicate(stdin)
     if proc.returncode != 0:
-        failure = GitCommandError(command, proc.returncode, err, out)
-        raise git_failure(failure, " ".join(args[:2]), where)
+        error = GitCommandError(command, proc.returncode, err, out)
+        raise git_failure(error, " ".join(args[:2]), where)
     return bytes(out)
 
 
@@ -115,26 +108,7 @@ def git_failure(exc: Exception, action: str, where: str) -> HischangeError:
     stderr = getattr(exc, "stderr", "")
     if isinstance(stderr, bytes):
         stderr = stderr.decode("utf-8", "replace")
-    detail = " ".join(str(stderr or exc).split()).replace("stderr: ", "")[:600]
-    lowered = detail.lower()
-    if isinstance(exc, GitCommandNotFound):
-        return UsageError(
-            f"git was not found while running `git {action}`: {detail}",
-            hint="install git and make sure it is on PATH",
-        )
-    if "not a git repository" in lowered:
-        return NotFoundError(f"{where} is not a git repository", hint=_OUTSIDE_HINT)
-    if any(marker in lowered for marker in _UNKNOWN_REV_MARKERS):
-        return NotFoundError(
-            f"git does not know a revision used by `git {action}` in {where}: {detail}",
-            hint="check the name with `git tag` / `git branch -a`, or fetch it first",
-        )
-    if any(marker in lowered for marker in _CORRUPT_MARKERS):
-        return IntegrityError(
-            f"the git repository at {where} looks corrupt (`git {action}` failed): {detail}",
-            hint="run `git fsck` and restore the repository from a good clone",
-        )
-    return UsageError(f"`git {action}` failed in {where}: {detail}")
+    return failure(str(stderr or exc), action, where, no_git=isinstance(exc, GitCommandNotFound))
 
 
 def open_repo(path: str | Path = ".") -> GitRepository:
@@ -145,7 +119,7 @@ def open_repo(path: str | Path = ".") -> GitRepository:
     except (InvalidGitRepositoryError, NoSuchPathError) as exc:
         raise NotFoundError(
             f"{target} is not inside a git repository",
-            hint=_OUTSIDE_HINT,
+            hint=OUTSIDE_HINT,
         ) from exc
     except (git.GitError, OSError, ValueError) as exc:
         raise IntegrityError(
@@ -181,24 +155,6 @@ def open_repo(path: str | Path = ".") -> GitRepository:
     return handle
 
 
-def refuse_grafts(repo: GitRepository) -> None:
-    """Refuse a repository whose history a graft file rewrites.
-
-    Grafts (``.git/info/grafts`` or ``GIT_GRAFT_FILE``) give commits other parents than
-    the ones they were made with, and unlike replace refs git has no switch to ignore them:
-    custody and releases would read a history nobody committed.
-    """
-    named = os.environ.get("GIT_GRAFT_FILE")
-    grafts = Path(named) if named else Path(repo.git_repo.common_dir) / "info" / "grafts"
-    if grafts.is_file() and grafts.read_bytes().strip():
-        raise IntegrityError(
-            f"the git repository at {repo.info.root} has a graft file ({grafts}): grafts "
-            "rewrite which parents commits have, so hischange will not read its history",
-            hint="remove the graft file (a replace ref made by `git replace "
-            "--convert-graft-file` keeps it for browsing: hischange ignores replace refs)",
-        )
-
-
 def _current_branch(repo: GitRepository) -> str | None:
     try:
         out: str = repo.git_repo.git.symbolic_ref("-q", "--short", "HEAD")
@@ -232,13 +188,3 @@ def is_dirty(repo: GitRepository, *, include_untracked: bool = False) -> bool:
     if not include_untracked:
         args = (*args, "--untracked-files=no")
     return bool(repo.run_bytes(*args))
-
-
-def main_worktree(repo: GitRepository) -> Path | None:
-    """The main worktree's root when ``repo`` is a linked worktree (``git worktree add``),
-    else None (also when the main repository is bare)."""
-    git_dir = Path(repo.git_repo.git_dir).resolve()
-    common = Path(repo.git_repo.common_dir).resolve()
-    if git_dir == common or common.name != ".git":
-        return None
-    return common.parent

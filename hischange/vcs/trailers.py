@@ -13,12 +13,10 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-import git
-
 from hischange.vcs.links import DEFAULT_TRAILER_KEYS, find_links
 from hischange.vcs.models import MessageCheck, SubjectPattern, Trailer, UnparsedMention
 from hischange.vcs.pending import cleanup_text
-from hischange.vcs.repo import GitRepository, execute_bytes
+from hischange.vcs.plain import GitRunner, run_git
 
 __all__ = ["check_message", "cleanup_message", "parse_message_trailers", "suggest_message"]
 
@@ -42,19 +40,14 @@ def cleanup_message(
     return cleanup_text(message, mode, comment_char, editor=editor)
 
 
-def _git(repo: GitRepository | None) -> git.Git:
-    return repo.git_repo.git if repo is not None else git.Git(str(Path.cwd()))
-
-
-def parse_message_trailers(message: str, repo: GitRepository | None = None) -> tuple[Trailer, ...]:
+def parse_message_trailers(message: str, repo: GitRunner | None = None) -> tuple[Trailer, ...]:
     """The trailers git will parse from ``message`` (in ``repo`` to honour its config)."""
-    where = repo.info.root if repo is not None else str(Path.cwd())
-    out = execute_bytes(
-        _git(repo),
-        ["interpret-trailers", "--parse", "--no-divider"],
-        stdin=message.encode("utf-8"),
-        where=where,
-    )
+    args = ("interpret-trailers", "--parse", "--no-divider")
+    stdin = message.encode("utf-8")
+    if repo is not None:
+        out = repo.run_bytes(*args, stdin=stdin)
+    else:
+        out = run_git(args, cwd=str(Path.cwd()), stdin=stdin)
     trailers = []
     for line in out.decode("utf-8", "replace").splitlines():
         key, sep, value = line.partition(":")
@@ -63,13 +56,10 @@ def parse_message_trailers(message: str, repo: GitRepository | None = None) -> t
     return tuple(trailers)
 
 
-def _comment_char(repo: GitRepository | None) -> str:
+def _comment_char(repo: GitRunner | None) -> str:
     if repo is None:
         return "#"
-    try:
-        value = str(repo.git_repo.git.config("--get", "core.commentChar")).strip()
-    except git.GitCommandError:
-        return "#"
+    value = repo.config_value("core.commentChar") or ""
     return value if len(value) == 1 else "#"  # "auto" picks per message; '#' is its default
 
 
@@ -107,7 +97,7 @@ def check_message(
     message: str,
     trailer_keys: Sequence[str] = DEFAULT_TRAILER_KEYS,
     *,
-    repo: GitRepository | None = None,
+    repo: GitRunner | None = None,
     subject_patterns: Sequence[SubjectPattern] = (),
     cleanup: str = "strip",
     editor: bool = True,

@@ -88,7 +88,7 @@ def test_clip_cuts_long_values() -> None:
 _INTERNAL_READS = {
     "hischange/sqlreview/cases.py": "the YAML rule cases of hischange's own test suite",
     "hischange/vcs/view.py": "git's own .git/info/grafts, part of the scan memo's key",
-    "hischange/vcs/repo.py": "git's own .git/info/grafts, refused when it grafts anything",
+    "hischange/vcs/plain.py": "git's own .git/info/grafts, refused when it grafts anything",
     "hischange/vcs/pending.py": "/proc/<pid>/cmdline and stat of the git process running "
     "the hook (its --cleanup option)",
 }
