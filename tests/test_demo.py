@@ -27,7 +27,8 @@ def test_demo_runs_and_ends_verified() -> None:
     assert "(exit 5, as expected)" in proc.stdout
     # it ends with the month's report and the assessor bundle, and says where they are
     tail = proc.stdout.split("the paperwork a hospital files (kept after the demo):")[1]
-    written = [Path(line.strip()) for line in tail.strip().splitlines()]
+    listed = tail.strip().split("\n\n", 1)[0]  # the list ends at the first blank line
+    written = [Path(line.strip()) for line in listed.splitlines()]
     try:
         assert {p.suffix for p in written} >= {".html", ".zip"}, written
         assert all(p.is_file() and p.stat().st_size > 0 for p in written), written

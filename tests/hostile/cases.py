@@ -148,7 +148,7 @@ CASES: list[Case] = [
         "mysql",
         fast=True,
     ),
-    Case("init into a FIFO", ("init", "{fifo}"), 2, "fifo.sql"),
+    Case("init into a FIFO", ("init", "{fifo}", "--unsigned"), 2, "fifo.sql"),
     Case("--project is a file", ("--project", "{file}", "change", "list"), 2, "ok.sql"),
     # config.toml that is not a regular, sane file.
     Case("config FIFO", ("change", "list"), 6, "config.toml", "process", config="fifo", fast=True),
