@@ -71,7 +71,11 @@ def _big_store(root: Path) -> None:
 
 def _capped(root: Path, out: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
     """The command under the cap, its output to ``out`` (the test holds none of it)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HISCHANGE_")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("HISCHANGE_") or k == "HISCHANGE_DB_URL"  # the PostgreSQL pass
+    }
     with out.open("wb") as sink:
         return subprocess.run(
             [sys.executable, "-c", _CAPPED.format(cap=CAP_BYTES), *args],
