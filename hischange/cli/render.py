@@ -468,10 +468,10 @@ def deployment_line(r: ReleaseState) -> str:
 def bundle_lines(report: BundleReport) -> list[str]:
     """An assessor bundle written or verified."""
     lines = [
-        f"bundle {report.bundle}: {report.events} events, head "
-        f"{report.head_seq}:{report.head_hash}, {report.attachments} attachments, "
-        f"{len(report.reports)} report files"
+        f"bundle {report.bundle}: {counted(report.events, 'event')}, head "
+        f"{report.head_seq}:{report.head_hash}, {counted(report.attachments, 'attachment')}, "
+        f"{counted(len(report.reports), 'report file')}"
     ]
     lines += [f"  {p.place}: {p.damage}: {p.detail}" for p in report.problems]
-    lines.append("OK" if report.ok else f"FAILED: {len(report.problems)} problem(s)")
+    lines.append("OK" if report.ok else f"FAILED: {counted(len(report.problems), 'problem')}")
     return lines
